@@ -1,0 +1,62 @@
+"""Citation text for quotes and answers: plain lines, Markdown, and source lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from assistant.models import Answer, Quote
+
+
+def format_date(day: dt.date | None) -> str:
+    """'8 Aug 2023', or '' when unknown."""
+    if day is None:
+        return ""
+    return f"{day.day} {day.strftime('%b')} {day.year}"
+
+
+def reference(quote: Quote) -> str:
+    """'Title, Outlet, 8 Aug 2023, para. 4': the parts that are known, in that order."""
+    parts = [quote.title or quote.path, quote.source or "", format_date(quote.date)]
+    parts.append(f"para. {quote.paragraph}")
+    return ", ".join(p for p in parts if p)
+
+
+def location(quote: Quote) -> str:
+    """'path:line' (or the path alone) so an editor can jump there."""
+    line = quote.line if quote.line is not None else None
+    return f"{quote.path}:{line}" if line is not None else quote.path
+
+
+def cite(quote: Quote) -> str:
+    """'[1] "quote…" (Title, Outlet, 8 Aug 2023, para. 4)'."""
+    return f'[{quote.n}] "{quote.text}" ({reference(quote)})'
+
+
+def source_entry(quote: Quote) -> str:
+    """One bibliography line: '[1] Title. Outlet, 8 Aug 2023. path:line. url'."""
+    bits = [quote.title or quote.path]
+    tail = ", ".join(p for p in (quote.source or "", format_date(quote.date)) if p)
+    if tail:
+        bits.append(tail)
+    bits.append(location(quote))
+    if quote.url:
+        bits.append(quote.url)
+    return f"[{quote.n}] " + ". ".join(bits)
+
+
+def quote_markdown(quote: Quote) -> str:
+    """A Markdown block quote of one quote with its reference, ready to paste."""
+    return f"> \u201c{quote.text}\u201d [{quote.n}]\n\n[{quote.n}]: {source_entry(quote)[len(f'[{quote.n}] '):]}"
+
+
+def answer_markdown(answer: Answer) -> str:
+    """All quotes of an answer as Markdown, then a numbered source list."""
+    lines: list[str] = [f"**Q:** {answer.question}", ""]
+    if not answer.answered:
+        lines += ["_The corpus does not appear to answer this question; closest passages:_", ""]
+    for quote in answer.quotes:
+        lines += [f"> \u201c{quote.text}\u201d [{quote.n}]", ""]
+    if answer.quotes:
+        lines.append("Sources:")
+        lines += [f"{source_entry(q)}  " for q in answer.quotes]
+    return "\n".join(lines).rstrip() + "\n"
