@@ -1,0 +1,496 @@
+"""Build and incrementally update an index folder from a corpus folder, crash-safely."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant import store, vectors
+from assistant.lock import IndexLock
+from assistant.models import Article, Chunk, LoadProblem, Sentence
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.embedding import Embedder
+
+BATCH_CHUNKS = 2048
+"""Chunks embedded between two commits: a kill loses at most this much work."""
+
+
+class IndexMismatch(Exception):
+    """The index was built with another model or backend; the message says to re-index."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress event of a long step, for a progress bar or a status line."""
+
+    phase: str
+    """scan, load, embed, write, model or ready."""
+    done: int
+    """Units done in this phase."""
+    total: int
+    """Units expected in this phase (0 when unknown)."""
+    message: str
+    """One line for a person."""
+
+
+@dataclass
+class IndexReport:
+    """What one `assistant index` run did."""
+
+    files: int = 0
+    """Corpus files found."""
+    unchanged: int = 0
+    """Files skipped because their size and modification time had not changed."""
+    added: int = 0
+    """Articles added (embedded)."""
+    updated: int = 0
+    """Articles whose content changed (re-embedded)."""
+    moved: int = 0
+    """Articles found under a new path (not re-embedded)."""
+    removed: int = 0
+    """Articles deleted."""
+    chunks_embedded: int = 0
+    """Chunks sent through the model."""
+    problems: list[LoadProblem] = field(default_factory=list)
+    """Files that could not be read cleanly."""
+    seconds: float = 0.0
+    """Wall time."""
+
+
+@dataclass
+class _Pending:
+    """Work gathered for one commit."""
+
+    new: list[tuple[Article, tuple[Sentence, ...], tuple[Chunk, ...]]] = field(default_factory=list)
+    delete_ids: list[int] = field(default_factory=list)
+    moves: list[tuple[int, Article]] = field(default_factory=list)
+    files: list[tuple[str, int, int, str]] = field(default_factory=list)
+    forget_files: list[str] = field(default_factory=list)
+
+    def chunk_count(self) -> int:
+        return sum(len(chunks) for _, _, chunks in self.new)
+
+    def empty(self) -> bool:
+        return not (self.new or self.delete_ids or self.moves or self.files or self.forget_files)
+
+
+def _rel(root: Path, path: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _human_rate(done: int, total: int, started: float) -> str:
+    elapsed = max(time.monotonic() - started, 1e-6)
+    rate = done / elapsed
+    eta = (total - done) / rate if rate > 0 and total > done else 0.0
+    return f"{rate:,.0f}/s, ETA {eta:,.0f}s"
+
+
+class Indexer:
+    """One update of an index folder; use `build_index` rather than this class directly."""
+
+    def __init__(
+        self,
+        corpus: Path,
+        index_dir: Path,
+        embedder: Callable[[], Embedder],
+        *,
+        model_name: str,
+        dim: int,
+        backend: str,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_problem: Callable[[LoadProblem], None] | None = None,
+        max_bytes: int = 20_000_000,
+        batch_chunks: int = BATCH_CHUNKS,
+    ) -> None:
+        self.corpus = corpus
+        self.index_dir = index_dir
+        self._embedder_factory = embedder
+        self._embedder: Embedder | None = None
+        self.model_name, self.dim, self.backend = model_name, dim, backend
+        self.on_progress = on_progress or (lambda p: None)
+        self.on_problem = on_problem or (lambda p: None)
+        self.max_bytes = max_bytes
+        self.batch_chunks = batch_chunks
+        self.report = IndexReport()
+        self.db: Any = None
+        self.index: Any = None
+        self.generation = 0
+        self.first_embedded = 0
+        self.embed_started = 0.0
+
+    # -- setup -------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        self.db = store.connect(self.index_dir, create=True)
+        # NORMAL may lose the last commits on power loss, and their older FAISS files are deleted
+        # by then; FULL costs one fsync per commit, next to the fsync of a whole FAISS file.
+        self.db.execute("PRAGMA synchronous = FULL")
+        meta = store.get_meta(self.db)
+        if meta.get("model"):
+            if meta["model"] != self.model_name or int(meta.get("dim", 0)) != self.dim:
+                raise IndexMismatch(
+                    f"index {self.index_dir} was built with model {meta['model']} ({meta.get('dim')} dims), "
+                    f"not {self.model_name} ({self.dim}); re-index with `assistant index --rebuild`"
+                )
+            if meta.get("backend") != self.backend:
+                raise IndexMismatch(
+                    f"index {self.index_dir} was built with the {meta.get('backend')} backend, not {self.backend}; "
+                    f"use `--backend {meta.get('backend')}` or re-index with `assistant index --rebuild`"
+                )
+        self.generation = int(meta.get("generation", 0))
+        if self.generation:
+            self.index = vectors.load(self.index_dir, self.generation)
+            check_consistency(self.db, self.index, self.index_dir)
+        else:
+            self.index = vectors.new_flat(self.dim)
+        vectors.cleanup(self.index_dir, keep={self.generation, self.generation - 1})
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self.on_progress(Progress("model", 0, 0, f"loading model {self.model_name} ({self.backend})"))
+            self._embedder = self._embedder_factory()
+            # The rate and ETA count from the first embedding, not from the model load.
+            self.embed_started = time.monotonic()
+        return self._embedder
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self) -> IndexReport:
+        from assistant.loaders import discover_files
+
+        started = time.monotonic()
+        self._open()
+        self.on_progress(Progress("scan", 0, 0, f"scanning {self.corpus}"))
+        on_disk: dict[str, Path] = {}
+        for path in discover_files(self.corpus, on_problem=self._problem):
+            on_disk[_rel(self.corpus, path)] = path
+        self.report.files = len(on_disk)
+        known = store.stored_files(self.db)
+        changed: list[tuple[str, Path, int, int]] = []
+        for rel, path in on_disk.items():
+            try:
+                st = path.stat()
+            except OSError as exc:
+                self._problem(LoadProblem(rel, f"cannot read: {exc.strerror or exc}"))
+                continue
+            old = known.get(rel)
+            if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+                self.report.unchanged += 1
+            else:
+                changed.append((rel, path, st.st_size, st.st_mtime_ns))
+        vanished = [rel for rel in known if rel not in on_disk]
+        # Articles of vanished files may reappear under a new path: match them by content hash.
+        self.orphans: dict[str, list[store.StoredArticle]] = {}
+        for rel in vanished:
+            for art in store.articles_of(self.db, rel):
+                self.orphans.setdefault(art.content_hash, []).append(art)
+        pending = _Pending()
+        self.embed_started = time.monotonic()
+        self.total_files = len(changed)
+        for done, (rel, path, size, mtime) in enumerate(changed, start=1):
+            self._load_one(rel, path, size, mtime, pending)
+            if done % 50 == 0 or done == len(changed):
+                self.on_progress(Progress("load", done, len(changed), f"reading files {done:,}/{len(changed):,}"))
+            if pending.chunk_count() >= self.batch_chunks:
+                self._commit(pending, done)
+                pending = _Pending()
+        for arts in self.orphans.values():
+            for art in arts:
+                pending.delete_ids.append(art.id)
+                self.report.removed += 1
+        pending.forget_files.extend(vanished)
+        self._commit(pending, len(changed))
+        self.report.seconds = time.monotonic() - started
+        self.on_progress(Progress("ready", 1, 1, "index up to date"))
+        return self.report
+
+    def _problem(self, problem: LoadProblem) -> None:
+        self.report.problems.append(problem)
+        self.on_problem(problem)
+
+    def _load_one(self, rel: str, path: Path, size: int, mtime: int, pending: _Pending) -> None:
+        from assistant.chunking import chunk_article
+        from assistant.loaders import file_fingerprint, load_file
+
+        result = load_file(self.corpus, path, max_bytes=self.max_bytes)
+        for problem in result.problems:
+            self._problem(problem)
+        old = {a.record: a for a in store.articles_of(self.db, rel)}
+        if not result.articles and old and result.problems:
+            # Unreadable now (vanished, locked, turned binary): keep what was indexed and retry next run.
+            return
+        try:
+            digest = file_fingerprint(path)
+        except OSError:
+            return
+        fresh = []
+        for article in result.articles:
+            prev = old.get(article.record)
+            if prev and prev.content_hash == article.content_hash:
+                del old[article.record]
+            else:
+                fresh.append(article)
+        # A JSONL record whose line number changed (a line inserted or removed above it) keeps
+        # its vectors: match the file's remaining old articles by content before anything else.
+        spare: dict[str, list[store.StoredArticle]] = {}
+        for stale in old.values():
+            spare.setdefault(stale.content_hash, []).append(stale)
+        rest = []
+        for article in fresh:
+            same = spare.get(article.content_hash)
+            if same:
+                kept = same.pop()
+                del old[kept.record]
+                pending.moves.append((kept.id, article))
+            else:
+                rest.append(article)
+        for article in rest:
+            orphan = self._take_orphan(article.content_hash)
+            if orphan is not None:
+                pending.moves.append((orphan.id, article))
+                self.report.moved += 1
+                prev = old.pop(article.record, None)
+                if prev:
+                    pending.delete_ids.append(prev.id)
+                continue
+            sentences, chunks = chunk_article(article.text, article.body_start)
+            if not chunks:
+                # The record's old article (if any) stays in `old` and is removed below: it is stale.
+                self._problem(LoadProblem(article.path, "no text to index", skipped=True))
+                continue
+            prev = old.pop(article.record, None)
+            if prev:
+                pending.delete_ids.append(prev.id)
+                self.report.updated += 1
+            else:
+                self.report.added += 1
+            pending.new.append((article, sentences, chunks))
+        for gone in old.values():
+            pending.delete_ids.append(gone.id)
+            self.report.removed += 1
+        pending.files.append((rel, size, mtime, digest))
+
+    def _take_orphan(self, content_hash: str) -> store.StoredArticle | None:
+        arts = self.orphans.get(content_hash)
+        return arts.pop() if arts else None
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _embed(self, pending: _Pending, files_done: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Vectors for every chunk and sentence of the pending articles (title-prefixed text)."""
+        import numpy as np
+
+        from assistant.chunking import passage_for_embedding
+
+        texts: list[str] = []
+        for article, sentences, chunks in pending.new:
+            for piece in (*chunks, *sentences):
+                texts.append(passage_for_embedding(article.title, article.date, article.text[piece.start : piece.end]))
+        if not texts:
+            return [], []
+        n_chunks = pending.chunk_count()
+        # Files not read yet are estimated at this batch's chunks per file, for the ETA.
+        per_file = n_chunks / max(files_done, 1)
+        expected = int(self.report.chunks_embedded + n_chunks + per_file * (self.total_files - files_done))
+        embedder = self.embedder()
+        share = n_chunks / len(texts)
+        texts_done = 0
+
+        def on_batch(count: int) -> None:
+            nonlocal texts_done
+            texts_done += count
+            done = int(self.report.chunks_embedded + share * texts_done)
+            rate = _human_rate(done - self.first_embedded, expected - self.first_embedded, self.embed_started)
+            self.on_progress(Progress("embed", done, max(expected, done), f"embedding {done:,}/{expected:,} chunks ({rate})"))
+
+        matrix = embedder.encode(texts, on_batch=on_batch)
+        out_chunks: list[np.ndarray] = []
+        out_sentences: list[np.ndarray] = []
+        row = 0
+        for _, sentences, chunks in pending.new:
+            out_chunks.append(matrix[row : row + len(chunks)])
+            row += len(chunks)
+            out_sentences.append(matrix[row : row + len(sentences)].astype(np.float16))
+            row += len(sentences)
+        self.report.chunks_embedded += n_chunks
+        return out_chunks, out_sentences
+
+    def _commit(self, pending: _Pending, files_done: int) -> None:
+        import numpy as np
+
+        if pending.empty():
+            return
+        chunk_vecs, sentence_vecs = self._embed(pending, files_done)
+        self.on_progress(Progress("write", 0, 1, "writing index"))
+        db = self.db
+        removed: list[int] = []
+        added_ids: list[int] = []
+        with store.transaction(db):
+            for article_id in pending.delete_ids:
+                removed.extend(store.delete_article(db, article_id))
+            store.move_articles(db, pending.moves)
+            for (article, sentences, chunks), svecs in zip(pending.new, sentence_vecs, strict=True):
+                blobs = [v.tobytes() for v in svecs]
+                added_ids.extend(store.insert_article(db, article, sentences, chunks, blobs))
+            for rel in pending.forget_files:
+                store.delete_file(db, rel)
+            for rel, size, mtime, digest in pending.files:
+                store.put_file(db, rel, size, mtime, digest)
+            if removed:
+                self.index.remove_ids(np.asarray(removed, dtype="int64"))
+            if added_ids:
+                matrix = np.concatenate(chunk_vecs).astype("float32")
+                self.index.add_with_ids(matrix, np.asarray(added_ids, dtype="int64"))
+            generation = self.generation
+            # Touched, moved or unreadable files change no vector: rewriting a large FAISS file for
+            # them would be wasted work (the first commit always writes one so readers can open it).
+            if removed or added_ids or not generation:
+                generation += 1
+                # The new FAISS file is complete on disk before SQLite names it: a kill before COMMIT
+                # leaves the old generation in force, a kill after leaves the new one, never a mix.
+                vectors.save(self.index, self.index_dir, generation)
+            store.set_meta(
+                db,
+                {
+                    "generation": str(generation),
+                    "model": self.model_name,
+                    "dim": str(self.dim),
+                    "backend": self.backend,
+                    "corpus": str(self.corpus.resolve()),
+                    "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                },
+            )
+        self.generation = generation
+        # Keep the previous generation: a reader may be loading it right now.
+        vectors.cleanup(self.index_dir, keep={generation, generation - 1})
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
+def check_consistency(db: Any, index: Any, index_dir: Path) -> None:
+    """Chunk ids in SQLite must equal the ids in FAISS; otherwise a clear error."""
+    import numpy as np
+
+    from assistant.vectors import VectorError, stored_ids
+
+    sql_ids = np.asarray(store.all_chunk_ids(db), dtype="int64")
+    faiss_ids = stored_ids(index)
+    if len(sql_ids) != len(faiss_ids) or not np.array_equal(sql_ids, faiss_ids):
+        raise VectorError(
+            f"index {index_dir} is inconsistent ({len(sql_ids)} chunks in SQLite, {len(faiss_ids)} vectors in FAISS); "
+            "rebuild it with `assistant index --rebuild`"
+        )
+
+
+def wipe(index_dir: Path) -> None:
+    """Delete the index files (not saved sessions) so the next build starts from nothing."""
+    for name in (store.DB_NAME, store.DB_NAME + "-wal", store.DB_NAME + "-shm"):
+        try:
+            (index_dir / name).unlink()
+        except FileNotFoundError:
+            pass
+    vectors.cleanup(index_dir, keep=set())
+    onnx_dir = index_dir / "onnx"
+    if onnx_dir.is_dir():
+        shutil.rmtree(onnx_dir, ignore_errors=True)
+
+
+def build_index(
+    corpus: Path,
+    index_dir: Path,
+    *,
+    model: str | None = None,
+    backend: str | None = None,
+    embedder: Embedder | None = None,
+    rebuild: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_problem: Callable[[LoadProblem], None] | None = None,
+    max_bytes: int = 20_000_000,
+    batch_chunks: int = BATCH_CHUNKS,
+) -> IndexReport:
+    """Bring `index_dir` up to date with `corpus`: only new or changed articles are embedded.
+
+    The model loads only when something needs embedding, so a run over an unchanged corpus is fast.
+    Pass `embedder` (e.g. a HashEmbedder in tests) to skip model loading altogether.
+    """
+    from assistant.embedding import DEFAULT_BACKEND, load_embedder, model_identity, resolve_model_path
+
+    if not corpus.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {corpus}")
+    corpus = Path(os.path.abspath(corpus))
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if embedder is not None:
+        name, dim, chosen = embedder.model_name, embedder.dim, embedder.backend
+        factory: Callable[[], Embedder] = lambda: embedder  # noqa: E731
+    else:
+        chosen = backend or DEFAULT_BACKEND
+        path = resolve_model_path(model)
+        name, dim = model_identity(path)
+        factory = lambda: load_embedder(path, chosen, cache_dir=None)  # noqa: E731
+    with IndexLock(index_dir):
+        if rebuild:
+            wipe(index_dir)
+        indexer = Indexer(
+            corpus,
+            index_dir,
+            factory,
+            model_name=name,
+            dim=dim,
+            backend=chosen,
+            on_progress=on_progress,
+            on_problem=on_problem,
+            max_bytes=max_bytes,
+            batch_chunks=batch_chunks,
+        )
+        try:
+            return indexer.run()
+        finally:
+            indexer.close()
+
+
+def index_size(index_dir: Path) -> int:
+    """Bytes on disk of the index files."""
+    total = 0
+    for path in index_dir.iterdir():
+        if path.is_file():
+            total += path.stat().st_size
+    return total
+
+
+def is_stale(corpus: Path, index_dir: Path) -> bool:
+    """True when the index is missing or any corpus file was added, changed or removed (stat only)."""
+    from assistant.loaders import discover_files
+
+    corpus = Path(os.path.abspath(corpus))
+    try:
+        db = store.connect(index_dir)
+    except store.StoreError:
+        return True
+    try:
+        known = store.stored_files(db)
+    finally:
+        db.close()
+    seen = 0
+    for path in discover_files(corpus):
+        rel = _rel(corpus, path)
+        old = known.get(rel)
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if not old or old[0] != st.st_size or old[1] != st.st_mtime_ns:
+            return True
+        seen += 1
+    return seen != len(known)
+

@@ -1,0 +1,306 @@
+"""The SQLite half of an index: schema and migrations, articles, chunks, sentences, FTS5 tables and settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.models import Article, Chunk, Sentence
+
+DB_NAME = "index.sqlite3"
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+
+
+class StoreError(Exception):
+    """The SQLite file is missing, corrupt or of an unknown schema; the message says what to do."""
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: executescript() would COMMIT the migration's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        f"""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE files (
+            path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, hash TEXT NOT NULL
+        );
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            record INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL,
+            title TEXT NOT NULL,
+            date TEXT,
+            source TEXT,
+            url TEXT,
+            author TEXT,
+            format TEXT NOT NULL,
+            text TEXT NOT NULL,
+            body_start INTEGER NOT NULL,
+            first_line INTEGER,
+            UNIQUE (path, record)
+        );
+        CREATE INDEX articles_hash ON articles (content_hash);
+        CREATE INDEX articles_date ON articles (date);
+        CREATE TABLE sentences (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            paragraph INTEGER NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE INDEX sentences_article ON sentences (article_id, ord);
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            paragraph INTEGER NOT NULL,
+            first_sentence INTEGER NOT NULL,
+            last_sentence INTEGER NOT NULL
+        );
+        CREATE INDEX chunks_article ON chunks (article_id);
+        CREATE VIRTUAL TABLE chunks_fts USING fts5 (title, body, tokenize = '{FTS_TOKENIZER}');
+        CREATE VIRTUAL TABLE sentences_fts USING fts5 (title, body, tokenize = '{FTS_TOKENIZER}');
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1,)
+"""Numbered schema changes; user_version says how many have run."""
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article row as the indexer needs it for incremental decisions."""
+
+    id: int
+    """Row id."""
+    path: str
+    """Relative path."""
+    record: int
+    """JSONL record line or 0."""
+    content_hash: str
+    """Hash of text and metadata."""
+
+
+def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
+    """Open (or create) the index database in WAL mode, migrated to the current schema."""
+    path = index_dir / DB_NAME
+    if not path.exists() and not create:
+        raise StoreError(f"no index at {index_dir} (run `assistant index` first)")
+    try:
+        db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a usable SQLite index ({exc}); rebuild it with `assistant index --rebuild`") from exc
+    if version > len(MIGRATIONS):
+        raise StoreError(f"{path} was written by a newer version of assistant (schema {version})")
+    if version < len(MIGRATIONS):
+        if not create and version == 0:
+            raise StoreError(f"{path} is empty or not an assistant index; rebuild it with `assistant index --rebuild`")
+        with transaction(db):
+            for number, migrate in enumerate(MIGRATIONS[version:], start=version + 1):
+                migrate(db)
+                db.execute(f"PRAGMA user_version = {number}")
+    return db
+
+
+class transaction:
+    """`with transaction(db):` runs BEGIN IMMEDIATE ... COMMIT, rolling back on any error."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.db.execute("COMMIT")
+        else:
+            self.db.execute("ROLLBACK")
+
+
+def get_meta(db: sqlite3.Connection) -> dict[str, str]:
+    """All settings of the index (model, dim, backend, generation, ...)."""
+    return dict(db.execute("SELECT key, value FROM meta").fetchall())
+
+
+def set_meta(db: sqlite3.Connection, values: dict[str, str]) -> None:
+    """Write settings (inside the caller's transaction)."""
+    db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(values.items()))
+
+
+def stored_files(db: sqlite3.Connection) -> dict[str, tuple[int, int, str]]:
+    """path -> (size, mtime_ns, hash) of every indexed file."""
+    return {p: (s, m, h) for p, s, m, h in db.execute("SELECT path, size, mtime_ns, hash FROM files")}
+
+
+def put_file(db: sqlite3.Connection, path: str, size: int, mtime_ns: int, digest: str) -> None:
+    """Record a file as indexed."""
+    db.execute(
+        "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash) VALUES (?, ?, ?, ?)", (path, size, mtime_ns, digest)
+    )
+
+
+def delete_file(db: sqlite3.Connection, path: str) -> None:
+    """Forget a file (its articles are removed separately)."""
+    db.execute("DELETE FROM files WHERE path = ?", (path,))
+
+
+def articles_of(db: sqlite3.Connection, path: str) -> list[StoredArticle]:
+    """The articles that came from one file."""
+    rows = db.execute("SELECT id, path, record, content_hash FROM articles WHERE path = ?", (path,))
+    return [StoredArticle(*row) for row in rows]
+
+
+def move_articles(db: sqlite3.Connection, moves: Sequence[tuple[int, Article]]) -> None:
+    """Give articles a new location (a renamed file, a shifted JSONL line): nothing is re-embedded.
+
+    `moves` pairs a row id with the article as now read; its text equals the stored one.
+    """
+    # Two passes: records that trade places (a line inserted above them) would collide on
+    # UNIQUE (path, record) if moved one by one; -id is free because records are never negative.
+    db.executemany("UPDATE articles SET record = -id WHERE id = ?", [(article_id,) for article_id, _ in moves])
+    db.executemany(
+        "UPDATE articles SET path = ?, record = ?, format = ?, first_line = ? WHERE id = ?",
+        [(a.path, a.record, a.format, a.first_line, article_id) for article_id, a in moves],
+    )
+
+
+def chunk_ids_of(db: sqlite3.Connection, article_id: int) -> list[int]:
+    """Chunk row ids (= FAISS ids) of an article."""
+    return [r[0] for r in db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,))]
+
+
+def delete_article(db: sqlite3.Connection, article_id: int) -> list[int]:
+    """Remove an article with its chunks, sentences and FTS rows; returns the removed chunk ids."""
+    chunk_ids = chunk_ids_of(db, article_id)
+    sentence_ids = [r[0] for r in db.execute("SELECT id FROM sentences WHERE article_id = ?", (article_id,))]
+    db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in chunk_ids])
+    db.executemany("DELETE FROM sentences_fts WHERE rowid = ?", [(i,) for i in sentence_ids])
+    db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+    db.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
+    db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    return chunk_ids
+
+
+def insert_article(
+    db: sqlite3.Connection,
+    article: Article,
+    sentences: Sequence[Sentence],
+    chunks: Sequence[Chunk],
+    sentence_vectors: Sequence[bytes],
+) -> list[int]:
+    """Insert an article with its sentences (and their vectors) and chunks; returns the new chunk ids in order."""
+    cur = db.execute(
+        "INSERT INTO articles (path, record, content_hash, title, date, source, url, author, format, text,"
+        " body_start, first_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            article.path,
+            article.record,
+            article.content_hash,
+            article.title,
+            article.date.isoformat() if article.date else None,
+            article.source,
+            article.url,
+            article.author,
+            article.format,
+            article.text,
+            article.body_start,
+            article.first_line,
+        ),
+    )
+    article_id = int(cur.lastrowid or 0)
+    text, title = article.text, article.title
+    for ord_, (sentence, blob) in enumerate(zip(sentences, sentence_vectors, strict=True)):
+        cur = db.execute(
+            "INSERT INTO sentences (article_id, ord, start, end, paragraph, vector) VALUES (?, ?, ?, ?, ?, ?)",
+            (article_id, ord_, sentence.start, sentence.end, sentence.paragraph, blob),
+        )
+        db.execute(
+            "INSERT INTO sentences_fts (rowid, title, body) VALUES (?, ?, ?)",
+            (cur.lastrowid, title, text[sentence.start : sentence.end]),
+        )
+    chunk_ids: list[int] = []
+    for ord_, chunk in enumerate(chunks):
+        cur = db.execute(
+            "INSERT INTO chunks (article_id, ord, start, end, paragraph, first_sentence, last_sentence)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (article_id, ord_, chunk.start, chunk.end, chunk.paragraph, chunk.first_sentence, chunk.last_sentence),
+        )
+        chunk_id = int(cur.lastrowid or 0)
+        chunk_ids.append(chunk_id)
+        db.execute(
+            "INSERT INTO chunks_fts (rowid, title, body) VALUES (?, ?, ?)",
+            (chunk_id, title, text[chunk.start : chunk.end]),
+        )
+    return chunk_ids
+
+
+def all_chunk_ids(db: sqlite3.Connection) -> list[int]:
+    """Every chunk id, ascending."""
+    return [r[0] for r in db.execute("SELECT id FROM chunks ORDER BY id")]
+
+
+def counts(db: sqlite3.Connection) -> dict[str, int]:
+    """Row counts of files, articles, chunks and sentences."""
+    return {
+        name: db.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        for name in ("files", "articles", "chunks", "sentences")
+    }
+
+
+def row_to_article(row: sqlite3.Row | tuple[object, ...]) -> Article:
+    """Build an Article from a row of `ARTICLE_COLUMNS`."""
+    (path, record, content_hash, title, date, source, url, author, fmt, text, body_start, first_line) = row
+    return Article(
+        path=str(path),
+        record=int(record),  # type: ignore[call-overload]
+        text=str(text),
+        body_start=int(body_start),  # type: ignore[call-overload]
+        title=str(title),
+        date=dt.date.fromisoformat(str(date)) if date else None,
+        source=source,  # type: ignore[arg-type]
+        url=url,  # type: ignore[arg-type]
+        author=author,  # type: ignore[arg-type]
+        format=str(fmt),
+        content_hash=str(content_hash),
+        first_line=first_line,  # type: ignore[arg-type]
+    )
+
+
+ARTICLE_COLUMNS = "path, record, content_hash, title, date, source, url, author, format, text, body_start, first_line"
+
+
+def get_article(db: sqlite3.Connection, article_id: int) -> Article | None:
+    """One article by row id."""
+    row = db.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return row_to_article(row) if row else None
+
+
+def sources(db: sqlite3.Connection) -> list[str]:
+    """Distinct outlets, sorted."""
+    return [r[0] for r in db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY source")]
+
+
+def ids_in(values: Iterable[int]) -> str:
+    """A safe SQL list literal of integers for `IN (...)`."""
+    return ",".join(str(int(v)) for v in values) or "NULL"
