@@ -1,0 +1,287 @@
+"""The `assistant` command: a thin click shell over the library (index, stats, ask, eval, bench, and the TUI)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.settings import Settings, load_settings
+
+BACKEND_CHOICES = ("onnx-int8", "onnx", "torch")
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    root: dict[str, Any] = ctx.find_root().params
+    try:
+        return load_settings(
+            corpus=overrides.get("corpus") or root.get("corpus"),
+            index=overrides.get("index") or root.get("index"),
+            model=overrides.get("model") or root.get("model"),
+            backend=overrides.get("backend") or root.get("backend"),
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+class _StderrProgress:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, progress: Any) -> None:
+        if not self.live:
+            return
+        now = time.monotonic()
+        if progress.phase in {"embed", "load"} and now - self.last < 0.2 and progress.done < progress.total:
+            return
+        self.last = now
+        width = 24
+        bar = ""
+        if progress.total:
+            filled = int(width * min(progress.done / progress.total, 1.0))
+            bar = "[" + "#" * filled + "-" * (width - filled) + "] "
+        sys.stderr.write("\r\x1b[2K" + bar + progress.message[:100])
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+
+
+@click.group(invoke_without_command=True)
+@click.option("--corpus", type=click.Path(path_type=Path), help="Folder of articles (default ./corpus).")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.option("--model", help="Local sentence-transformers model folder (default: bundled all-MiniLM-L6-v2).")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend (default onnx-int8).")
+@click.version_option(package_name="assistant")
+@click.pass_context
+def main(ctx: click.Context, corpus: Path | None, index: Path | None, model: str | None, backend: str | None) -> None:
+    """Ask questions of a folder of news articles; get verbatim quotes with citations.
+
+    With no command, opens the chat UI on the corpus and index (building or updating the index first).
+    """
+    if ctx.invoked_subcommand is None:
+        from assistant.tui.app import make_app
+
+        make_app(_settings(ctx)).run()
+
+
+@main.command("index")
+@click.argument("corpus", required=False, type=click.Path(path_type=Path))
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.option("--model", help="Local sentence-transformers model folder.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend.")
+@click.option("--rebuild", is_flag=True, help="Delete the index and build it from nothing.")
+@click.option("--strict", is_flag=True, help="Exit non-zero when any file could not be read cleanly.")
+@click.option("--max-file-mb", type=float, default=20.0, show_default=True, help="Skip single-article files larger than this.")
+@click.pass_context
+def index_cmd(
+    ctx: click.Context,
+    corpus: Path | None,
+    index: Path | None,
+    model: str | None,
+    backend: str | None,
+    rebuild: bool,
+    strict: bool,
+    max_file_mb: float,
+) -> None:
+    """Index CORPUS (default ./corpus): only new or changed articles are embedded."""
+    from assistant.indexer import IndexMismatch, build_index
+    from assistant.lock import IndexLocked
+
+    settings = _settings(ctx, corpus=corpus, index=index, model=model, backend=backend)
+    progress = _StderrProgress()
+
+    def problem(p: Any) -> None:
+        progress.done()
+        kind = "skipped" if p.skipped else "warning"
+        click.echo(f"{kind}: {p.path}: {p.message}", err=True)
+
+    try:
+        report = build_index(
+            settings.corpus,
+            settings.index,
+            model=settings.model,
+            backend=settings.backend,
+            rebuild=rebuild,
+            on_progress=progress,
+            on_problem=problem,
+            max_bytes=int(max_file_mb * 1_000_000),
+        )
+    except (IndexMismatch, IndexLocked, FileNotFoundError, ValueError) as exc:
+        progress.done()
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        progress.done()
+        raise click.ClickException("interrupted; the index keeps everything committed so far") from None
+    except Exception as exc:  # store/vector errors carry their own one-line advice
+        progress.done()
+        raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+    progress.done()
+    click.echo(
+        f"{report.files:,} files ({report.unchanged:,} unchanged): {report.added:,} articles added, "
+        f"{report.updated:,} updated, {report.moved:,} moved, {report.removed:,} removed; "
+        f"{report.chunks_embedded:,} chunks embedded in {report.seconds:.1f}s"
+        + (f"; {len(report.problems)} problem(s)" if report.problems else ""),
+        err=True,
+    )
+    if strict and report.problems:
+        raise click.ClickException(f"{len(report.problems)} file(s) could not be read cleanly (--strict)")
+
+
+@main.command("stats")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
+    """Articles, chunks, sentences, model, size on disk and last update of an index."""
+    from dataclasses import asdict
+
+    from assistant.engine import EngineError, read_stats
+
+    settings = _settings(ctx, index=index)
+    try:
+        stats = read_stats(settings.index)
+    except EngineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps({"index": str(settings.index), **asdict(stats)}, indent=2))
+        return
+    rows = [
+        ("index", str(settings.index)),
+        ("corpus", stats.corpus or "?"),
+        ("files", f"{stats.files:,}"),
+        ("articles", f"{stats.articles:,}"),
+        ("chunks", f"{stats.chunks:,}"),
+        ("sentences", f"{stats.sentences:,}"),
+        ("model", f"{stats.model} ({stats.dim} dims, {stats.backend})"),
+        ("size", f"{stats.size_bytes / 1e6:,.1f} MB"),
+        ("updated", stats.updated or "never"),
+    ]
+    for key, value in rows:
+        click.echo(f"{key:<10} {value}")
+
+
+def _parse_day(_: Any, __: Any, value: str | None) -> Any:
+    if value is None:
+        return None
+    from assistant.query import QuestionError, parse_date
+
+    try:
+        return parse_date(value)
+    except QuestionError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (JSON Lines with `-`).")
+@click.option("-k", "--max-quotes", type=click.IntRange(1, 50), default=5, show_default=True, help="Quotes at most.")
+@click.option("--since", callback=_parse_day, help="Only articles dated on or after (YYYY-MM-DD).")
+@click.option("--until", callback=_parse_day, help="Only articles dated on or before (YYYY-MM-DD).")
+@click.option("--source", help="Only articles whose outlet contains this.")
+@click.option("--article", help="Only articles whose path or title contains this.")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.option("--model", help="Local sentence-transformers model folder.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend for the question.")
+@click.pass_context
+def ask_cmd(
+    ctx: click.Context,
+    question: str,
+    as_json: bool,
+    max_quotes: int,
+    since: Any,
+    until: Any,
+    source: str | None,
+    article: str | None,
+    index: Path | None,
+    model: str | None,
+    backend: str | None,
+) -> None:
+    """Answer QUESTION with verbatim quotes; `-` reads one question per line from stdin."""
+    from assistant.engine import Engine, EngineError
+    from assistant.models import Filters
+    from assistant.serialize import answer_to_dict
+
+    settings = _settings(ctx, index=index, model=model)
+    filters = Filters(since=since, until=until, source=source, article=article)
+    try:
+        engine = Engine(settings.index, model=settings.model, backend=backend)
+    except EngineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        if question == "-":
+            for line in sys.stdin:
+                if not line.strip():
+                    continue
+                answer = engine.ask(line.rstrip("\n"), filters=filters, max_quotes=max_quotes)
+                click.echo(json.dumps(answer_to_dict(answer), ensure_ascii=False))
+                sys.stdout.flush()
+            return
+        answer = engine.ask(question, filters=filters, max_quotes=max_quotes)
+        if as_json:
+            click.echo(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2))
+        else:
+            click.echo(render_answer(answer))
+    finally:
+        engine.close()
+
+
+def render_answer(answer: Any) -> str:
+    """An answer for a person: quotes with citations, then the sources with path:line."""
+    from assistant.citations import location, reference
+    from assistant.sanitize import terminal_safe as safe
+
+    lines: list[str] = []
+    if answer.message:
+        lines += [safe(answer.message), ""]
+    if answer.searched != answer.question:
+        lines += [f"(searched: {safe(answer.searched)})", ""]
+    for q in answer.quotes:
+        mark = " (weak)" if q.weak else ""
+        lines.append(f'[{q.n}] "{safe(q.text)}"{mark}')
+        lines.append(f"    ({safe(reference(q))})")
+        lines.append("")
+    if answer.quotes:
+        lines.append("Sources:")
+        for q in answer.quotes:
+            also = "".join(f"\n      also in {safe(loc.path)}" + (f":{loc.line}" if loc.line else "") for loc in q.also_in)
+            lines.append(f"  [{q.n}] {safe(location(q))}  {safe(q.title)}{also}")
+    return "\n".join(lines).rstrip()
+
+
+@main.command("eval")
+@click.argument("squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--exclude-title", "exclude", multiple=True, help="Leave this article out of the index; its questions become out-of-corpus.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend.")
+@click.option("--model", help="Local sentence-transformers model folder.")
+@click.pass_context
+def eval_cmd(ctx: click.Context, squad_file: Path, as_json: bool, exclude: tuple[str, ...], backend: str | None, model: str | None) -> None:
+    """Measure retrieval and quote quality on a SQuAD 2.0 file."""
+    from dataclasses import asdict
+
+    from assistant.evaluation import format_report, run_eval
+
+    settings = _settings(ctx, backend=backend, model=model)
+    report = run_eval(squad_file, exclude_titles=list(exclude), model=settings.model, backend=settings.backend)
+    click.echo(json.dumps(asdict(report), indent=2) if as_json else format_report(report))
+
+
+@main.command("bench", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def bench_cmd(ctx: click.Context) -> None:
+    """Run the benchmark suite (see `python -m assistant.bench --help`)."""
+    from assistant.bench import main as bench_main
+
+    bench_main(ctx.args)

@@ -1,0 +1,233 @@
+"""The library API the CLI and TUI share: open an index, ask questions, read articles."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant import store, vectors
+from assistant.answer import AnswerPolicy, build_quotes
+from assistant.indexer import IndexMismatch, Progress, build_index, check_consistency, index_size, is_stale
+from assistant.models import Answer, Article, Filters, IndexStats
+from assistant.query import QuestionError, followup_text, merge_filters, parse_question
+from assistant.retrieval import Retrieval, Weights, retrieve
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.embedding import Embedder
+
+__all__ = ["Engine", "EngineError", "Progress", "open_engine"]
+
+
+class EngineError(Exception):
+    """Something a user must fix (no index, wrong model, corpus gone); str() is one clear line."""
+
+
+class Engine:
+    """An open index with its embedding model: answers questions with verbatim quotes."""
+
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        model: str | None = None,
+        backend: str | None = None,
+        embedder: Embedder | None = None,
+        weights: Weights | None = None,
+        policy: AnswerPolicy | None = None,
+    ) -> None:
+        self.index_dir = index_dir
+        self.weights = weights or Weights()
+        self.policy = policy or AnswerPolicy()
+        self._lock = threading.Lock()
+        try:
+            self.db = store.connect(index_dir)
+        except store.StoreError as exc:
+            raise EngineError(str(exc)) from exc
+        self.meta = store.get_meta(self.db)
+        if not self.meta.get("generation"):
+            raise EngineError(f"index {index_dir} is empty (run `assistant index` first)")
+        self.generation = 0
+        self.index: Any = None
+        self._reload()
+        self.embedder = embedder or self._load_embedder(model, backend)
+
+    def _load_embedder(self, model: str | None, backend: str | None) -> Embedder:
+        from assistant.embedding import load_embedder, model_identity, resolve_model_path
+
+        try:
+            path = resolve_model_path(model)
+            name, dim = model_identity(path)
+        except (ValueError, OSError) as exc:
+            raise EngineError(str(exc)) from exc
+        if name != self.meta.get("model") or dim != int(self.meta.get("dim", 0)):
+            raise EngineError(
+                f"index {self.index_dir} was built with {self.meta.get('model')} ({self.meta.get('dim')} dims) but the "
+                f"model is {name} ({dim} dims); re-index with `assistant index --rebuild`"
+            )
+        try:
+            return load_embedder(path, backend or self.meta.get("backend") or None)
+        except Exception as exc:  # a broken model folder or ONNX cache must not end as a traceback
+            raise EngineError(f"cannot load model {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+
+    def _reload(self) -> None:
+        """Load the FAISS generation SQLite names, if it changed (another process re-indexed)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        generation = int(row[0]) if row else 0
+        if generation == self.generation:
+            return
+        try:
+            index = vectors.load(self.index_dir, generation)
+            check_consistency(self.db, index, self.index_dir)
+        except vectors.VectorError as exc:
+            if self.index is not None:
+                return  # keep answering from the generation already in memory
+            raise EngineError(str(exc)) from exc
+        self.index, self.generation = index, generation
+        self.meta = store.get_meta(self.db)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        max_quotes: int = 5,
+        previous: Answer | None = None,
+    ) -> Answer:
+        """Answer a question with verbatim quotes (or abstain); inline filters in the text are honoured."""
+        return self.answer_with_evidence(question, filters=filters, max_quotes=max_quotes, previous=previous)[0]
+
+    def answer_with_evidence(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        max_quotes: int = 5,
+        previous: Answer | None = None,
+    ) -> tuple[Answer, Retrieval | None]:
+        """`ask`, also returning the retrieval behind the answer (for evaluation)."""
+        started = time.perf_counter()
+        try:
+            parsed = parse_question(question)
+        except QuestionError as exc:
+            return self._refusal(question, filters or Filters(), str(exc), started), None
+        active = merge_filters(filters, parsed.filters)
+        if not any(ch.isalnum() for ch in parsed.text):
+            return self._refusal(question, active, "the question has no words to search for", started), None
+        searched = followup_text(parsed.text, previous)
+        with self._lock:
+            try:
+                self._reload()
+            except EngineError:
+                pass
+            vector = self.embedder.encode([searched])[0]
+            try:
+                found = retrieve(self.db, self.index, vector, searched, active, self.weights)
+            except sqlite3.OperationalError as exc:
+                return self._refusal(question, active, f"search failed: {exc}", started), None
+            best = max((s.dense for s in found.sentences), default=0.0)
+            answered = bool(found.sentences) and best >= self.policy.abstain_below
+            quotes = build_quotes(self.db, found, max_quotes, self.policy, weak=not answered)
+        if not found.sentences:
+            message = "nothing in the corpus matches" + (f" ({active.describe()})" if not active.is_empty() else "")
+        elif not answered:
+            message = "the corpus does not appear to answer this question; closest passages below are weak matches"
+        else:
+            message = ""
+        answer = Answer(
+            question=question,
+            searched=searched,
+            filters=active,
+            answered=answered,
+            quotes=quotes,
+            message=message,
+            seconds=time.perf_counter() - started,
+            extra={
+                "top_sentence_dense": best,
+                "top_chunk_dense": found.top_dense,
+                "top_score": found.sentences[0].score if found.sentences else 0.0,
+            },
+        )
+        return answer, found
+
+    def _refusal(self, question: str, filters: Filters, message: str, started: float) -> Answer:
+        return Answer(question, question, filters, False, (), message, time.perf_counter() - started)
+
+    def article(self, article_id: int) -> Article:
+        """The full article (quotes' offsets index into its text)."""
+        found = store.get_article(self.db, article_id)
+        if found is None:
+            raise EngineError(f"article {article_id} is no longer in the index")
+        return found
+
+    def stats(self) -> IndexStats:
+        """Counts, model and size of the open index."""
+        return read_stats(self.index_dir, self.db)
+
+    def sources(self) -> list[str]:
+        """Distinct outlets, for filter pickers."""
+        return store.sources(self.db)
+
+    def close(self) -> None:
+        """Release the database."""
+        self.db.close()
+
+
+def read_stats(index_dir: Path, db: sqlite3.Connection | None = None) -> IndexStats:
+    """Statistics of an index folder without loading the model."""
+    own = db is None
+    try:
+        conn = db or store.connect(index_dir)
+    except store.StoreError as exc:
+        raise EngineError(str(exc)) from exc
+    try:
+        meta = store.get_meta(conn)
+        n = store.counts(conn)
+    finally:
+        if own:
+            conn.close()
+    faiss_type = ""
+    if meta.get("generation"):
+        faiss_type = "flat" if int(n["chunks"]) < vectors.EXACT_LIMIT else "ivf-sq8"
+    return IndexStats(
+        articles=n["articles"],
+        chunks=n["chunks"],
+        sentences=n["sentences"],
+        files=n["files"],
+        model=meta.get("model", ""),
+        dim=int(meta.get("dim", 0)),
+        backend=meta.get("backend", ""),
+        size_bytes=index_size(index_dir),
+        updated=meta.get("updated"),
+        corpus=meta.get("corpus"),
+        faiss_type=faiss_type,
+    )
+
+
+def open_engine(settings: Settings, *, on_progress: Callable[[Progress], None] | None = None, update: bool = True) -> Engine:
+    """Bring the index up to date with the corpus (when asked and needed), then open it with its model."""
+    report = on_progress or (lambda p: None)
+    if update:
+        if not settings.corpus.is_dir():
+            if not (settings.index / store.DB_NAME).exists():
+                raise EngineError(f"corpus folder not found: {settings.corpus}")
+            report(Progress("scan", 0, 0, f"corpus folder {settings.corpus} not found; using the index as it is"))
+        elif is_stale(settings.corpus, settings.index):
+            try:
+                build_index(settings.corpus, settings.index, model=settings.model, backend=settings.backend, on_progress=report)
+            except IndexMismatch as exc:
+                raise EngineError(str(exc)) from exc
+            except Exception as exc:
+                from assistant.lock import IndexLocked
+
+                if not isinstance(exc, IndexLocked) or not (settings.index / store.DB_NAME).exists():
+                    raise EngineError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+                report(Progress("scan", 0, 0, str(exc)))
+    report(Progress("model", 0, 0, "loading model"))
+    engine = Engine(settings.index, model=settings.model)
+    report(Progress("ready", 1, 1, "ready"))
+    return engine

@@ -1,0 +1,225 @@
+"""`assistant eval`: retrieval and quote quality on SQuAD 2.0, with in-corpus and out-of-corpus abstention."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.answer import AnswerPolicy
+from assistant.retrieval import Weights
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One SQuAD question with where its gold paragraph sits in the written corpus file."""
+
+    qid: str
+    """SQuAD id."""
+    question: str
+    """Question text."""
+    path: str
+    """Corpus file of its article."""
+    start: int
+    """Gold paragraph start offset in that file's text."""
+    end: int
+    """Gold paragraph end offset."""
+    answers: tuple[str, ...]
+    """Gold answer strings (empty for unanswerable)."""
+    kind: str
+    """answerable, unanswerable, or outside (its article is not indexed)."""
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """The numbers `assistant eval` prints."""
+
+    questions: dict[str, int]
+    """Questions per kind."""
+    recall_at_1: float
+    """Share of answerable questions whose first chunk overlaps the gold paragraph and contains an answer."""
+    recall_at_5: float
+    """The same within the first five chunks."""
+    recall_at_10: float
+    """The same within the first ten chunks."""
+    mrr_at_10: float
+    """Mean reciprocal rank of the first such chunk (0 beyond ten)."""
+    quote_hit_at_1: float
+    """The first quote contains an answer and lies in the gold paragraph."""
+    quote_hit_at_3: float
+    """One of the first three quotes does."""
+    answered_rate: float
+    """Answerable questions answered (not abstained)."""
+    abstain_unanswerable: float
+    """SQuAD 2.0 unanswerable questions abstained on."""
+    abstain_outside: float | None
+    """Questions about articles left out of the index abstained on (None without --exclude-title)."""
+    queries_per_second: float
+    """Questions answered per second, warm, one at a time."""
+    threshold: float
+    """Abstention threshold in force (top sentence cosine)."""
+    scores: dict[str, list[float]] = field(default_factory=dict)
+    """Top sentence cosine per question kind, for calibration."""
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def write_corpus(squad_file: Path, folder: Path, exclude_titles: list[str]) -> list[EvalQuestion]:
+    """Write each SQuAD article as `title, blank line, paragraphs`; return the questions with gold spans."""
+    data = json.loads(squad_file.read_text(encoding="utf-8"))
+    excluded = {t.lower().replace("_", " ") for t in exclude_titles}
+    questions: list[EvalQuestion] = []
+    for number, article in enumerate(data["data"]):
+        title = article["title"].replace("_", " ")
+        name = f"{number:03d}_{article['title'][:40]}.txt"
+        outside = title.lower() in excluded
+        text = title + "\n\n"
+        for para in article["paragraphs"]:
+            context = para["context"].strip()
+            start = len(text)
+            text += context + "\n\n"
+            for qa in para["qas"]:
+                answers = tuple(a["text"] for a in qa.get("answers", []) if a["text"].strip())
+                impossible = bool(qa.get("is_impossible")) or not answers
+                if outside:
+                    if impossible:
+                        continue
+                    kind = "outside"
+                else:
+                    kind = "unanswerable" if impossible else "answerable"
+                questions.append(EvalQuestion(qa["id"], qa["question"], name, start, start + len(context), answers, kind))
+        if not outside:
+            (folder / name).write_text(text, encoding="utf-8")
+    return questions
+
+
+def _hit(text: str, start: int, end: int, q: EvalQuestion) -> bool:
+    if start >= q.end or end <= q.start:
+        return False
+    lowered = _normalise(text)
+    return any(_normalise(a) in lowered for a in q.answers)
+
+
+@dataclass
+class Setup:
+    """An indexed SQuAD corpus with its questions, reusable across weight settings."""
+
+    engine: Any
+    questions: list[EvalQuestion]
+    workdir: Any
+
+
+def prepare(
+    squad_file: Path, *, exclude_titles: list[str] | None = None, model: str | None = None, backend: str | None = None, embedder: Any = None
+) -> Setup:
+    """Write the corpus to a temporary folder, index it and open an engine on it."""
+    from assistant.engine import Engine
+    from assistant.indexer import build_index
+
+    workdir = tempfile.TemporaryDirectory(prefix="assistant-eval-")
+    root = Path(workdir.name)
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir()
+    questions = write_corpus(squad_file, corpus, exclude_titles or [])
+    if embedder is None:
+        from assistant.embedding import DEFAULT_BACKEND, load_embedder
+
+        embedder = load_embedder(model, backend or DEFAULT_BACKEND)
+    build_index(corpus, index, embedder=embedder)
+    return Setup(Engine(index, embedder=embedder), questions, workdir)
+
+
+def score(setup: Setup, weights: Weights | None = None, policy: AnswerPolicy | None = None) -> EvalReport:
+    """Ask every question and compute the metrics."""
+    engine = setup.engine
+    engine.weights = weights or engine.weights
+    engine.policy = policy or engine.policy
+    articles = {row[0]: row[1] for row in engine.db.execute("SELECT id, path FROM articles")}
+    chunk_rows = {r[0]: r[1:] for r in engine.db.execute("SELECT id, article_id, start, end FROM chunks")}
+    recall = {1: 0, 5: 0, 10: 0}
+    mrr = 0.0
+    qhit1 = qhit3 = answered = abst_un = abst_out = 0
+    counts: dict[str, int] = {}
+    scores: dict[str, list[float]] = {}
+    started = time.perf_counter()
+    for q in setup.questions:
+        counts[q.kind] = counts.get(q.kind, 0) + 1
+        answer, found = engine.answer_with_evidence(q.question, max_quotes=5)
+        scores.setdefault(q.kind, []).append(round(float(answer.extra.get("top_sentence_dense", 0.0)), 4))
+        if q.kind == "unanswerable":
+            abst_un += not answer.answered
+            continue
+        if q.kind == "outside":
+            abst_out += not answer.answered
+            continue
+        answered += answer.answered
+        ranked = list(found.chunk_ids[:10]) if found else []
+        for rank, chunk_id in enumerate(ranked, start=1):
+            article_id, start, end = chunk_rows[chunk_id]
+            if articles[article_id] != q.path:
+                continue
+            text = engine.db.execute("SELECT substr(text, ?, ?) FROM articles WHERE id = ?", (start + 1, end - start, article_id)).fetchone()[0]
+            if _hit(text, start, end, q):
+                for k in recall:
+                    recall[k] += rank <= k
+                mrr += 1.0 / rank
+                break
+        hits = [quote.path == q.path and _hit(quote.text, quote.start, quote.end, q) for quote in answer.quotes]
+        qhit1 += bool(hits[:1] and hits[0])
+        qhit3 += any(hits[:3])
+    elapsed = time.perf_counter() - started
+    n = max(counts.get("answerable", 0), 1)
+    return EvalReport(
+        questions=counts,
+        recall_at_1=recall[1] / n,
+        recall_at_5=recall[5] / n,
+        recall_at_10=recall[10] / n,
+        mrr_at_10=mrr / n,
+        quote_hit_at_1=qhit1 / n,
+        quote_hit_at_3=qhit3 / n,
+        answered_rate=answered / n,
+        abstain_unanswerable=abst_un / max(counts.get("unanswerable", 0), 1),
+        abstain_outside=abst_out / counts["outside"] if counts.get("outside") else None,
+        queries_per_second=len(setup.questions) / elapsed if elapsed else 0.0,
+        threshold=engine.policy.abstain_below,
+        scores=scores,
+    )
+
+
+def run_eval(
+    squad_file: Path, *, exclude_titles: list[str] | None = None, model: str | None = None, backend: str | None = None
+) -> EvalReport:
+    """Index the SQuAD file's articles in a temporary folder and measure everything."""
+    setup = prepare(squad_file, exclude_titles=exclude_titles, model=model, backend=backend)
+    try:
+        return score(setup)
+    finally:
+        setup.engine.close()
+        setup.workdir.cleanup()
+
+
+def format_report(report: EvalReport) -> str:
+    """A Markdown table of the report."""
+    rows = [
+        ("questions", ", ".join(f"{k} {v}" for k, v in sorted(report.questions.items()))),
+        ("passage recall@1", f"{report.recall_at_1:.3f}"),
+        ("passage recall@5", f"{report.recall_at_5:.3f}"),
+        ("passage recall@10", f"{report.recall_at_10:.3f}"),
+        ("MRR@10", f"{report.mrr_at_10:.3f}"),
+        ("quote-hit@1", f"{report.quote_hit_at_1:.3f}"),
+        ("quote-hit@3", f"{report.quote_hit_at_3:.3f}"),
+        ("answered (answerable)", f"{report.answered_rate:.3f}"),
+        ("abstained (SQuAD unanswerable)", f"{report.abstain_unanswerable:.3f}"),
+        ("abstained (out of corpus)", "-" if report.abstain_outside is None else f"{report.abstain_outside:.3f}"),
+        ("queries/second", f"{report.queries_per_second:.1f}"),
+        ("abstention threshold", f"{report.threshold:.3f}"),
+    ]
+    return "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+
+
+

@@ -1,0 +1,141 @@
+"""Reading a question: inline filters, safe FTS5 queries, and follow-ups combined with the previous turn."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+
+from assistant.models import Answer, Filters
+
+MAX_QUESTION_CHARS = 2_000
+"""Longer questions are cut here: the model sees 128 word pieces anyway."""
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been before being below
+    between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few
+    for from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
+    himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my
+    myself no nor not of off on once only or other ought our ours ourselves out over own same shan't she she'd
+    she'll she's should shouldn't so some such than that that's the their theirs them themselves then there there's
+    these they they'd they'll they're they've this those through to too under until up very was wasn't we we'd
+    we'll we're we've were weren't what what's when when's where where's which while who who's whom why why's with
+    won't would wouldn't you you'd you'll you're you've your yours yourself yourselves did say said says tell told
+    according also""".split()
+)
+
+_FILTER_RE = re.compile(r"""(?<!\S)(since|until|from|to|source|outlet|article|file|title):(?:"([^"]*)"|'([^']*)'|(\S+))""", re.I)
+_WORD_RE = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_FOLLOWUP_HINT = re.compile(
+    r"^\W*(and|but|also|what about|how about|and what about)\b|\b(he|she|they|him|her|them|his|hers|their|theirs)\b",
+    re.I,
+)
+
+
+class QuestionError(ValueError):
+    """A question that cannot be searched (empty, only punctuation, a bad filter); the message says why."""
+
+
+@dataclass(frozen=True)
+class ParsedQuestion:
+    """A question split into the text to search and the filters it carried."""
+
+    text: str
+    """The question with filters removed and whitespace tidied."""
+    filters: Filters
+    """Filters written inside the question."""
+
+
+def parse_date(value: str, *, end: bool = False) -> dt.date:
+    """'2023-08-01', '2023-08' or '2023' (the first or, with end=True, the last day of that period)."""
+    value = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            return dt.date(int(value), 12 if end else 1, 31 if end else 1)
+        if re.fullmatch(r"\d{4}-\d{1,2}", value):
+            year, month = map(int, value.split("-"))
+            first = dt.date(year, month, 1)
+            if not end:
+                return first
+            nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+            return nxt - dt.timedelta(days=1)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise QuestionError(f"not a date: {value!r} (use YYYY-MM-DD, YYYY-MM or YYYY)") from None
+
+
+def clean_text(text: str) -> str:
+    """Control characters become spaces; runs of whitespace collapse."""
+    return " ".join(_CONTROL_RE.sub(" ", text).split())
+
+
+def parse_question(question: str) -> ParsedQuestion:
+    """Pull `since:` `until:` `source:` `article:` filters out of a question."""
+    found: dict[str, str] = {}
+
+    def take(match: re.Match[str]) -> str:
+        key = match.group(1).lower()
+        key = {"from": "since", "to": "until", "outlet": "source", "file": "article", "title": "article"}.get(key, key)
+        found[key] = next(g for g in match.groups()[1:] if g is not None)
+        return " "
+
+    text = clean_text(_FILTER_RE.sub(take, question))
+    filters = Filters(
+        since=parse_date(found["since"]) if "since" in found else None,
+        until=parse_date(found["until"], end=True) if "until" in found else None,
+        source=found.get("source") or None,
+        article=found.get("article") or None,
+    )
+    return ParsedQuestion(text=text[:MAX_QUESTION_CHARS], filters=filters)
+
+
+def merge_filters(base: Filters | None, extra: Filters) -> Filters:
+    """Filters from the question override those given from outside, field by field."""
+    base = base or Filters()
+    return replace(
+        base,
+        since=extra.since or base.since,
+        until=extra.until or base.until,
+        source=extra.source or base.source,
+        article=extra.article or base.article,
+    )
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens."""
+    return [w.lower() for w in _WORD_RE.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry meaning (no stopwords, no one-letter words), in order, deduplicated."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 MATCH expression that ORs the question's words, each quoted so no word is syntax.
+
+    NOT, OR, NEAR, quotes, stars, dashes and parentheses in the question are plain words; None when
+    nothing searchable is left.
+    """
+    terms = content_words(text) or [w for w in words(text) if len(w) > 1]
+    if not terms:
+        return None
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms[:64])
+
+
+def followup_text(question: str, previous: Answer | None) -> str:
+    """The text to search for a follow-up: short or pronoun-led questions carry the previous question's words."""
+    if previous is None or not question:
+        return question
+    own = content_words(question)
+    if len(own) > 2 and not _FOLLOWUP_HINT.search(question):
+        return question
+    carried = [w for w in content_words(previous.searched) if w not in own]
+    if not carried:
+        return question
+    return f"{question} ({' '.join(carried)})"

@@ -1,0 +1,248 @@
+"""Hybrid retrieval: FAISS and FTS5 chunk search fused, then every candidate sentence scored on its own."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant import store, vectors
+from assistant.models import Filters
+from assistant.query import fts_query
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the evidence is combined; fitted on SQuAD (see docs/retrieval.md)."""
+
+    dense_k: int = 50
+    """Chunks taken from FAISS."""
+    keyword_k: int = 50
+    """Chunks taken from FTS5."""
+    rrf_k: float = 20.0
+    """Reciprocal rank fusion constant: 1 / (rrf_k + rank)."""
+    candidates: int = 12
+    """Fused chunks whose sentences are scored."""
+    sentence_dense: float = 1.0
+    """Weight of the sentence's own cosine similarity to the question."""
+    sentence_keyword: float = 0.2
+    """Weight of the sentence's BM25 score, scaled to [0, 1] by the best candidate."""
+    chunk: float = 0.3
+    """Weight of the fused score of the best chunk holding the sentence, scaled to [0, 1]."""
+    neighbour: float = 0.1
+    """Weight of the best cosine of the adjacent sentences in the same paragraph (context such as
+    'he said' or an antecedent often sits next door)."""
+    answer_type: float = 0.05
+    """Bonus when a when/how-many question meets a sentence with a number, or a who question a name."""
+    title_weight: float = 0.3
+    """BM25 column weight of the title relative to the body."""
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """A candidate sentence with its evidence."""
+
+    sentence_id: int
+    """Row id in the sentences table."""
+    article_id: int
+    """Row id of its article."""
+    ord: int
+    """Position of the sentence in its article."""
+    start: int
+    """Start offset in the article text."""
+    end: int
+    """End offset in the article text."""
+    paragraph: int
+    """1-based paragraph number."""
+    dense: float
+    """Cosine similarity of the (title-prefixed) sentence to the question."""
+    neighbour: float
+    """Best cosine of its neighbours in the same paragraph (its own when it has none)."""
+    keyword: float
+    """BM25 of the sentence, scaled to [0, 1]."""
+    chunk: float
+    """Fused score of its best chunk, scaled to [0, 1]."""
+    score: float
+    """The weighted sum that ranks sentences."""
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What a search found, with the numbers abstention is decided on."""
+
+    sentences: tuple[ScoredSentence, ...]
+    """Candidate sentences, best first."""
+    chunk_ids: tuple[int, ...]
+    """Fused chunk ids, best first."""
+    top_dense: float
+    """Best chunk cosine similarity (FAISS)."""
+    sentence_vectors: dict[int, Any]
+    """sentence id -> float32 vector, for redundancy checks."""
+
+
+def allowed_chunks(db: sqlite3.Connection, filters: Filters) -> np.ndarray | None:
+    """Chunk ids that pass the filters (None when there are no filters)."""
+    import numpy as np
+
+    if filters.is_empty():
+        return None
+    where, params = filter_sql(filters)
+    rows = db.execute(f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params)
+    return np.fromiter((r[0] for r in rows), dtype="int64")
+
+
+def filter_sql(filters: Filters) -> tuple[str, list[object]]:
+    """A WHERE clause over `articles a` for the filters."""
+    clauses: list[str] = ["1"]
+    params: list[object] = []
+    if filters.since:
+        clauses.append("a.date >= ?")
+        params.append(filters.since.isoformat())
+    if filters.until:
+        clauses.append("a.date <= ?")
+        params.append(filters.until.isoformat())
+    if filters.source:
+        clauses.append("a.source LIKE ? ESCAPE '\\'")
+        params.append(_like(filters.source))
+    if filters.article:
+        clauses.append("(a.path LIKE ? ESCAPE '\\' OR a.title LIKE ? ESCAPE '\\')")
+        params += [_like(filters.article)] * 2
+    return " AND ".join(clauses), params
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def keyword_chunks(
+    db: sqlite3.Connection, match: str, k: int, title_weight: float, allowed: np.ndarray | None
+) -> list[tuple[int, float]]:
+    """(chunk id, bm25) best first; bm25 is negated so larger is better."""
+    if allowed is not None and len(allowed) == 0:
+        return []
+    sql = f"SELECT rowid, bm25(chunks_fts, {title_weight:.3f}, 1.0) AS s FROM chunks_fts WHERE chunks_fts MATCH ?"
+    if allowed is not None:
+        sql += f" AND rowid IN ({store.ids_in(allowed.tolist())})"
+    sql += " ORDER BY s LIMIT ?"
+    return [(int(i), -float(s)) for i, s in db.execute(sql, (match, k))]
+
+
+def keyword_sentences(db: sqlite3.Connection, match: str, ids: list[int], title_weight: float) -> dict[int, float]:
+    """BM25 (larger is better) of the given sentences that match."""
+    if not ids:
+        return {}
+    sql = (
+        f"SELECT rowid, bm25(sentences_fts, {title_weight:.3f}, 1.0) FROM sentences_fts "
+        f"WHERE sentences_fts MATCH ? AND rowid IN ({store.ids_in(ids)})"
+    )
+    return {int(i): -float(s) for i, s in db.execute(sql, (match,))}
+
+
+def fuse(rankings: list[list[int]], k: float) -> dict[int, float]:
+    """Reciprocal rank fusion of several best-first id lists."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+_NUMBER_Q = re.compile(
+    r"^\W*(when|what (year|date|day|month|time|percentage|proportion)|in what (year|month)|how (many|much|long|old|far|often))\b|\b(how many|how much|what year)\b",
+    re.I,
+)
+_PERSON_Q = re.compile(r"^\W*(who|whom|whose)\b", re.I)
+_HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|"
+                         r"january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_HAS_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
+
+
+def answer_type(question: str) -> str | None:
+    """'number' for when/how-many questions, 'name' for who questions, else None."""
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _PERSON_Q.search(question):
+        return "name"
+    return None
+
+
+def _typed_sentences(db: sqlite3.Connection, rows: list[Any], wanted: str) -> set[int]:
+    """Ids of the sentences that hold the kind of thing the question asks for."""
+    pattern = _HAS_NUMBER if wanted == "number" else _HAS_NAME
+    ids = [r[0] for r in rows]
+    texts = db.execute(
+        "SELECT s.id, substr(a.text, s.start + 1, s.end - s.start) FROM sentences s JOIN articles a ON a.id = s.article_id "
+        f"WHERE s.id IN ({store.ids_in(ids)})"
+    )
+    return {sid for sid, text in texts if pattern.search(text)}
+
+
+def retrieve(
+    db: sqlite3.Connection, index: Any, query_vector: np.ndarray, text: str, filters: Filters, weights: Weights
+) -> Retrieval:
+    """Find and score candidate sentences for a question; filters restrict both searches before ranking."""
+    import numpy as np
+
+    allowed = allowed_chunks(db, filters)
+    dense_scores, dense_ids = vectors.search(index, query_vector, weights.dense_k, allowed)
+    match = fts_query(text)
+    keyword = keyword_chunks(db, match, weights.keyword_k, weights.title_weight, allowed) if match else []
+    fused = fuse([[int(i) for i in dense_ids], [i for i, _ in keyword]], weights.rrf_k)
+    ranked = sorted(fused, key=fused.__getitem__, reverse=True)[: weights.candidates]
+    top_dense = float(dense_scores[0]) if len(dense_scores) else 0.0
+    if not ranked:
+        return Retrieval((), (), top_dense, {})
+    best_fused = fused[ranked[0]]
+    rows = db.execute(
+        "SELECT c.id, c.article_id, c.first_sentence, c.last_sentence FROM chunks c "
+        f"WHERE c.id IN ({store.ids_in(ranked)})"
+    ).fetchall()
+    chunk_of: dict[tuple[int, int], float] = {}
+    for chunk_id, article_id, first, last in rows:
+        for ord_ in range(first, last + 1):
+            key = (article_id, ord_)
+            chunk_of[key] = max(chunk_of.get(key, 0.0), fused[chunk_id] / best_fused)
+    sentence_rows: list[tuple[int, int, int, int, int, int, bytes]] = []
+    by_article: dict[int, list[int]] = {}
+    for article_id, ord_ in chunk_of:
+        by_article.setdefault(article_id, []).append(ord_)
+    for article_id, ords in by_article.items():
+        sentence_rows += db.execute(
+            "SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences "
+            f"WHERE article_id = ? AND ord IN ({store.ids_in(ords)})",
+            (article_id,),
+        ).fetchall()
+    if not sentence_rows:
+        return Retrieval((), tuple(ranked), top_dense, {})
+    matrix = np.frombuffer(b"".join(r[6] for r in sentence_rows), dtype=np.float16).reshape(len(sentence_rows), -1)
+    matrix = matrix.astype(np.float32)
+    dense = matrix @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    bm25 = keyword_sentences(db, match, [r[0] for r in sentence_rows], weights.title_weight) if match else {}
+    top_bm25 = max(bm25.values(), default=0.0) or 1.0
+    cos_at = {(r[1], r[2]): (float(c), r[5]) for r, c in zip(sentence_rows, dense, strict=True)}
+    wanted = answer_type(text)
+    typed = _typed_sentences(db, sentence_rows, wanted) if wanted and weights.answer_type else set()
+    scored: list[ScoredSentence] = []
+    vectors_by_id: dict[int, Any] = {}
+    for row, vec, cos in zip(sentence_rows, matrix, dense, strict=True):
+        sid, article_id, ord_, start, end, paragraph, _ = row
+        kw = bm25.get(sid, 0.0) / top_bm25
+        ctx = chunk_of[(article_id, ord_)]
+        near = [cos_at[k][0] for k in ((article_id, ord_ - 1), (article_id, ord_ + 1)) if k in cos_at and cos_at[k][1] == paragraph]
+        nb = max(near) if near else float(cos)
+        score = (
+            weights.sentence_dense * float(cos)
+            + weights.sentence_keyword * kw
+            + weights.chunk * ctx
+            + weights.neighbour * nb
+            + weights.answer_type * (sid in typed)
+        )
+        scored.append(ScoredSentence(sid, article_id, ord_, start, end, paragraph, float(cos), nb, kw, ctx, score))
+        vectors_by_id[sid] = vec
+    scored.sort(key=lambda s: s.score, reverse=True)
+    return Retrieval(tuple(scored), tuple(ranked), top_dense, vectors_by_id)
