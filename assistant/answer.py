@@ -16,9 +16,10 @@ from assistant.retrieval import Retrieval, ScoredSentence
 class AnswerPolicy:
     """Thresholds of the answer builder; the abstention ones are calibrated in `assistant eval`."""
 
-    abstain_below: float = 0.43
-    """Abstain when the best sentence's cosine similarity to the question is below this
-    (calibrated so 97% of answerable SQuAD questions are answered; see docs/retrieval.md)."""
+    abstain_below: float = 0.41
+    """Abstain when the confidence (mean of the best sentence's and the best chunk's cosine
+    similarity to the question) is below this; calibrated so 97% of answerable SQuAD questions
+    are answered (docs/retrieval.md)."""
     keep_ratio: float = 0.70
     """Quotes after the first must score at least this fraction of the first."""
     merge_ratio: float = 0.85
@@ -29,6 +30,16 @@ class AnswerPolicy:
     """Cosine similarity above which a passage repeats one already quoted."""
     mmr_lambda: float = 0.85
     """Relevance versus novelty when picking the next quote."""
+
+
+ABSTAIN_THRESHOLDS = {"all-MiniLM-L6-v2": 0.41, "hash": 0.15}
+"""Cosine levels differ between models: each calibrated one has its own threshold. Others use
+MiniLM's, which `assistant eval` can check."""
+
+
+def policy_for(model_name: str) -> AnswerPolicy:
+    """The answer policy calibrated for an embedding model."""
+    return AnswerPolicy(abstain_below=ABSTAIN_THRESHOLDS.get(model_name, ABSTAIN_THRESHOLDS["all-MiniLM-L6-v2"]))
 
 
 class QuoteMismatch(AssertionError):

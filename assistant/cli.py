@@ -12,7 +12,8 @@ import click
 
 from assistant.settings import Settings, load_settings
 
-BACKEND_CHOICES = ("onnx-int8", "onnx", "torch")
+BACKEND_CHOICES = ("onnx-int8", "onnx", "torch", "hash")
+"""hash is a fast fake embedder for tests and demos, not for real use."""
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:

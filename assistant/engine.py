@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import store, vectors
-from assistant.answer import AnswerPolicy, build_quotes
+from assistant.answer import AnswerPolicy, build_quotes, policy_for
 from assistant.indexer import IndexMismatch, Progress, build_index, check_consistency, index_size, is_stale
 from assistant.models import Answer, Article, Filters, IndexStats
 from assistant.query import QuestionError, followup_text, merge_filters, parse_question
@@ -42,7 +42,6 @@ class Engine:
     ) -> None:
         self.index_dir = index_dir
         self.weights = weights or Weights()
-        self.policy = policy or AnswerPolicy()
         self._lock = threading.Lock()
         try:
             self.db = store.connect(index_dir)
@@ -55,10 +54,13 @@ class Engine:
         self.index: Any = None
         self._reload()
         self.embedder = embedder or self._load_embedder(model, backend)
+        self.policy = policy or policy_for(self.embedder.model_name)
 
     def _load_embedder(self, model: str | None, backend: str | None) -> Embedder:
         from assistant.embedding import load_embedder, model_identity, resolve_model_path
 
+        if (backend or self.meta.get("backend")) == "hash":
+            return load_embedder(None, "hash")  # the fast fake, for tests and demos
         try:
             path = resolve_model_path(model)
             name, dim = model_identity(path)
@@ -130,7 +132,10 @@ class Engine:
             except sqlite3.OperationalError as exc:
                 return self._refusal(question, active, f"search failed: {exc}", started), None
             best = max((s.dense for s in found.sentences), default=0.0)
-            answered = bool(found.sentences) and best >= self.policy.abstain_below
+            # Both levels vote: a short "what did X say" question can match a whole chunk better
+            # than any one sentence, and a keyword-only sentence match needs the chunk's support.
+            confidence = (best + found.top_dense) / 2 if found.sentences else 0.0
+            answered = bool(found.sentences) and confidence >= self.policy.abstain_below
             quotes = build_quotes(self.db, found, max_quotes, self.policy, weak=not answered)
         if not found.sentences:
             message = "nothing in the corpus matches" + (f" ({active.describe()})" if not active.is_empty() else "")
@@ -147,6 +152,7 @@ class Engine:
             message=message,
             seconds=time.perf_counter() - started,
             extra={
+                "confidence": confidence,
                 "top_sentence_dense": best,
                 "top_chunk_dense": found.top_dense,
                 "top_score": found.sentences[0].score if found.sentences else 0.0,

@@ -60,9 +60,13 @@ class EvalReport:
     queries_per_second: float
     """Questions answered per second, warm, one at a time."""
     threshold: float
-    """Abstention threshold in force (top sentence cosine)."""
+    """Abstention threshold in force (on the confidence: mean of best sentence and chunk cosine)."""
+    calibrated_threshold: float = 0.0
+    """The threshold at which 97% of answerable questions would be answered on this data."""
+    abstain_unanswerable_at_95: float = 0.0
+    """Unanswerable questions abstained at the threshold that answers 95% of answerable ones."""
     scores: dict[str, list[float]] = field(default_factory=dict)
-    """Top sentence cosine per question kind, for calibration."""
+    """Confidence per question kind, for calibration."""
 
 
 def _normalise(text: str) -> str:
@@ -150,7 +154,7 @@ def score(setup: Setup, weights: Weights | None = None, policy: AnswerPolicy | N
     for q in setup.questions:
         counts[q.kind] = counts.get(q.kind, 0) + 1
         answer, found = engine.answer_with_evidence(q.question, max_quotes=5)
-        scores.setdefault(q.kind, []).append(round(float(answer.extra.get("top_sentence_dense", 0.0)), 4))
+        scores.setdefault(q.kind, []).append(round(float(answer.extra.get("confidence", 0.0)), 4))
         if q.kind == "unanswerable":
             abst_un += not answer.answered
             continue
@@ -187,8 +191,25 @@ def score(setup: Setup, weights: Weights | None = None, policy: AnswerPolicy | N
         abstain_outside=abst_out / counts["outside"] if counts.get("outside") else None,
         queries_per_second=len(setup.questions) / elapsed if elapsed else 0.0,
         threshold=engine.policy.abstain_below,
+        calibrated_threshold=quantile(scores.get("answerable", []), 0.03),
+        abstain_unanswerable_at_95=_below(scores.get("unanswerable", []), quantile(scores.get("answerable", []), 0.05)),
         scores=scores,
     )
+
+
+def quantile(values: list[float], q: float) -> float:
+    """The q-quantile (linear interpolation), 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    pos = q * (len(ordered) - 1)
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def _below(values: list[float], threshold: float) -> float:
+    return sum(v < threshold for v in values) / len(values) if values else 0.0
 
 
 def run_eval(
@@ -218,6 +239,8 @@ def format_report(report: EvalReport) -> str:
         ("abstained (out of corpus)", "-" if report.abstain_outside is None else f"{report.abstain_outside:.3f}"),
         ("queries/second", f"{report.queries_per_second:.1f}"),
         ("abstention threshold", f"{report.threshold:.3f}"),
+        ("threshold answering 97% of answerable", f"{report.calibrated_threshold:.3f}"),
+        ("unanswerable abstained at 95% answered", f"{report.abstain_unanswerable_at_95:.3f}"),
     ]
     return "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
 

@@ -225,8 +225,9 @@ class Indexer:
         for problem in result.problems:
             self._problem(problem)
         old = {a.record: a for a in store.articles_of(self.db, rel)}
-        if not result.articles and old and result.problems:
-            # Unreadable now (vanished, locked, turned binary): keep what was indexed and retry next run.
+        if not result.articles and result.problems:
+            # Unreadable (vanished, locked, binary, empty): not recorded, so it is read and reported
+            # again next run; whatever an earlier version of it put in the index stays.
             return
         try:
             digest = file_fingerprint(path)
@@ -430,6 +431,8 @@ def build_index(
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
     corpus = Path(os.path.abspath(corpus))
     index_dir.mkdir(parents=True, exist_ok=True)
+    if embedder is None and backend == "hash":
+        embedder = load_embedder(None, "hash")
     if embedder is not None:
         name, dim, chosen = embedder.model_name, embedder.dim, embedder.backend
         factory: Callable[[], Embedder] = lambda: embedder  # noqa: E731

@@ -66,8 +66,10 @@ def parse_date(value: str, *, end: bool = False) -> dt.date:
 
 
 def clean_text(text: str) -> str:
-    """Control characters become spaces; runs of whitespace collapse."""
-    return " ".join(_CONTROL_RE.sub(" ", text).split())
+    """Terminal escape sequences go, control characters become spaces, runs of whitespace collapse."""
+    from assistant.sanitize import strip_escapes
+
+    return " ".join(_CONTROL_RE.sub(" ", strip_escapes(text)).split())
 
 
 def parse_question(question: str) -> ParsedQuestion:

@@ -10,6 +10,11 @@ _ESCAPE_SEQ = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def strip_escapes(text: str) -> str:
+    """Remove ESC-introduced terminal sequences (colours, titles, OSC 52 clipboard writes, ...)."""
+    return _ESCAPE_SEQ.sub("", text)
+
+
 def terminal_safe(text: str) -> str:
     """Remove terminal escape sequences and replace other control characters with U+FFFD.
 

@@ -1,0 +1,101 @@
+"""The `assistant` command through click's CliRunner, on small corpora and the fast fake backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from assistant.cli import main
+from tests_support import write_corpus_with_problems
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_index_reports_bad_files_and_goes_on(tmp_path: Path) -> None:
+    corpus = write_corpus_with_problems(tmp_path / "corpus")
+    code, _, err = run("index", str(corpus), "--index", str(tmp_path / "idx"), "--backend", "hash")
+    assert code == 0
+    lines = err.strip().splitlines()
+    assert any(line.startswith("skipped: binary.txt: ") for line in lines)
+    assert any(line.startswith("skipped: empty.txt: ") for line in lines)
+    assert any("bad.jsonl:2" in line for line in lines)
+    assert "2 articles added" in lines[-1] or "articles added" in lines[-1]
+    code, out, _ = run("stats", "--index", str(tmp_path / "idx"), "--json")
+    stats = json.loads(out)
+    assert code == 0 and stats["articles"] == 3 and stats["backend"] == "hash"
+    # --strict turns the same problems into a failure; a second run embeds nothing.
+    code, _, err = run("index", str(corpus), "--index", str(tmp_path / "idx"), "--backend", "hash", "--strict")
+    assert code != 0 and "--strict" in err
+    assert "0 chunks embedded" in err
+
+
+def test_ask_json_schema(small_index: tuple[Path, Path]) -> None:
+    _, index = small_index
+    code, out, _ = run("ask", "Who said Azerbaijan will not negotiate?", "--index", str(index), "--json", "-k", "3")
+    assert code == 0
+    data = json.loads(out)
+    assert {"question", "answered", "quotes"} <= set(data)
+    assert isinstance(data["answered"], bool) and 1 <= len(data["quotes"]) <= 3
+    for quote in data["quotes"]:
+        for key, kind in [("n", int), ("text", str), ("title", str), ("path", str), ("start", int), ("end", int),
+                          ("line", int), ("paragraph", int), ("score", float)]:
+            assert isinstance(quote[key], kind), key
+        assert quote["date"] is None or len(quote["date"]) == 10
+        assert quote["source"] is None or isinstance(quote["source"], str)
+        assert quote["end"] - quote["start"] == len(quote["text"])
+
+
+def test_ask_reads_questions_from_stdin_as_json_lines(small_index: tuple[Path, Path]) -> None:
+    _, index = small_index
+    code, out, _ = run("ask", "-", "--index", str(index), input="interest rates\n\nvolcano\n")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["question"] for r in rows] == ["interest rates", "volcano"]
+
+
+def test_ask_filters_from_options(small_index: tuple[Path, Path]) -> None:
+    _, index = small_index
+    code, out, _ = run("ask", "interest rates", "--index", str(index), "--json", "--source", "Reuters",
+                       "--since", "2005-01-01", "--until", "2005-12-31")
+    data = json.loads(out)
+    assert code == 0 and data["quotes"] and {q["source"] for q in data["quotes"]} == {"Reuters"}
+    code, _, err = run("ask", "x", "--index", str(index), "--since", "soon")
+    assert code != 0 and "not a date" in err
+
+
+def test_ask_text_output_cites_and_lists_sources(small_index: tuple[Path, Path]) -> None:
+    _, index = small_index
+    code, out, _ = run("ask", "What did Tofig Zulfugarov say about negotiations?", "--index", str(index))
+    assert code == 0 and out.startswith("[1] \"")
+    assert "(Relations between Baku and Karabakh Armenians, 8 Aug 2023, para." in out
+    assert "Sources:" in out and "000_8c27288c5cf39a16.txt:" in out
+
+
+def test_missing_index_is_one_clear_line(tmp_path: Path) -> None:
+    code, _, err = run("ask", "anything", "--index", str(tmp_path / "none"))
+    assert code == 1 and err.strip().count("\n") == 0 and "no index" in err
+
+
+def test_terminal_output_strips_escape_sequences(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "evil.txt").write_text(
+        "Evil \x1b]0;pwned\x07 title\n\nThe harbour \x1b[31mwas\x1b[0m closed \x1b]52;c;SGVsbG8=\x07 by the storm [bold]today[/bold].\n\n"
+        + "Fishing boats stayed in port while the wind kept rising along the whole coast. " * 3 + "\n",
+        encoding="utf-8",
+    )
+    run("index", str(corpus), "--index", str(tmp_path / "idx"), "--backend", "hash")
+    code, out, _ = run("ask", "harbour closed storm", "--index", str(tmp_path / "idx"))
+    assert code == 0 and "\x1b" not in out and "\x07" not in out
+    assert "[bold]today[/bold]" in out
+    code, out, _ = run("ask", "harbour closed storm", "--index", str(tmp_path / "idx"), "--json")
+    assert "\x1b[31m" in json.loads(out)["quotes"][0]["text"]
+
+
+def test_help_lists_the_commands() -> None:
+    code, out, _ = run("--help")
+    assert code == 0 and all(cmd in out for cmd in ("index", "ask", "stats", "eval"))

@@ -1,0 +1,81 @@
+"""The whole path on the real bundled model: index the shipped corpus, ask, read exact quotes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.engine import Engine
+from assistant.indexer import build_index
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.model
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("e2e")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    index = root / "index"
+    report = build_index(corpus, index)
+    assert report.added == 1 and report.chunks_embedded > 5 and not report.problems
+    return corpus, index
+
+
+def test_index_of_the_shipped_corpus(seed_index: tuple[Path, Path]) -> None:
+    corpus, index = seed_index
+    engine = Engine(index)
+    stats = engine.stats()
+    assert (stats.files, stats.articles) == (1, 1)
+    assert stats.chunks >= 6 and stats.sentences >= 30
+    assert stats.model == "all-MiniLM-L6-v2" and stats.dim == 384 and stats.backend == "onnx-int8"
+    again = build_index(corpus, index)
+    assert again.chunks_embedded == 0 and again.unchanged == 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who said Azerbaijan will not negotiate with the self-styled leaders?",
+        "What did Tofig Zulfugarov say about negotiations?",
+    ],
+)
+def test_zulfugarov_is_quoted_first(seed_index: tuple[Path, Path], question: str) -> None:
+    corpus, index = seed_index
+    answer = Engine(index).ask(question)
+    assert answer.answered
+    first = answer.quotes[0]
+    assert "Azerbaijan will not negotiate with them" in first.text and "Tofig Zulfugarov" in first.text
+    text = (corpus / first.path).read_text(encoding="utf-8")
+    for quote in answer.quotes:
+        assert text[quote.start : quote.end] == quote.text
+        assert quote.line == text.count("\n", 0, quote.start) + 1
+
+
+def test_aghdam_road_source_lookup(seed_index: tuple[Path, Path]) -> None:
+    _, index = seed_index
+    answer = Engine(index).ask("who said the Aghdam road is not for cargo from Armenia, and when?")
+    assert answer.answered
+    assert any("Aghdam road is not intended for any cargo from Armenia" in q.text for q in answer.quotes[:2])
+    assert answer.quotes[0].date is not None and answer.quotes[0].date.isoformat() == "2023-08-08"
+
+
+def test_out_of_corpus_question_abstains(seed_index: tuple[Path, Path]) -> None:
+    _, index = seed_index
+    answer = Engine(index).ask("Which team won the 2005 Six Nations rugby championship?")
+    assert not answer.answered and all(q.weak for q in answer.quotes)
+
+
+def test_open_engine_builds_a_missing_index(tmp_path: Path) -> None:
+    from assistant.engine import open_engine
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    phases: list[str] = []
+    engine = open_engine(Settings(corpus=corpus, index=tmp_path / "index"), on_progress=lambda p: phases.append(p.phase))
+    assert {"embed", "ready"} <= set(phases)
+    assert engine.stats().articles == 1
