@@ -33,6 +33,11 @@ _FOLLOWUP_HINT = re.compile(
 )
 
 
+_NAME_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]+")
+_CARRIED_RE = re.compile(r"\s*\([^()]*\)\s*$")
+"""The context a previous follow-up carried: its names carry on, its other words do not."""
+
+
 class QuestionError(ValueError):
     """A question that cannot be searched (empty, only punctuation, a bad filter); the message says why."""
 
@@ -137,7 +142,13 @@ def followup_text(question: str, previous: Answer | None) -> str:
     own = content_words(question)
     if len(own) > 2 and not _FOLLOWUP_HINT.search(question):
         return question
-    carried = [w for w in content_words(previous.searched) if w not in own]
+    # Names carry the context ("he" is Tofig Zulfugarov); the previous topic words would drown
+    # the new question, so they come along only when there are no names.
+    base = _CARRIED_RE.sub("", previous.searched)
+    names = [
+        w for w in dict.fromkeys(_NAME_RE.findall(previous.searched)) if w.lower() not in STOPWORDS and w.lower() not in own
+    ]
+    carried = names or [w for w in content_words(base) if w not in own]
     if not carried:
         return question
     return f"{question} ({' '.join(carried)})"
