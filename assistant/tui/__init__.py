@@ -1,0 +1,1 @@
+"""The chat terminal UI (Textual); start it with `assistant.tui.app.make_app(settings).run()`."""

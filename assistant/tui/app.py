@@ -1,0 +1,506 @@
+"""The chat app: questions go to the engine in worker threads; quotes, reader, copy, export, filters, sessions."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from assistant.citations import answer_markdown, quote_markdown
+from assistant.models import Answer, Article, Filters
+from assistant.sessions import (
+    Session,
+    export_path,
+    latest_session,
+    list_sessions,
+    new_session,
+    save_session,
+    session_markdown,
+)
+from assistant.settings import Settings
+from assistant.tui.bars import FilterBar, StatusLine, progress_text, stats_text
+from assistant.tui.dialogs import HelpScreen, SessionPicker
+from assistant.tui.filtering import FilterMenu
+from assistant.tui.messages import (
+    AnswerFailed,
+    AnswerReady,
+    CopyRequested,
+    EngineFailed,
+    EngineProgressed,
+    EngineReady,
+    OpenRequested,
+)
+from assistant.tui.protocol import EngineFactory, EngineLike, ProgressLike, error_text
+from assistant.tui.reader import ReaderScreen
+from assistant.tui.safe import one_line, visible
+from assistant.tui.turn import QUEUED, RUNNING, QuoteView, TurnView
+
+PROGRESS_INTERVAL = 0.1
+"""Seconds between progress updates on screen (an index build reports far more often)."""
+
+ARTICLE_CACHE = 32
+"""Articles kept in memory for the reader."""
+
+CHAT_ONLY = {"cancel", "focus_question", "scroll_chat", "select_last_quote", "filters", "export", "sessions",
+             "new_session"}
+"""Key actions that only make sense on the chat screen (not in the reader or a dialog)."""
+
+WELCOME = (
+    "Ask a question about the articles in the corpus. Answers are verbatim quotes with citations;"
+    " when the corpus does not answer, you are told so. F1 lists every key."
+)
+
+
+class _Abandoned(BaseException):
+    """Raised from the progress callback to stop an index build when the app is closing.
+
+    A BaseException so the engine's `except Exception` handlers do not turn it into an error message."""
+
+
+class QuestionInput(Input):
+    """The question box; Up moves to the quotes above."""
+
+    BINDINGS = [Binding("up", "app.select_last_quote", "Quotes", show=False)]
+
+
+class AssistantApp(App[None]):
+    """Chat with a corpus: each question becomes a turn of verbatim, cited quotes."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "assistant"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("ctrl+f", "filters", "Filters"),
+        Binding("ctrl+s", "export", "Export"),
+        Binding("e", "export", "Export", show=False),
+        Binding("ctrl+o", "sessions", "Sessions"),
+        Binding("ctrl+n", "new_session", "New session", show=False),
+        Binding("ctrl+t", "toggle_dark", "Theme", show=False),
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("i", "focus_question", "Type", show=False),
+        Binding("pageup", "scroll_chat(-1)", show=False),
+        Binding("pagedown", "scroll_chat(1)", show=False),
+    ]
+
+    def __init__(self, settings: Settings, engine_factory: EngineFactory, session_dir: Path) -> None:
+        super().__init__()
+        self.settings = settings
+        self.session_dir = session_dir
+        self.engine: EngineLike | None = None
+        self.engine_error: str | None = None
+        self.sources: list[str] = []
+        self.filters = Filters()
+        self.session: Session = new_session()
+        self.selected: QuoteView | None = None
+        self._factory = engine_factory
+        self._turns: dict[int, TurnView] = {}
+        self._queue: deque[TurnView] = deque()
+        self._active: TurnView | None = None
+        self._ids = itertools.count(1)
+        # One engine call at a time: a cancelled question may still be running in its thread.
+        self._engine_lock = threading.Lock()
+        self._articles: dict[int, Article] = {}
+        self._reported: set[str] = set()
+        self.chat = VerticalScroll(id="chat", can_focus=False)
+        self.filter_menu = FilterMenu(self, lambda: self.filters, self.set_filters, lambda: self.sources)
+
+    # ---- layout and start-up
+
+    def compose(self) -> ComposeResult:
+        with self.chat:
+            yield Static(Content.styled(WELCOME, "$text-muted"), id="welcome", markup=False)
+        yield FilterBar()
+        yield QuestionInput(placeholder="Ask a question\u2026  (F1: keys, Ctrl+P: commands)", id="question")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(FilterBar).show(self.filters)
+        self.query_one(StatusLine).show_loading("starting")
+        self._restore_latest()
+        self.query_one("#question").focus()
+        self._open_engine()
+
+    def on_unmount(self) -> None:
+        if self.engine is not None:
+            try:
+                self.engine.close()
+            except Exception:  # noqa: BLE001 - closing on the way out must never raise
+                pass
+
+    # ---- the engine
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def _open_engine(self) -> None:
+        worker = get_current_worker()
+        last_phase, last_time = "", 0.0
+
+        def on_progress(progress: ProgressLike) -> None:
+            nonlocal last_phase, last_time
+            if worker.is_cancelled:
+                raise _Abandoned
+            now = time.monotonic()
+            finished = progress.total > 0 and progress.done >= progress.total
+            if progress.phase != last_phase or finished or now - last_time >= PROGRESS_INTERVAL:
+                last_phase, last_time = progress.phase, now
+                self.post_message(EngineProgressed(progress))
+
+        try:
+            engine = self._factory(on_progress)
+        except _Abandoned:
+            return
+        except Exception as exc:  # noqa: BLE001 - every failure is shown, the app stays up
+            self.post_message(EngineFailed(error_text(exc)))
+            return
+        stats, sources = None, []
+        try:
+            stats = engine.stats()
+            sources = sorted(engine.sources(), key=str.casefold)
+        except Exception as exc:  # noqa: BLE001 - stats are nice to have, answering still works
+            self.log.warning(f"stats/sources failed: {exc!r}")
+        if worker.is_cancelled or not self.post_message(EngineReady(engine, stats, sources)):
+            engine.close()
+
+    def on_engine_progressed(self, message: EngineProgressed) -> None:
+        if self.engine is None and message.progress.phase != "ready":
+            self.query_one(StatusLine).show_loading(progress_text(message.progress))
+
+    def on_engine_ready(self, message: EngineReady) -> None:
+        self.engine, self.engine_error, self.sources = message.engine, None, message.sources
+        self.query_one(StatusLine).show_ready(stats_text(message.stats, str(self.settings.corpus)))
+        self._pump()
+
+    def on_engine_failed(self, message: EngineFailed) -> None:
+        self.engine_error = message.error
+        self.query_one(StatusLine).show_failed(message.error)
+        self.notify(f"Engine not available: {one_line(message.error)}", title="Cannot open the index",
+                    severity="error", timeout=12, markup=False)
+        while self._queue:
+            self._queue.popleft().set_failed(f"engine not available: {message.error}")
+
+    def fetch_article(self, article_id: int) -> Article:
+        """The full article (called from the reader's worker thread)."""
+        engine = self.engine
+        if engine is None:
+            raise RuntimeError("the engine is not open")
+        with self._engine_lock:
+            article = self._articles.get(article_id)
+            if article is None:
+                article = engine.article(article_id)
+                if len(self._articles) >= ARTICLE_CACHE:
+                    self._articles.pop(next(iter(self._articles)))
+                self._articles[article_id] = article
+        return article
+
+    # ---- asking
+
+    @on(Input.Submitted, "#question")
+    async def _question_submitted(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        event.input.clear()
+        if question:
+            await self.ask(question)
+
+    async def ask(self, question: str) -> TurnView:
+        """Add a turn for `question`; it runs now, or as soon as the engine is ready."""
+        turn = TurnView(next(self._ids), question, self.filters)
+        self._turns[turn.turn_id] = turn
+        self.query_one("#welcome").display = False
+        await self.chat.mount(turn)
+        self.chat.scroll_end(animate=False)
+        if self.engine is None and self.engine_error is not None:
+            turn.set_failed(f"engine not available: {self.engine_error}")
+            return turn
+        turn.set_waiting()
+        self._queue.append(turn)
+        self._pump()
+        return turn
+
+    def _pump(self) -> None:
+        """Start the next queued question when the engine is free."""
+        if self.engine is None or self._active is not None:
+            return
+        while self._queue:
+            turn = self._queue.popleft()
+            if turn.state == QUEUED:
+                self._active = turn
+                turn.set_running()
+                self._ask(self.engine, turn.turn_id, turn.question, turn.filters, self._previous(turn))
+                return
+
+    def _previous(self, turn: TurnView) -> Answer | None:
+        """The answer of the last answered turn before `turn` (for follow-up questions)."""
+        previous = None
+        for other in self._turns.values():
+            if other is turn:
+                break
+            if other.answer is not None:
+                previous = other.answer
+        return previous
+
+    @work(thread=True, group="ask", exit_on_error=False)
+    def _ask(self, engine: EngineLike, turn_id: int, question: str, filters: Filters, previous: Answer | None) -> None:
+        try:
+            with self._engine_lock:
+                answer = engine.ask(question, filters=filters, max_quotes=self.settings.max_quotes, previous=previous)
+        except Exception as exc:  # noqa: BLE001 - shown in the turn, never a crash
+            self.post_message(AnswerFailed(turn_id, error_text(exc)))
+        else:
+            self.post_message(AnswerReady(turn_id, answer))
+
+    def _finished(self, turn_id: int) -> TurnView | None:
+        """The turn a result belongs to, or None when it was cancelled or cleared (late result)."""
+        turn = self._turns.get(turn_id)
+        if turn is not None and turn is self._active:
+            self._active = None
+        self._pump()
+        return turn if turn is not None and turn.state == RUNNING else None
+
+    def on_answer_ready(self, message: AnswerReady) -> None:
+        turn = self._finished(message.turn_id)
+        if turn is None:
+            return
+        turn.set_answer(message.answer)
+        self._record(message.answer)
+        self.call_after_refresh(self.chat.scroll_to_widget, turn, top=True, animate=False)
+
+    def on_answer_failed(self, message: AnswerFailed) -> None:
+        turn = self._finished(message.turn_id)
+        if turn is not None:
+            turn.set_failed(message.error)
+            self.notify(one_line(message.error), title="Question failed", severity="error", markup=False)
+
+    def action_cancel(self) -> None:
+        """Cancel the questions in progress; their late results are dropped."""
+        pending = [t for t in self._turns.values() if t.state in (QUEUED, RUNNING)]
+        if not pending:
+            if isinstance(self.focused, QuoteView):
+                self.action_focus_question()
+            return
+        for turn in pending:
+            turn.set_cancelled()
+        self._queue.clear()
+        self._active = None
+        self.workers.cancel_group(self, "ask")
+        self.notify(f"Cancelled {len(pending)} question{'s' if len(pending) > 1 else ''}.", timeout=3, markup=False)
+
+    # ---- quotes: select, open, copy
+
+    def on_quote_view_selected(self, message: QuoteView.Selected) -> None:
+        if self.selected is not None and self.selected is not message.view:
+            self.selected.remove_class("-selected")
+        self.selected = message.view
+        message.view.add_class("-selected")
+
+    def action_select_last_quote(self) -> None:
+        views = list(self.chat.query(QuoteView))
+        if views:
+            (self.selected if self.selected in views else views[-1]).focus()
+
+    def action_focus_question(self) -> None:
+        self.query_one("#question").focus()
+
+    def action_scroll_chat(self, direction: int) -> None:
+        if direction > 0:
+            self.chat.scroll_page_down()
+        else:
+            self.chat.scroll_page_up()
+
+    def on_open_requested(self, message: OpenRequested) -> None:
+        if self.engine is None:
+            reason = f"engine not available: {self.engine_error}" if self.engine_error else "the model is still loading"
+            self.notify(f"Cannot open the article yet: {one_line(reason)}", severity="warning", markup=False)
+            return
+        self.push_screen(ReaderScreen(message.answer, message.index, self.fetch_article))
+
+    def on_copy_requested(self, message: CopyRequested) -> None:
+        self.copy_answer(message.answer, message.index, whole=message.whole_answer)
+
+    def copy_answer(self, answer: Answer, index: int, *, whole: bool) -> None:
+        """Put quote `index` (or all quotes with a source list) on the clipboard and say so."""
+        if whole:
+            text, count = answer_markdown(answer), len(answer.quotes)
+            what = f"{count} quote{'s' if count != 1 else ''} with sources"
+        else:
+            quote = answer.quotes[index]
+            text, what = quote_markdown(quote), f"quote [{quote.n}]"
+        # Control characters never reach the clipboard: pasting escapes into a terminal is unsafe.
+        text = visible(text)
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what} ({len(text):,} chars)", timeout=3, markup=False)
+
+    def _copy_selected(self, whole: bool) -> None:
+        if self.selected is None or not self.selected.is_attached:
+            self.notify("Select a quote first (Tab or Up from the question box).", severity="warning", markup=False)
+            return
+        self.copy_answer(self.selected.answer, self.selected.index, whole=whole)
+
+    # ---- sessions and export
+
+    def _record(self, answer: Answer) -> None:
+        """Add an answer to the session and save it."""
+        self.session = dataclasses.replace(
+            self.session, answers=(*self.session.answers, answer), updated=dt.datetime.now().astimezone(),
+            filters=self.filters,
+        )
+        try:
+            save_session(self.session_dir, self.session)
+        except OSError as exc:
+            self.notify(f"Could not save the session: {exc}", severity="error", markup=False)
+
+    def _report(self, problems: Iterable[str]) -> None:
+        for problem in problems:
+            if problem not in self._reported:
+                self._reported.add(problem)
+                self.notify(f"Skipped an unreadable session file: {one_line(problem)}", severity="warning",
+                            timeout=8, markup=False)
+
+    def _restore_latest(self) -> None:
+        session, problems = latest_session(self.session_dir)
+        self._report(problems)
+        if session is not None:
+            self._show_session(session)
+
+    def _clear(self) -> None:
+        """Drop every turn (in-flight questions are cancelled and their results ignored)."""
+        for turn in self._turns.values():
+            if turn.state in (QUEUED, RUNNING):
+                turn.set_cancelled()
+        self._turns.clear()
+        self._queue.clear()
+        self._active = None
+        self.selected = None
+        self.chat.query(TurnView).remove()
+
+    def _show_session(self, session: Session) -> None:
+        self._clear()
+        self.session, self.filters = session, session.filters
+        self.query_one(FilterBar).show(self.filters)
+        turns = []
+        for answer in session.answers:
+            turn = TurnView(next(self._ids), answer.question, answer.filters)
+            turn.set_answer(answer)
+            self._turns[turn.turn_id] = turn
+            turns.append(turn)
+        self.query_one("#welcome").display = not turns
+        self.chat.mount_all(turns)
+        self.call_after_refresh(self.chat.scroll_end, animate=False)
+
+    def action_new_session(self) -> None:
+        self._clear()
+        self.session, self.filters = new_session(), Filters()
+        self.query_one(FilterBar).show(self.filters)
+        self.query_one("#welcome").display = True
+        self.notify("Started a new session.", timeout=3, markup=False)
+
+    def action_sessions(self) -> None:
+        listing = list_sessions(self.session_dir)
+        self._report(listing.problems)
+        if not listing.sessions:
+            self.notify("No saved sessions yet.", markup=False)
+            return
+        by_id = {s.id: s for s in listing.sessions}
+
+        def chosen(session_id: str | None) -> None:
+            if session_id and session_id != self.session.id and session_id in by_id:
+                self._show_session(by_id[session_id])
+                self.notify(f"Reopened the session of {by_id[session_id].updated:%Y-%m-%d %H:%M}.", markup=False)
+
+        self.push_screen(SessionPicker(listing.sessions, self.session.id), chosen)
+
+    def action_export(self) -> None:
+        """Write the session as Markdown to ./assistant-session-YYYYmmdd-HHMMSS.md."""
+        if not self.session.answers:
+            self.notify("Nothing to export yet: ask a question first.", severity="warning", markup=False)
+            return
+        path = export_path(Path.cwd())
+        try:
+            path.write_text(visible(session_markdown(self.session)), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Export failed: {exc}", severity="error", markup=False)
+            return
+        count = len(self.session.answers)
+        self.notify(f"Exported {count} question{'s' if count != 1 else ''} to {visible(str(path))}",
+                    title="Session exported", markup=False)
+
+    # ---- filters
+
+    def set_filters(self, filters: Filters) -> None:
+        """Replace the UI filters (applied to the next questions) and show them."""
+        self.filters = filters
+        self.query_one(FilterBar).show(filters)
+        if filters.since and filters.until and filters.since > filters.until:
+            self.notify("'since' is after 'until': nothing can match.", severity="warning", markup=False)
+        self.notify(f"Filters: {one_line(filters.describe() or 'none')}", timeout=3, markup=False)
+
+    def action_filters(self) -> None:
+        self.filter_menu.open()
+
+    # ---- palette, help, theme
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name, help_, call in self.filter_menu.entries():
+            yield SystemCommand(name, help_, call)
+        yield SystemCommand("Export session as Markdown", "Write ./assistant-session-\u2026.md (Ctrl+S)",
+                            self.action_export)
+        yield SystemCommand("New session", "Start an empty conversation (Ctrl+N)", self.action_new_session)
+        yield SystemCommand("Open a past session\u2026", "List saved sessions and reopen one (Ctrl+O)",
+                            self.action_sessions)
+        yield SystemCommand("Copy selected quote", "With its citation (c)", partial(self._copy_selected, False))
+        yield SystemCommand("Copy selected answer", "Every quote with a numbered source list (C)",
+                            partial(self._copy_selected, True))
+        yield SystemCommand("Toggle light/dark theme", "Ctrl+T", self.action_toggle_dark)
+        yield SystemCommand("Help: keys", "Every key (F1)", self.action_help)
+        if self.engine_error is not None:
+            yield SystemCommand("Retry opening the index", "After fixing the problem", self.action_retry_engine)
+
+    def action_retry_engine(self) -> None:
+        self.engine_error = None
+        self.query_one(StatusLine).show_loading("retrying")
+        self._open_engine()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CHAT_ONLY and self.screen is not self.screen_stack[0]:
+            return False
+        return True
+
+
+def make_app(
+    settings: Settings,
+    *,
+    engine_factory: EngineFactory | None = None,
+    session_dir: Path | None = None,
+) -> AssistantApp:
+    """The chat app; the engine opens in a worker thread through `engine_factory`."""
+
+    def open_default(on_progress: Callable[[ProgressLike], None]) -> EngineLike:
+        # Imported here, in the worker thread: the engine pulls in numpy, FAISS and the model runtime.
+        from assistant.engine import open_engine
+
+        return open_engine(settings, on_progress=on_progress)
+
+    return AssistantApp(
+        settings,
+        engine_factory or open_default,
+        session_dir if session_dir is not None else settings.index / "sessions",
+    )

@@ -1,0 +1,78 @@
+"""One-line bars: the active filters above the question box and the engine status below it."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from assistant.models import Filters, IndexStats
+from assistant.tui.protocol import ProgressLike
+from assistant.tui.safe import one_line
+
+
+class FilterBar(Static):
+    """Shows the filters set from the UI (inline filters show in each turn)."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="filter-bar", markup=False)
+
+    def show(self, filters: Filters) -> None:
+        """Display `filters`."""
+        if filters.is_empty():
+            self.update(Content.assemble(
+                ("Filters: none", "$text-muted"),
+                (" \u00b7 Ctrl+F, or type since:2023-08-01 source:bbc in a question", "$text-muted"),
+            ))
+        else:
+            self.update(Content.assemble(("Filters: ", "bold"), (one_line(filters.describe()), "bold $warning"),
+                                         (" \u00b7 Ctrl+F to change", "$text-muted")))
+        self.set_class(not filters.is_empty(), "-active")
+
+
+def progress_text(progress: ProgressLike) -> str:
+    """The engine's own line, or 'phase… done/total' when it gave none."""
+    if progress.message:
+        return one_line(progress.message)
+    if progress.phase == "model":
+        return "loading model\u2026"
+    if progress.total:
+        return f"{progress.phase}\u2026 {progress.done:,}/{progress.total:,}"
+    return f"{progress.phase}\u2026"
+
+
+def stats_text(stats: IndexStats | None, corpus: str) -> str:
+    """'corpus ./corpus · 2,225 articles · 9,876 chunks · model (backend)'."""
+    if stats is None:
+        return f"corpus {corpus} \u00b7 ready"
+    return one_line(
+        f"corpus {stats.corpus or corpus} \u00b7 {count(stats.articles, 'article')} \u00b7 {count(stats.chunks, 'chunk')}"
+        f" \u00b7 {stats.model} ({stats.backend})"
+    )
+
+
+def count(number: int, noun: str) -> str:
+    """'1 article', '2,225 articles'."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+class StatusLine(Static):
+    """Engine state: progress and 'model loading…', then index size and model, or the error."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="status-line", markup=False)
+
+    def show_loading(self, detail: str = "") -> None:
+        """The engine is still opening."""
+        lead = f"{detail} \u00b7 " if detail else ""
+        self.update(Content.assemble(("\u25cc ", "$warning"), lead, ("model loading\u2026", "$warning")))
+        self.set_classes("-loading")
+
+    def show_ready(self, text: str) -> None:
+        """The engine is ready; `text` describes the index."""
+        self.update(Content.assemble(("\u25cf ", "$success"), text))
+        self.set_classes("-ready")
+
+    def show_failed(self, error: str) -> None:
+        """The engine could not be opened."""
+        self.update(Content.assemble(("\u2716 engine not available: ", "bold $error"), one_line(error)))
+        self.set_classes("-failed")

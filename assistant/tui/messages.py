@@ -1,0 +1,75 @@
+"""Messages that worker threads post to the app (past-tense events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from assistant.models import Answer, Article, IndexStats
+from assistant.tui.protocol import EngineLike, ProgressLike
+
+
+@dataclass
+class EngineProgressed(Message):
+    """The engine reported progress while opening."""
+
+    progress: ProgressLike
+
+
+@dataclass
+class EngineReady(Message):
+    """The engine opened; stats and sources were read in the worker thread."""
+
+    engine: EngineLike
+    stats: IndexStats | None
+    sources: list[str]
+
+
+@dataclass
+class EngineFailed(Message):
+    """The engine could not be opened."""
+
+    error: str
+
+
+@dataclass
+class AnswerReady(Message):
+    """A question was answered."""
+
+    turn_id: int
+    answer: Answer
+
+
+@dataclass
+class AnswerFailed(Message):
+    """Asking a question raised an error."""
+
+    turn_id: int
+    error: str
+
+
+@dataclass
+class ArticleLoaded(Message):
+    """An article for the reader arrived (or could not be loaded: article is None)."""
+
+    article_id: int
+    article: Article | None
+    error: str = ""
+
+
+@dataclass
+class OpenRequested(Message):
+    """The user wants to read the article that quote `index` of `answer` comes from."""
+
+    answer: Answer
+    index: int
+
+
+@dataclass
+class CopyRequested(Message):
+    """The user wants quote `index` (or, with whole_answer, every quote) on the clipboard."""
+
+    answer: Answer
+    index: int
+    whole_answer: bool
