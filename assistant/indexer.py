@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -458,6 +459,12 @@ def build_index(
         )
         try:
             return indexer.run()
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is not sqlite3.DatabaseError:  # locked, constraint, ...: not a damaged file
+                raise
+            raise store.StoreError(
+                f"{index_dir / store.DB_NAME} is damaged ({exc}); rebuild it with `assistant index --rebuild`"
+            ) from exc
         finally:
             indexer.close()
 

@@ -1,0 +1,750 @@
+"""Tests for building and incrementally updating an index: counts, offsets, moves, locks, mismatches, corruption."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import os
+import random
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assistant import store, vectors
+from assistant.chunking import chunk_article, passage_for_embedding
+from assistant.embedding import HashEmbedder
+from assistant.engine import Engine, EngineError
+from assistant.indexer import IndexMismatch, IndexReport, Progress, build_index, check_consistency, is_stale
+from assistant.loaders import discover_files, load_file
+from assistant.lock import IndexLock, IndexLocked
+from assistant.models import LoadProblem
+
+WORKER = Path(__file__).with_name("index_worker.py")
+SYLLABLES = "ka lo mi ne su ta ri vo ze pa du fe gi ho ju".split()
+
+
+# --- helpers shared with test_crash_safety.py ------------------------------------------------
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    """Write `content` (str as UTF-8) to folder/name, creating folders."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def prose(seed: int, sentences: int = 4, words: int = 9) -> str:
+    """Deterministic sentences of made-up words, distinct per seed (so questions find one article)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(sentences):
+        made_up = ["".join(rng.choice(SYLLABLES) for _ in range(3)) for _ in range(words)]
+        out.append(" ".join(made_up).capitalize() + ".")
+    return " ".join(out)
+
+
+def article(seed: int, title: str | None = None, paragraphs: int = 2) -> str:
+    """A .txt article: a title line, a blank line, paragraphs."""
+    body = "\n\n".join(prose(seed * 100 + p) for p in range(paragraphs))
+    return f"{title or f'Report number {seed}'}\n\n{body}\n"
+
+
+def jsonl(*records: dict[str, Any]) -> str:
+    """JSON Lines text of the records."""
+    return "".join(json.dumps(r) + "\n" for r in records)
+
+
+def build(corpus: Path, index_dir: Path, **kwargs: Any) -> IndexReport:
+    """build_index with the fast fake embedder."""
+    kwargs.setdefault("embedder", HashEmbedder())
+    return build_index(corpus, index_dir, **kwargs)
+
+
+def expected_counts(corpus: Path) -> dict[str, int]:
+    """Articles, chunks and sentences the corpus should yield, computed from the loaders and chunker."""
+    counts = collections.Counter(articles=0, chunks=0, sentences=0)
+    for path in discover_files(corpus):
+        for art in load_file(corpus, path).articles:
+            sentences, chunks = chunk_article(art.text, art.body_start)
+            if chunks:
+                counts.update(articles=1, chunks=len(chunks), sentences=len(sentences))
+    return dict(counts)
+
+
+def generation(index_dir: Path) -> int:
+    """The FAISS generation SQLite names (0 before the first commit)."""
+    db = store.connect(index_dir)
+    try:
+        return int(store.get_meta(db).get("generation", 0))
+    finally:
+        db.close()
+
+
+def check_index(index_dir: Path, embedder: HashEmbedder | None = None) -> dict[str, int]:
+    """Assert every invariant of a committed index and return its row counts.
+
+    FAISS ids equal chunk ids; every chunk and sentence row slices its article's text to a
+    non-empty trimmed span that its FTS row repeats; chunks start and end on their sentences;
+    each FAISS vector and sentence vector is the embedding of that very passage.
+    """
+    embedder = embedder or HashEmbedder()
+    db = store.connect(index_dir)
+    try:
+        meta = store.get_meta(db)
+        index = vectors.load(index_dir, int(meta["generation"]))
+        check_consistency(db, index, index_dir)
+        assert index.d == int(meta["dim"]) == embedder.dim
+        articles = {
+            row[0]: row[1:]
+            for row in db.execute("SELECT id, text, title, date, path, body_start FROM articles")
+        }
+        sentences: dict[tuple[int, int], tuple[int, int]] = {}
+        sentence_fts = dict(db.execute("SELECT rowid, body FROM sentences_fts"))
+        sentence_rows = db.execute("SELECT id, article_id, ord, start, end, vector FROM sentences").fetchall()
+        assert set(sentence_fts) == {r[0] for r in sentence_rows}
+        passages, blobs = [], []
+        for sid, article_id, ord_, start, end, blob in sentence_rows:
+            text, title, date, _, body_start = articles[article_id]
+            assert body_start <= start < end <= len(text)
+            span = text[start:end]
+            assert span == span.strip() and span
+            assert sentence_fts[sid] == span
+            sentences[(article_id, ord_)] = (start, end)
+            passages.append(passage_for_embedding(title, _date(date), span))
+            blobs.append(blob)
+        if passages:
+            stored = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
+            assert np.allclose(stored, embedder.encode(passages), atol=2e-3)
+        chunk_fts = dict(db.execute("SELECT rowid, body FROM chunks_fts"))
+        chunk_rows = db.execute("SELECT id, article_id, start, end, first_sentence, last_sentence FROM chunks").fetchall()
+        assert set(chunk_fts) == {r[0] for r in chunk_rows}
+        chunk_passages = []
+        for cid, article_id, start, end, first, last in chunk_rows:
+            text, title, date = articles[article_id][:3]
+            assert 0 <= start < end <= len(text)
+            assert chunk_fts[cid] == text[start:end]
+            assert sentences[(article_id, first)][0] == start and sentences[(article_id, last)][1] == end
+            chunk_passages.append(passage_for_embedding(title, _date(date), text[start:end]))
+        if chunk_rows:
+            faiss_vectors = np.vstack([index.reconstruct(int(r[0])) for r in chunk_rows])
+            assert np.allclose(faiss_vectors, embedder.encode(chunk_passages), atol=1e-5)
+        chunked = {r[1] for r in chunk_rows}
+        assert chunked == set(articles), "every article has chunks"
+        files = store.stored_files(db)
+        assert {a[3] for a in articles.values()} <= set(files)
+        counts = store.counts(db)
+        counts["generation"] = int(meta["generation"])
+        return counts
+    finally:
+        db.close()
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def snapshot(index_dir: Path) -> dict[str, Any]:
+    """What an index holds, independent of row ids and generation numbers (to compare two builds)."""
+    db = store.connect(index_dir)
+    try:
+        arts = []
+        for aid, path, record, digest, first_line, fmt in db.execute(
+            "SELECT id, path, record, content_hash, first_line, format FROM articles"
+        ):
+            chunks = db.execute(
+                "SELECT ord, start, end, paragraph, first_sentence, last_sentence FROM chunks WHERE article_id = ? ORDER BY ord",
+                (aid,),
+            ).fetchall()
+            sents = db.execute(
+                "SELECT ord, start, end, paragraph FROM sentences WHERE article_id = ? ORDER BY ord", (aid,)
+            ).fetchall()
+            arts.append((path, record, digest, first_line, fmt, tuple(chunks), tuple(sents)))
+        return {"articles": sorted(arts), "files": sorted(store.stored_files(db).items())}
+    finally:
+        db.close()
+
+
+def sql(index_dir: Path, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of one query against the index database."""
+    db = store.connect(index_dir)
+    try:
+        return db.execute(query, params).fetchall()
+    finally:
+        db.close()
+
+
+def faiss_ids(index_dir: Path) -> set[int]:
+    """Ids stored in the FAISS file of the current generation."""
+    return set(vectors.stored_ids(vectors.load(index_dir, generation(index_dir))).tolist())
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a text."""
+    return re.findall(r"[^\W\d_]+", text.lower())
+
+
+def word_not_in(text: str, corpus: Path, *, besides: str = "") -> str:
+    """A word of `text` found in no corpus file but `besides` (made-up words can collide)."""
+    others = {w for p in corpus.rglob("*.*") if p != corpus / besides for w in words(p.read_text(errors="replace"))}
+    return next(w for w in words(text) if w not in others)
+
+
+def quotes_are_verbatim(engine: Engine, question: str) -> int:
+    """Ask; every quote must be its article's text[start:end]. Returns the number of quotes."""
+    answer = engine.ask(question)
+    for quote in answer.quotes:
+        assert engine.article(quote.article_id).text[quote.start : quote.end] == quote.text
+    return len(answer.quotes)
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """Four .txt articles in a subfolder, one at the top, one .md and a .jsonl of three records."""
+    root = tmp_path / "corpus"
+    for i in range(4):
+        write(root, f"news/a{i}.txt", article(i))
+    write(root, "b.txt", article(4))
+    write(root, "c.md", f"---\ntitle: Markdown piece\ndate: 2023-08-08\n---\n\n{prose(500)}\n\n{prose(501)}\n")
+    write(root, "feed.jsonl", jsonl(*(json_record(n) for n in range(3))))
+    return root
+
+
+def json_record(n: int) -> dict[str, Any]:
+    """The nth record of feed.jsonl (two paragraphs)."""
+    return {"title": f"Feed item {n}", "text": f"{prose(900 + n)}\n\n{prose(950 + n)}", "source": "Wire"}
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+# --- building and incremental updates --------------------------------------------------------
+
+
+def test_build_from_nothing(corpus: Path, index_dir: Path) -> None:
+    events: list[Progress] = []
+    report = build(corpus, index_dir, on_progress=events.append)
+    expected = expected_counts(corpus)
+    counts = check_index(index_dir)
+    assert expected["articles"] == 9
+    assert {k: counts[k] for k in expected} == expected
+    assert counts["files"] == report.files == 7
+    assert report.added == 9 and report.chunks_embedded == expected["chunks"]
+    assert report.unchanged == report.updated == report.moved == report.removed == 0
+    assert report.problems == []
+    assert {"scan", "embed", "write", "ready"} <= {e.phase for e in events}
+    # Only the committed generation (and no temp file) is on disk.
+    assert sorted(p.name for p in index_dir.glob("vectors-*")) == [f"vectors-{counts['generation']}.faiss"]
+
+
+def test_second_run_over_unchanged_corpus_embeds_nothing(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    before, gen = snapshot(index_dir), generation(index_dir)
+    report = build(corpus, index_dir)
+    assert report.files == report.unchanged == 7
+    assert report.chunks_embedded == report.added == report.updated == report.removed == report.moved == 0
+    assert snapshot(index_dir) == before
+    assert generation(index_dir) == gen
+    assert not is_stale(corpus, index_dir)
+
+
+def test_added_file_embeds_only_its_chunks(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    old_ids = faiss_ids(index_dir)
+    path = write(corpus, "news/new.txt", article(77, paragraphs=3))
+    assert is_stale(corpus, index_dir)
+    report = build(corpus, index_dir)
+    new_art = load_file(corpus, path).articles[0]
+    _, chunks = chunk_article(new_art.text, new_art.body_start)
+    assert report.added == 1 and report.chunks_embedded == len(chunks)
+    assert report.unchanged == 7
+    counts = check_index(index_dir)
+    assert counts["articles"] == 10
+    assert faiss_ids(index_dir) > old_ids
+
+
+def test_edited_file_is_reembedded_and_old_chunks_are_gone(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    (old_id,) = sql(index_dir, "SELECT id FROM articles WHERE path = 'b.txt'")[0]
+    old_chunks = {r[0] for r in sql(index_dir, "SELECT id FROM chunks WHERE article_id = ?", (old_id,))}
+    old_sentences = {r[0] for r in sql(index_dir, "SELECT id FROM sentences WHERE article_id = ?", (old_id,))}
+    old_word = word_not_in((corpus / "b.txt").read_text(), corpus, besides="b.txt")
+    assert sql(index_dir, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (old_word,))[0][0] >= 1
+    write(corpus, "b.txt", "Report number 4\n\nThe zebrafish quasar committee met on Tuesday to vote.\n")
+    report = build(corpus, index_dir)
+    assert report.updated == 1 and report.added == report.removed == 0
+    assert report.chunks_embedded == 1
+    check_index(index_dir)
+    assert not old_chunks & faiss_ids(index_dir)
+    assert not old_chunks & {r[0] for r in sql(index_dir, "SELECT rowid FROM chunks_fts")}
+    assert not old_sentences & {r[0] for r in sql(index_dir, "SELECT rowid FROM sentences_fts")}
+    assert sql(index_dir, "SELECT count(*) FROM chunks WHERE article_id = ?", (old_id,))[0][0] == 0
+    assert sql(index_dir, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (old_word,))[0][0] == 0
+    assert sql(index_dir, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'zebrafish'")[0][0] == 1
+
+
+def test_touched_file_is_not_reembedded(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    before, gen = snapshot(index_dir), generation(index_dir)
+    path = corpus / "b.txt"
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    assert is_stale(corpus, index_dir)
+    report = build(corpus, index_dir)
+    assert report.chunks_embedded == 0 and report.unchanged == 6
+    assert report.updated == report.added == report.removed == report.moved == 0
+    # Nothing in FAISS changed, so no new FAISS file was written; the new mtime is recorded.
+    assert generation(index_dir) == gen
+    assert snapshot(index_dir)["articles"] == before["articles"]
+    assert not is_stale(corpus, index_dir)
+    assert build(corpus, index_dir).unchanged == 7
+
+
+def test_file_moved_into_subfolder_keeps_its_vectors(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    (old_id,) = sql(index_dir, "SELECT id FROM articles WHERE path = 'b.txt'")[0]
+    old_chunks = sql(index_dir, "SELECT id, start, end FROM chunks WHERE article_id = ? ORDER BY id", (old_id,))
+    (corpus / "archive" / "2023").mkdir(parents=True)
+    (corpus / "b.txt").rename(corpus / "archive" / "2023" / "b.txt")
+    report = build(corpus, index_dir)
+    assert report.moved == 1 and report.chunks_embedded == 0
+    assert report.added == report.removed == report.updated == 0
+    assert sql(index_dir, "SELECT path FROM articles WHERE id = ?", (old_id,)) == [("archive/2023/b.txt",)]
+    assert sql(index_dir, "SELECT id, start, end FROM chunks WHERE article_id = ? ORDER BY id", (old_id,)) == old_chunks
+    files = sql(index_dir, "SELECT path FROM files")
+    assert ("archive/2023/b.txt",) in files and ("b.txt",) not in files
+    check_index(index_dir)
+    engine = Engine(index_dir, embedder=HashEmbedder())
+    answer = engine.ask(prose(400).split(".")[0])
+    engine.close()
+    assert answer.quotes and answer.quotes[0].path == "archive/2023/b.txt"
+
+
+def test_copied_file_is_a_new_article_not_a_move(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    write(corpus, "copy-of-b.txt", (corpus / "b.txt").read_bytes())
+    report = build(corpus, index_dir)
+    assert report.added == 1 and report.moved == 0 and report.chunks_embedded >= 1
+    assert sorted(sql(index_dir, "SELECT path FROM articles WHERE path LIKE '%b.txt'")) == [("b.txt",), ("copy-of-b.txt",)]
+    check_index(index_dir)
+
+
+def test_deleted_file_is_removed_everywhere(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    (old_id,) = sql(index_dir, "SELECT id FROM articles WHERE path = 'news/a2.txt'")[0]
+    chunk_ids = {r[0] for r in sql(index_dir, "SELECT id FROM chunks WHERE article_id = ?", (old_id,))}
+    sentence_ids = {r[0] for r in sql(index_dir, "SELECT id FROM sentences WHERE article_id = ?", (old_id,))}
+    assert chunk_ids and sentence_ids and chunk_ids <= faiss_ids(index_dir)
+    (corpus / "news" / "a2.txt").unlink()
+    assert is_stale(corpus, index_dir)
+    report = build(corpus, index_dir)
+    assert report.removed == 1 and report.chunks_embedded == 0 and report.files == 6
+    assert sql(index_dir, "SELECT count(*) FROM articles WHERE id = ?", (old_id,)) == [(0,)]
+    assert sql(index_dir, "SELECT count(*) FROM chunks WHERE article_id = ?", (old_id,)) == [(0,)]
+    assert sql(index_dir, "SELECT count(*) FROM sentences WHERE article_id = ?", (old_id,)) == [(0,)]
+    assert not chunk_ids & {r[0] for r in sql(index_dir, "SELECT rowid FROM chunks_fts")}
+    assert not sentence_ids & {r[0] for r in sql(index_dir, "SELECT rowid FROM sentences_fts")}
+    assert not chunk_ids & faiss_ids(index_dir)
+    assert ("news/a2.txt",) not in sql(index_dir, "SELECT path FROM files")
+    assert check_index(index_dir)["articles"] == 8
+    assert not is_stale(corpus, index_dir)
+
+
+def test_generations_on_disk_stay_bounded(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    for n in range(3):
+        write(corpus, f"extra{n}.txt", article(600 + n))
+        build(corpus, index_dir)
+    gen = generation(index_dir)
+    assert {p.name for p in index_dir.glob("vectors-*")} == {f"vectors-{gen - 1}.faiss", f"vectors-{gen}.faiss"}
+
+
+# --- JSONL records ---------------------------------------------------------------------------
+
+
+def feed_ids(index_dir: Path) -> dict[int, int]:
+    """record (1-based line) -> article id of feed.jsonl."""
+    return dict(sql(index_dir, "SELECT record, id FROM articles WHERE path = 'feed.jsonl'"))
+
+
+def test_jsonl_edit_of_one_record_reembeds_only_that_record(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    before = feed_ids(index_dir)
+    edited = {"title": "Feed item 1", "text": "A rewritten record about the zebrafish quasar.", "source": "Wire"}
+    write(corpus, "feed.jsonl", jsonl(json_record(0), edited, json_record(2)))
+    report = build(corpus, index_dir)
+    assert report.updated == 1 and report.added == report.removed == 0
+    assert report.chunks_embedded == 1
+    after = feed_ids(index_dir)
+    assert after[2] != before[2] and after[1] == before[1] and after[3] == before[3]
+    check_index(index_dir)
+
+
+def test_jsonl_removed_line_removes_that_record_only(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    before = feed_ids(index_dir)
+    write(corpus, "feed.jsonl", jsonl(json_record(0), json_record(2)))
+    gone_word = word_not_in(prose(901), corpus)
+    report = build(corpus, index_dir)
+    assert report.removed == 1 and report.added == report.updated == 0
+    # The third record moved up a line: same article row and vectors, new record number and line.
+    assert report.chunks_embedded == 0
+    assert feed_ids(index_dir) == {1: before[1], 2: before[3]}
+    assert sql(index_dir, "SELECT first_line FROM articles WHERE id = ?", (before[3],)) == [(2,)]
+    assert sql(index_dir, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (gone_word,)) == [(0,)]
+    check_index(index_dir)
+
+
+def test_jsonl_line_inserted_on_top_shifts_records_without_reembedding(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    before = feed_ids(index_dir)
+    new = {"title": "Breaking", "text": "The zebrafish quasar committee resigned.", "source": "Wire"}
+    write(corpus, "feed.jsonl", jsonl(new, *(json_record(n) for n in range(3))))
+    report = build(corpus, index_dir)
+    assert report.added == 1 and report.chunks_embedded == 1
+    assert report.updated == report.removed == 0
+    after = feed_ids(index_dir)
+    assert [after[n] for n in (2, 3, 4)] == [before[n] for n in (1, 2, 3)]
+    check_index(index_dir)
+    engine = Engine(index_dir, embedder=HashEmbedder())
+    quote = engine.ask(prose(902).split(".")[0]).quotes[0]
+    engine.close()
+    assert (quote.path, quote.record, quote.line) == ("feed.jsonl", 4, 4)
+
+
+def test_jsonl_lines_swapped_keep_their_vectors(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    before = feed_ids(index_dir)
+    write(corpus, "feed.jsonl", jsonl(json_record(2), json_record(1), json_record(0)))
+    report = build(corpus, index_dir)
+    assert report.chunks_embedded == report.added == report.updated == report.removed == 0
+    assert feed_ids(index_dir) == {1: before[3], 2: before[2], 3: before[1]}
+    check_index(index_dir)
+
+
+def test_jsonl_record_found_in_another_file_is_moved(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    before = feed_ids(index_dir)
+    (corpus / "feed.jsonl").unlink()
+    unrelated = [{"title": f"x{n}", "text": f"Unrelated words number {n}."} for n in range(2)]
+    write(corpus, "other.jsonl", jsonl(*unrelated, json_record(1)))
+    report = build(corpus, index_dir)
+    assert report.moved == 1 and report.removed == 2 and report.added == 2
+    # Its line number is the new one, so quotes cite the right line.
+    assert sql(index_dir, "SELECT path, record, first_line FROM articles WHERE id = ?", (before[2],)) == [
+        ("other.jsonl", 3, 3)
+    ]
+    check_index(index_dir)
+
+
+# --- unreadable and bad files ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"), (b"", "empty"), (b"Report number 4\n", "no body")],
+    ids=["binary", "empty", "title-only"],
+)
+def test_file_turned_unreadable_keeps_its_old_articles(corpus: Path, index_dir: Path, content: bytes, message: str) -> None:
+    """Documented behaviour of _load_one: a file that now yields nothing but problems keeps what was
+    indexed, is not recorded as indexed, and so is retried (and reported) on every run."""
+    build(corpus, index_dir)
+    before = snapshot(index_dir)
+    write(corpus, "b.txt", content)
+    for _ in range(2):
+        problems: list[LoadProblem] = []
+        report = build(corpus, index_dir, on_problem=problems.append)
+        assert [p.path for p in problems] == ["b.txt"] and message in problems[0].message
+        assert report.removed == report.chunks_embedded == 0
+        assert snapshot(index_dir) == before
+        assert is_stale(corpus, index_dir)
+    write(corpus, "b.txt", "Report number 4\n\nThe zebrafish quasar committee met on Tuesday.\n")
+    report = build(corpus, index_dir)
+    assert report.updated == 1 and report.problems == []
+    check_index(index_dir)
+
+
+def test_file_vanishing_while_loaded_keeps_its_old_articles(
+    corpus: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.loaders
+
+    build(corpus, index_dir)
+    before = snapshot(index_dir)
+    write(corpus, "b.txt", article(4) + "\nOne more line.\n")
+    real_load = assistant.loaders.load_file
+
+    def vanish_then_load(root: Path, path: Path, **kwargs: Any) -> Any:
+        if path.name == "b.txt":
+            path.unlink()  # another program deletes it between the scan and the read
+        return real_load(root, path, **kwargs)
+
+    monkeypatch.setattr(assistant.loaders, "load_file", vanish_then_load)
+    report = build(corpus, index_dir)
+    assert [p.path for p in report.problems] == ["b.txt"] and "cannot read" in report.problems[0].message
+    assert snapshot(index_dir)["articles"] == before["articles"]
+    monkeypatch.undo()
+    report = build(corpus, index_dir)  # now it is really gone
+    assert report.removed == 1
+    check_index(index_dir)
+
+
+def test_file_vanishing_after_the_scan_keeps_its_old_articles(
+    corpus: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.loaders
+
+    build(corpus, index_dir)
+    before = snapshot(index_dir)
+    real_discover = assistant.loaders.discover_files
+
+    def discover_then_delete(root: Path, **kwargs: Any) -> Iterator[Path]:
+        for path in list(real_discover(root, **kwargs)):
+            yield path
+        (corpus / "b.txt").unlink()
+
+    monkeypatch.setattr(assistant.loaders, "discover_files", discover_then_delete)
+    report = build(corpus, index_dir)
+    assert [p.path for p in report.problems] == ["b.txt"]
+    assert report.removed == 0 and snapshot(index_dir)["articles"] == before["articles"]
+
+
+def test_bad_files_are_reported_once_and_the_rest_indexed(tmp_path: Path, index_dir: Path) -> None:
+    root = tmp_path / "corpus"
+    write(root, "good.txt", article(1))
+    write(root, "good.md", f"# A heading\n\n{prose(2)}\n")
+    write(root, "binary.txt", b"\x00\x01\x02\xff" * 300)
+    write(root, "empty.txt", b"")
+    write(root, "latin1.txt", ("Caf\u00e9 cr\u00e8me\n\n" + prose(3) + " Cr\u00e8me br\u00fbl\u00e9e na\u00efve.\n").encode("latin-1"))
+    write(root, "mixed.jsonl", jsonl(json_record(1)) + "{not json\n" + jsonl(json_record(2)))
+    seen: list[LoadProblem] = []
+    report = build(root, index_dir, on_problem=seen.append)
+    assert seen == report.problems
+    by_path = collections.Counter(p.path for p in seen)
+    assert by_path == {"binary.txt": 1, "empty.txt": 1, "latin1.txt": 1, "mixed.jsonl:2": 1}
+    skipped = {p.path for p in seen if p.skipped}
+    assert skipped == {"binary.txt", "empty.txt", "mixed.jsonl:2"}
+    paths = sorted(r[0] for r in sql(index_dir, "SELECT path FROM articles"))
+    assert paths == ["good.md", "good.txt", "latin1.txt", "mixed.jsonl", "mixed.jsonl"]
+    assert "Caf\u00e9 cr\u00e8me" in sql(index_dir, "SELECT text FROM articles WHERE path = 'latin1.txt'")[0][0]
+    check_index(index_dir)
+    # Files that yielded nothing are not recorded: the next run reads and reports them again (once
+    # each), while the files that were indexed, warnings and all, are skipped as unchanged.
+    again: list[LoadProblem] = []
+    report = build(root, index_dir, on_problem=again.append)
+    assert report.unchanged == 4 and report.chunks_embedded == 0
+    assert sorted(p.path for p in again) == ["binary.txt", "empty.txt"]
+
+
+# --- the lock --------------------------------------------------------------------------------
+
+
+def test_second_writer_in_the_same_process_is_refused(corpus: Path, index_dir: Path) -> None:
+    with IndexLock(index_dir):
+        with pytest.raises(IndexLocked, match=f"being updated by pid {os.getpid()}; wait for it to finish"):
+            build(corpus, index_dir)
+    build(corpus, index_dir)  # released
+    check_index(index_dir)
+
+
+def test_second_writer_in_another_process_is_refused_until_the_holder_ends(corpus: Path, index_dir: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, str(WORKER), "hold-lock", str(index_dir)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(IndexLocked) as caught:
+            build(corpus, index_dir)
+        assert str(caught.value) == f"index {index_dir} is being updated by pid {holder.pid}; wait for it to finish"
+        assert not (index_dir / store.DB_NAME).exists()  # refused before touching anything
+    finally:
+        holder.kill()  # a killed holder leaves no stale lock: flock dies with the process
+        holder.wait()
+    build(corpus, index_dir)
+    check_index(index_dir)
+
+
+# --- model and backend mismatch --------------------------------------------------------------
+
+
+class OtherBackend(HashEmbedder):
+    backend = "hash-other"
+
+
+def test_index_of_another_dimension_is_refused(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir, embedder=HashEmbedder(dim=384))
+    with pytest.raises(IndexMismatch, match="--rebuild") as caught:
+        build(corpus, index_dir, embedder=HashEmbedder(dim=256))
+    assert "384" in str(caught.value) and "256" in str(caught.value)
+    report = build(corpus, index_dir, embedder=HashEmbedder(dim=256), rebuild=True)
+    assert report.added == 9
+    check_index(index_dir, HashEmbedder(dim=256))
+
+
+def test_index_of_another_backend_is_refused(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    with pytest.raises(IndexMismatch, match="--rebuild") as caught:
+        build(corpus, index_dir, embedder=OtherBackend())
+    assert "--backend hash" in str(caught.value)
+    assert build(corpus, index_dir, embedder=OtherBackend(), rebuild=True).added == 9
+    assert sql(index_dir, "SELECT value FROM meta WHERE key = 'backend'") == [("hash-other",)]
+    check_index(index_dir)
+
+
+# --- the engine ------------------------------------------------------------------------------
+
+
+def test_open_engine_sees_a_new_generation_without_reopening(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    engine = Engine(index_dir, embedder=HashEmbedder())
+    question = "Did the zebrafish quasar committee vote on Tuesday?"
+    assert "zebrafish" not in " ".join(q.text for q in engine.ask(question).quotes)
+    first = engine.generation
+    write(corpus, "late.txt", "Late news\n\nThe zebrafish quasar committee voted on Tuesday.\n")
+    build(corpus, index_dir)
+    answer = engine.ask(question)
+    assert engine.generation > first
+    assert answer.quotes[0].path == "late.txt"
+    assert answer.quotes[0].text == "The zebrafish quasar committee voted on Tuesday."
+    assert quotes_are_verbatim(engine, question) >= 1
+    engine.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine.py reads the generation and the chunk ids in two snapshots: an indexer commit "
+    "between them makes a healthy index look inconsistent",
+)
+def test_engine_opening_while_an_indexer_commits(corpus: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(corpus, index_dir)
+    real_load = vectors.load
+    raced = False
+
+    def load_then_commit(folder: Path, gen: int, **kwargs: Any) -> Any:
+        nonlocal raced
+        index = real_load(folder, gen, **kwargs)
+        if not raced:
+            raced = True  # another process commits right after the Engine read the generation
+            write(corpus, "late.txt", "Late news\n\nThe zebrafish quasar committee voted on Tuesday.\n")
+            build(corpus, index_dir)
+        return index
+
+    monkeypatch.setattr(vectors, "load", load_then_commit)
+    engine = Engine(index_dir, embedder=HashEmbedder())
+    assert quotes_are_verbatim(engine, "zebrafish quasar committee") >= 1
+
+
+# --- corruption ------------------------------------------------------------------------------
+
+
+def open_in_subprocess(index_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Open the index in a child process, where a crash of native code cannot take the tests down."""
+    return subprocess.run(
+        [sys.executable, str(WORKER), "open", str(index_dir), "zebrafish quasar"],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def _current_faiss(index_dir: Path) -> Path:
+    return vectors.vector_path(index_dir, generation(index_dir))
+
+
+def truncate_faiss(index_dir: Path) -> None:
+    path = _current_faiss(index_dir)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def garble_faiss(index_dir: Path) -> None:
+    path = _current_faiss(index_dir)
+    data = bytearray(path.read_bytes())
+    data[:64] = random.Random(7).randbytes(64)
+    path.write_bytes(bytes(data))
+
+
+def delete_faiss(index_dir: Path) -> None:
+    _current_faiss(index_dir).unlink()
+
+
+def garbage_sqlite(index_dir: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        (index_dir / (store.DB_NAME + suffix)).unlink(missing_ok=True)
+    (index_dir / store.DB_NAME).write_bytes(random.Random(8).randbytes(64 * 1024))
+
+
+def delete_chunk_row(index_dir: Path) -> None:
+    db = sqlite3.connect(index_dir / store.DB_NAME)
+    db.execute("DELETE FROM chunks WHERE id = (SELECT min(id) FROM chunks)")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (truncate_faiss, "is corrupt"),
+        (garble_faiss, "is corrupt"),
+        (delete_faiss, "is missing"),
+        (garbage_sqlite, "not a usable SQLite index"),
+        (delete_chunk_row, "inconsistent"),
+    ],
+    ids=lambda v: v.__name__ if callable(v) else "",
+)
+def test_damaged_index_is_a_one_line_error_and_rebuild_recovers(
+    corpus: Path, index_dir: Path, damage: Any, words: str
+) -> None:
+    build(corpus, index_dir)
+    clean = snapshot(index_dir)
+    damage(index_dir)
+    opened = open_in_subprocess(index_dir)
+    assert opened.returncode == 3, opened.stderr  # an EngineError, not a crash (negative) or traceback (1)
+    message = opened.stderr.strip()
+    assert "\n" not in message and "Traceback" not in message
+    assert words in message and "--rebuild" in message
+    with pytest.raises(Exception, match="--rebuild"):
+        build(corpus, index_dir)
+    report = build(corpus, index_dir, rebuild=True)
+    assert report.added == 9
+    check_index(index_dir)
+    assert snapshot(index_dir) == clean
+    assert open_in_subprocess(index_dir).returncode == 0
+
+
+def test_damaged_sqlite_pages_make_the_indexer_advise_a_rebuild(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    assert not (index_dir / (store.DB_NAME + "-wal")).exists()  # checkpointed on close: all in the main file
+    path = index_dir / store.DB_NAME
+    data = path.read_bytes()
+    page = 4096
+    path.write_bytes(data[:page] + random.Random(9).randbytes(len(data) - page))  # schema page intact
+    write(corpus, "late.txt", article(99))
+    with pytest.raises(store.StoreError, match="rebuild it with `assistant index --rebuild`"):
+        build(corpus, index_dir)
+    assert build(corpus, index_dir, rebuild=True).added == 10
+    check_index(index_dir)
+
+
+def test_truncated_sqlite_is_refused_by_the_engine_and_rebuilt_by_the_indexer(corpus: Path, index_dir: Path) -> None:
+    build(corpus, index_dir)
+    for suffix in ("-wal", "-shm"):
+        (index_dir / (store.DB_NAME + suffix)).unlink(missing_ok=True)
+    (index_dir / store.DB_NAME).write_bytes(b"")
+    with pytest.raises(EngineError, match="--rebuild"):
+        Engine(index_dir, embedder=HashEmbedder())
+    # An empty file is no index at all: the indexer starts over by itself and cleans old vectors.
+    assert build(corpus, index_dir).added == 9
+    check_index(index_dir)
+    assert sorted(p.name for p in index_dir.glob("vectors-*")) == ["vectors-1.faiss"]
