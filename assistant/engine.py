@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +53,7 @@ class Engine:
             raise EngineError(f"index {index_dir} is empty (run `assistant index` first)")
         self.generation = 0
         self.index: Any = None
-        self._reload()
+        self._refresh()
         self.embedder = embedder or self._load_embedder(model, backend)
         self.policy = policy or policy_for(self.embedder.model_name)
 
@@ -76,21 +77,44 @@ class Engine:
         except Exception as exc:  # a broken model folder or ONNX cache must not end as a traceback
             raise EngineError(f"cannot load model {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
 
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction: the generation, the FAISS file it names and every row read
+        belong to the same committed state, whatever another process commits meanwhile."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
     def _reload(self) -> None:
-        """Load the FAISS generation SQLite names, if it changed (another process re-indexed)."""
+        """Load the FAISS generation SQLite names, if it changed (another process re-indexed).
+
+        Call inside `_snapshot()`.
+        """
         row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         generation = int(row[0]) if row else 0
         if generation == self.generation:
             return
-        try:
-            index = vectors.load(self.index_dir, generation)
-            check_consistency(self.db, index, self.index_dir)
-        except vectors.VectorError as exc:
-            if self.index is not None:
-                return  # keep answering from the generation already in memory
-            raise EngineError(str(exc)) from exc
+        index = vectors.load(self.index_dir, generation)
+        check_consistency(self.db, index, self.index_dir)
         self.index, self.generation = index, generation
         self.meta = store.get_meta(self.db)
+
+    def _refresh(self) -> None:
+        """Open the newest generation; a file deleted under us by two quick commits is retried."""
+        for attempt in range(3):
+            try:
+                with self._snapshot():
+                    self._reload()
+                return
+            except vectors.VectorError as exc:
+                if attempt == 2:
+                    if self.index is not None:
+                        return  # keep answering from the generation already in memory
+                    raise EngineError(str(exc)) from exc
+            except sqlite3.DatabaseError as exc:
+                raise EngineError(f"{self.index_dir}: {exc}; rebuild it with `assistant index --rebuild`") from exc
 
     def ask(
         self,
@@ -122,21 +146,28 @@ class Engine:
             return self._refusal(question, active, "the question has no words to search for", started), None
         searched = followup_text(parsed.text, previous)
         with self._lock:
-            try:
-                self._reload()
-            except EngineError:
-                pass
             vector = self.embedder.encode([searched])[0]
             try:
-                found = retrieve(self.db, self.index, vector, searched, active, self.weights)
-            except sqlite3.OperationalError as exc:
-                return self._refusal(question, active, f"search failed: {exc}", started), None
-            best = max((s.dense for s in found.sentences), default=0.0)
-            # Both levels vote: a short "what did X say" question can match a whole chunk better
-            # than any one sentence, and a keyword-only sentence match needs the chunk's support.
-            confidence = (best + found.top_dense) / 2 if found.sentences else 0.0
-            answered = bool(found.sentences) and confidence >= self.policy.abstain_below
-            quotes = build_quotes(self.db, found, max_quotes, self.policy, weak=not answered)
+                with self._snapshot():
+                    try:
+                        self._reload()
+                    except vectors.VectorError:
+                        if self.index is None:
+                            raise
+                        # Two quick commits deleted the file this snapshot names: answer from the
+                        # generation in memory (ids of chunks gone since simply find no rows).
+                    found = retrieve(self.db, self.index, vector, searched, active, self.weights)
+                    best = max((s.dense for s in found.sentences), default=0.0)
+                    # Both levels vote: a short "what did X say" question can match a whole chunk
+                    # better than any one sentence; a keyword-only sentence needs its chunk's support.
+                    confidence = (best + found.top_dense) / 2 if found.sentences else 0.0
+                    answered = bool(found.sentences) and confidence >= self.policy.abstain_below
+                    quotes = build_quotes(self.db, found, max_quotes, self.policy, weak=not answered)
+            except (EngineError, vectors.VectorError) as exc:
+                return self._refusal(question, active, str(exc), started), None
+            except sqlite3.DatabaseError as exc:
+                message = f"search failed: {exc}; if this persists, rebuild with `assistant index --rebuild`"
+                return self._refusal(question, active, message, started), None
         if not found.sentences:
             message = "nothing in the corpus matches" + (f" ({active.describe()})" if not active.is_empty() else "")
         elif not answered:

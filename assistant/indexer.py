@@ -76,12 +76,13 @@ class _Pending:
     moves: list[tuple[int, Article]] = field(default_factory=list)
     files: list[tuple[str, int, int, str]] = field(default_factory=list)
     forget_files: list[str] = field(default_factory=list)
+    problems: dict[str, list[LoadProblem]] = field(default_factory=dict)
 
     def chunk_count(self) -> int:
         return sum(len(chunks) for _, _, chunks in self.new)
 
     def empty(self) -> bool:
-        return not (self.new or self.delete_ids or self.moves or self.files or self.forget_files)
+        return not (self.new or self.delete_ids or self.moves or self.files or self.forget_files or self.problems)
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -93,6 +94,11 @@ def _human_rate(done: int, total: int, started: float) -> str:
     rate = done / elapsed
     eta = (total - done) / rate if rate > 0 and total > done else 0.0
     return f"{rate:,.0f}/s, ETA {eta:,.0f}s"
+
+
+def _transient(problem: LoadProblem) -> bool:
+    """A read failure that may pass (permissions, a file mid-copy), as opposed to bad content."""
+    return problem.message.startswith(("cannot read", "not a regular file"))
 
 
 class Indexer:
@@ -176,6 +182,7 @@ class Indexer:
             on_disk[_rel(self.corpus, path)] = path
         self.report.files = len(on_disk)
         known = store.stored_files(self.db)
+        recorded_problems = store.stored_problems(self.db)
         changed: list[tuple[str, Path, int, int]] = []
         for rel, path in on_disk.items():
             try:
@@ -186,6 +193,8 @@ class Indexer:
             old = known.get(rel)
             if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
                 self.report.unchanged += 1
+                for problem in recorded_problems.get(rel, ()):
+                    self._problem(problem)  # still bad: said again on every run, without re-reading
             else:
                 changed.append((rel, path, st.st_size, st.st_mtime_ns))
         vanished = [rel for rel in known if rel not in on_disk]
@@ -226,14 +235,17 @@ class Indexer:
         for problem in result.problems:
             self._problem(problem)
         old = {a.record: a for a in store.articles_of(self.db, rel)}
-        if not result.articles and result.problems:
-            # Unreadable (vanished, locked, binary, empty): not recorded, so it is read and reported
-            # again next run; whatever an earlier version of it put in the index stays.
+        if not result.articles and result.problems and all(_transient(p) for p in result.problems):
+            # Could not be read this time (vanished, permission, locked): not recorded, so it is
+            # tried again next run, and what an earlier version put in the index stays.
             return
         try:
             digest = file_fingerprint(path)
         except OSError:
             return
+        # A definite verdict (binary, empty, bad lines) is recorded with the file, so an unchanged
+        # bad file is not re-read but is still reported on every run.
+        pending.problems[rel] = list(result.problems)
         fresh = []
         for article in result.articles:
             prev = old.get(article.record)
@@ -267,7 +279,9 @@ class Indexer:
             sentences, chunks = chunk_article(article.text, article.body_start)
             if not chunks:
                 # The record's old article (if any) stays in `old` and is removed below: it is stale.
-                self._problem(LoadProblem(article.path, "no text to index", skipped=True))
+                empty = LoadProblem(article.path, "no text to index", skipped=True)
+                self._problem(empty)
+                pending.problems[rel].append(empty)
                 continue
             prev = old.pop(article.record, None)
             if prev:
@@ -347,6 +361,8 @@ class Indexer:
                 store.delete_file(db, rel)
             for rel, size, mtime, digest in pending.files:
                 store.put_file(db, rel, size, mtime, digest)
+            for rel, problems in pending.problems.items():
+                store.put_problems(db, rel, problems)
             if removed:
                 self.index.remove_ids(np.asarray(removed, dtype="int64"))
             if added_ids:

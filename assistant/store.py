@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.models import Article, Chunk, Sentence
+from assistant.models import Article, Chunk, LoadProblem, Sentence
 
 DB_NAME = "index.sqlite3"
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
@@ -78,7 +78,18 @@ def _migration_1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1,)
+def _migration_2(db: sqlite3.Connection) -> None:
+    """Problems of indexed files, so an unchanged bad file is reported on every run without re-reading it."""
+    _run_script(
+        db,
+        """
+        CREATE TABLE problems (file TEXT NOT NULL, path TEXT NOT NULL, message TEXT NOT NULL, skipped INTEGER NOT NULL);
+        CREATE INDEX problems_file ON problems (file)
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2)
 """Numbered schema changes; user_version says how many have run."""
 
 
@@ -161,8 +172,26 @@ def put_file(db: sqlite3.Connection, path: str, size: int, mtime_ns: int, digest
 
 
 def delete_file(db: sqlite3.Connection, path: str) -> None:
-    """Forget a file (its articles are removed separately)."""
+    """Forget a file and its problems (its articles are removed separately)."""
     db.execute("DELETE FROM files WHERE path = ?", (path,))
+    db.execute("DELETE FROM problems WHERE file = ?", (path,))
+
+
+def put_problems(db: sqlite3.Connection, file: str, problems: Sequence[LoadProblem]) -> None:
+    """Replace the recorded problems of one file."""
+    db.execute("DELETE FROM problems WHERE file = ?", (file,))
+    db.executemany(
+        "INSERT INTO problems (file, path, message, skipped) VALUES (?, ?, ?, ?)",
+        [(file, p.path, p.message, int(p.skipped)) for p in problems],
+    )
+
+
+def stored_problems(db: sqlite3.Connection) -> dict[str, list[LoadProblem]]:
+    """file -> the problems recorded when it was last read."""
+    found: dict[str, list[LoadProblem]] = {}
+    for file, path, message, skipped in db.execute("SELECT file, path, message, skipped FROM problems ORDER BY rowid"):
+        found.setdefault(file, []).append(LoadProblem(path, message, bool(skipped)))
+    return found
 
 
 def articles_of(db: sqlite3.Connection, path: str) -> list[StoredArticle]:

@@ -458,22 +458,29 @@ def test_jsonl_record_found_in_another_file_is_moved(corpus: Path, index_dir: Pa
     [(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "binary"), (b"", "empty"), (b"Report number 4\n", "no body")],
     ids=["binary", "empty", "title-only"],
 )
-def test_file_turned_unreadable_keeps_its_old_articles(corpus: Path, index_dir: Path, content: bytes, message: str) -> None:
-    """Documented behaviour of _load_one: a file that now yields nothing but problems keeps what was
-    indexed, is not recorded as indexed, and so is retried (and reported) on every run."""
+def test_file_turned_bad_drops_its_old_articles_and_is_reported_every_run(
+    corpus: Path, index_dir: Path, content: bytes, message: str
+) -> None:
+    """A definite verdict (binary, empty, title only) replaces what the file used to hold: the user
+    overwrote it. The file is recorded with its problem, so later runs do not re-read it but still
+    report it, and the index is not stale."""
     build(corpus, index_dir)
     before = snapshot(index_dir)
     write(corpus, "b.txt", content)
-    for _ in range(2):
+    for run in range(2):
         problems: list[LoadProblem] = []
         report = build(corpus, index_dir, on_problem=problems.append)
         assert [p.path for p in problems] == ["b.txt"] and message in problems[0].message
-        assert report.removed == report.chunks_embedded == 0
-        assert snapshot(index_dir) == before
-        assert is_stale(corpus, index_dir)
+        assert report.chunks_embedded == 0 and report.removed == (1 if run == 0 else 0)
+        assert report.unchanged == (report.files - 1 if run == 0 else report.files)
+        assert not is_stale(corpus, index_dir)
+    after = snapshot(index_dir)
+    assert len(after["articles"]) == len(before["articles"]) - 1
+    assert not any(a[0] == "b.txt" for a in after["articles"])
+    check_index(index_dir)
     write(corpus, "b.txt", "Report number 4\n\nThe zebrafish quasar committee met on Tuesday.\n")
     report = build(corpus, index_dir)
-    assert report.updated == 1 and report.problems == []
+    assert report.added == 1 and report.problems == []
     check_index(index_dir)
 
 
@@ -541,12 +548,12 @@ def test_bad_files_are_reported_once_and_the_rest_indexed(tmp_path: Path, index_
     assert paths == ["good.md", "good.txt", "latin1.txt", "mixed.jsonl", "mixed.jsonl"]
     assert "Caf\u00e9 cr\u00e8me" in sql(index_dir, "SELECT text FROM articles WHERE path = 'latin1.txt'")[0][0]
     check_index(index_dir)
-    # Files that yielded nothing are not recorded: the next run reads and reports them again (once
-    # each), while the files that were indexed, warnings and all, are skipped as unchanged.
+    # Every file is recorded with its problems: the next run reads none of them but reports the
+    # same problems again, once each, so --strict keeps failing until they are fixed.
     again: list[LoadProblem] = []
     report = build(root, index_dir, on_problem=again.append)
-    assert report.unchanged == 4 and report.chunks_embedded == 0
-    assert sorted(p.path for p in again) == ["binary.txt", "empty.txt"]
+    assert report.unchanged == 6 and report.chunks_embedded == 0
+    assert again == seen
 
 
 # --- the lock --------------------------------------------------------------------------------
@@ -624,11 +631,6 @@ def test_open_engine_sees_a_new_generation_without_reopening(corpus: Path, index
     engine.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.py reads the generation and the chunk ids in two snapshots: an indexer commit "
-    "between them makes a healthy index look inconsistent",
-)
 def test_engine_opening_while_an_indexer_commits(corpus: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(corpus, index_dir)
     real_load = vectors.load
