@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import threading
 import time
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from assistant.embedding import Embedder
 
 __all__ = ["Engine", "EngineError", "Progress", "open_engine"]
+
+
+_NUMBER_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 
 
 class EngineError(Exception):
@@ -162,6 +166,8 @@ class Engine:
                     # better than any one sentence; a keyword-only sentence needs its chunk's support.
                     confidence = (best + found.top_dense) / 2 if found.sentences else 0.0
                     answered = bool(found.sentences) and confidence >= self.policy.abstain_below
+                    missing = self._missing_numbers(parsed.text, found) if answered else []
+                    answered = answered and not missing
                     quotes = build_quotes(self.db, found, max_quotes, self.policy, weak=not answered)
             except (EngineError, vectors.VectorError) as exc:
                 return self._refusal(question, active, str(exc), started), None
@@ -170,6 +176,10 @@ class Engine:
                 return self._refusal(question, active, message, started), None
         if not found.sentences:
             message = "nothing in the corpus matches" + (f" ({active.describe()})" if not active.is_empty() else "")
+        elif missing:
+            message = (
+                f"the closest passages do not mention {', '.join(missing)}; they are shown below as weak matches"
+            )
         elif not answered:
             message = "the corpus does not appear to answer this question; closest passages below are weak matches"
         else:
@@ -190,6 +200,19 @@ class Engine:
             },
         )
         return answer, found
+
+    def _missing_numbers(self, question: str, found: Retrieval) -> list[str]:
+        """Numbers of the question (a year, an amount) absent from the best passage's article.
+
+        A passage about 2018 does not answer a question about 2019, however similar the words.
+        """
+        numbers = list(dict.fromkeys(_NUMBER_RE.findall(question)))
+        if not numbers or not found.sentences:
+            return []
+        lead = found.sentences[0].article_id
+        row = self.db.execute("SELECT text, title FROM articles WHERE id = ?", (lead,)).fetchone()
+        haystack = " ".join(row) if row else ""
+        return [n for n in numbers if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", haystack)]
 
     def _refusal(self, question: str, filters: Filters, message: str, started: float) -> Answer:
         return Answer(question, question, filters, False, (), message, time.perf_counter() - started)
