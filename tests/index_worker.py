@@ -46,6 +46,10 @@ def _die_after(target: Any, name: str, nth: int, sig: signal.Signals, *, skip: i
             os.kill(os.getpid(), sig)
         result = original(*args, **kwargs)
         if name != "cleanup" and calls - skip == nth:
+            if sig == signal.SIGINT:
+                # What Ctrl-C does at this point, without waiting for the signal to be delivered
+                # between two bytecodes (which may be after COMMIT): deterministic.
+                raise KeyboardInterrupt
             os.kill(os.getpid(), sig)
         return result
 
