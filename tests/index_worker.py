@@ -80,6 +80,9 @@ def build(args: argparse.Namespace) -> int:
     from assistant.indexer import Progress, build_index
 
     _install_fault(args.fault)
+    # A shell that starts a command in the background (`cmd &`, as some CI runners do) sets
+    # SIGINT to "ignore", and children inherit it: restore Python's Ctrl-C handling.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     writes = 0
 
     def on_progress(progress: Progress) -> None:
