@@ -105,8 +105,10 @@ def index_cmd(
 
     def problem(p: Any) -> None:
         progress.done()
+        from assistant.sanitize import terminal_safe
+
         kind = "skipped" if p.skipped else "warning"
-        click.echo(f"{kind}: {p.path}: {p.message}", err=True)
+        click.echo(terminal_safe(f"{kind}: {p.path}: {p.message}").replace("\n", " "), err=True)
 
     try:
         report = build_index(
@@ -169,8 +171,10 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
         ("size", f"{stats.size_bytes / 1e6:,.1f} MB"),
         ("updated", stats.updated or "never"),
     ]
+    from assistant.sanitize import terminal_safe
+
     for key, value in rows:
-        click.echo(f"{key:<10} {value}")
+        click.echo(f"{key:<10} {terminal_safe(value)}")
 
 
 def _parse_day(_: Any, __: Any, value: str | None) -> Any:
@@ -222,16 +226,18 @@ def ask_cmd(
         raise click.ClickException(str(exc)) from exc
     try:
         if question == "-":
-            for line in sys.stdin:
+            # Bytes, decoded leniently: a stray non-UTF-8 byte costs one character, not the batch.
+            for raw in sys.stdin.buffer:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 if not line.strip():
                     continue
-                answer = engine.ask(line.rstrip("\n"), filters=filters, max_quotes=max_quotes)
-                click.echo(json.dumps(answer_to_dict(answer), ensure_ascii=False))
+                answer = engine.ask(line, filters=filters, max_quotes=max_quotes)
+                click.echo(json.dumps(answer_to_dict(answer)))
                 sys.stdout.flush()
             return
         answer = engine.ask(question, filters=filters, max_quotes=max_quotes)
         if as_json:
-            click.echo(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=2))
+            click.echo(json.dumps(answer_to_dict(answer), indent=2))
         else:
             click.echo(render_answer(answer))
     finally:

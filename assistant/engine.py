@@ -250,9 +250,8 @@ def read_stats(index_dir: Path, db: sqlite3.Connection | None = None) -> IndexSt
     finally:
         if own:
             conn.close()
-    faiss_type = ""
-    if meta.get("generation"):
-        faiss_type = "flat" if int(n["chunks"]) < vectors.EXACT_LIMIT else "ivf-sq8"
+    # Indexes written before the large-index switch have no faiss_type and are all flat.
+    faiss_type = meta.get("faiss_type", "flat") if meta.get("generation") else ""
     return IndexStats(
         articles=n["articles"],
         chunks=n["chunks"],

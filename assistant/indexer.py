@@ -368,6 +368,9 @@ class Indexer:
             if added_ids:
                 matrix = np.concatenate(chunk_vecs).astype("float32")
                 self.index.add_with_ids(matrix, np.asarray(added_ids, dtype="int64"))
+                # Past EXACT_LIMIT vectors an exact search costs more than a query's budget: switch
+                # once to a compressed IVF index (saved below in the same generation as the rows).
+                self.index = vectors.compress_if_large(self.index, vectors.EXACT_LIMIT)
             generation = self.generation
             # Touched, moved or unreadable files change no vector: rewriting a large FAISS file for
             # them would be wasted work (the first commit always writes one so readers can open it).
@@ -383,6 +386,7 @@ class Indexer:
                     "model": self.model_name,
                     "dim": str(self.dim),
                     "backend": self.backend,
+                    "faiss_type": vectors.kind(self.index),
                     "corpus": str(self.corpus.resolve()),
                     "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 },

@@ -104,7 +104,13 @@ def discover_files(root: Path, *, on_problem: ProblemSink | None = None) -> Iter
         if entry.name.startswith("."):
             continue
         try:
-            if entry.is_dir():
+            if decoding.has_surrogates(entry.name):
+                # Undecodable bytes come back as lone surrogates, which no UTF-8 store or terminal can
+                # take: reported once by a printable name instead of failing the whole run later.
+                if entry.is_dir() or _is_article_name(entry.name):
+                    name = _printable(_rel(base, entry.path))
+                    report(LoadProblem(name, "name is not valid UTF-8; rename it to index it"))
+            elif entry.is_dir():
                 real = os.path.realpath(entry.path)
                 if real not in seen:
                     seen.add(real)
@@ -114,6 +120,11 @@ def discover_files(root: Path, *, on_problem: ProblemSink | None = None) -> Iter
         except OSError as exc:
             if not entry.is_symlink():  # a symlink that cannot be followed is a broken one: ignored
                 report(LoadProblem(_rel(base, entry.path), f"cannot read entry: {_reason(exc)}"))
+
+
+def _printable(path: str) -> str:
+    """A path whose undecodable bytes (lone surrogates from os.fsdecode) are shown as \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _sorted_entries(folder: Path, rel: str, report: ProblemSink) -> Iterator[os.DirEntry[str]]:

@@ -74,11 +74,14 @@ def clean_text(text: str) -> str:
     """Terminal escape sequences go, control characters become spaces, runs of whitespace collapse."""
     from assistant.sanitize import strip_escapes
 
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from undecodable bytes
     return " ".join(_CONTROL_RE.sub(" ", strip_escapes(text)).split())
 
 
 def parse_question(question: str) -> ParsedQuestion:
     """Pull `since:` `until:` `source:` `article:` filters out of a question."""
+    # Undecodable bytes of argv or stdin arrive as lone surrogates, which SQLite cannot store.
+    question = question.encode("utf-8", "replace").decode("utf-8")
     found: dict[str, str] = {}
 
     def take(match: re.Match[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -119,6 +120,8 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
         db.execute("PRAGMA foreign_keys = ON")
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
+        if _disk_full(path.parent):
+            raise StoreError(f"cannot open {path}: the disk is full ({exc}); free some space and retry") from exc
         raise StoreError(f"{path} is not a usable SQLite index ({exc}); rebuild it with `assistant index --rebuild`") from exc
     if version > len(MIGRATIONS):
         raise StoreError(f"{path} was written by a newer version of assistant (schema {version})")
@@ -130,6 +133,15 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
                 migrate(db)
                 db.execute(f"PRAGMA user_version = {number}")
     return db
+
+
+def _disk_full(folder: Path) -> bool:
+    """True when the file system holding `folder` has (almost) no space left."""
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
 
 
 class transaction:
@@ -145,7 +157,9 @@ class transaction:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
             self.db.execute("COMMIT")
-        else:
+        elif self.db.in_transaction:
+            # SQLite rolls back by itself on some errors (a full disk): then there is nothing to
+            # undo, and a failing ROLLBACK must not hide the error the user needs to see.
             self.db.execute("ROLLBACK")
 
 
