@@ -50,9 +50,11 @@ class Engine:
         self._lock = threading.Lock()
         try:
             self.db = store.connect(index_dir)
+            self.meta = store.get_meta(self.db)
         except store.StoreError as exc:
-            raise EngineError(str(exc)) from exc
-        self.meta = store.get_meta(self.db)
+            raise EngineError(" ".join(str(exc).split())) from exc
+        except sqlite3.DatabaseError as exc:
+            raise EngineError(_damaged(index_dir, exc)) from exc
         if not self.meta.get("generation"):
             raise EngineError(f"index {index_dir} is empty (run `assistant index` first)")
         self.generation = 0
@@ -101,6 +103,11 @@ class Engine:
         if generation == self.generation:
             return
         index = vectors.load(self.index_dir, generation)
+        if index.d != int(self.meta.get("dim", index.d)):
+            raise vectors.VectorError(
+                f"{vectors.vector_path(self.index_dir, generation)} holds {index.d}-dimension vectors, the index "
+                f"{self.meta.get('dim')}; rebuild it with `assistant index --rebuild`"
+            )
         check_consistency(self.db, index, self.index_dir)
         self.index, self.generation = index, generation
         self.meta = store.get_meta(self.db)
@@ -237,16 +244,24 @@ class Engine:
         self.db.close()
 
 
+def _damaged(index_dir: Path, exc: Exception) -> str:
+    """One line for a damaged database (SQLite may quote schema text with newlines)."""
+    reason = " ".join(str(exc).split())[:160]
+    return f"index {index_dir} is damaged ({reason}); rebuild it with `assistant index --rebuild`"
+
+
 def read_stats(index_dir: Path, db: sqlite3.Connection | None = None) -> IndexStats:
     """Statistics of an index folder without loading the model."""
     own = db is None
     try:
         conn = db or store.connect(index_dir)
     except store.StoreError as exc:
-        raise EngineError(str(exc)) from exc
+        raise EngineError(" ".join(str(exc).split())) from exc
     try:
         meta = store.get_meta(conn)
         n = store.counts(conn)
+    except sqlite3.DatabaseError as exc:
+        raise EngineError(_damaged(index_dir, exc)) from exc
     finally:
         if own:
             conn.close()

@@ -122,7 +122,8 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         if _disk_full(path.parent):
             raise StoreError(f"cannot open {path}: the disk is full ({exc}); free some space and retry") from exc
-        raise StoreError(f"{path} is not a usable SQLite index ({exc}); rebuild it with `assistant index --rebuild`") from exc
+        reason = " ".join(str(exc).split())[:160]
+        raise StoreError(f"{path} is not a usable SQLite index ({reason}); rebuild it with `assistant index --rebuild`") from exc
     if version > len(MIGRATIONS):
         raise StoreError(f"{path} was written by a newer version of assistant (schema {version})")
     if version < len(MIGRATIONS):

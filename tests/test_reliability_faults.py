@@ -615,15 +615,13 @@ def damage_sqlite(index: Path, rng: random.Random, trial: int) -> str:
     return kind
 
 
-KNOWN_TRACEBACKS = {
-    # (module, function) frames of a traceback -> the strict-xfail test that pins the bug down.
-    (("engine.py", "__init__"), ("store.py", "get_meta")): "test_damaged_meta_table_is_a_clean_error",
-    (("engine.py", "read_stats"), ("store.py", "get_meta")): "test_damaged_meta_table_is_a_clean_error",
-    (("engine.py", "read_stats"), ("store.py", "counts")): "test_damaged_meta_table_is_a_clean_error",
+KNOWN_TRACEBACKS: dict[tuple[tuple[str, str], ...], str] = {
+    # (module, function) frames of a traceback -> the strict-xfail test that pins the bug down. The
+    # damaged-meta and damaged-schema bugs are fixed; none is known now.
 }
 """Tracebacks the fuzz below has found and a separate xfail test reproduces: the fuzz counts them (so it
 keeps testing everything else) instead of failing on them. Remove an entry when its bug is fixed."""
-KNOWN_MULTILINE = {"malformed database schema": "test_damaged_schema_is_a_one_line_error"}
+KNOWN_MULTILINE: dict[str, str] = {}
 """Errors that are clean but span several lines (SQLite's message quotes the damaged schema text)."""
 
 
@@ -704,9 +702,6 @@ def page_of_table(index: Path, table: str) -> int:
     return int(root) - 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug (engine.Engine.__init__, engine.read_stats): a damaged page under the "
-                   "meta table raises sqlite3.DatabaseError from store.get_meta outside any handler, so "
-                   "`assistant ask` and `assistant stats` end in a traceback instead of the --rebuild advice")
 def test_damaged_meta_table_is_a_clean_error(healthy: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
     corpus, pristine, questions = healthy
     index = tmp_path / "index"
@@ -720,8 +715,6 @@ def test_damaged_meta_table_is_a_clean_error(healthy: tuple[Path, Path, list[str
     assert_clean_error(run_cli("stats", "--index", str(index)), "--rebuild")
 
 
-@pytest.mark.xfail(strict=True, reason="bug (store.connect, engine): SQLite's error for a damaged schema quotes the "
-                   "schema text, newlines included, so the 'one line' error spans several lines")
 def test_damaged_schema_is_a_one_line_error(healthy: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
     corpus, pristine, questions = healthy
     index = tmp_path / "index"
@@ -735,9 +728,6 @@ def test_damaged_schema_is_a_one_line_error(healthy: tuple[Path, Path, list[str]
         assert_clean_error(run_cli(*command), "--rebuild")
 
 
-@pytest.mark.xfail(strict=True, reason="bug (engine/indexer.check_consistency): a FAISS file of another dimension "
-                   "whose ids match SQLite (e.g. copied from another index) passes the open checks; the first "
-                   "question then dies in faiss's `assert d == self.d` with a traceback")
 def test_faiss_file_of_another_dimension_is_refused(healthy: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
     corpus, pristine, questions = healthy
     index, other = tmp_path / "index", tmp_path / "other"
