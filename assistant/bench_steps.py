@@ -1,0 +1,239 @@
+"""The benchmark's steps: each measures one target and adds rows (and notes) to the report."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant import bench_procs as procs
+from assistant.bench_report import Report, Row, cpu_snapshot, load_average, others_share
+
+if TYPE_CHECKING:
+    from assistant.bench import Plan
+
+ASK = "What did the chancellor say about interest rates?"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def _pct(values: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+class Steps:
+    """One bench run's steps, sharing the index and questions they build."""
+
+    def __init__(self, plan: Plan, workdir: Path, report: Report, started: float) -> None:
+        self.plan, self.workdir, self.report, self.started = plan, workdir, report, started
+        self.index: Path | None = plan.index
+        self.index_corpus: Path = plan.corpus
+        self.index_label = f"the {plan.corpus.name} index"
+        self._questions: list[str] | None = None
+
+    def say(self, message: str) -> None:
+        print(f"[{time.perf_counter() - self.started:6.1f}s, load {load_average():.2f}] {message}", file=sys.stderr, flush=True)
+
+    def add(self, row: Row) -> None:
+        self.report.rows.append(row)
+        self.say(f"{row.target}: {row.measured}")
+
+    def questions(self) -> list[str]:
+        if self._questions is None:
+            self._questions = procs.questions(self.index_corpus, self.plan.questions)
+        return self._questions
+
+    def run_all(self) -> None:
+        """Every planned step in order; a failing step becomes a failed row, the others still run."""
+        order: list[tuple[str, Callable[[], None], str]] = [
+            ("help", self.help, "`assistant --help`"),
+            ("tui", self.tui, "TUI first frame"),
+            ("index", self.indexing, "Indexing"),
+            ("rerun", self.rerun, "Unchanged re-index"),
+            ("ask", self.cold_ask, "Cold `assistant ask`"),
+            ("warm", self.warm, "Warm queries"),
+            ("scale", self.scale, "Scale (vectors)"),
+            ("real", self.real, "Scale (real vectors)"),
+            ("fts", self.fts, "Scale (FTS5)"),
+        ]
+        for name, step, label in order:
+            if name not in self.plan.steps or getattr(self.plan, name, 1) == 0:
+                continue  # not asked for, or asked for at size 0
+            self.report.loads.append(load_average())
+            self.say(f"step {name}")
+            before, began = cpu_snapshot(), time.perf_counter()
+            try:
+                step()
+            except Exception as exc:  # one broken step must not hide the others' results
+                traceback.print_exc(file=sys.stderr)
+                self.add(Row(label, f"failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", "", False))
+            self.report.others[name] = others_share(before, cpu_snapshot(), time.perf_counter() - began)
+        self.report.loads.append(load_average())
+
+    # ---- start-up
+
+    def help(self) -> None:
+        seconds = procs.help_seconds(self.workdir, self.plan.runs)
+        self.add(Row(f"`assistant --help`, cold process (median of {self.plan.runs})", f"{seconds:.2f} s", "< 0.3 s", seconds < 0.3))
+
+    def tui(self) -> None:
+        seconds = procs.tui_first_frame(self.workdir, self.plan.runs)
+        self.add(Row(f"TUI first frame after launch (median of {self.plan.runs})", f"{seconds:.2f} s", "< 0.5 s", seconds < 0.5))
+
+    # ---- indexing
+
+    def _index(self, corpus: Path, name: str, backend: str) -> tuple[procs.IndexRun, float]:
+        """One timed `assistant index` run and the CPU share other processes took meanwhile."""
+        before, began = cpu_snapshot(), time.perf_counter()
+        run = procs.index_corpus(corpus, self.workdir / name, backend, self.workdir)
+        share = others_share(before, cpu_snapshot(), time.perf_counter() - began)
+        self.report.others[f"index ({name})"] = share
+        return run, share
+
+    def indexing(self) -> None:
+        plan = self.plan
+        slow = [b for b in (plan.backend, plan.baseline) if b != "hash"]
+        if slow:
+            self.say("warming up (untimed): ONNX export and page cache")
+            procs.warm_up(plan.corpus, self.workdir, slow)
+        subset = self.workdir / "subset"
+        files = procs.copy_subset(plan.corpus, subset, plan.compare_every)
+        self.say(f"subset: 1 file in {plan.compare_every}, {files} files; {plan.backend}")
+        fast, fast_noise = self._index(subset, "subset-fast", plan.backend)
+        self.say(f"{plan.backend}: {fast.seconds:.1f} s; now {plan.baseline}")
+        base, base_noise = self._index(subset, "subset-base", plan.baseline)
+        ratio = base.seconds / fast.seconds
+        self.add(Row(
+            f"Indexing speed-up, {plan.backend} vs {plan.baseline} (same `assistant index` pipeline, "
+            f"1 file in {plan.compare_every}: {files} files, {fast.chunks:,} chunks)",
+            f"{ratio:.2f}x ({fast.seconds:.1f} s vs {base.seconds:.1f} s; {fast.texts / fast.seconds:,.0f} vs "
+            f"{base.texts / base.seconds:,.0f} texts/s; CPU time {fast.cpu_seconds:.0f} s vs {base.cpu_seconds:.0f} s = "
+            f"{base.cpu_seconds / fast.cpu_seconds:.2f}x; peak RSS {fast.max_rss_mb:,.0f} vs {base.max_rss_mb:,.0f} MB; "
+            f"other processes took {fast_noise:.0%} / {base_noise:.0%} of the CPU meanwhile)",
+            ">= 3x", ratio >= 3,
+        ))
+        self.report.notes.append(
+            "Indexing embeds every chunk and every sentence (sentence vectors score quotes): \"texts\" counts both. "
+            "Process times include loading the model (and, for torch, importing PyTorch)."
+        )
+        if self.index is None and not plan.full_index:
+            self.index, self.index_corpus = self.workdir / "subset-fast", subset
+            self.index_label = f"the {files}-file subset index"
+            self.report.notes.append(f"Quick mode: re-index, ask and warm queries run on the {files}-file subset index.")
+        if plan.full_index:
+            self.say(f"whole corpus with {plan.backend}")
+            full, noise = self._index(plan.corpus, "full-index", plan.backend)
+            self.index = self.workdir / "full-index"
+            self.add(Row(
+                f"Index the whole corpus ({plan.corpus.name}, {full.chunks:,} chunks, {full.texts:,} texts), {plan.backend}",
+                f"{full.seconds:.1f} s ({full.chunks / full.seconds:,.1f} chunks/s, {full.texts / full.seconds:,.0f} texts/s); "
+                f"peak RSS {full.max_rss_mb:,.0f} MB; other processes took {noise:.0%} of the CPU meanwhile",
+                "peak RSS < 1 GB", full.max_rss_mb < 1024,
+            ))
+
+    def _need_index(self) -> Path:
+        if self.index is None:
+            raise RuntimeError("no index to use: run the index step or pass --index")
+        return self.index
+
+    def rerun(self) -> None:
+        index = self._need_index()
+        runs = max(1, min(3, self.plan.runs))
+        seconds = procs.rerun_seconds(self.index_corpus, index, self.plan.backend, self.workdir, runs)
+        self.add(Row(f"Re-run `assistant index`, unchanged corpus, {self.index_label} (median of {runs})",
+                     f"{seconds:.2f} s", "< 2 s", seconds < 2))
+
+    def cold_ask(self) -> None:
+        index = self._need_index()
+        seconds = procs.cold_ask(index, ASK, self.workdir, self.plan.runs)
+        self.add(Row(f"Cold `assistant ask \"...\"` process, {self.index_label} (median of {self.plan.runs})",
+                     f"{seconds:.2f} s", "< 1.0 s", seconds < 1.0))
+
+    def warm(self) -> None:
+        index = self._need_index()
+        asked = self.questions()
+        times, answered, wall = procs.warm_asks(index, asked, self.workdir)
+        p50, p95 = statistics.median(times), _pct(times, 95)
+        self.add(Row(
+            f"Warm query p50 / p95 (`assistant ask -`, {len(times)} questions), {self.index_label}",
+            f"{_ms(p50)} / {_ms(p95)} ({answered} answered; process {wall:.1f} s)",
+            "< 20 ms / < 50 ms", p50 < 0.020 and p95 < 0.050,
+        ))
+
+    # ---- scale
+
+    def scale(self) -> None:
+        from assistant import bench_scale, vectors
+
+        n = self.plan.scale
+        result = bench_scale.measure_vectors(n, self.workdir, queries=min(200, max(20, self.plan.questions)))
+        ivf, flat, default = result.ivf, result.flat, result.ivf.default_nprobe
+        lat = ivf.latency[default]
+        label = f"{n:,} synthetic vectors"
+        self.add(Row(
+            f"{label}, IVF-SQ8 (nlist {result.nlist}, nprobe {default}): query p50 / p95, one thread",
+            f"{bench_scale.percentile_ms(lat, 50):.2f} / {bench_scale.percentile_ms(lat, 95):.2f} ms",
+            "p50 < 50 ms", bench_scale.percentile_ms(lat, 50) < 50,
+        ))
+        self.add(Row(f"{label}, IVF-SQ8 recall@10 against exact ({len(lat)} queries)",
+                     f"{result.recall[default]:.3f}", ">= 0.95", result.recall[default] >= 0.95))
+        held = ivf.rss_after_mb - ivf.rss_before_mb
+        self.add(Row(
+            f"{label}, IVF-SQ8 RAM: RSS of the loaded index (whole process)",
+            f"{held:,.0f} MB ({ivf.rss_after_mb:,.0f} MB; file {result.ivf_file_mb:,.0f} MB)", "< 2 GB", ivf.rss_after_mb < 2048,
+        ))
+        flat_lat = flat.latency[0]
+        self.add(Row(
+            f"{label}, exact flat index for reference: p50 / p95, RAM",
+            f"{bench_scale.percentile_ms(flat_lat, 50):.1f} / {bench_scale.percentile_ms(flat_lat, 95):.1f} ms; "
+            f"{flat.rss_after_mb - flat.rss_before_mb:,.0f} MB",
+            f"(the indexer switches to IVF above {vectors.EXACT_LIMIT:,})", None,
+        ))
+        sweep = ["| nprobe | recall@10 | p50 | p95 |", "|---|---|---|---|"]
+        for p in sorted(ivf.latency):
+            sweep.append(f"| {p}{' (default)' if p == default else ''} | {result.recall[p]:.3f} | "
+                         f"{bench_scale.percentile_ms(ivf.latency[p], 50):.2f} ms | {bench_scale.percentile_ms(ivf.latency[p], 95):.2f} ms |")
+        sizes = ", ".join(f"{m:,}: {ms:.1f} ms" for m, ms in result.flat_at.items())
+        self.report.details.append(
+            f"IVF-SQ8 at {n:,} synthetic vectors (trained on the first {result.trained_on:,}, as at the indexer's switch; "
+            f"built in {result.build_seconds:.1f} s; loads in {ivf.load_seconds:.2f} s against {flat.load_seconds:.2f} s exact):\n\n"
+            + "\n".join(sweep)
+            + (f"\n\nExact search p50 at smaller sizes, one thread (where EXACT_LIMIT sits): {sizes}." if sizes else "")
+        )
+
+    def real(self) -> None:
+        from assistant import bench_scale
+        from assistant.embedding import load_embedder
+
+        index = self._need_index()
+        asked = self.questions()
+        embedder = load_embedder(None, self.plan.backend) if self.plan.backend != "hash" else load_embedder(None, "hash")
+        result = bench_scale.measure_real(index, self.plan.real, embedder.encode(asked))
+        default = result.default_nprobe
+        self.add(Row(
+            f"{result.n:,} real vectors ({result.sources:,} BBC chunk and sentence vectors copied with noise), "
+            f"IVF-SQ8 recall@10 for {len(asked)} real questions, nprobe {default}",
+            f"{result.recall[default]:.3f} (p50 {result.p50_ms[default]:.2f} ms)", ">= 0.95", result.recall[default] >= 0.95,
+        ))
+        sweep = ", ".join(f"nprobe {p}: {r:.3f} ({result.p50_ms[p]:.2f} ms)" for p, r in sorted(result.recall.items()))
+        self.report.details.append(f"Real-vector recall@10 by nprobe: {sweep}.")
+
+    def fts(self) -> None:
+        from assistant.bench_fts import measure_fts
+
+        n = self.plan.fts
+        result = measure_fts(n, self.workdir, self.plan.corpus, self.questions())
+        p50, p95 = statistics.median(result.latency), _pct(result.latency, 95)
+        self.add(Row(
+            f"FTS5 at {n:,} synthetic chunks: bm25 top 50 for {len(result.latency)} 2-4 word OR queries, p50 / p95",
+            f"{_ms(p50)} / {_ms(p95)} (table {result.db_mb:,.0f} MB, built in {result.build_seconds:.0f} s)",
+            "a whole query p50 < 50 ms", p50 < 0.050,
+        ))
