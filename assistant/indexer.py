@@ -240,7 +240,8 @@ class Indexer:
             # tried again next run, and what an earlier version put in the index stays.
             return
         try:
-            digest = file_fingerprint(path)
+            # A file refused outright (too large, binary) is not read to the end just to hash it.
+            digest = file_fingerprint(path) if result.articles else f"stat:{size}:{mtime}"
         except OSError:
             return
         # A definite verdict (binary, empty, bad lines) is recorded with the file, so an unchanged
@@ -387,7 +388,8 @@ class Indexer:
                     "dim": str(self.dim),
                     "backend": self.backend,
                     "faiss_type": vectors.kind(self.index),
-                    "corpus": str(self.corpus.resolve()),
+                    # A folder name that is not UTF-8 comes back with lone surrogates SQLite cannot store.
+                    "corpus": str(self.corpus.resolve()).encode("utf-8", "backslashreplace").decode("utf-8"),
                     "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 },
             )

@@ -322,9 +322,6 @@ def test_a_large_jsonl_is_committed_in_batches(tmp_path: Path) -> None:
     assert len(writes) >= 4
 
 
-@pytest.mark.xfail(strict=True, reason="bug (indexer._load_one): a file refused as too large is still read to the end "
-                   "by file_fingerprint (to record it with its problem): a 30 GB file costs a full read on every run "
-                   "where it changed, although its size alone decided that it is skipped")
 def test_a_file_too_large_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant import loaders
 
@@ -511,9 +508,6 @@ def test_odd_file_names(tmp_path: Path) -> None:
         assert top["path"] == name and top["text"] in sentences[name]
 
 
-@pytest.mark.xfail(strict=True, reason="bug (indexer): a corpus folder whose own path is not UTF-8 ends the run with "
-                   "\"'utf-8' codec can't encode character '\\udce9'\": the absolute corpus path is stored in the "
-                   "meta table as text (str(corpus.resolve())) with its lone surrogates")
 def test_corpus_folder_with_a_non_utf8_name(tmp_path: Path) -> None:
     raw = os.fsencode(tmp_path) + b"/corpus-caf\xe9"
     os.mkdir(raw)
