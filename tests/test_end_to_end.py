@@ -79,3 +79,33 @@ def test_open_engine_builds_a_missing_index(tmp_path: Path) -> None:
     engine = open_engine(Settings(corpus=corpus, index=tmp_path / "index"), on_progress=lambda p: phases.append(p.phase))
     assert {"embed", "ready"} <= set(phases)
     assert engine.stats().articles == 1
+
+
+async def test_tui_answers_the_zulfugarov_question_on_the_real_model(seed_index: tuple[Path, Path], tmp_path: Path) -> None:
+    """The chat UI over the real engine and model, driven as a user: his quote comes first, with its citation."""
+    from textual import events
+
+    from textual.widgets import Static
+
+    from assistant.tui.app import make_app
+    from assistant.tui.turn import TurnView
+
+    corpus, index = seed_index
+    settings = Settings(corpus=corpus, index=index)
+    app = make_app(settings, engine_factory=lambda on_progress: Engine(index), session_dir=tmp_path / "sessions")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.click("#question")
+        assert app.focused is not None
+        app.focused.post_message(events.Paste("What did Tofig Zulfugarov say about negotiations?"))
+        await pilot.pause()
+        await pilot.press("enter")
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        (turn,) = app.query(TurnView)
+        first = turn.quote_views[0]
+        assert first.quote.n == 1
+        text = str(first.query_one(".body", Static).render())
+        assert "Azerbaijan will not negotiate with them" in text and "Tofig Zulfugarov" in text
+        assert "Relations between Baku and Karabakh Armenians" in text and "8 Aug 2023" in text
