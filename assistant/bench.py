@@ -34,6 +34,8 @@ class Plan:
     """The backend it is compared with (torch)."""
     compare_every: int
     """The baseline comparison indexes every n-th corpus file."""
+    compare_runs: int
+    """Runs of each backend in the comparison (the best counts)."""
     full_index: bool
     """Also index the whole corpus with `backend`."""
     index: Path | None
@@ -70,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="onnx-int8", help="Backend measured (default onnx-int8).")
     p.add_argument("--baseline", default="torch", help="Backend compared against (default torch).")
     p.add_argument("--compare-every", type=int, help="Baseline subset: every n-th file (default 10; quick 25).")
+    p.add_argument("--compare-runs", type=int, help="Runs of each backend on that subset, best counts (default 2; quick 1).")
     p.add_argument("--questions", type=int, help="Warm-batch questions (default 200; quick 100).")
     p.add_argument("--runs", type=int, help="Runs per process median (default 5; quick 3).")
     p.add_argument("--scale", type=int, help="Synthetic vectors (default 1,000,000; quick 200,000).")
@@ -99,6 +102,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         backend=args.backend,
         baseline=args.baseline,
         compare_every=pick(args.compare_every, 10, 25),
+        compare_runs=pick(args.compare_runs, 2, 1),
         full_index=not quick and args.index is None,
         index=args.index.resolve() if args.index else None,
         questions=pick(args.questions, 200, 100),

@@ -29,6 +29,8 @@ What is measured, and how:
 - The torch baseline is the same `assistant index` pipeline with `--backend torch`
   (sentence-transformers on PyTorch). It runs on a fixed subset of the corpus (every 10th file in a
   full run) to fit the time budget; onnx-int8 runs on the same subset, and also on the whole corpus.
+  In a full run each backend indexes the subset twice, alternating, and its best run counts: the
+  speed of this shared VM drifts by tens of percent from one minute to the next.
 - Warm queries are the per-question `seconds` of one `assistant ask -` process (model loaded once).
 - Scale: synthetic unit vectors around 2,000 random centres in 384 dimensions (uniform random
   vectors have no real neighbours and would understate recall). The IVF-SQ8 index is trained on

@@ -15,9 +15,9 @@ _FAISS_PREFIX = re.compile(r"^Error in .*? at \S+?:\d+: (?:Error: )?")
 EXACT_LIMIT = 100_000
 """Up to this many vectors the index is exact (flat); above it, a compressed IVF index.
 
-Measured single-threaded on 2 cores (docs/benchmarks.md): exact search costs about 5 ms per 100k
-vectors (47 ms at 1M), IVF-SQ8 under 1 ms at 1M with recall@10 >= 0.97; at 100k the whole query
-stays under the 20 ms budget.
+Measured single-threaded (docs/benchmarks.md): exact search costs 5-8 ms per 100k vectors (about
+50 ms at 1M); IVF-SQ8 trained at the switch answers in about 1 ms at 1M with recall@10 near 0.97.
+A BBC-sized query takes 13 ms, so past 100k exact vectors it would leave the 20 ms budget.
 """
 
 
