@@ -120,7 +120,7 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
         db.execute("PRAGMA foreign_keys = ON")
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
-        if _disk_full(path.parent):
+        if disk_full(path.parent):
             raise StoreError(f"cannot open {path}: the disk is full ({exc}); free some space and retry") from exc
         reason = " ".join(str(exc).split())[:160]
         raise StoreError(f"{path} is not a usable SQLite index ({reason}); rebuild it with `assistant index --rebuild`") from exc
@@ -136,13 +136,13 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
     return db
 
 
-def _disk_full(folder: Path) -> bool:
-    """True when the file system holding `folder` has (almost) no space left."""
+def disk_full(folder: Path, margin: int = 64 * 1024) -> bool:
+    """True when the file system holding `folder` has less than `margin` bytes free."""
     try:
         st = os.statvfs(folder)
     except OSError:
         return False
-    return st.f_bavail * st.f_frsize < 64 * 1024
+    return st.f_bavail * st.f_frsize < margin
 
 
 class transaction:

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant import store
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -148,21 +150,14 @@ def save(index: Any, index_dir: Path, generation: int) -> Path:
         faiss.write_index(index, str(temp))
     except RuntimeError as exc:
         temp.unlink(missing_ok=True)
-        reason = "No space left on device" if "No space" in str(exc) or _full(index_dir) else _reason(exc)
+        full = "No space" in str(exc) or store.disk_full(index_dir, margin=1024 * 1024)
+        reason = "No space left on device" if full else _reason(exc)
         raise OSError(f"cannot write {final.name}: {reason}") from None
     with open(temp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temp, final)
     fsync_dir(index_dir)
     return final
-
-
-def _full(folder: Path) -> bool:
-    try:
-        st = os.statvfs(folder)
-    except OSError:
-        return False
-    return st.f_bavail * st.f_frsize < 1024 * 1024
 
 
 def _reason(exc: Exception) -> str:

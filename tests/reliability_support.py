@@ -22,6 +22,7 @@ from typing import Any
 from assistant import store
 from assistant.embedding import HashEmbedder
 from assistant.engine import Engine, EngineError
+from test_indexer import prose as indexer_prose
 
 CI = os.environ.get("CI", "").lower() == "true"
 """Under CI=true the fault and fuzz suites run fewer trials (docs/reliability.md gives both counts)."""
@@ -29,7 +30,6 @@ CI = os.environ.get("CI", "").lower() == "true"
 ASSISTANT = (sys.executable, "-m", "assistant")
 """The real command line, in a child process of the interpreter running the tests."""
 
-SYLLABLES = "ka lo mi ne su ta ri vo ze pa du fe gi ho ju".split()
 TRACEBACK = "Traceback (most recent call last)"
 
 
@@ -43,12 +43,7 @@ def budget(full: int, ci: int) -> int:
 
 def prose(seed: int, sentences: int = 2, words: int = 9) -> str:
     """Deterministic sentences of made-up words, distinct per seed (so a sentence finds its article)."""
-    rng = random.Random(seed)
-    out = []
-    for _ in range(sentences):
-        made_up = ["".join(rng.choice(SYLLABLES) for _ in range(3)) for _ in range(words)]
-        out.append(" ".join(made_up).capitalize() + ".")
-    return " ".join(out)
+    return indexer_prose(seed, sentences, words)
 
 
 def write(path: Path, content: str | bytes) -> Path:
