@@ -7,11 +7,10 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant import store
-from assistant.query import content_words, fts_query
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+")
 BATCH = 20_000
@@ -19,7 +18,7 @@ BATCH = 20_000
 
 @dataclass(frozen=True)
 class FtsScale:
-    """BM25 keyword search over n chunks."""
+    """BM25 keyword search over n chunks, as the engine runs it and as a plain OR of every word."""
 
     n: int
     """Rows in the FTS5 table."""
@@ -28,11 +27,15 @@ class FtsScale:
     db_mb: float
     """Size of the database file."""
     latency: list[float]
-    """Seconds per query."""
+    """Seconds per question: word counts (none cached) + pruned search, as `keywords` runs it."""
+    plain: list[float]
+    """Seconds per question for the plain OR of all its words (what the engine did before pruning)."""
+    overlap: list[float]
+    """Share of the plain OR's top 50 that the pruned search also returns."""
+    dropped: list[int]
+    """Words left out per question."""
     terms: list[int]
-    """OR-ed terms per query."""
-    hits: list[int]
-    """Rows returned per query (at most the engine's keyword_k)."""
+    """Words searched per question."""
 
 
 def vocabulary(corpus: Path) -> tuple[list[str], list[float], list[str]]:
@@ -52,7 +55,8 @@ def vocabulary(corpus: Path) -> tuple[list[str], list[float], list[str]]:
 
 def build_fts(path: Path, n: int, corpus: Path, *, seed: int = 0) -> float:
     """An FTS5 table like the index's chunks_fts, with n chunks of 30-110 words drawn from the
-    corpus's word frequencies (so common words are as common as in real text). Returns seconds."""
+    corpus's word frequencies (so common words are as common as in real text), and the chunk ids
+    in a `chunks` table. Returns seconds."""
     import numpy as np
 
     started = time.perf_counter()
@@ -65,6 +69,7 @@ def build_fts(path: Path, n: int, corpus: Path, *, seed: int = 0) -> float:
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
         db.execute(f"CREATE VIRTUAL TABLE chunks_fts USING fts5 (title, body, tokenize = '{store.FTS_TOKENIZER}')")
+        db.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY)")
         rng = np.random.default_rng(seed)
         for start in range(0, n, BATCH):
             m = min(BATCH, n - start)
@@ -77,6 +82,7 @@ def build_fts(path: Path, n: int, corpus: Path, *, seed: int = 0) -> float:
                 rows.append((start + i + 1, titles[heads[i]], " ".join(drawn[at : at + size]) + "."))
                 at += size
             db.executemany("INSERT INTO chunks_fts (rowid, title, body) VALUES (?, ?, ?)", rows)
+            db.executemany("INSERT INTO chunks (id) VALUES (?)", ((r[0],) for r in rows))
         db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
         db.commit()
     finally:
@@ -84,46 +90,42 @@ def build_fts(path: Path, n: int, corpus: Path, *, seed: int = 0) -> float:
     return time.perf_counter() - started
 
 
-def query_fts(path: Path, questions: Sequence[str]) -> tuple[list[float], list[int], list[int]]:
-    """(seconds, terms, hits) per question whose FTS query has 2-4 terms, through the engine's own
-    keyword search (retrieval.keyword_chunks: MATCH ... ORDER BY bm25 LIMIT keyword_k)."""
-    from assistant.retrieval import Weights, keyword_chunks
+def query_fts(path: Path, questions: Sequence[str], rows: int) -> FtsScale:
+    """Each question through the engine's keyword search (`keywords.plan` + `chunk_matches`, word
+    counts not cached: a fresh TermStats per question), then as the plain OR for reference."""
+    from assistant.keywords import KeywordQuery, TermStats, chunk_matches, phrase, plan, search_words
+    from assistant.retrieval import Weights
 
     weights = Weights()
     db = sqlite3.connect(path)
-    times, terms, hits = [], [], []
+    times, plain, overlap, dropped, terms = [], [], [], [], []
     try:
         for question in questions:
-            match = fts_query(question)
-            if match is None or not 2 <= match.count(" OR ") + 1 <= 4:
+            words = search_words(question)
+            if not words:
                 continue
             started = time.perf_counter()
-            found = keyword_chunks(db, match, weights.keyword_k, weights.title_weight, None)
+            query = plan(TermStats(db, rows=rows), question)
+            found = chunk_matches(db, query, weights.keyword_k, weights.title_weight)
             times.append(time.perf_counter() - started)
-            terms.append(match.count(" OR ") + 1)
-            hits.append(len(found))
+            everything = KeywordQuery(" OR ".join(phrase(w) for w in words), (), (), ())
+            started = time.perf_counter()
+            best = chunk_matches(db, everything, weights.keyword_k, weights.title_weight)
+            plain.append(time.perf_counter() - started)
+            overlap.append(len({i for i, _ in found} & {i for i, _ in best}) / len(best) if best else 1.0)
+            dropped.append(len(query.dropped))
+            terms.append(len(words))
     finally:
         db.close()
-    return times, terms, hits
-
-
-def short_queries(questions: Sequence[str]) -> list[str]:
-    """The questions cut to their first 2, 3 or 4 content words (in turn): short keyword queries."""
-    out = []
-    for i, question in enumerate(questions):
-        kept = content_words(question)[: 2 + i % 3]
-        if len(kept) >= 2:
-            out.append(" ".join(kept))
-    return out
+    return FtsScale(rows, 0.0, 0.0, times, plain, overlap, dropped, terms)
 
 
 def measure_fts(n: int, workdir: Path, corpus: Path, questions: Sequence[str]) -> FtsScale:
-    """Build, query (2-4 word OR queries made from `questions`), delete."""
-    questions = short_queries(questions)
+    """Build, query with whole questions (as `ask` searches them), delete."""
     path = workdir / "fts-scale.sqlite3"
     build_seconds = build_fts(path, n, corpus)
     size = path.stat().st_size / 1e6
-    query_fts(path, questions[:20])  # warm the page cache, as a running engine would have it
-    times, terms, hits = query_fts(path, questions)
+    query_fts(path, questions[:20], n)  # warm the page cache, as a running engine would have it
+    result = query_fts(path, questions[20:] or questions, n)
     path.unlink(missing_ok=True)
-    return FtsScale(n, build_seconds, size, times, terms, hits)
+    return replace(result, build_seconds=build_seconds, db_mb=size)

@@ -40,8 +40,12 @@ What is measured, and how:
   also checks recall on the real BBC vectors (chunks and sentences) copied with noise up to 1M and
   queried with real question embeddings.
 - FTS5: one million synthetic chunks (30-110 words drawn with the BBC corpus's word frequencies,
-  real BBC titles) in a table like `chunks_fts`, queried through the engine's own `keyword_chunks`
-  (MATCH ... ORDER BY bm25 LIMIT 50) with 2-4 word OR queries built by `query.fts_query`.
+  real BBC titles) in a table like `chunks_fts`, searched with the bench questions exactly as the
+  engine searches them (`keywords.plan`, word counts not cached, then `keywords.chunk_matches`:
+  MATCH ... ORDER BY bm25 LIMIT 50), and with the plain OR of every word for reference.
+- Whole query at scale: FAISS and FTS5 are the only parts whose cost grows with the index, so the
+  estimate adds the BBC warm-query p50 (which already includes a small FAISS and FTS5 search) to the
+  IVF search at 1M vectors and the keyword search at 1M chunks.
 """
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from assistant import store, vectors
 from assistant.answer import AnswerPolicy, build_quotes, policy_for
 from assistant.indexer import IndexMismatch, Progress, build_index, check_consistency, index_size, is_stale
+from assistant.keywords import TermStats
 from assistant.models import Answer, Article, Filters, IndexStats
 from assistant.query import QuestionError, followup_text, merge_filters, parse_question
 from assistant.retrieval import Retrieval, Weights, retrieve
@@ -59,6 +60,7 @@ class Engine:
             raise EngineError(f"index {index_dir} is empty (run `assistant index` first)")
         self.generation = 0
         self.index: Any = None
+        self.terms = TermStats(self.db)
         self._refresh()
         self.embedder = embedder or self._load_embedder(model, backend)
         self.policy = policy or policy_for(self.embedder.model_name)
@@ -111,6 +113,7 @@ class Engine:
         check_consistency(self.db, index, self.index_dir)
         self.index, self.generation = index, generation
         self.meta = store.get_meta(self.db)
+        self.terms.reset()
 
     def _refresh(self) -> None:
         """Open the newest generation; a file deleted under us by two quick commits is retried."""
@@ -167,7 +170,7 @@ class Engine:
                             raise
                         # Two quick commits deleted the file this snapshot names: answer from the
                         # generation in memory (ids of chunks gone since simply find no rows).
-                    found = retrieve(self.db, self.index, vector, searched, active, self.weights)
+                    found = retrieve(self.db, self.index, vector, searched, active, self.weights, self.terms)
                     best = max((s.dense for s in found.sentences), default=0.0)
                     # Both levels vote: a short "what did X say" question can match a whole chunk
                     # better than any one sentence; a keyword-only sentence needs its chunk's support.

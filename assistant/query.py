@@ -1,4 +1,4 @@
-"""Reading a question: inline filters, safe FTS5 queries, and follow-ups combined with the previous turn."""
+"""Reading a question: inline filters, its words, and follow-ups combined with the previous turn."""
 
 from __future__ import annotations
 
@@ -124,18 +124,6 @@ def content_words(text: str) -> list[str]:
         if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
             seen.setdefault(word, None)
     return list(seen)
-
-
-def fts_query(text: str) -> str | None:
-    """An FTS5 MATCH expression that ORs the question's words, each quoted so no word is syntax.
-
-    NOT, OR, NEAR, quotes, stars, dashes and parentheses in the question are plain words; None when
-    nothing searchable is left.
-    """
-    terms = content_words(text) or [w for w in words(text) if len(w) > 1]
-    if not terms:
-        return None
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in terms[:64])
 
 
 def followup_text(question: str, previous: Answer | None) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant import store, vectors
+from assistant.keywords import TermStats, chunk_matches, plan, sentence_scores
 from assistant.models import Filters
-from assistant.query import fts_query
 
 if TYPE_CHECKING:
     import numpy as np
@@ -124,30 +124,6 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def keyword_chunks(
-    db: sqlite3.Connection, match: str, k: int, title_weight: float, allowed: np.ndarray | None
-) -> list[tuple[int, float]]:
-    """(chunk id, bm25) best first; bm25 is negated so larger is better."""
-    if allowed is not None and len(allowed) == 0:
-        return []
-    sql = f"SELECT rowid, bm25(chunks_fts, {title_weight:.3f}, 1.0) AS s FROM chunks_fts WHERE chunks_fts MATCH ?"
-    if allowed is not None:
-        sql += f" AND rowid IN ({store.ids_in(allowed.tolist())})"
-    sql += " ORDER BY s LIMIT ?"
-    return [(int(i), -float(s)) for i, s in db.execute(sql, (match, k))]
-
-
-def keyword_sentences(db: sqlite3.Connection, match: str, ids: list[int], title_weight: float) -> dict[int, float]:
-    """BM25 (larger is better) of the given sentences that match."""
-    if not ids:
-        return {}
-    sql = (
-        f"SELECT rowid, bm25(sentences_fts, {title_weight:.3f}, 1.0) FROM sentences_fts "
-        f"WHERE sentences_fts MATCH ? AND rowid IN ({store.ids_in(ids)})"
-    )
-    return {int(i): -float(s) for i, s in db.execute(sql, (match,))}
-
-
 def fuse_linear(dense: list[tuple[int, float]], keyword: list[tuple[int, float]], share: float) -> dict[int, float]:
     """Cosine plus `share` times BM25 scaled by the best BM25; a keyword-only chunk counts the
     lowest cosine seen (it ranked below every dense result)."""
@@ -187,27 +163,31 @@ def answer_type(question: str) -> str | None:
     return None
 
 
-def _typed_sentences(db: sqlite3.Connection, rows: list[Any], wanted: str) -> set[int]:
+def _typed_sentences(texts: dict[int, tuple[str, str]], wanted: str) -> set[int]:
     """Ids of the sentences that hold the kind of thing the question asks for."""
     pattern = _HAS_NUMBER if wanted == "number" else _HAS_NAME
-    ids = [r[0] for r in rows]
-    texts = db.execute(
-        "SELECT s.id, substr(a.text, s.start + 1, s.end - s.start) FROM sentences s JOIN articles a ON a.id = s.article_id "
-        f"WHERE s.id IN ({store.ids_in(ids)})"
-    )
-    return {sid for sid, text in texts if pattern.search(text)}
+    return {sid for sid, (_, text) in texts.items() if pattern.search(text)}
 
 
 def retrieve(
-    db: sqlite3.Connection, index: Any, query_vector: np.ndarray, text: str, filters: Filters, weights: Weights
+    db: sqlite3.Connection,
+    index: Any,
+    query_vector: np.ndarray,
+    text: str,
+    filters: Filters,
+    weights: Weights,
+    terms: TermStats | None = None,
 ) -> Retrieval:
-    """Find and score candidate sentences for a question; filters restrict both searches before ranking."""
+    """Find and score candidate sentences for a question; filters restrict both searches before ranking.
+
+    `terms` caches word counts between questions (the Engine keeps one per index generation).
+    """
     import numpy as np
 
     allowed = allowed_chunks(db, filters)
     dense_scores, dense_ids = vectors.search(index, query_vector, weights.dense_k, allowed)
-    match = fts_query(text)
-    keyword = keyword_chunks(db, match, weights.keyword_k, weights.title_weight, allowed) if match else []
+    keywords = plan(terms or TermStats(db), text)
+    keyword = chunk_matches(db, keywords, weights.keyword_k, weights.title_weight, None if allowed is None else allowed.tolist())
     dense = [(int(i), float(x)) for i, x in zip(dense_ids, dense_scores, strict=True)]
     if weights.fusion == "rrf":
         fused = fuse([[i for i, _ in dense], [i for i, _ in keyword]], weights.rrf_k)
@@ -230,25 +210,29 @@ def retrieve(
             key = (article_id, ord_)
             chunk_of[key] = max(chunk_of.get(key, 0.0), (fused[chunk_id] - low) / spread)
     sentence_rows: list[tuple[int, int, int, int, int, int, bytes]] = []
+    texts: dict[int, tuple[str, str]] = {}
     by_article: dict[int, list[int]] = {}
     for article_id, ord_ in chunk_of:
         by_article.setdefault(article_id, []).append(ord_)
     for article_id, ords in by_article.items():
-        sentence_rows += db.execute(
+        title, article_text = db.execute("SELECT title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+        rows_here = db.execute(
             "SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences "
             f"WHERE article_id = ? AND ord IN ({store.ids_in(ords)})",
             (article_id,),
         ).fetchall()
+        sentence_rows += rows_here
+        texts.update((r[0], (title, article_text[r[3] : r[4]])) for r in rows_here)
     if not sentence_rows:
         return Retrieval((), tuple(ranked), top_dense, {})
     matrix = np.frombuffer(b"".join(r[6] for r in sentence_rows), dtype=np.float16).reshape(len(sentence_rows), -1)
     matrix = matrix.astype(np.float32)
     dense = matrix @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
-    bm25 = keyword_sentences(db, match, [r[0] for r in sentence_rows], weights.title_weight) if match else {}
+    bm25 = sentence_scores(db, keywords, texts, weights.title_weight)
     top_bm25 = max(bm25.values(), default=0.0) or 1.0
     cos_at = {(r[1], r[2]): (float(c), r[5]) for r, c in zip(sentence_rows, dense, strict=True)}
     wanted = answer_type(text)
-    typed = _typed_sentences(db, sentence_rows, wanted) if wanted and weights.answer_type else set()
+    typed = _typed_sentences(texts, wanted) if wanted and weights.answer_type else set()
     scored: list[ScoredSentence] = []
     vectors_by_id: dict[int, Any] = {}
     for row, vec, cos in zip(sentence_rows, matrix, dense, strict=True):

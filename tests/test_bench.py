@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant import bench, store, vectors
-from assistant.bench_fts import short_queries
+from assistant.bench_fts import build_fts, query_fts
 from assistant.bench_procs import copy_subset, questions
 from assistant.bench_report import Report, Row, write_doc
 from assistant.bench_scale import clustered, recall_at_10
@@ -71,16 +71,25 @@ def test_write_doc_replaces_only_its_own_section(tmp_path: Path) -> None:
     assert "Hand-written closing words." in text
 
 
-def test_questions_and_keyword_queries_come_from_titles(tmp_path: Path) -> None:
+def test_questions_come_from_titles(tmp_path: Path) -> None:
     corpus = write_toy_corpus(tmp_path / "corpus", copies=1)
     asked = questions(corpus, 8)
     assert len(asked) == 8 and len(set(asked)) == 8
     assert all(any(title.split()[0].lower() in q.lower() for title, _ in TOPICS) for q in asked)
-    short = short_queries(asked)
-    assert short and all(2 <= len(q.split()) <= 4 for q in short)
     subset = tmp_path / "subset"
     assert copy_subset(corpus, subset, 3) == 2
     assert len(list(subset.rglob("*.txt"))) == 2
+
+
+def test_the_synthetic_keyword_table_is_searched_as_the_engine_searches(tmp_path: Path) -> None:
+    corpus = write_toy_corpus(tmp_path / "corpus", copies=1)
+    path = tmp_path / "fts.sqlite3"
+    build_fts(path, 400, corpus)
+    result = query_fts(path, questions(corpus, 8), 400)
+    assert len(result.latency) == len(result.plain) == len(result.overlap) == 8
+    # 400 chunks are far below the posting budget: nothing is pruned, the results are plain BM25's.
+    assert result.dropped == [0] * 8 and result.overlap == [1.0] * 8
+    assert all(t >= 2 for t in result.terms)
 
 
 def test_clustered_vectors_are_unit_and_deterministic() -> None:

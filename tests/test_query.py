@@ -1,16 +1,13 @@
-"""Question parsing: inline filters, FTS5 escaping, follow-ups."""
+"""Question parsing: inline filters, follow-ups."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from assistant.models import Answer, Filters
-from assistant.query import QuestionError, followup_text, fts_query, merge_filters, parse_date, parse_question
+from assistant.query import QuestionError, followup_text, merge_filters, parse_date, parse_question
 
 
 def test_inline_filters_are_pulled_out_of_the_question() -> None:
@@ -34,30 +31,6 @@ def test_bad_date_is_a_clear_error() -> None:
 def test_question_filters_override_outside_ones() -> None:
     merged = merge_filters(Filters(source="BBC", since=dt.date(2000, 1, 1)), Filters(source="Reuters"))
     assert merged.source == "Reuters" and merged.since == dt.date(2000, 1, 1)
-
-
-@pytest.mark.parametrize(
-    "question",
-    ['NOT OR AND', '"unbalanced', "col:umn * - ( )", "NEAR(a b)", "'; DROP TABLE articles; --", "a* OR b^"],
-)
-def test_fts_query_is_valid_fts5(question: str) -> None:
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='porter unicode61')")
-    db.execute("INSERT INTO t VALUES ('not or and unbalanced column near drop table articles')")
-    match = fts_query(question)
-    assert match is not None
-    db.execute("SELECT * FROM t WHERE t MATCH ?", (match,)).fetchall()
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=200))
-def test_fts_query_never_produces_a_syntax_error(question: str) -> None:
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='porter unicode61 remove_diacritics 2')")
-    db.execute("INSERT INTO t VALUES ('some text here')")
-    match = fts_query(question)
-    if match is not None:
-        db.execute("SELECT * FROM t WHERE t MATCH ?", (match,)).fetchall()
 
 
 def test_followup_carries_the_previous_terms() -> None:
