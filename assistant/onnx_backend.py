@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
+CHECKSUM_SUFFIX = ".sha256"
+"""Next to each export, `<file>.sha256` in `sha256sum` format: written only once the file is in place."""
 # Bump when the export recipe changes, so old cached files are not reused.
 EXPORT_VERSION = 1
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -263,16 +265,59 @@ def _check_supported(model_path: Path) -> None:
             raise ValueError(f"{model_path}: the ONNX backends do not support a {kind} layer; use backend torch")
 
 
+def checksum_path(model_file: Path) -> Path:
+    """The sidecar holding the sha256 of an exported file."""
+    return model_file.with_name(model_file.name + CHECKSUM_SUFFIX)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file (about 16 ms for the 23 MB int8 model once it is in the page cache)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _record_checksum(model_file: Path) -> None:
+    """Write the sidecar of a file just exported; until it exists the file counts as not exported."""
+    with _atomic_target(checksum_path(model_file)) as tmp:
+        tmp.write_text(f"{file_sha256(model_file)}  {model_file.name}\n", encoding="ascii")
+
+
+def is_intact(model_file: Path) -> bool:
+    """True when the file matches the checksum recorded at export time.
+
+    ONNX Runtime opens a file whose weight blocks are garbled and silently computes other vectors;
+    only a checksum notices. No sidecar (a kill between the file and its sidecar, or a cache from a
+    version without checksums) means not exported.
+    """
+    try:
+        recorded = checksum_path(model_file).read_text(encoding="ascii").split()
+        return bool(recorded) and file_sha256(model_file) == recorded[0]
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _discard(model_file: Path) -> None:
+    """Remove an export and its sidecar (the sidecar first: a kill in between leaves 'not exported')."""
+    checksum_path(model_file).unlink(missing_ok=True)
+    model_file.unlink(missing_ok=True)
+
+
 def _ensure_exported(model_path: Path, folder: Path, quantized: bool) -> Path:
-    """Create the fp32 (and int8) files if missing; return the one the backend needs."""
+    """Create the fp32 (and int8) files unless present and intact; return the one the backend needs."""
     fp32, int8 = folder / FP32_FILE, folder / INT8_FILE
     wanted = int8 if quantized else fp32
-    if wanted.is_file():
+    if is_intact(wanted):
         return wanted
-    if not fp32.is_file():
+    # Damaged, half-written or never checksummed (older versions): removed first, so a cache that
+    # cannot be written fails here rather than after the slow export.
+    _discard(wanted)
+    if not quantized or not is_intact(fp32):  # hashing the 90 MB fp32 file only on this rare path
+        _discard(fp32)
         export_fp32(model_path, fp32)
+        _record_checksum(fp32)
     if quantized:
         quantize_int8(fp32, int8)
+        _record_checksum(int8)
     return wanted
 
 
@@ -284,21 +329,34 @@ def load_onnx_embedder(
     threads: int | None = None,
     session_factory: Callable[[Path, int | None], Any] = open_session,
 ) -> OnnxEmbedder:
-    """Open (exporting on first use) the fp32 or int8 ONNX model; rebuild a bad cached file once."""
+    """Open (exporting on first use) the fp32 or int8 ONNX model; rebuild a damaged cached file once.
+
+    A cached file is checked against the sha256 recorded when it was exported (a garbled file ONNX
+    Runtime can still open would silently change every vector), then opened.
+    """
     _check_supported(model_path)
     folder = export_dir(model_path, cache_dir)
-    path = _ensure_exported(model_path, folder, quantized)
+    path = _exported(model_path, folder, quantized)
     try:
         session = session_factory(path, threads)
     except Exception:
-        # A damaged cache file: remove it (and the fp32 source of an int8 file) and rebuild once.
-        path.unlink(missing_ok=True)
+        # Intact by its checksum yet unloadable (an export gone wrong): remove it (and the fp32
+        # source of an int8 file) and rebuild once.
+        _discard(path)
         if quantized:
-            (folder / FP32_FILE).unlink(missing_ok=True)
-        path = _ensure_exported(model_path, folder, quantized)
+            _discard(folder / FP32_FILE)
+        path = _exported(model_path, folder, quantized)
         try:
             session = session_factory(path, threads)
         except Exception as err:
             raise RuntimeError(f"cannot load the ONNX model {path}: {err}") from err
     backend = "onnx-int8" if quantized else "onnx"
     return OnnxEmbedder(model_path, session, backend=backend, onnx_path=path)
+
+
+def _exported(model_path: Path, folder: Path, quantized: bool) -> Path:
+    """_ensure_exported, with a cache that cannot be written (read-only, full) as one clear error."""
+    try:
+        return _ensure_exported(model_path, folder, quantized)
+    except OSError as err:
+        raise RuntimeError(f"cannot write the ONNX model cache {folder}: {err.strerror or err}") from err

@@ -266,6 +266,54 @@ def test_damaged_cache_file_is_rebuilt_once(tmp_path: Path, fake_export: list[st
     assert embedder.onnx_path.read_bytes() == b"int8:fp32"
 
 
+def test_cached_file_that_opens_but_fails_its_checksum_is_rebuilt(tmp_path: Path, fake_export: list[str]) -> None:
+    """A garbled file ONNX Runtime would still open (the fake factory opens anything) is caught by its
+    checksum: the int8 file is quantised again from the intact fp32 file, a bad fp32 file exported again."""
+    model = default_model_path()
+    first = onnx_backend.load_onnx_embedder(model, quantized=True, cache_dir=tmp_path, session_factory=_factory(set()))
+    first.onnx_path.write_bytes(b"int8:garbled")
+    again = onnx_backend.load_onnx_embedder(model, quantized=True, cache_dir=tmp_path, session_factory=_factory(set()))
+    assert again.onnx_path.read_bytes() == b"int8:fp32" and onnx_backend.is_intact(again.onnx_path)
+    assert fake_export == ["export", "quantize", "quantize"]
+    fp32 = first.onnx_path.with_name("model.onnx")
+    fp32.write_bytes(b"fp33")
+    onnx_backend.load_onnx_embedder(model, quantized=False, cache_dir=tmp_path, session_factory=_factory(set()))
+    assert fp32.read_bytes() == b"fp32" and fake_export[3:] == ["export"]
+
+
+def test_cached_file_without_checksum_is_not_trusted(tmp_path: Path, fake_export: list[str]) -> None:
+    """No sidecar (killed between the file and its checksum, or a cache from a version without checksums)
+    counts as not exported; once re-exported, the files are reused without exporting again."""
+    model = default_model_path()
+    folder = onnx_backend.export_dir(model, tmp_path)
+    folder.mkdir(parents=True)
+    (folder / "model.onnx").write_bytes(b"old fp32")
+    (folder / "model-int8.onnx").write_bytes(b"old int8")
+    for _ in range(2):
+        embedder = onnx_backend.load_onnx_embedder(
+            model, quantized=True, cache_dir=tmp_path, session_factory=_factory(set())
+        )
+        assert embedder.onnx_path.read_bytes() == b"int8:fp32"
+    assert fake_export == ["export", "quantize"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "model-int8.onnx", "model-int8.onnx.sha256", "model.onnx", "model.onnx.sha256"
+    ]
+
+
+def test_cache_that_cannot_be_written_is_one_clear_error(
+    tmp_path: Path, fake_export: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def read_only(*args: Any, **kwargs: Any) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(onnx_backend, "_discard", read_only)
+    with pytest.raises(RuntimeError, match=r"cannot write the ONNX model cache .*: Read-only file system"):
+        onnx_backend.load_onnx_embedder(
+            default_model_path(), quantized=True, cache_dir=tmp_path, session_factory=_factory(set())
+        )
+    assert fake_export == []
+
+
 def test_unloadable_model_raises_naming_the_file(tmp_path: Path, fake_export: list[str]) -> None:
     with pytest.raises(RuntimeError, match=r"cannot load the ONNX model .*model\.onnx"):
         onnx_backend.load_onnx_embedder(
@@ -321,7 +369,13 @@ def test_export_is_silent_and_cached(onnx_cache: tuple[Path, subprocess.Complete
     assert result.returncode == 0, result.stderr
     assert (result.stdout, result.stderr) == ("", "")
     (folder,) = cache.iterdir()
-    assert sorted(p.name for p in folder.iterdir()) == ["model-int8.onnx", "model.onnx"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "model-int8.onnx", "model-int8.onnx.sha256", "model.onnx", "model.onnx.sha256"
+    ]
+    # `sha256sum -c` format, and each names the file as exported.
+    for name in ("model.onnx", "model-int8.onnx"):
+        digest, listed = (folder / f"{name}.sha256").read_text().split()
+        assert listed == name and digest == onnx_backend.file_sha256(folder / name)
 
 
 @pytest.mark.model
