@@ -73,16 +73,50 @@ class _Pending:
 
     new: list[tuple[Article, tuple[Sentence, ...], tuple[Chunk, ...]]] = field(default_factory=list)
     delete_ids: list[int] = field(default_factory=list)
-    moves: list[tuple[int, Article]] = field(default_factory=list)
+    moves: list[store.Location] = field(default_factory=list)
     files: list[tuple[str, int, int, str]] = field(default_factory=list)
     forget_files: list[str] = field(default_factory=list)
     problems: dict[str, list[LoadProblem]] = field(default_factory=dict)
+    chunks: int = 0
+
+    def add(self, article: Article, sentences: tuple[Sentence, ...], chunks: tuple[Chunk, ...]) -> None:
+        self.new.append((article, sentences, chunks))
+        self.chunks += len(chunks)
 
     def chunk_count(self) -> int:
-        return sum(len(chunks) for _, _, chunks in self.new)
+        return self.chunks
 
     def empty(self) -> bool:
         return not (self.new or self.delete_ids or self.moves or self.files or self.forget_files or self.problems)
+
+
+@dataclass
+class _FirstRead:
+    """What the first read of a file found."""
+
+    old: dict[int, store.StoredArticle]
+    """The file's stored rows (by record) not found unchanged."""
+    unchanged: set[int] = field(default_factory=set)
+    """Records whose stored row has the same content."""
+    fresh: list[_Seen] = field(default_factory=list)
+    """Changed articles whose content is stored somewhere: candidates for a move."""
+    kept: list[Article] | None = field(default_factory=list)
+    """The changed articles, or None when there were too many to hold (the file is read again)."""
+    read_any: bool = False
+    """Whether any article was read."""
+    problems: list[LoadProblem] = field(default_factory=list)
+    skipped: LoadProblem | None = None
+    """Why the file was not read through, if it was not."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """Where a changed article of the file being read sits, without its text."""
+
+    record: int
+    content_hash: str
+    format: str
+    first_line: int | None
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -197,104 +231,195 @@ class Indexer:
                     self._problem(problem)  # still bad: said again on every run, without re-reading
             else:
                 changed.append((rel, path, st.st_size, st.st_mtime_ns))
-        vanished = [rel for rel in known if rel not in on_disk]
+        # A file a stopped run had partly committed has articles but no row (it gets one when whole):
+        # on disk it is read again like a new file, gone it vanished like any other.
+        unrecorded = [rel for rel in store.article_paths(self.db) if rel not in known]
+        vanished = [rel for rel in (*known, *unrecorded) if rel not in on_disk]
         # Articles of vanished files may reappear under a new path: match them by content hash.
         self.orphans: dict[str, list[store.StoredArticle]] = {}
         for rel in vanished:
             for art in store.articles_of(self.db, rel):
                 self.orphans.setdefault(art.content_hash, []).append(art)
-        pending = _Pending()
+        self.pending = _Pending()
         self.embed_started = time.monotonic()
         self.total_files = len(changed)
         for done, (rel, path, size, mtime) in enumerate(changed, start=1):
-            self._load_one(rel, path, size, mtime, pending)
+            self._index_file(rel, path, size, mtime, done)
             if done % 50 == 0 or done == len(changed):
                 self.on_progress(Progress("load", done, len(changed), f"reading files {done:,}/{len(changed):,}"))
-            if pending.chunk_count() >= self.batch_chunks:
-                self._commit(pending, done)
-                pending = _Pending()
+            if self.pending.chunk_count() >= self.batch_chunks:
+                self._flush(done)
         for arts in self.orphans.values():
             for art in arts:
-                pending.delete_ids.append(art.id)
+                self.pending.delete_ids.append(art.id)
                 self.report.removed += 1
-        pending.forget_files.extend(vanished)
-        self._commit(pending, len(changed))
+        self.pending.forget_files.extend(vanished)
+        self._flush(len(changed))
         self.report.seconds = time.monotonic() - started
         self.on_progress(Progress("ready", 1, 1, "index up to date"))
         return self.report
+
+    def _flush(self, files_done: int) -> None:
+        """Commit the pending work and start gathering anew."""
+        self._commit(self.pending, files_done)
+        self.pending = _Pending()
 
     def _problem(self, problem: LoadProblem) -> None:
         self.report.problems.append(problem)
         self.on_problem(problem)
 
-    def _load_one(self, rel: str, path: Path, size: int, mtime: int, pending: _Pending) -> None:
-        from assistant.chunking import chunk_article
-        from assistant.loaders import file_fingerprint, load_file
+    def _index_file(self, rel: str, path: Path, size: int, mtime: int, files_done: int) -> None:
+        """Bring one new or changed file's articles up to date in the pending work.
 
-        result = load_file(self.corpus, path, max_bytes=self.max_bytes)
-        for problem in result.problems:
+        The file is streamed twice at most: once for content hashes (what is unchanged, moved, stale),
+        once more for the articles to embed, unless they were few enough to keep from the first read.
+        A file with more new chunks than a batch is committed in batches; until its last batch the
+        file has no row, so a stopped run leaves it to be finished, never recorded as done.
+        """
+        from assistant.loaders import file_fingerprint
+
+        first = self._first_read(rel, path)
+        for problem in first.problems:
             self._problem(problem)
-        old = {a.record: a for a in store.articles_of(self.db, rel)}
-        if not result.articles and result.problems and all(_transient(p) for p in result.problems):
+        if first.skipped is not None and _transient(first.skipped):
             # Could not be read this time (vanished, permission, locked): not recorded, so it is
             # tried again next run, and what an earlier version put in the index stays.
             return
         try:
             # A file refused outright (too large, binary) is not read to the end just to hash it.
-            digest = file_fingerprint(path) if result.articles else f"stat:{size}:{mtime}"
+            digest = file_fingerprint(path) if first.read_any else f"stat:{size}:{mtime}"
         except OSError:
             return
+        moved_to = self._plan_moves(rel, first.old, first.fresh)
+        # Old rows left unmatched are stale. One where a moved article lands goes in the same commit
+        # as the move; one whose record gets a new article goes in the commit that inserts it (an
+        # edited record is never missing in between); the rest once the file has been read through.
+        stale = first.old
+        for record in moved_to & stale.keys():
+            self.pending.delete_ids.append(stale.pop(record).id)
+            self.report.removed += 1
         # A definite verdict (binary, empty, bad lines) is recorded with the file, so an unchanged
         # bad file is not re-read but is still reported on every run.
-        pending.problems[rel] = list(result.problems)
-        fresh = []
-        for article in result.articles:
+        problems = list(first.problems)
+        if not self._add_new(rel, path, first, moved_to, stale, problems, files_done):
+            return
+        self.pending.delete_ids.extend(row.id for row in stale.values())
+        self.report.removed += len(stale)
+        self.pending.problems[rel] = problems
+        self.pending.files.append((rel, size, mtime, digest))
+
+    def _first_read(self, rel: str, path: Path) -> _FirstRead:
+        """Stream the file once, comparing each article's content hash with the stored rows."""
+        from assistant.loaders import ArticleStream
+
+        stream = ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
+        old = {a.record: a for a in store.articles_of(self.db, rel)}
+        stored = {a.content_hash for a in old.values()}
+        found = _FirstRead(old)
+        for article in stream:
+            found.read_any = True
             prev = old.get(article.record)
-            if prev and prev.content_hash == article.content_hash:
+            if prev is not None and prev.content_hash == article.content_hash:
                 del old[article.record]
-            else:
-                fresh.append(article)
-        # A JSONL record whose line number changed (a line inserted or removed above it) keeps
-        # its vectors: match the file's remaining old articles by content before anything else.
-        spare: dict[str, list[store.StoredArticle]] = {}
-        for stale in old.values():
-            spare.setdefault(stale.content_hash, []).append(stale)
-        rest = []
-        for article in fresh:
-            same = spare.get(article.content_hash)
-            if same:
-                kept = same.pop()
-                del old[kept.record]
-                pending.moves.append((kept.id, article))
-            else:
-                rest.append(article)
-        for article in rest:
-            orphan = self._take_orphan(article.content_hash)
-            if orphan is not None:
-                pending.moves.append((orphan.id, article))
-                self.report.moved += 1
-                prev = old.pop(article.record, None)
-                if prev:
-                    pending.delete_ids.append(prev.id)
+                found.unchanged.add(article.record)
                 continue
-            sentences, chunks = chunk_article(article.text, article.body_start)
+            if article.content_hash in stored or article.content_hash in self.orphans:
+                found.fresh.append(_Seen(article.record, article.content_hash, article.format, article.first_line))
+            if found.kept is not None:
+                found.kept.append(article)
+                if len(found.kept) > self.batch_chunks:
+                    found.kept = None  # too many to hold: read again
+        if stream.skipped is not None:
+            # Given up part-way: none of the articles read counts (refused outright: none stays).
+            found = _FirstRead({a.record: a for a in store.articles_of(self.db, rel)})
+        found.problems, found.skipped = stream.problems, stream.skipped
+        return found
+
+    def _add_new(
+        self,
+        rel: str,
+        path: Path,
+        first: _FirstRead,
+        moved_to: set[int],
+        stale: dict[int, store.StoredArticle],
+        problems: list[LoadProblem],
+        files_done: int,
+    ) -> bool:
+        """Pend the file's new and edited articles, committing every batch; False if it was not read through."""
+        from assistant.loaders import ArticleStream
+
+        touched = bool(moved_to)
+        source = first.kept if first.kept is not None else ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
+        for article in source:
+            if article.record in first.unchanged or article.record in moved_to:
+                continue
+            sentences, chunks = self._chunked(article, problems)
             if not chunks:
-                # The record's old article (if any) stays in `old` and is removed below: it is stale.
-                empty = LoadProblem(article.path, "no text to index", skipped=True)
-                self._problem(empty)
-                pending.problems[rel].append(empty)
                 continue
-            prev = old.pop(article.record, None)
-            if prev:
-                pending.delete_ids.append(prev.id)
+            if self.pending.chunk_count() >= self.batch_chunks:
+                if touched:
+                    self.pending.forget_files.append(rel)  # holds part of the file: no row until whole
+                self._flush(files_done - 1)
+            replaced = stale.pop(article.record, None)
+            if replaced is not None:
+                self.pending.delete_ids.append(replaced.id)
                 self.report.updated += 1
             else:
                 self.report.added += 1
-            pending.new.append((article, sentences, chunks))
-        for gone in old.values():
-            pending.delete_ids.append(gone.id)
-            self.report.removed += 1
-        pending.files.append((rel, size, mtime, digest))
+            self.pending.add(article, sentences, chunks)
+            touched = True
+        if isinstance(source, ArticleStream) and source.skipped is not None:
+            # Changed or unreadable since the first read: the next run finishes it (its stat changed).
+            self._problem(source.skipped)
+            if touched:
+                self.pending.forget_files.append(rel)
+            return False
+        return True
+
+    def _plan_moves(self, rel: str, old: dict[int, store.StoredArticle], fresh: list[_Seen]) -> set[int]:
+        """Pend moves of stored articles whose text reappears in this file; return the records they fill.
+
+        Rows used up are taken out of `old`. A JSONL record whose line number changed (a line
+        inserted or removed above it) keeps its vectors: the file's own old rows come first, then
+        articles of vanished files (a renamed file).
+        """
+        spare: dict[str, list[store.StoredArticle]] = {}
+        for stale in old.values():
+            spare.setdefault(stale.content_hash, []).append(stale)
+        moved_to: set[int] = set()
+        rest = []
+        for seen in fresh:
+            same = spare.get(seen.content_hash)
+            if same:
+                row = same.pop()
+                del old[row.record]
+                self.pending.moves.append((row.id, rel, seen.record, seen.format, seen.first_line))
+                moved_to.add(seen.record)
+            else:
+                rest.append(seen)
+        for seen in rest:
+            orphan = self._take_orphan(seen.content_hash)
+            if orphan is None:
+                continue
+            self.pending.moves.append((orphan.id, rel, seen.record, seen.format, seen.first_line))
+            moved_to.add(seen.record)
+            self.report.moved += 1
+            prev = old.pop(seen.record, None)
+            if prev:
+                self.pending.delete_ids.append(prev.id)
+        return moved_to
+
+    def _chunked(self, article: Article, problems: list[LoadProblem]) -> tuple[tuple[Sentence, ...], tuple[Chunk, ...]]:
+        """Sentences and chunks of an article; none (and a problem) when it has no text to index."""
+        from assistant.chunking import chunk_article
+
+        sentences, chunks = chunk_article(article.text, article.body_start)
+        if not chunks:
+            # The record's old article (if any) is stale and removed: it no longer says this.
+            empty = LoadProblem(article.path, "no text to index", skipped=True)
+            self._problem(empty)
+            problems.append(empty)
+        return sentences, chunks
 
     def _take_orphan(self, content_hash: str) -> store.StoredArticle | None:
         arts = self.orphans.get(content_hash)
@@ -354,7 +479,7 @@ class Indexer:
         with store.transaction(db):
             for article_id in pending.delete_ids:
                 removed.extend(store.delete_article(db, article_id))
-            store.move_articles(db, pending.moves)
+            store.relocate_articles(db, pending.moves)
             for (article, sentences, chunks), svecs in zip(pending.new, sentence_vecs, strict=True):
                 blobs = [v.tobytes() for v in svecs]
                 added_ids.extend(store.insert_article(db, article, sentences, chunks, blobs))
@@ -511,6 +636,9 @@ def is_stale(corpus: Path, index_dir: Path) -> bool:
         return True
     try:
         known = store.stored_files(db)
+        # Articles of a file without a row: a run stopped inside it, so the index is not up to date.
+        if any(rel not in known for rel in store.article_paths(db)):
+            return True
     finally:
         db.close()
     seen = 0

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 from assistant import decoding
 from assistant.models import Article, LoadProblem, LoadResult
 
-__all__ = ["SUPPORTED_SUFFIXES", "discover_files", "file_fingerprint", "load_file"]
+__all__ = ["SUPPORTED_SUFFIXES", "ArticleStream", "discover_files", "file_fingerprint", "load_file"]
 
 _FORMATS = {
     ".txt": "txt",
@@ -166,16 +166,46 @@ def load_file(
     max_jsonl_bytes: int = 2_000_000_000,
 ) -> LoadResult:
     """Read one corpus file into Articles; every problem becomes a LoadProblem, nothing raises."""
-    rel = _rel(Path(os.path.abspath(root)), path)
-    fmt = _FORMATS.get(os.path.splitext(str(path))[1].lower())
-    if fmt is None:
-        return LoadResult(problems=(LoadProblem(rel, f"unsupported file type '{Path(path).suffix}'"),))
-    try:
-        if fmt == "jsonl":
-            return _load_jsonl(rel, path, max_jsonl_bytes, max_bytes)
-        return _load_document(rel, path, fmt, max_bytes)
-    except _Skipped as exc:
-        return LoadResult(problems=(LoadProblem(rel, str(exc)),))
+    stream = ArticleStream(root, path, max_bytes=max_bytes, max_jsonl_bytes=max_jsonl_bytes)
+    articles = tuple(stream)
+    if stream.skipped is not None:  # given up part-way: nothing of the file counts
+        return LoadResult(problems=(stream.skipped,))
+    return LoadResult(articles=articles, problems=tuple(stream.problems))
+
+
+class ArticleStream:
+    """The articles of one corpus file, read while they are iterated: a JSONL file is never held whole.
+
+    Iterate it once (a new stream reads the file again). `problems` is complete when the iteration
+    has ended; `skipped` then says why the file was not read, or not to its end (None when it was).
+    """
+
+    def __init__(
+        self, root: Path, path: Path, *, max_bytes: int = 20_000_000, max_jsonl_bytes: int = 2_000_000_000
+    ) -> None:
+        self.path = path
+        self.rel = _rel(Path(os.path.abspath(root)), path)
+        self.max_bytes = max_bytes
+        self.max_jsonl_bytes = max_jsonl_bytes
+        self.problems: list[LoadProblem] = []
+        self.skipped: LoadProblem | None = None
+
+    def __iter__(self) -> Iterator[Article]:
+        fmt = _FORMATS.get(os.path.splitext(str(self.path))[1].lower())
+        try:
+            if fmt is None:
+                raise _Skipped(f"unsupported file type '{Path(self.path).suffix}'")
+            if fmt == "jsonl":
+                log = _JsonlLog(self.rel)
+                yield from _jsonl_articles(self.rel, self.path, self.max_jsonl_bytes, self.max_bytes, log)
+                self.problems.extend(log.finish())
+            else:
+                result = _load_document(self.rel, self.path, fmt, self.max_bytes)
+                self.problems.extend(result.problems)
+                yield from result.articles
+        except _Skipped as exc:
+            self.skipped = LoadProblem(self.rel, str(exc))
+            self.problems = [self.skipped]
 
 
 def _load_document(rel: str, path: Path, fmt: str, max_bytes: int) -> LoadResult:
@@ -489,11 +519,11 @@ class _JsonlLog:
         return tuple(self.problems + extra)
 
 
-def _load_jsonl(rel: str, path: Path, max_file_bytes: int, max_record_bytes: int) -> LoadResult:
-    """One article per JSON line; a bad line is reported and the others still load."""
+def _jsonl_articles(
+    rel: str, path: Path, max_file_bytes: int, max_record_bytes: int, log: _JsonlLog
+) -> Iterator[Article]:
+    """One article per JSON line, streamed; a bad line is reported in `log` and the others still load."""
     _stat_regular(path, max_file_bytes)
-    log = _JsonlLog(rel)
-    articles: list[Article] = []
     seen_text = False
     try:
         with open(path, "rb") as fh:
@@ -507,12 +537,11 @@ def _load_jsonl(rel: str, path: Path, max_file_bytes: int, max_record_bytes: int
                 seen_text = True
                 article = _jsonl_record(rel, line_no, line, log)
                 if article is not None:
-                    articles.append(article)
+                    yield article
     except OSError as exc:
         raise _Skipped(f"cannot read file: {_reason(exc)}") from None
     if not seen_text and not log.problems:
         raise _Skipped("empty file")
-    return LoadResult(articles=tuple(articles), problems=log.finish())
 
 
 def _jsonl_lines(

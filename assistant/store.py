@@ -215,17 +215,39 @@ def articles_of(db: sqlite3.Connection, path: str) -> list[StoredArticle]:
     return [StoredArticle(*row) for row in rows]
 
 
+def article_paths(db: sqlite3.Connection) -> list[str]:
+    """The distinct paths articles come from, sorted.
+
+    Skips through the (path, record) index, one look-up per path, instead of reading every article row.
+    """
+    rows = db.execute(
+        "WITH RECURSIVE p(path) AS (SELECT min(path) FROM articles UNION ALL"
+        " SELECT (SELECT min(path) FROM articles WHERE path > p.path) FROM p WHERE p.path IS NOT NULL)"
+        " SELECT path FROM p WHERE path IS NOT NULL"
+    )
+    return [r[0] for r in rows]
+
+
+Location = tuple[int, str, int, str, int | None]
+"""(article id, path, record, format, first_line): where a stored article is found now."""
+
+
 def move_articles(db: sqlite3.Connection, moves: Sequence[tuple[int, Article]]) -> None:
     """Give articles a new location (a renamed file, a shifted JSONL line): nothing is re-embedded.
 
     `moves` pairs a row id with the article as now read; its text equals the stored one.
     """
+    relocate_articles(db, [(article_id, a.path, a.record, a.format, a.first_line) for article_id, a in moves])
+
+
+def relocate_articles(db: sqlite3.Connection, moves: Sequence[Location]) -> None:
+    """move_articles without the articles' text, so a long list of moves stays small in memory."""
     # Two passes: records that trade places (a line inserted above them) would collide on
     # UNIQUE (path, record) if moved one by one; -id is free because records are never negative.
-    db.executemany("UPDATE articles SET record = -id WHERE id = ?", [(article_id,) for article_id, _ in moves])
+    db.executemany("UPDATE articles SET record = -id WHERE id = ?", [(move[0],) for move in moves])
     db.executemany(
         "UPDATE articles SET path = ?, record = ?, format = ?, first_line = ? WHERE id = ?",
-        [(a.path, a.record, a.format, a.first_line, article_id) for article_id, a in moves],
+        [(path, record, fmt, first_line, article_id) for article_id, path, record, fmt, first_line in moves],
     )
 
 

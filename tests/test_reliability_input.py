@@ -309,11 +309,8 @@ def test_a_million_line_jsonl(tmp_path: Path) -> None:
     assert_answers(index)
 
 
-@pytest.mark.xfail(strict=True, reason="bug (indexer): the commit batch (BATCH_CHUNKS) is only checked between files, "
-                   "so a large JSONL file is embedded and written in one transaction: all its vectors sit in "
-                   "memory at once and a kill loses the whole file's work (a million-record JSONL holds ~0.5 GB of "
-                   "Articles per 60 MB, then every vector, before its single commit)")
 def test_a_large_jsonl_is_committed_in_batches(tmp_path: Path) -> None:
+    """The commit batch holds within a file too: one large JSONL is embedded and written a batch at a time."""
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     write(corpus / "wire.jsonl", "".join(json.dumps({"text": prose(n)}) + "\n" for n in range(300)))
     writes = []
