@@ -90,7 +90,13 @@ def _migration_2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2)
+def _migration_3(db: sqlite3.Connection) -> None:
+    """Sentence BM25 is computed over the candidates only (keywords.sentence_scores): drop the
+    sentence FTS5 table, a fifth of the database that nothing reads any more."""
+    db.execute("DROP TABLE IF EXISTS sentences_fts")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3)
 """Numbered schema changes; user_version says how many have run."""
 
 
@@ -232,16 +238,11 @@ Location = tuple[int, str, int, str, int | None]
 """(article id, path, record, format, first_line): where a stored article is found now."""
 
 
-def move_articles(db: sqlite3.Connection, moves: Sequence[tuple[int, Article]]) -> None:
+def relocate_articles(db: sqlite3.Connection, moves: Sequence[Location]) -> None:
     """Give articles a new location (a renamed file, a shifted JSONL line): nothing is re-embedded.
 
-    `moves` pairs a row id with the article as now read; its text equals the stored one.
+    Locations, not articles, so a long list of moves stays small in memory.
     """
-    relocate_articles(db, [(article_id, a.path, a.record, a.format, a.first_line) for article_id, a in moves])
-
-
-def relocate_articles(db: sqlite3.Connection, moves: Sequence[Location]) -> None:
-    """move_articles without the articles' text, so a long list of moves stays small in memory."""
     # Two passes: records that trade places (a line inserted above them) would collide on
     # UNIQUE (path, record) if moved one by one; -id is free because records are never negative.
     db.executemany("UPDATE articles SET record = -id WHERE id = ?", [(move[0],) for move in moves])
@@ -259,9 +260,7 @@ def chunk_ids_of(db: sqlite3.Connection, article_id: int) -> list[int]:
 def delete_article(db: sqlite3.Connection, article_id: int) -> list[int]:
     """Remove an article with its chunks, sentences and FTS rows; returns the removed chunk ids."""
     chunk_ids = chunk_ids_of(db, article_id)
-    sentence_ids = [r[0] for r in db.execute("SELECT id FROM sentences WHERE article_id = ?", (article_id,))]
     db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in chunk_ids])
-    db.executemany("DELETE FROM sentences_fts WHERE rowid = ?", [(i,) for i in sentence_ids])
     db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
@@ -296,15 +295,10 @@ def insert_article(
     )
     article_id = int(cur.lastrowid or 0)
     text, title = article.text, article.title
-    for ord_, (sentence, blob) in enumerate(zip(sentences, sentence_vectors, strict=True)):
-        cur = db.execute(
-            "INSERT INTO sentences (article_id, ord, start, end, paragraph, vector) VALUES (?, ?, ?, ?, ?, ?)",
-            (article_id, ord_, sentence.start, sentence.end, sentence.paragraph, blob),
-        )
-        db.execute(
-            "INSERT INTO sentences_fts (rowid, title, body) VALUES (?, ?, ?)",
-            (cur.lastrowid, title, text[sentence.start : sentence.end]),
-        )
+    db.executemany(
+        "INSERT INTO sentences (article_id, ord, start, end, paragraph, vector) VALUES (?, ?, ?, ?, ?, ?)",
+        [(article_id, ord_, s.start, s.end, s.paragraph, blob) for ord_, (s, blob) in enumerate(zip(sentences, sentence_vectors, strict=True))],
+    )
     chunk_ids: list[int] = []
     for ord_, chunk in enumerate(chunks):
         cur = db.execute(

@@ -109,16 +109,13 @@ def check_index(index_dir: Path, embedder: HashEmbedder | None = None) -> dict[s
             for row in db.execute("SELECT id, text, title, date, path, body_start FROM articles")
         }
         sentences: dict[tuple[int, int], tuple[int, int]] = {}
-        sentence_fts = dict(db.execute("SELECT rowid, body FROM sentences_fts"))
         sentence_rows = db.execute("SELECT id, article_id, ord, start, end, vector FROM sentences").fetchall()
-        assert set(sentence_fts) == {r[0] for r in sentence_rows}
         passages, blobs = [], []
         for sid, article_id, ord_, start, end, blob in sentence_rows:
             text, title, date, _, body_start = articles[article_id]
             assert body_start <= start < end <= len(text)
             span = text[start:end]
             assert span == span.strip() and span
-            assert sentence_fts[sid] == span
             sentences[(article_id, ord_)] = (start, end)
             passages.append(passage_for_embedding(title, _date(date), span))
             blobs.append(blob)
@@ -293,7 +290,7 @@ def test_edited_file_is_reembedded_and_old_chunks_are_gone(corpus: Path, index_d
     check_index(index_dir)
     assert not old_chunks & faiss_ids(index_dir)
     assert not old_chunks & {r[0] for r in sql(index_dir, "SELECT rowid FROM chunks_fts")}
-    assert not old_sentences & {r[0] for r in sql(index_dir, "SELECT rowid FROM sentences_fts")}
+    assert not old_sentences & {r[0] for r in sql(index_dir, "SELECT id FROM sentences")}
     assert sql(index_dir, "SELECT count(*) FROM chunks WHERE article_id = ?", (old_id,))[0][0] == 0
     assert sql(index_dir, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (old_word,))[0][0] == 0
     assert sql(index_dir, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'zebrafish'")[0][0] == 1
@@ -359,7 +356,6 @@ def test_deleted_file_is_removed_everywhere(corpus: Path, index_dir: Path) -> No
     assert sql(index_dir, "SELECT count(*) FROM chunks WHERE article_id = ?", (old_id,)) == [(0,)]
     assert sql(index_dir, "SELECT count(*) FROM sentences WHERE article_id = ?", (old_id,)) == [(0,)]
     assert not chunk_ids & {r[0] for r in sql(index_dir, "SELECT rowid FROM chunks_fts")}
-    assert not sentence_ids & {r[0] for r in sql(index_dir, "SELECT rowid FROM sentences_fts")}
     assert not chunk_ids & faiss_ids(index_dir)
     assert ("news/a2.txt",) not in sql(index_dir, "SELECT path FROM files")
     assert check_index(index_dir)["articles"] == 8
@@ -922,3 +918,23 @@ def test_truncated_sqlite_is_refused_by_the_engine_and_rebuilt_by_the_indexer(co
     assert build(corpus, index_dir).added == 9
     check_index(index_dir)
     assert sorted(p.name for p in index_dir.glob("vectors-*")) == ["vectors-1.faiss"]
+
+
+def test_an_index_of_the_previous_schema_is_migrated_and_still_answers(corpus: Path, index_dir: Path) -> None:
+    """Schema 2 indexes carry a sentence FTS5 table nothing reads any more: opening drops it, the rest stays."""
+    build(corpus, index_dir)
+    db = sqlite3.connect(index_dir / store.DB_NAME)
+    db.execute(f"CREATE VIRTUAL TABLE sentences_fts USING fts5 (title, body, tokenize = '{store.FTS_TOKENIZER}')")
+    db.execute("INSERT INTO sentences_fts (rowid, title, body) SELECT id, 'T', 'text' FROM sentences")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    engine = Engine(index_dir, embedder=HashEmbedder())
+    try:
+        answer = engine.ask(prose(500).split(".")[0])
+        assert answer.quotes and answer.quotes[0].title == "Markdown piece"
+    finally:
+        engine.close()
+    assert sql(index_dir, "PRAGMA user_version") == [(len(store.MIGRATIONS),)]
+    assert sql(index_dir, "SELECT count(*) FROM sqlite_master WHERE name = 'sentences_fts'") == [(0,)]
+    check_index(index_dir)
