@@ -75,6 +75,22 @@ def _span(db: sqlite3.Connection, article_id: int, start: int, end: int) -> tupl
     return str(row[0]), int(row[1])
 
 
+_PRONOUNS = frozenset("he she they his her their".split())
+_LINKS = frozenset("but and yet so still also however then meanwhile".split())
+
+
+def needs_antecedent(text: str) -> bool:
+    """True when a sentence opens on a pronoun subject named only earlier ('But at the same time,
+    he stressed that ...'): quoted alone it would not say who spoke."""
+    head, comma, rest = text.partition(",")
+    if comma and len(head.split()) <= 6:
+        text = rest  # an opening phrase: "At the same time, he ..."
+    words = [w.lower() for w in re.findall(r"[\w'’]+", text)[:8]]
+    while words and words[0] in _LINKS:
+        words.pop(0)
+    return bool(words) and words[0] in _PRONOUNS
+
+
 @dataclass
 class _Draft:
     lead: ScoredSentence
@@ -101,7 +117,8 @@ def build_quotes(
 
     def text_of(s: ScoredSentence) -> str:
         if s.sentence_id not in texts:
-            texts[s.sentence_id] = _span(db, s.article_id, s.start, s.end)[0]
+            known = found.sentence_texts.get(s.sentence_id)
+            texts[s.sentence_id] = known if known is not None else _span(db, s.article_id, s.start, s.end)[0]
         return texts[s.sentence_id]
 
     while pool and len(picked) < max_quotes:
@@ -126,6 +143,7 @@ def build_quotes(
         draft = _Draft(cand, cand, cand, [])
         used.add((cand.article_id, cand.ord))
         _grow(draft, by_pos, used, policy)
+        _attribute(draft, by_pos, used, text_of)
         picked.append(draft)
     return tuple(_cite(db, n, d, weak) for n, d in enumerate(picked, start=1))
 
@@ -161,6 +179,16 @@ def _grow(draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: se
         else:
             draft.last = near
         size += 1
+
+
+def _attribute(draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: set[tuple[int, int]], text_of: Any) -> None:
+    """A quote opening on 'he stressed ...' takes in the sentence before it (same paragraph), which
+    names the speaker: for "who said ...?" the name is the answer. Whatever its score."""
+    key = (draft.first.article_id, draft.first.ord - 1)
+    before = by_pos.get(key)
+    if before is not None and key not in used and before.paragraph == draft.first.paragraph and needs_antecedent(text_of(draft.first)):
+        used.add(key)
+        draft.first = before
 
 
 def _cite(db: sqlite3.Connection, n: int, draft: _Draft, weak: bool) -> Quote:

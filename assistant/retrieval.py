@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant import store, vectors
@@ -87,6 +87,8 @@ class Retrieval:
     """Best chunk cosine similarity (FAISS)."""
     sentence_vectors: dict[int, Any]
     """sentence id -> float32 vector, for redundancy checks."""
+    sentence_texts: dict[int, str] = field(default_factory=dict)
+    """sentence id -> its exact text, for the answer builder (read once, with the article)."""
 
 
 def allowed_chunks(db: sqlite3.Connection, filters: Filters) -> np.ndarray | None:
@@ -251,4 +253,4 @@ def retrieve(
         scored.append(ScoredSentence(sid, article_id, ord_, start, end, paragraph, float(cos), nb, kw, ctx, score))
         vectors_by_id[sid] = vec
     scored.sort(key=lambda s: s.score, reverse=True)
-    return Retrieval(tuple(scored), tuple(ranked), top_dense, vectors_by_id)
+    return Retrieval(tuple(scored), tuple(ranked), top_dense, vectors_by_id, {i: t for i, (_, t) in texts.items()})

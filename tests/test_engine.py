@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.answer import AnswerPolicy
+from assistant.answer import AnswerPolicy, needs_antecedent
 from assistant.engine import Engine, EngineError
 from assistant.models import Answer, Filters
 
@@ -42,6 +42,36 @@ def test_seed_question_quotes_zulfugarov_first(engine: Engine, small_index: tupl
     assert first.date == dt.date(2023, 8, 8)
     assert [q.n for q in answer.quotes] == list(range(1, len(answer.quotes) + 1))
     check_offsets(engine, small_index[0], answer)
+
+
+def test_a_quote_opening_on_a_pronoun_brings_the_sentence_that_names_the_speaker(
+    engine: Engine, small_index: tuple[Path, Path]
+) -> None:
+    answer = engine.ask("Aghdam road not intended for any cargo from Armenia including humanitarian")
+    first = answer.quotes[0]
+    assert "he stressed that the Aghdam road" in first.text
+    assert first.text.startswith("Political commentator Ilham Ismail stated")
+    # Not quoted a second time on its own.
+    assert sum("Ilham Ismail" in q.text for q in answer.quotes) == 1
+    check_offsets(engine, small_index[0], answer)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "needs"),
+    [
+        ("But at the same time, he stressed that the road is closed.", True),
+        ("He added that talks would resume.", True),
+        ("They said the vote was fair.", True),
+        ("Her office declined to comment.", True),
+        ("Ismail said he would not comment.", False),
+        ("The minister said they would wait.", False),
+        ("Political commentator Ilham Ismail stated that he disagreed.", False),
+        ("The central bank raised interest rates.", False),
+        ("“We will not negotiate,” Zulfugarov said.", False),
+    ],
+)
+def test_which_sentences_need_their_speaker_named(sentence: str, needs: bool) -> None:
+    assert needs_antecedent(sentence) is needs
 
 
 def test_filters_apply_before_ranking(engine: Engine, small_index: tuple[Path, Path]) -> None:
