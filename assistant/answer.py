@@ -79,9 +79,15 @@ _PRONOUNS = frozenset("he she they his her their".split())
 _LINKS = frozenset("but and yet so still also however then meanwhile".split())
 
 
+_SAID_BY_PRONOUN = re.compile(r"""[,"”’]\s*(?:he|she|they)\s+\w+(?:\s+[\w'’]+){0,3}\s*[.!?]?["”’]*\s*$""", re.I)
+"""Speech closed by a pronoun: '..., he said.' or '..." she told the BBC.'"""
+
+
 def needs_antecedent(text: str) -> bool:
-    """True when a sentence opens on a pronoun subject named only earlier ('But at the same time,
-    he stressed that ...'): quoted alone it would not say who spoke."""
+    """True when a sentence names its speaker only by a pronoun ('But at the same time, he stressed
+    that ...', '"...," he said.'): quoted alone it would not say who spoke."""
+    if _SAID_BY_PRONOUN.search(text):
+        return True
     head, comma, rest = text.partition(",")
     if comma and len(head.split()) <= 6:
         text = rest  # an opening phrase: "At the same time, he ..."
@@ -143,7 +149,7 @@ def build_quotes(
         draft = _Draft(cand, cand, cand, [])
         used.add((cand.article_id, cand.ord))
         _grow(draft, by_pos, used, policy)
-        _attribute(draft, by_pos, used, text_of)
+        _attribute(db, draft, by_pos, used, text_of)
         picked.append(draft)
     return tuple(_cite(db, n, d, weak) for n, d in enumerate(picked, start=1))
 
@@ -181,14 +187,35 @@ def _grow(draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: se
         size += 1
 
 
-def _attribute(draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: set[tuple[int, int]], text_of: Any) -> None:
-    """A quote opening on 'he stressed ...' takes in the sentence before it (same paragraph), which
-    names the speaker: for "who said ...?" the name is the answer. Whatever its score."""
-    key = (draft.first.article_id, draft.first.ord - 1)
-    before = by_pos.get(key)
-    if before is not None and key not in used and before.paragraph == draft.first.paragraph and needs_antecedent(text_of(draft.first)):
+ATTRIBUTION_SENTENCES = 2
+"""Sentences a quote may reach back for the name of its speaker ("He said ... He also stressed ...")."""
+
+
+def _attribute(
+    db: sqlite3.Connection, draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: set[tuple[int, int]], text_of: Any
+) -> None:
+    """A quote whose speaker is only 'he' takes in the sentences before it (the previous paragraph's
+    last one too) until one names someone: for "who said ...?" the name is the answer."""
+    for _ in range(ATTRIBUTION_SENTENCES):
+        if not needs_antecedent(text_of(draft.first)):
+            return
+        key = (draft.first.article_id, draft.first.ord - 1)
+        before = by_pos.get(key) or _sentence_at(db, *key)
+        if before is None or key in used:
+            return
         used.add(key)
         draft.first = before
+
+
+def _sentence_at(db: sqlite3.Connection, article_id: int, ord_: int) -> ScoredSentence | None:
+    """A sentence that was not a candidate (no scores), by its position in the article."""
+    row = db.execute(
+        "SELECT id, start, end, paragraph FROM sentences WHERE article_id = ? AND ord = ?", (article_id, ord_)
+    ).fetchone()
+    if row is None:
+        return None
+    sid, start, end, paragraph = row
+    return ScoredSentence(sid, article_id, ord_, start, end, paragraph, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
 def _cite(db: sqlite3.Connection, n: int, draft: _Draft, weak: bool) -> Quote:

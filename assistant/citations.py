@@ -14,6 +14,21 @@ def format_date(day: dt.date | None) -> str:
     return f"{day.day} {day.strftime('%b')} {day.year}"
 
 
+_OPENING, _CLOSING = "\"\u201c", "\"\u201d"
+
+
+STRAIGHT = '""'
+"""ASCII quotation marks, for plain-text citations."""
+
+
+def quoted(text: str, marks: str = "\u201c\u201d") -> str:
+    """The text in quotation marks, unless it is itself one whole quotation ('"Rates will hold."'):
+    then a second pair would only stutter (the text stays exactly as in the article either way)."""
+    if len(text) > 1 and text[0] in _OPENING and text[-1] in _CLOSING and not any(m in text[1:-1] for m in _OPENING + _CLOSING):
+        return text
+    return f"{marks[0]}{text}{marks[1]}"
+
+
 def reference(quote: Quote) -> str:
     """'Title, Outlet, 8 Aug 2023, para. 4': the parts that are known, in that order."""
     parts = [quote.title or quote.path, quote.source or "", format_date(quote.date)]
@@ -29,7 +44,7 @@ def location(quote: Quote) -> str:
 
 def cite(quote: Quote) -> str:
     """'[1] "quote…" (Title, Outlet, 8 Aug 2023, para. 4)'."""
-    return f'[{quote.n}] "{quote.text}" ({reference(quote)})'
+    return f"[{quote.n}] {quoted(quote.text, STRAIGHT)} ({reference(quote)})"
 
 
 def source_entry(quote: Quote) -> str:
@@ -46,7 +61,7 @@ def source_entry(quote: Quote) -> str:
 
 def quote_markdown(quote: Quote) -> str:
     """A Markdown block quote of one quote with its reference, ready to paste."""
-    return f"> \u201c{quote.text}\u201d [{quote.n}]\n\n[{quote.n}]: {source_entry(quote)[len(f'[{quote.n}] '):]}"
+    return f"> {quoted(quote.text)} [{quote.n}]\n\n[{quote.n}]: {source_entry(quote)[len(f'[{quote.n}] '):]}"
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -55,7 +70,7 @@ def answer_markdown(answer: Answer) -> str:
     if not answer.answered:
         lines += ["_The corpus does not appear to answer this question; closest passages:_", ""]
     for quote in answer.quotes:
-        lines += [f"> \u201c{quote.text}\u201d [{quote.n}]", ""]
+        lines += [f"> {quoted(quote.text)} [{quote.n}]", ""]
     if answer.quotes:
         lines.append("Sources:")
         lines += [f"{source_entry(q)}  " for q in answer.quotes]

@@ -246,7 +246,7 @@ def ask_cmd(
 
 def render_answer(answer: Any) -> str:
     """An answer for a person: quotes with citations, then the sources with path:line."""
-    from assistant.citations import location, reference
+    from assistant.citations import STRAIGHT, location, quoted, reference
     from assistant.sanitize import terminal_safe as safe
 
     lines: list[str] = []
@@ -256,7 +256,7 @@ def render_answer(answer: Any) -> str:
         lines += [f"(searched: {safe(answer.searched)})", ""]
     for q in answer.quotes:
         mark = " (weak)" if q.weak else ""
-        lines.append(f'[{q.n}] "{safe(q.text)}"{mark}')
+        lines.append(f"[{q.n}] {quoted(safe(q.text), STRAIGHT)}{mark}")
         lines.append(f"    ({safe(reference(q))})")
         lines.append("")
     if answer.quotes:

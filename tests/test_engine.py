@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.answer import AnswerPolicy, needs_antecedent
+from assistant.embedding import HashEmbedder
 from assistant.engine import Engine, EngineError
+from assistant.indexer import build_index
 from assistant.models import Answer, Filters
 
 LENIENT = AnswerPolicy(abstain_below=0.05)
@@ -68,10 +70,35 @@ def test_a_quote_opening_on_a_pronoun_brings_the_sentence_that_names_the_speaker
         ("Political commentator Ilham Ismail stated that he disagreed.", False),
         ("The central bank raised interest rates.", False),
         ("“We will not negotiate,” Zulfugarov said.", False),
+        ('"The Bank is having to juggle pressures against the risk of a slowdown," he said.', True),
+        ("“We will wait,” she told the BBC.", True),
+        ('"It is over," said Mr Brown.', False),
     ],
 )
 def test_which_sentences_need_their_speaker_named(sentence: str, needs: bool) -> None:
     assert needs_antecedent(sentence) is needs
+
+
+def test_the_speaker_is_found_up_to_two_sentences_back_across_a_paragraph(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "balls.txt").write_text(
+        "Balls rules out spree\n\nThe Treasury met on Monday.\n\n"
+        "Mr Balls, who stepped down from his post, said the rule would be met. He said he hoped more would be done.\n\n"
+        "He also stressed that zebra quasar rates would not matter. Markets were calm.\n",
+        encoding="utf-8",
+    )
+    build_index(corpus, tmp_path / "index", embedder=HashEmbedder())
+    engine = Engine(tmp_path / "index", embedder=HashEmbedder(), policy=LENIENT)
+    try:
+        first = engine.ask("zebra quasar rates").quotes[0]
+    finally:
+        engine.close()
+    assert first.text == (
+        "Mr Balls, who stepped down from his post, said the rule would be met. He said he hoped more would be done.\n\n"
+        "He also stressed that zebra quasar rates would not matter."
+    )
+    assert first.paragraph == 2
 
 
 def test_filters_apply_before_ranking(engine: Engine, small_index: tuple[Path, Path]) -> None:

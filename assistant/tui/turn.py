@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from assistant.citations import reference
+from assistant.citations import quoted, reference
 from assistant.models import Answer, Filters, Quote
 from assistant.tui.messages import CopyRequested, OpenRequested
 from assistant.tui.safe import one_line, plain, visible
@@ -30,13 +30,6 @@ def source_line(quote: Quote) -> str:
         places = len(quote.also_in)
         line += f" \u00b7 also in {places} other place{'s' if places > 1 else ''}"
     return one_line(line)
-
-
-def quoted(text: str) -> str:
-    """The text in quotation marks, unless it already starts and ends with them."""
-    if len(text) > 1 and text[0] in "\u201c\"" and text[-1] in "\u201d\"":
-        return text
-    return f"\u201c{text}\u201d"
 
 
 def notes(answer: Answer) -> tuple[str, str]:
