@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, help="Runs per process median (default 5; quick 3).")
     p.add_argument("--scale", type=int, help="Synthetic vectors (default 1,000,000; quick 200,000).")
     p.add_argument("--real", type=int, help="Real vectors copied with noise (default 1,000,000; quick 0 = skip).")
-    p.add_argument("--fts", type=int, help="Synthetic FTS5 chunks (default 1,000,000; quick 200,000).")
+    p.add_argument("--fts", type=int, help="Chunks of the synthetic index for the whole-query step (default 1,000,000; quick 200,000).")
     p.add_argument("--workdir", type=Path, help="Scratch folder (default a new temp folder, deleted at the end).")
     p.add_argument("--wait-load", type=float, default=0.0, help="First wait (up to 10 min) for the load average to drop below this.")
     return p

@@ -1,4 +1,4 @@
-"""Large-index benchmark, keyword half: FTS5 over many synthetic chunks, queried as the engine queries it."""
+"""Large-index benchmark, keyword half: FTS5 over many chunks, queried as the engine queries it."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from assistant import store
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+")
-BATCH = 20_000
 
 
 @dataclass(frozen=True)
@@ -22,10 +20,6 @@ class FtsScale:
 
     n: int
     """Rows in the FTS5 table."""
-    build_seconds: float
-    """Generating and inserting the rows (bench settings: no journal, no fsync)."""
-    db_mb: float
-    """Size of the database file."""
     latency: list[float]
     """Seconds per question: word counts (none cached) + pruned search, as `keywords` runs it."""
     plain: list[float]
@@ -51,43 +45,6 @@ def vocabulary(corpus: Path) -> tuple[list[str], list[float], list[str]]:
     total = sum(counts.values()) or 1
     words = list(counts)
     return words, [counts[w] / total for w in words], titles
-
-
-def build_fts(path: Path, n: int, corpus: Path, *, seed: int = 0) -> float:
-    """An FTS5 table like the index's chunks_fts, with n chunks of 30-110 words drawn from the
-    corpus's word frequencies (so common words are as common as in real text), and the chunk ids
-    in a `chunks` table. Returns seconds."""
-    import numpy as np
-
-    started = time.perf_counter()
-    words, freq, titles = vocabulary(corpus)
-    vocab = np.asarray(words, dtype=object)
-    path.unlink(missing_ok=True)
-    db = sqlite3.connect(path)
-    try:
-        # Bench-only settings: the build is scaffolding; what is measured is the query.
-        db.execute("PRAGMA journal_mode = OFF")
-        db.execute("PRAGMA synchronous = OFF")
-        db.execute(f"CREATE VIRTUAL TABLE chunks_fts USING fts5 (title, body, tokenize = '{store.FTS_TOKENIZER}')")
-        db.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY)")
-        rng = np.random.default_rng(seed)
-        for start in range(0, n, BATCH):
-            m = min(BATCH, n - start)
-            lengths = rng.integers(30, 111, m)
-            drawn = vocab[rng.choice(len(vocab), size=int(lengths.sum()), p=freq)].tolist()
-            heads = rng.integers(0, len(titles), m)
-            rows, at = [], 0
-            for i in range(m):
-                size = int(lengths[i])
-                rows.append((start + i + 1, titles[heads[i]], " ".join(drawn[at : at + size]) + "."))
-                at += size
-            db.executemany("INSERT INTO chunks_fts (rowid, title, body) VALUES (?, ?, ?)", rows)
-            db.executemany("INSERT INTO chunks (id) VALUES (?)", ((r[0],) for r in rows))
-        db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('optimize')")
-        db.commit()
-    finally:
-        db.close()
-    return time.perf_counter() - started
 
 
 def query_fts(path: Path, questions: Sequence[str], rows: int) -> FtsScale:
@@ -117,15 +74,4 @@ def query_fts(path: Path, questions: Sequence[str], rows: int) -> FtsScale:
             terms.append(len(words))
     finally:
         db.close()
-    return FtsScale(rows, 0.0, 0.0, times, plain, overlap, dropped, terms)
-
-
-def measure_fts(n: int, workdir: Path, corpus: Path, questions: Sequence[str]) -> FtsScale:
-    """Build, query with whole questions (as `ask` searches them), delete."""
-    path = workdir / "fts-scale.sqlite3"
-    build_seconds = build_fts(path, n, corpus)
-    size = path.stat().st_size / 1e6
-    query_fts(path, questions[:20], n)  # warm the page cache, as a running engine would have it
-    result = query_fts(path, questions[20:] or questions, n)
-    path.unlink(missing_ok=True)
-    return replace(result, build_seconds=build_seconds, db_mb=size)
+    return FtsScale(rows, times, plain, overlap, dropped, terms)

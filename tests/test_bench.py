@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import bench, store, vectors
-from assistant.bench_fts import build_fts, query_fts
+from assistant import bench, bench_index, store, vectors
+from assistant.bench_index import ask_whole, keyword_only
 from assistant.bench_procs import copy_subset, questions
 from assistant.bench_report import Report, Row, write_doc
 from assistant.bench_scale import clustered, recall_at_10
@@ -53,7 +53,7 @@ def test_bench_runs_every_step_on_a_toy_corpus(tmp_path: Path, capsys: pytest.Ca
     assert "failed:" not in text
     for needle in ("`assistant --help`", "TUI first frame", "Indexing speed-up, hash vs hash", "Index the whole corpus",
                    "Re-run `assistant index`", "Cold `assistant ask", "Warm query p50", "IVF-SQ8 recall@10",
-                   "real vectors", "FTS5 at 1,500", "This benchmark run (full)", "| nprobe | recall@10 |"):
+                   "real vectors", "Whole query at 1,500 synthetic chunks", "Keyword search alone at 1,500", "This benchmark run (full)", "| nprobe | recall@10 |"):
         assert needle in text, needle
     assert "<!-- bench:full:start -->" in text and "<!-- bench:quick:start -->" in text
 
@@ -81,15 +81,27 @@ def test_questions_come_from_titles(tmp_path: Path) -> None:
     assert len(list(subset.rglob("*.txt"))) == 2
 
 
-def test_the_synthetic_keyword_table_is_searched_as_the_engine_searches(tmp_path: Path) -> None:
+def test_the_synthetic_index_opens_and_answers_like_any_other(tmp_path: Path) -> None:
     corpus = write_toy_corpus(tmp_path / "corpus", copies=1)
-    path = tmp_path / "fts.sqlite3"
-    build_fts(path, 400, corpus)
-    result = query_fts(path, questions(corpus, 8), 400)
-    assert len(result.latency) == len(result.plain) == len(result.overlap) == 8
-    # 400 chunks are far below the posting budget: nothing is pruned, the results are plain BM25's.
-    assert result.dropped == [0] * 8 and result.overlap == [1.0] * 8
-    assert all(t >= 2 for t in result.terms)
+    folder = tmp_path / "synthetic"
+    built = bench_index.build_index(folder, 603, corpus, backend="hash")
+    assert (built.chunks, built.articles) == (603, 121)
+    # The Engine's own consistency check passes (FAISS ids = chunk ids) and every quote is verbatim.
+    engine = Engine(folder, embedder=HashEmbedder())
+    try:
+        answer = engine.ask(questions(corpus, 1)[0])
+        assert answer.quotes
+        for quote in answer.quotes:
+            assert engine.article(quote.article_id).text[quote.start : quote.end] == quote.text
+    finally:
+        engine.close()
+    asked = questions(corpus, 8)
+    whole = ask_whole(folder, asked, "hash")
+    assert len(whole.latency) == 8 and whole.open_seconds > 0
+    keyword = keyword_only(folder, asked, 603)
+    # 603 chunks are far below the posting budget: nothing is pruned, the results are plain BM25's.
+    assert keyword.dropped == [0] * 8 and keyword.overlap == [1.0] * 8
+    assert all(t >= 2 for t in keyword.terms)
 
 
 def test_clustered_vectors_are_unit_and_deterministic() -> None:
