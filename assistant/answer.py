@@ -200,8 +200,10 @@ def _attribute(
         if not needs_antecedent(text_of(draft.first)):
             return
         key = (draft.first.article_id, draft.first.ord - 1)
+        if key in used:
+            return
         before = by_pos.get(key) or _sentence_at(db, *key)
-        if before is None or key in used:
+        if before is None:
             return
         used.add(key)
         draft.first = before
