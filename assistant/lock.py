@@ -6,6 +6,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from assistant.safe_files import open_lock
+
 
 class IndexLocked(Exception):
     """Another process holds the index lock."""
@@ -15,6 +17,9 @@ class IndexLock:
     """`with IndexLock(folder):` holds `folder/.lock` or raises IndexLocked at once.
 
     flock locks vanish with their process, so a killed indexer never leaves a stale lock.
+    The index folder may come from someone else: `.lock` is opened without following a symlink and
+    must be a regular file with one name (safe_files.UnsafeFileError otherwise), so a planted
+    `.lock -> ~/.bashrc` is refused, never truncated.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -23,7 +28,7 @@ class IndexLock:
 
     def __enter__(self) -> IndexLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_lock(self.path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
