@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from assistant.models import Answer, Quote
+from assistant.sanitize import single_line
 
 
 def format_date(day: dt.date | None) -> str:
@@ -30,16 +31,16 @@ def quoted(text: str, marks: str = "\u201c\u201d") -> str:
 
 
 def reference(quote: Quote) -> str:
-    """'Title, Outlet, 8 Aug 2023, para. 4': the parts that are known, in that order."""
-    parts = [quote.title or quote.path, quote.source or "", format_date(quote.date)]
+    """'Title, Outlet, 8 Aug 2023, para. 4': the parts that are known, in that order, each on one line."""
+    parts = [single_line(quote.title or quote.path), single_line(quote.source or ""), format_date(quote.date)]
     parts.append(f"para. {quote.paragraph}")
     return ", ".join(p for p in parts if p)
 
 
 def location(quote: Quote) -> str:
-    """'path:line' (or the path alone) so an editor can jump there."""
-    line = quote.line if quote.line is not None else None
-    return f"{quote.path}:{line}" if line is not None else quote.path
+    """'path:line' (or the path alone) so an editor can jump there; a newline in the path is shown, not kept."""
+    path = single_line(quote.path)
+    return f"{path}:{quote.line}" if quote.line is not None else path
 
 
 def cite(quote: Quote) -> str:
@@ -48,14 +49,14 @@ def cite(quote: Quote) -> str:
 
 
 def source_entry(quote: Quote) -> str:
-    """One bibliography line: '[1] Title. Outlet, 8 Aug 2023. path:line. url'."""
-    bits = [quote.title or quote.path]
-    tail = ", ".join(p for p in (quote.source or "", format_date(quote.date)) if p)
+    """One bibliography line: '[1] Title. Outlet, 8 Aug 2023. path:line. url' (names from articles kept on it)."""
+    bits = [single_line(quote.title or quote.path)]
+    tail = ", ".join(p for p in (single_line(quote.source or ""), format_date(quote.date)) if p)
     if tail:
         bits.append(tail)
     bits.append(location(quote))
     if quote.url:
-        bits.append(quote.url)
+        bits.append(single_line(quote.url))
     return f"[{quote.n}] " + ". ".join(bits)
 
 

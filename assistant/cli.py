@@ -247,6 +247,7 @@ def ask_cmd(
 def render_answer(answer: Any) -> str:
     """An answer for a person: quotes with citations, then the sources with path:line."""
     from assistant.citations import STRAIGHT, location, quoted, reference
+    from assistant.sanitize import single_line as name
     from assistant.sanitize import terminal_safe as safe
 
     lines: list[str] = []
@@ -257,13 +258,14 @@ def render_answer(answer: Any) -> str:
     for q in answer.quotes:
         mark = " (weak)" if q.weak else ""
         lines.append(f"[{q.n}] {quoted(safe(q.text), STRAIGHT)}{mark}")
-        lines.append(f"    ({safe(reference(q))})")
+        lines.append(f"    ({reference(q)})")
         lines.append("")
     if answer.quotes:
         lines.append("Sources:")
         for q in answer.quotes:
-            also = "".join(f"\n      also in {safe(loc.path)}" + (f":{loc.line}" if loc.line else "") for loc in q.also_in)
-            lines.append(f"  [{q.n}] {safe(location(q))}  {safe(q.title)}{also}")
+            # Names are shown on one line: a file name with newlines must not forge source lines.
+            also = "".join(f"\n      also in {name(loc.path)}" + (f":{loc.line}" if loc.line else "") for loc in q.also_in)
+            lines.append(f"  [{q.n}] {location(q)}  {name(q.title)}{also}")
     return "\n".join(lines).rstrip()
 
 

@@ -118,13 +118,15 @@ def write_new(path: Path, data: bytes | str, mode: int = PRIVATE) -> None:
 
 def write_first_free(candidates: Iterable[Path], data: bytes | str, mode: int = PRIVATE) -> Path:
     """Write `data` to the first candidate name not taken (exclusive create each time: no check-then-write race)."""
-    for path in candidates:
+    tried: Path | None = None
+    for tried in candidates:
         try:
-            write_new(path, data, mode)
+            write_new(tried, data, mode)
         except FileExistsError:
             continue
-        return path
-    raise FileExistsError("every candidate file name is taken")
+        return tried
+    where = describe(tried.parent) if tried is not None else "the folder"
+    raise FileExistsError(f"no free file name left in {where}")
 
 
 def replace_atomically(path: Path, data: bytes | str, mode: int = PRIVATE) -> None:

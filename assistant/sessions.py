@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
+import itertools
 import json
-import os
 import re
 import secrets
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assistant.citations import format_date, source_entry
 from assistant.models import Answer, Filters, Quote
+from assistant.safe_files import PRIVATE, private_folder, replace_atomically, write_first_free
+from assistant.sanitize import visible
 from assistant.serialize import answer_from_dict, answer_to_dict, filters_from_dict, filters_to_dict
 
 FORMAT = "assistant-session"
 VERSION = 1
 _ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")
+MAX_EXPORT_NAMES = 1000
+"""Names tried for one export before giving up (a folder full of planted names)."""
 
 
 class SessionError(Exception):
@@ -118,22 +121,14 @@ def session_from_dict(data: object) -> Session:
 
 
 def save_session(folder: Path, session: Session) -> Path:
-    """Write the session to `folder/<id>.json` atomically (temp file, fsync, os.replace)."""
+    """Write the session to `folder/<id>.json` atomically (temp file, fsync, os.replace), owner-only.
+
+    The folder usually sits inside an index folder the user may not have made: neither the folder
+    nor the file may be a symlink (safe_files.UnsafeFileError, one line)."""
     path = session_path(folder, session.id)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     payload = json.dumps(session_to_dict(session), ensure_ascii=False, indent=1)
-    # The temp name starts with a dot so a crash mid-write never shows up as a session.
-    fd, temp = tempfile.mkstemp(prefix=f".{session.id}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    replace_atomically(path, payload, PRIVATE)
     return path
 
 
@@ -191,15 +186,21 @@ def export_name(now: dt.datetime | None = None) -> str:
     return f"assistant-session-{(now or _now()):%Y%m%d-%H%M%S}.md"
 
 
-def export_path(folder: Path, now: dt.datetime | None = None) -> Path:
-    """A new file in `folder` named by export_name; '-2', '-3'… are added so nothing is overwritten."""
+def export_candidates(folder: Path, now: dt.datetime | None = None) -> Iterator[Path]:
+    """Export names in the order they are tried: export_name, then '-2', '-3'…"""
     name = export_name(now)
-    path = folder / name
-    counter = 2
-    while path.exists():
-        path = folder / f"{name[:-3]}-{counter}.md"
-        counter += 1
-    return path
+    yield folder / name
+    for counter in itertools.count(2):
+        yield folder / f"{name[:-3]}-{counter}.md"
+
+
+def export_session(folder: Path, session: Session, now: dt.datetime | None = None) -> Path:
+    """Write the session's Markdown to a new owner-only file in `folder` and return its path.
+
+    Each name is created exclusively without following links, so an existing file, or a dangling
+    link planted under the name (`-> ~/.ssh/authorized_keys`), is skipped, never written through."""
+    text = visible(session_markdown(session))
+    return write_first_free(itertools.islice(export_candidates(folder, now), MAX_EXPORT_NAMES), text, PRIVATE)
 
 
 def _numbered(answers: tuple[Answer, ...]) -> tuple[list[tuple[Answer, list[Quote]]], list[Quote]]:

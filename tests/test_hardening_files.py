@@ -138,3 +138,133 @@ def record_notes(app: AssistantApp) -> list[str]:
 def fake_app(tmp_path: Path, engine: FakeEngine | None = None) -> tuple[AssistantApp, list[str]]:
     app = make_app(settings(tmp_path), engine_factory=factory(engine or FakeEngine()), session_dir=tmp_path / "sessions")
     return app, record_notes(app)
+
+
+# --- item 2: session export, saved sessions, names with newlines ---------------------------
+
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostileKeyHostileKeyHostileKeyHostileKey1 mallory@evil"
+KEY_NAME = f"harbour\n{PUBLIC_KEY}\n.txt"
+
+
+def hostile_download(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """(folder, corpus, index): the corpus holds a file named with a newline and a public key, indexed."""
+    folder = tmp_path / "download"
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / KEY_NAME).write_text(
+        "Harbour news\n\nThe harbour reopened on Tuesday after the storm had closed it for a week.\n",
+        encoding="utf-8")
+    (corpus / "b.txt").write_text("Other news\n\nThe council met on Monday to discuss the budget.\n",
+                                  encoding="utf-8")
+    index = folder / "index"
+    build_index(corpus, index, embedder=HashEmbedder())
+    return folder, corpus, index
+
+
+def plant_export_links(folder: Path, target: Path, seconds: int = 180) -> None:
+    """Dangling links under every export name the next minutes could use (and their '-2' twins)."""
+    import datetime as dt
+
+    from assistant.sessions import export_name
+
+    now = dt.datetime.now()
+    for delta in range(-5, seconds):
+        name = export_name(now + dt.timedelta(seconds=delta))
+        (folder / name).symlink_to(target)
+
+
+async def test_export_never_follows_a_dangling_link_and_keeps_names_on_their_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reproduction: Ctrl+S in a folder with `assistant-session-<time>.md -> ~/.ssh/authorized_keys`
+    and a corpus file named with a newline and a public key created authorized_keys with that key."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    authorized = home / ".ssh" / "authorized_keys"
+    folder, corpus, index = hostile_download(tmp_path)
+    plant_export_links(folder, authorized)
+    monkeypatch.chdir(folder)
+    app = make_app(Settings(corpus=corpus, index=index, backend="hash"), session_dir=tmp_path / "sessions")
+    notes = record_notes(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.engine is not None, app.engine_error
+        await app.ask("when did the harbour reopen after the storm")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session.answers and any("\n" in q.path for q in app.session.answers[0].quotes)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert not authorized.exists() and list((home / ".ssh").iterdir()) == []
+    exported = [p for p in folder.iterdir() if p.name.startswith("assistant-session-") and not p.is_symlink()]
+    assert len(exported) == 1, notes
+    text = exported[0].read_text(encoding="utf-8")
+    assert not any(line.startswith("ssh-ed25519") for line in text.splitlines())
+    assert f"harbour\u240a{PUBLIC_KEY}\u240a.txt" in text  # the name is shown, on one line
+    assert stat.S_IMODE(exported[0].stat().st_mode) == 0o600
+    assert any(note.startswith("Exported 1 question to ") and exported[0].name in note for note in notes)
+
+
+async def test_exports_are_private_and_never_overwrite(tmp_path: Path) -> None:
+    app, notes = fake_app(tmp_path)
+    (tmp_path / "sessions").mkdir()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await app.ask("what did the minister say")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("ctrl+s", "ctrl+s")
+        await pilot.pause()
+    exports = sorted(tmp_path.glob("assistant-session-*.md"))
+    assert len(exports) == 2, notes
+    assert {stat.S_IMODE(p.stat().st_mode) for p in exports} == {0o600}
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "sessions").glob("*.json")} == {0o600}
+
+
+async def test_a_sessions_folder_that_is_a_symlink_is_not_written_through(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "home" / ".config" / "autostart"
+    elsewhere.mkdir(parents=True)
+    app, notes = fake_app(tmp_path)
+    (tmp_path / "sessions").symlink_to(elsewhere)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await app.ask("what did the minister say")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert list(elsewhere.iterdir()) == []
+    assert any(note.startswith("Could not save the session:") and "symbolic link" in note for note in notes)
+
+
+def test_a_session_file_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
+    import dataclasses
+
+    from assistant.models import Answer, Filters
+    from assistant.sessions import new_session, save_session
+    from assistant.safe_files import UnsafeFileError
+
+    target = tmp_path / "home" / "notes.txt"
+    target.parent.mkdir()
+    target.write_text("mine\n", encoding="utf-8")
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    session = dataclasses.replace(new_session(), answers=(Answer("q", "q", Filters(), False, ()),))
+    (folder / f"{session.id}.json").symlink_to(target)
+    with pytest.raises(UnsafeFileError, match="symbolic link"):
+        save_session(folder, session)
+    assert target.read_text(encoding="utf-8") == "mine\n"
+    assert (folder / f"{session.id}.json").is_symlink()
+
+
+def test_ask_text_output_keeps_a_file_name_on_its_line(tmp_path: Path) -> None:
+    """A file name with newlines must not forge lines of the Sources list."""
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    _, _, index = hostile_download(tmp_path)
+    result = CliRunner().invoke(main, ["ask", "when did the harbour reopen after the storm", "--index", str(index)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "harbour\u240a" in result.stdout
+    assert not any(line.startswith("ssh-ed25519") for line in result.stdout.splitlines())
+    assert not any(line.strip().startswith(".txt") for line in result.stdout.splitlines())

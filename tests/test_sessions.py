@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import os
 import subprocess
@@ -17,7 +18,8 @@ from assistant.sessions import (
     Session,
     SessionError,
     export_name,
-    export_path,
+    export_candidates,
+    export_session,
     latest_session,
     list_sessions,
     load_session,
@@ -169,9 +171,15 @@ def test_markdown_numbers_sources_across_the_session_and_reuses_repeats() -> Non
 def test_export_name_format_and_no_overwrite(tmp_path: Path) -> None:
     moment = dt.datetime(2024, 5, 1, 9, 30, 5)
     assert export_name(moment) == "assistant-session-20240501-093005.md"
-    assert export_path(tmp_path, moment).name == "assistant-session-20240501-093005.md"
-    (tmp_path / "assistant-session-20240501-093005.md").write_text("x", encoding="utf-8")
-    assert export_path(tmp_path, moment).name == "assistant-session-20240501-093005-2.md"
+    names = [p.name for p in itertools.islice(export_candidates(tmp_path, moment), 3)]
+    assert names == ["assistant-session-20240501-093005.md", "assistant-session-20240501-093005-2.md",
+                     "assistant-session-20240501-093005-3.md"]
+    session = session_with(answer("who said it?", quote(1, "He said it.", 10)))
+    (tmp_path / names[0]).write_text("x", encoding="utf-8")
+    assert export_session(tmp_path, session, moment).name == names[1]
+    assert (tmp_path / names[0]).read_text(encoding="utf-8") == "x"
+    assert export_session(tmp_path, session, moment).name == names[2]
+    assert (tmp_path / names[1]).read_text(encoding="utf-8") == session_markdown(session)
 
 
 def test_sessions_module_does_not_import_textual() -> None:

@@ -25,12 +25,11 @@ from assistant.citations import answer_markdown, quote_markdown
 from assistant.models import Answer, Article, Filters
 from assistant.sessions import (
     Session,
-    export_path,
+    export_session,
     latest_session,
     list_sessions,
     new_session,
     save_session,
-    session_markdown,
 )
 from assistant.settings import Settings
 from assistant.tui.bars import FilterBar, StatusLine, progress_text, stats_text
@@ -361,7 +360,7 @@ class AssistantApp(App[None]):
         try:
             save_session(self.session_dir, self.session)
         except OSError as exc:
-            self.notify(f"Could not save the session: {exc}", severity="error", markup=False)
+            self.notify(f"Could not save the session: {one_line(str(exc))}", severity="error", markup=False)
 
     def _report(self, problems: Iterable[str]) -> None:
         for problem in problems:
@@ -424,18 +423,17 @@ class AssistantApp(App[None]):
         self.push_screen(SessionPicker(listing.sessions, self.session.id), chosen)
 
     def action_export(self) -> None:
-        """Write the session as Markdown to ./assistant-session-YYYYmmdd-HHMMSS.md."""
+        """Write the session as Markdown to a new ./assistant-session-YYYYmmdd-HHMMSS.md (owner-only)."""
         if not self.session.answers:
             self.notify("Nothing to export yet: ask a question first.", severity="warning", markup=False)
             return
-        path = export_path(Path.cwd())
         try:
-            path.write_text(visible(session_markdown(self.session)), encoding="utf-8")
+            path = export_session(Path.cwd(), self.session)
         except OSError as exc:
-            self.notify(f"Export failed: {exc}", severity="error", markup=False)
+            self.notify(f"Export failed: {one_line(str(exc))}", severity="error", markup=False)
             return
         count = len(self.session.answers)
-        self.notify(f"Exported {count} question{'s' if count != 1 else ''} to {visible(str(path))}",
+        self.notify(f"Exported {count} question{'s' if count != 1 else ''} to {one_line(str(path))}",
                     title="Session exported", markup=False)
 
     # ---- filters
