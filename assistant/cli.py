@@ -10,20 +10,32 @@ from typing import Any
 
 import click
 
-from assistant.settings import Settings, load_settings
+from assistant.settings import ResolvedSettings, Settings, resolve_settings
 
 BACKEND_CHOICES = ("onnx-int8", "onnx", "torch", "hash")
 """hash is a fast fake embedder for tests and demos, not for real use."""
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    resolved = _resolve(ctx, **overrides)
+    from assistant.sanitize import single_line, terminal_safe
+
+    for line in resolved.warnings:
+        click.echo(single_line(terminal_safe(line)), err=True)
+    return resolved.settings
+
+
+def _resolve(ctx: click.Context, **overrides: Any) -> ResolvedSettings:
     root: dict[str, Any] = ctx.find_root().params
     try:
-        return load_settings(
+        return resolve_settings(
             corpus=overrides.get("corpus") or root.get("corpus"),
             index=overrides.get("index") or root.get("index"),
             model=overrides.get("model") or root.get("model"),
             backend=overrides.get("backend") or root.get("backend"),
+            # Flags: absent means "not given here", so the environment and config files still count.
+            follow_symlinks=(overrides.get("follow_symlinks") or root.get("follow_symlinks")) or None,
+            trust_local_config=root.get("local_config") or None,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -64,9 +76,13 @@ class _StderrProgress:
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
 @click.option("--model", help="Local sentence-transformers model folder (default: bundled all-MiniLM-L6-v2).")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend (default onnx-int8).")
+@click.option("--local-config", is_flag=True, help="Use ./assistant.toml from the current folder (ignored unless trusted).")
 @click.version_option(package_name="assistant")
 @click.pass_context
-def main(ctx: click.Context, corpus: Path | None, index: Path | None, model: str | None, backend: str | None) -> None:
+def main(
+    ctx: click.Context, corpus: Path | None, index: Path | None, model: str | None, backend: str | None,
+    local_config: bool,
+) -> None:
     """Ask questions of a folder of news articles; get verbatim quotes with citations.
 
     With no command, opens the chat UI on the corpus and index (building or updating the index first).
@@ -294,3 +310,49 @@ def bench_cmd(ctx: click.Context) -> None:
     from assistant.bench import main as bench_main
 
     bench_main(ctx.args)
+
+
+@main.command("config")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def config_cmd(ctx: click.Context, as_json: bool) -> None:
+    """The settings in force, where each came from, and which config files were read or ignored (and why)."""
+    from assistant.embedding import cache_root
+    from assistant.sanitize import single_line, terminal_safe
+
+    resolved = _resolve(ctx)
+    settings = resolved.settings
+    values: dict[str, Any] = {
+        "corpus": str(settings.corpus),
+        "index": str(settings.index),
+        "model": settings.model,
+        "backend": settings.backend,
+        "max_quotes": settings.max_quotes,
+        "follow_symlinks": settings.follow_symlinks,
+        "trust_local_config": resolved.trust_local_config,
+        "cache": str(cache_root()),
+    }
+    sources = {**resolved.sources, "cache": _cache_source()}
+    files = [{"path": str(f.path), "status": f.status, "reason": f.reason} for f in resolved.files]
+    for line in resolved.warnings:
+        click.echo(single_line(terminal_safe(line)), err=True)
+    if as_json:
+        click.echo(json.dumps({"settings": values, "sources": sources, "files": files}, indent=2))
+        return
+    for key, value in values.items():
+        shown = "(bundled all-MiniLM-L6-v2)" if key == "model" and value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        click.echo(single_line(terminal_safe(f"{key:<19} {shown}  ({sources[key]})")))
+    click.echo("")
+    click.echo("config files:")
+    for f in resolved.files:
+        note = f": {f.reason}" if f.reason else ""
+        click.echo(single_line(terminal_safe(f"  {f.status:<10} {f.path}{note}")))
+
+
+def _cache_source() -> str:
+    import os
+
+    for name in ("ASSISTANT_CACHE_DIR", "XDG_CACHE_HOME"):
+        if os.environ.get(name):
+            return f"environment {name}"
+    return "default"

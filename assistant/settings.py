@@ -1,16 +1,31 @@
-"""Where the corpus, index and model are: command-line values, then environment, then a config file, then defaults."""
+"""Where the corpus, index and model are: command-line values, then environment, then config files, then defaults.
+
+The user's own config (~/.config/assistant/config.toml) is always read. A folder's own `assistant.toml`
+comes from whoever made the folder, so it is read only when the user opted in (`--local-config`,
+`trust_local_config = true` in the user config, or ASSISTANT_TRUST_LOCAL_CONFIG=1), and even then it
+may not point the corpus, index or model outside the current folder, pick an unknown backend, or turn
+on following symlinks.
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_BACKEND = "onnx-int8"
 """Kept here (not imported from embedding) so reading settings stays import-free."""
 
 ENV_PREFIX = "ASSISTANT_"
+LOCAL_CONFIG_NAME = "assistant.toml"
+KNOWN_BACKENDS = ("onnx-int8", "onnx", "torch", "hash")
+BUNDLED_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
+_TRUE = {"1", "true", "yes", "on"}
+_PATH_KEYS = ("corpus", "index", "model")
+_USER_ONLY_KEYS = ("follow_symlinks", "trust_local_config")
+"""Keys only the user's own config may set: a folder must not widen what is read or trust itself."""
 
 
 @dataclass(frozen=True)
@@ -27,23 +42,175 @@ class Settings:
     """Embedding backend: onnx-int8, onnx or torch."""
     max_quotes: int = 5
     """Quotes per answer."""
+    follow_symlinks: bool = False
+    """Follow symlinks that lead out of the corpus (links inside it are always followed)."""
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One config file the settings could come from, and what became of it."""
+
+    path: Path
+    status: str
+    """'read', 'ignored' (found, not used) or 'not found'."""
+    reason: str = ""
+    """Why it was ignored."""
+
+
+@dataclass(frozen=True)
+class ResolvedSettings:
+    """Settings with their provenance, for `assistant config`."""
+
+    settings: Settings
+    sources: Mapping[str, str]
+    """Per key: 'command line', 'environment ASSISTANT_X', a config file's path, or 'default'."""
+    files: tuple[ConfigFile, ...]
+    warnings: tuple[str, ...] = field(default=())
+    """One line each: keys of a local config that were refused, and a local config left unread."""
+    trust_local_config: bool = False
+
+
+def user_config_path() -> Path:
+    """The user's own config file: $XDG_CONFIG_HOME/assistant/config.toml or ~/.config/assistant/config.toml."""
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "assistant" / "config.toml"
+
+
+def local_config_path() -> Path:
+    """The current folder's config file (absolute, so messages name it unambiguously)."""
+    return Path(os.path.abspath(LOCAL_CONFIG_NAME))
 
 
 def config_paths() -> list[Path]:
-    """Config files read in order (later ones win): user config, then ./assistant.toml."""
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return [base / "assistant" / "config.toml", Path("assistant.toml")]
+    """Config files in order (later ones win): the user config, then ./assistant.toml when trusted."""
+    return [user_config_path(), local_config_path()]
 
 
-def _from_files(paths: list[Path]) -> dict[str, object]:
+def _read(path: Path) -> dict[str, object]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read config: {exc}") from exc
+
+
+def _truthy(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in _TRUE)
+
+
+def _inside(folder: str, value: str) -> bool:
+    """True when `value` (relative to `folder`, links resolved) is `folder` or lies below it."""
+    target = os.path.realpath(os.path.join(folder, os.path.expanduser(value)))
+    return target == folder or target.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _local_refusal(key: str, value: object, here: str) -> str | None:
+    """Why a trusted local config may not set `key` to `value` (None when it may)."""
+    if key in _USER_ONLY_KEYS:
+        return "may be set only in your own config"
+    if key == "backend":
+        return None if value in KNOWN_BACKENDS else f"is not one of {', '.join(KNOWN_BACKENDS)}"
+    if key in _PATH_KEYS:
+        if not isinstance(value, str):
+            return "should be a path"
+        if key == "model" and value in BUNDLED_MODEL_NAMES:
+            return None
+        if not _inside(here, value):
+            return "leads outside the current folder"
+    return None
+
+
+def resolve_settings(
+    *,
+    corpus: str | Path | None = None,
+    index: str | Path | None = None,
+    model: str | None = None,
+    backend: str | None = None,
+    follow_symlinks: bool | None = None,
+    trust_local_config: bool | None = None,
+) -> ResolvedSettings:
+    """Settings from explicit arguments, then ASSISTANT_* variables, then config files, then defaults.
+
+    Raises ValueError when a config file that is used cannot be read.
+    """
+    user_path, local_path = user_config_path(), local_config_path()
+    files: list[ConfigFile] = []
+    warnings: list[str] = []
     values: dict[str, object] = {}
-    for path in paths:
-        if path.is_file():
-            try:
-                values.update(tomllib.loads(path.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise ValueError(f"{path}: cannot read config: {exc}") from exc
-    return values
+    origin: dict[str, str] = {}
+    if user_path.is_file():
+        user = _read(user_path)
+        files.append(ConfigFile(user_path, "read"))
+        for key, value in user.items():
+            values[key], origin[key] = value, str(user_path)
+    else:
+        files.append(ConfigFile(user_path, "not found"))
+
+    trusted = bool(trust_local_config)
+    if not trusted and _truthy(os.environ.get(ENV_PREFIX + "TRUST_LOCAL_CONFIG", "")):
+        trusted = True
+    if not trusted and _truthy(values.get("trust_local_config")):
+        trusted = True
+    if local_path.is_file() and local_path != user_path:
+        if trusted:
+            files.append(ConfigFile(local_path, "read"))
+            here = os.path.realpath(os.getcwd())
+            for key, value in _read(local_path).items():
+                refusal = _local_refusal(key, value, here)
+                if refusal is not None:
+                    shown = repr(value) if isinstance(value, str | int | float | bool) else type(value).__name__
+                    warnings.append(f"warning: {local_path}: {key} = {shown[:200]} {refusal}; ignored")
+                    continue
+                values[key], origin[key] = value, str(local_path)
+        else:
+            reason = (
+                "a config in the current folder is used only when you opt in: pass --local-config, "
+                f"or set trust_local_config = true in {user_path}"
+            )
+            files.append(ConfigFile(local_path, "ignored", reason))
+            warnings.append(f"note: {local_path} ignored; {reason}")
+    elif local_path != user_path:
+        files.append(ConfigFile(local_path, "not found"))
+
+    def pick(name: str, given: object, default: object) -> object:
+        if given is not None:
+            origin[name] = "command line"
+            return given
+        env = os.environ.get(ENV_PREFIX + name.upper())
+        if env:
+            origin[name] = f"environment {ENV_PREFIX}{name.upper()}"
+            return env
+        if name in values:
+            return values[name]
+        origin[name] = "default"
+        return default
+
+    follow = pick("follow_symlinks", follow_symlinks, False)
+    settings = Settings(
+        corpus=Path(str(pick("corpus", corpus, "corpus"))).expanduser(),
+        index=Path(str(pick("index", index, "index"))).expanduser(),
+        model=(lambda m: str(m) if m else None)(pick("model", model, None)),
+        backend=str(pick("backend", backend, DEFAULT_BACKEND)),
+        follow_symlinks=_truthy(follow) if isinstance(follow, str) else bool(follow),
+    )
+    quotes = values.get("max_quotes")
+    if isinstance(quotes, int) and not isinstance(quotes, bool) and quotes > 0:
+        settings = replace(settings, max_quotes=quotes)
+    else:
+        origin["max_quotes"] = "default"
+    if trust_local_config:
+        origin["trust_local_config"] = "command line"
+    elif _truthy(os.environ.get(ENV_PREFIX + "TRUST_LOCAL_CONFIG", "")):
+        origin["trust_local_config"] = f"environment {ENV_PREFIX}TRUST_LOCAL_CONFIG"
+    elif not _truthy(values.get("trust_local_config")):
+        origin["trust_local_config"] = "default"
+    keys = ("corpus", "index", "model", "backend", "max_quotes", "follow_symlinks", "trust_local_config")
+    return ResolvedSettings(
+        settings=settings,
+        sources={key: origin[key] for key in keys},
+        files=tuple(files),
+        warnings=tuple(warnings),
+        trust_local_config=trusted,
+    )
 
 
 def load_settings(
@@ -52,26 +219,11 @@ def load_settings(
     index: str | Path | None = None,
     model: str | None = None,
     backend: str | None = None,
-    config_files: list[Path] | None = None,
+    follow_symlinks: bool | None = None,
+    trust_local_config: bool | None = None,
 ) -> Settings:
-    """Resolve settings: explicit arguments, then ASSISTANT_* variables, then config files, then defaults."""
-    files = _from_files(config_paths() if config_files is None else config_files)
-
-    def pick(name: str, given: object, default: object) -> object:
-        if given is not None:
-            return given
-        env = os.environ.get(ENV_PREFIX + name.upper())
-        if env:
-            return env
-        return files.get(name, default)
-
-    settings = Settings(
-        corpus=Path(str(pick("corpus", corpus, "corpus"))).expanduser(),
-        index=Path(str(pick("index", index, "index"))).expanduser(),
-        model=(lambda m: str(m) if m else None)(pick("model", model, None)),
-        backend=str(pick("backend", backend, DEFAULT_BACKEND)),
-    )
-    quotes = files.get("max_quotes")
-    if isinstance(quotes, int) and quotes > 0:
-        settings = replace(settings, max_quotes=quotes)
-    return settings
+    """The settings in force (see resolve_settings for where each value came from)."""
+    return resolve_settings(
+        corpus=corpus, index=index, model=model, backend=backend,
+        follow_symlinks=follow_symlinks, trust_local_config=trust_local_config,
+    ).settings
