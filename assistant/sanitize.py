@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import re
+import unicodedata
+from collections.abc import Sequence
 
 # ESC-introduced sequences (CSI, OSC, DCS, ...) first, so their payload goes with them; then any other
 # C0/C1 control character except tab and newline.
@@ -24,6 +27,47 @@ _VISIBLE = _pictures()
 _ONE_LINE = {**_VISIBLE, 0x0A: "\u240a", 0x09: " ", 0x0D: "\u240d"}
 
 
+# Bidi embeddings, overrides and isolates, marks, zero-width spaces and joiners, word joiner and
+# invisible operators, deprecated format controls, BOM, Mongolian vowel separator, interlinear
+# annotation: they display as nothing or reorder what follows, so a quote could read as the
+# opposite of its bytes, or two different titles look the same.
+_INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _joins(text: str, at: int) -> bool:
+    """True for a ZWNJ/ZWJ inside a word of a script that needs it (Persian, Indic) or an emoji sequence.
+
+    There it is spelling, not disguise; between ASCII characters it only hides a difference."""
+    if text[at] not in _JOINERS or at == 0 or at + 1 >= len(text):
+        return False
+    return all(
+        ord(ch) > 0x7F and (unicodedata.category(ch)[0] in "LM" or unicodedata.category(ch) in ("So", "Sk"))
+        for ch in (text[at - 1], text[at + 1])
+    )
+
+
+def _shown(match: re.Match[str]) -> str:
+    at = match.start()
+    return match.group() if _joins(match.string, at) else f"<U+{ord(match.group()):04X}>"
+
+
+def reveal(text: str) -> str:
+    """Bidi controls and zero-width characters written out as '<U+202E>' (joiners inside words of
+    scripts that need them are kept); for display only, JSON keeps the exact text."""
+    return _INVISIBLE.sub(_shown, text)
+
+
+def reveal_spans(text: str, offsets: Sequence[int]) -> tuple[str, list[int]]:
+    """`reveal(text)` and where each of `offsets` (into `text`) lands in it, for highlighting a quote."""
+    grown: list[int] = []  # original position of each revealed character
+    for match in _INVISIBLE.finditer(text):
+        if not _joins(text, match.start()):
+            grown.append(match.start())
+    extra = len("<U+0000>") - 1
+    return reveal(text), [offset + extra * bisect.bisect_left(grown, offset) for offset in offsets]
+
+
 def strip_escapes(text: str) -> str:
     """Remove ESC-introduced terminal sequences (colours, titles, OSC 52 clipboard writes, ...)."""
     return _ESCAPE_SEQ.sub("", text)
@@ -32,9 +76,10 @@ def strip_escapes(text: str) -> str:
 def terminal_safe(text: str) -> str:
     """Remove terminal escape sequences and replace other control characters with U+FFFD.
 
-    Used on everything the CLI prints from articles; JSON output carries the original text instead.
+    Bidi and zero-width characters are revealed too. Used on everything the CLI prints from
+    articles; JSON output carries the original text instead.
     """
-    return _CONTROL.sub("\ufffd", _ESCAPE_SEQ.sub("", text.replace("\r\n", "\n")))
+    return reveal(_CONTROL.sub("\ufffd", _ESCAPE_SEQ.sub("", text.replace("\r\n", "\n"))))
 
 
 def visible(text: str) -> str:
@@ -45,5 +90,6 @@ def visible(text: str) -> str:
 
 
 def single_line(text: str) -> str:
-    """A path or title for a one-line display or message: newline shown as '\u240a', other controls as `visible`."""
-    return text.translate(_ONE_LINE)
+    """A path or title for a one-line display or message: newline shown as '\u240a', other controls
+    as `visible`, bidi and zero-width characters revealed."""
+    return reveal(text.translate(_ONE_LINE))

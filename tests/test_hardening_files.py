@@ -7,6 +7,7 @@ download) holds links into a temporary "home", and the app must leave the home u
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -268,3 +269,95 @@ def test_ask_text_output_keeps_a_file_name_on_its_line(tmp_path: Path) -> None:
     assert "harbour\u240a" in result.stdout
     assert not any(line.startswith("ssh-ed25519") for line in result.stdout.splitlines())
     assert not any(line.strip().startswith(".txt") for line in result.stdout.splitlines())
+
+
+# --- item 9: bidi overrides and zero-width characters are shown, not obeyed -----------------
+
+# Displayed as written, the override makes the bytes "detpecca" read "accepted".
+BIDI_QUOTE = "The board said the merger was \u202edetpecca\u202c by every shareholder on Friday."
+BIDI_TITLE = "Merger \u2067news\u2069 from the\u200b board\ufeff"
+INVISIBLES = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def bidi_index(tmp_path: Path) -> Path:
+    corpus = tmp_path / "bidi" / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / "merger.txt").write_text(f"{BIDI_TITLE}\n\n{BIDI_QUOTE}\n\nThe council met on Monday.\n",
+                                       encoding="utf-8")
+    index = tmp_path / "bidi" / "index"
+    build_index(corpus, index, embedder=HashEmbedder())
+    return index
+
+
+def test_ask_text_shows_bidi_and_zero_width_characters_while_json_keeps_them(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    index = bidi_index(tmp_path)
+    question = "what did the board say about the merger shareholder"
+    text = CliRunner().invoke(main, ["ask", question, "--index", str(index)], catch_exceptions=False)
+    assert text.exit_code == 0, text.stderr
+    assert not INVISIBLES.search(text.stdout), repr(text.stdout)
+    assert "merger was <U+202E>detpecca<U+202C> by every" in text.stdout
+    assert "Merger <U+2067>news<U+2069> from the<U+200B> board<U+FEFF>" in text.stdout
+    raw = CliRunner().invoke(main, ["ask", question, "--index", str(index), "--json"], catch_exceptions=False)
+    quote = json.loads(raw.stdout)["quotes"][0]
+    assert quote["text"] == BIDI_QUOTE and quote["title"] == BIDI_TITLE
+
+
+def test_joiners_inside_words_of_scripts_that_need_them_stay() -> None:
+    from assistant.sanitize import reveal
+
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ is part of correct Persian spelling
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert reveal(persian) == persian and reveal(family) == family
+    assert reveal("pay\u200dpal") == "pay<U+200D>pal"  # between Latin letters it only hides a difference
+    assert reveal("a\u202eb") == "a<U+202E>b" and reveal("\u200f") == "<U+200F>"
+
+
+async def test_tui_shows_bidi_and_zero_width_characters_in_quotes_titles_and_the_reader(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from assistant.tui.reader import ArticleView
+    from assistant.tui.turn import QuoteView
+
+    index = bidi_index(tmp_path)
+    corpus = tmp_path / "bidi" / "corpus"
+    app = make_app(Settings(corpus=corpus, index=index, backend="hash"), session_dir=tmp_path / "sessions")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.ask("what did the board say about the merger shareholder")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        views = list(app.query(QuoteView))
+        view = next(v for v in views if v.quote.text == BIDI_QUOTE)
+        body = view.body.plain
+        assert "merger was <U+202E>detpecca<U+202C> by every" in body and "<U+2067>news<U+2069>" in body
+        assert not INVISIBLES.search(body)
+        view.focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        title = str(app.screen.query_one("#reader-title", Static).render())
+        assert "Merger <U+2067>news<U+2069> from the<U+200B> board<U+FEFF>" in title
+        article = app.screen.query_one(ArticleView)
+        start, end = article.highlight
+        assert article.content.plain[start:end] == "The board said the merger was <U+202E>detpecca<U+202C> by every shareholder on Friday."
+        assert not INVISIBLES.search(article.content.plain)
+        output = screen_output(app)
+        assert not INVISIBLES.search(output)
+
+
+def screen_output(app: AssistantApp) -> str:
+    """What a full repaint of the current screen writes to a terminal."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor", width=app.size.width)
+    console.print(app.screen._compositor.render_update(full=True), end="")
+    return console.file.getvalue()  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Static
 
 from assistant.citations import format_date
 from assistant.models import Answer, Article, Quote
+from assistant.sanitize import reveal_spans
 from assistant.tui.messages import ArticleLoaded, CopyRequested
 from assistant.tui.protocol import error_text
 from assistant.tui.safe import one_line, visible
@@ -34,22 +35,27 @@ def find_span(article: Article, quote: Quote) -> tuple[int, int] | None:
 
 
 class ArticleView(Static):
-    """The article text as literal content, with `highlight` (start, end) styled; `content` holds the spans."""
+    """The article text as literal content, with `highlight` (start, end, offsets into what is shown) styled."""
 
     def __init__(self) -> None:
         super().__init__("", markup=False, id="article")
         self.article: Article | None = None
         self.highlight: tuple[int, int] | None = None
+        self.shown_text = ""
 
     def show(self, article: Article, highlight: tuple[int, int] | None) -> None:
-        """Display `article`, highlighting the character range `highlight`."""
-        # visible() keeps one character per character, so quote offsets still apply.
-        content = Content(visible(article.text))
+        """Display `article`, highlighting the character range `highlight` (offsets into article.text)."""
+        # visible() keeps one character per character; reveal_spans moves the offsets past each
+        # '<U+202E>' it writes out, so the quote is still the highlighted span.
+        wanted = [article.body_start, *(highlight or ())]
+        text, (body_start, *span) = reveal_spans(visible(article.text), wanted)
+        content = Content(text)
         if 0 < article.body_start <= len(article.text):
-            content = content.stylize("bold", 0, article.body_start)
-        if highlight is not None:
-            content = content.stylize(HIGHLIGHT_STYLE, *highlight)
-        self.article, self.highlight = article, highlight
+            content = content.stylize("bold", 0, body_start)
+        shown_span = (span[0], span[1]) if highlight is not None else None
+        if shown_span is not None:
+            content = content.stylize(HIGHLIGHT_STYLE, *shown_span)
+        self.article, self.highlight, self.shown_text = article, shown_span, text
         self.update(content)  # Static.content now returns this Content (spans included)
 
     def highlight_row(self, width: int) -> int:
@@ -57,7 +63,7 @@ class ArticleView(Static):
         if self.article is None or self.highlight is None or width <= 0:
             return 0
         # Greedy wrapping of the text before the span breaks lines exactly as the full text does.
-        before = Content(visible(self.article.text[: self.highlight[0]]))
+        before = Content(self.shown_text[: self.highlight[0]])
         return max(0, len(before.wrap(width)) - 1)
 
 

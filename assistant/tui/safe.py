@@ -4,31 +4,22 @@ from __future__ import annotations
 
 from textual.content import Content
 
+from assistant.sanitize import reveal, visible
 
-def _table() -> dict[int, str]:
-    table = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)}
-    # CR is almost always half of a Windows line ending; a space keeps offsets without clutter.
-    table[0x0D] = " "
-    table[0x7F] = "\u2421"
-    table.update({code: "\ufffd" for code in range(0x80, 0xA0)})
-    return table
+__all__ = ["one_line", "plain", "shown", "visible"]
 
 
-_VISIBLE = _table()
-
-
-def visible(text: str) -> str:
-    """`text` with every control character except newline and tab replaced by one visible
-    placeholder (ESC becomes '\u241b'), so offsets into the text stay valid and no escape
-    sequence can reach the terminal."""
-    return text.translate(_VISIBLE)
+def shown(text: str) -> str:
+    """`text` as displayed: control characters as visible placeholders (`visible`), bidi controls
+    and zero-width characters written out as '<U+202E>' so a quote never reads reordered."""
+    return reveal(visible(text))
 
 
 def one_line(text: str) -> str:
-    """`visible(text)` folded onto a single line (for titles, status and list entries)."""
-    return " ".join(visible(text).split())
+    """`shown(text)` folded onto a single line (for titles, status and list entries)."""
+    return " ".join(shown(text).split())
 
 
 def plain(text: str, style: str = "") -> Content:
-    """Literal display content: no markup is parsed, control characters are made visible."""
-    return Content.styled(visible(text), style) if style else Content(visible(text))
+    """Literal display content: no markup is parsed, control and invisible characters are made visible."""
+    return Content.styled(shown(text), style) if style else Content(shown(text))

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from assistant.citations import quoted, reference
 from assistant.models import Answer, Filters, Quote
 from assistant.tui.messages import CopyRequested, OpenRequested
-from assistant.tui.safe import one_line, plain, visible
+from assistant.tui.safe import one_line, plain, shown
 
 QUEUED, RUNNING, ANSWERED, CANCELLED, FAILED = "queued", "running", "answered", "cancelled", "failed"
 
@@ -77,7 +77,7 @@ class QuoteView(Widget, can_focus=True):
     def body(self) -> Content:
         """The quoted words in quotation marks, then the source line (literal text)."""
         return Content.assemble(
-            quoted(visible(self.quote.text)),
+            quoted(shown(self.quote.text)),
             "\n",
             (source_line(self.quote), "$text-muted"),
         )
