@@ -20,6 +20,7 @@ __all__ = [
     "Embedder",
     "HashEmbedder",
     "OnBatch",
+    "cache_component",
     "cache_root",
     "default_model_path",
     "encode_in_batches",
@@ -40,6 +41,9 @@ DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
 # Folder names that say nothing about which model is inside (the bundled package uses "model").
 _GENERIC_FOLDER_NAMES = {"model", "models", "snapshot", "weights", "onnx"}
+# A model name becomes a folder name in the cache: one plain path component, nothing else.
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 _QUIET_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -94,6 +98,12 @@ def cache_root() -> Path:
     return Path.home() / ".cache" / "assistant"
 
 
+def cache_component(name: str) -> str:
+    """`name` as one safe folder name: only [A-Za-z0-9._-], never '.' or '..' (or empty)."""
+    safe = _UNSAFE_NAME_CHARS.sub("_", name)[:100]
+    return "model" if not safe.strip(".") else safe
+
+
 def default_model_path() -> Path:
     """Folder of the bundled all-MiniLM-L6-v2, found without importing torch or the package."""
     spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
@@ -145,7 +155,10 @@ def _readme_title(model_path: Path) -> str | None:
         for line in handle:
             match = re.match(r"#\s+(\S+)\s*$", line)
             if match:
-                return match.group(1)
+                # A heading is the folder's author's text: taken as a name only when it is a plain one
+                # ('# ../../x' once became a cache path outside the cache).
+                title = match.group(1)
+                return title if _SAFE_NAME.fullmatch(title) and title.strip(".") else None
     return None
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.embedding import (
     OnBatch,
+    cache_component,
     cache_root,
     encode_in_batches,
     model_identity,
@@ -51,10 +52,13 @@ def model_fingerprint(model_path: Path) -> str:
 
 
 def export_dir(model_path: Path, cache_dir: Path | None = None) -> Path:
-    """Folder holding this model's exports: <cache_dir or cache_root()/onnx>/<name>-<fingerprint>."""
+    """Folder holding this model's exports: <cache_dir or cache_root()/onnx>/<name>-<fingerprint>.
+
+    The name is reduced to [A-Za-z0-9._-]: it comes from the model folder, whoever made it.
+    """
     base = cache_dir if cache_dir is not None else cache_root() / "onnx"
     name, _ = model_identity(model_path)
-    return Path(base) / f"{name}-{model_fingerprint(model_path)}"
+    return Path(base) / cache_component(f"{name}-{model_fingerprint(model_path)}")
 
 
 @contextlib.contextmanager

@@ -140,3 +140,60 @@ def test_assistant_config_says_what_is_in_force_and_why(tmp_path: Path, monkeypa
     assert any(line.split()[:2] == ["backend", "hash"] and "command line" in line for line in lines), out
     assert any(line.split()[:2] == ["index", "local-index"] and "assistant.toml" in line for line in lines), out
     assert any("read" in line and str(tmp_path / "assistant.toml") in line for line in lines), out
+
+
+# --- item 8: model names as cache path components (fake export) ------------------------------
+
+
+class FakeSession:
+    def get_inputs(self) -> list[Any]:
+        return []
+
+
+def fake_session(path: Path, threads: int | None) -> FakeSession:
+    return FakeSession()
+
+
+@pytest.fixture
+def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Export and quantisation replaced by writers of small marker files (no torch, no model run)."""
+    calls: list[str] = []
+
+    def export(model_path: Path, target: Path) -> None:
+        calls.append("export")
+        with onnx_backend._atomic_target(target) as tmp:
+            tmp.write_bytes(b"fp32")
+
+    def quantize(source: Path, target: Path) -> None:
+        calls.append("quantize")
+        with onnx_backend._atomic_target(target) as tmp:
+            tmp.write_bytes(b"int8:" + source.read_bytes())
+
+    monkeypatch.setattr(onnx_backend, "export_fp32", export)
+    monkeypatch.setattr(onnx_backend, "quantize_int8", quantize)
+    return calls
+
+
+
+
+def model_folder_named_by_its_readme(tmp_path: Path, heading: str) -> Path:
+    """A copy of the bundled model folder (weights left out) called `model`, whose card heading is `heading`."""
+    source = default_model_path()
+    folder = tmp_path / "download" / "model"
+    shutil.copytree(source, folder, ignore=shutil.ignore_patterns("*.safetensors", "*.bin", "README.md"))
+    (folder / "README.md").write_text(f"# {heading}\n\nA model.\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("heading", ["../../x", "..", "/etc/cron.d/x", "a/../../../b", "x\x1b]0;t\x07"])
+def test_a_model_card_heading_cannot_leave_the_cache(tmp_path: Path, fake_export: list[str], heading: str) -> None:
+    model = model_folder_named_by_its_readme(tmp_path, heading)
+    cache = tmp_path / "a" / "b" / "cache"
+    folder = onnx_backend.export_dir(model, cache)
+    assert folder.parent == cache and folder.name not in (".", "..")
+    assert all(c.isalnum() or c in "._-" for c in folder.name), folder.name
+    name, _ = model_identity(model)
+    assert "/" not in name and ".." not in name and "\x1b" not in name
+    embedder = onnx_backend.load_onnx_embedder(model, quantized=True, cache_dir=cache, session_factory=fake_session)
+    assert embedder.onnx_path.resolve().is_relative_to(cache.resolve())
+    assert {p.name for p in tmp_path.iterdir()} <= {"a", "download", "state", "xdg-cache"}
