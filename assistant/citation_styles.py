@@ -135,8 +135,7 @@ def format_bibliography(sources: Iterable[Source], style: str) -> str:
     sources = list(sources)
     if not sources:
         return ""
-    seen: set[str] = set()
-    unique = [s for s in sources if not ((s.path or s.name) in seen or seen.add(s.path or s.name))]
+    unique = _one_per_article(sources)
     if style == "chicago":
         notes = _render(CSL_STYLES[style], sources, citations=True)
         return "\n".join(f"{n}. {note}" for n, note in enumerate(notes, 1))
@@ -166,8 +165,8 @@ def to_csl_json(source: Source) -> dict[str, Any]:
 
 
 def to_bibtex(sources: Iterable[Source]) -> str:
-    """BibTeX entries (@article with journal = outlet; @misc when the outlet is unknown)."""
-    sources = list(sources)
+    """BibTeX entries, one per article (@article with journal = outlet; @misc without an outlet)."""
+    sources = _one_per_article(sources)
     keys = _bibtex_keys(sources)
     entries = []
     for source, key in zip(sources, keys):
@@ -231,7 +230,7 @@ def ap_line(source: Source, *, quote: str | None = None, speaker: str | None = N
 
 def _ap_reference(source: Source) -> str:
     parts = [source.name, _clean(source.outlet or ""), ap_date(source.date)]
-    return ", ".join(p for p in parts if p)
+    return _no_doubled(", ".join(p for p in parts if p))
 
 
 # ---------------------------------------------------------------- names
@@ -353,9 +352,12 @@ def _tidy(text: str, close: str | None) -> str:
         # citeproc-py does not implement punctuation-in-quote (its README lists it as missing):
         # '“Title”, Outlet' becomes '“Title,” Outlet' as en-US wants.
         text = re.sub(rf"([.?!]?){re.escape(close)}([.,])", lambda m: _moved(m, close), text)
-    # A title's own ? or ! takes the place of the period or comma after it ('Is It Over?.').
-    text = re.sub(r"([?!][\u201d\u2019\"']?)[.,]", r"\1", text)
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
+    return re.sub(r"[ \t]{2,}", " ", _no_doubled(text)).strip()
+
+
+def _no_doubled(text: str) -> str:
+    """A title's own ? or ! takes the place of the period or comma after it ('Is It Over?.')."""
+    return re.sub(r"([?!][\u201d\u2019\"']?)[.,]", r"\1", text)
 
 
 def _moved(match: re.Match[str], close: str) -> str:
@@ -517,6 +519,14 @@ def _ascii_words(text: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _one_per_article(sources: Iterable[Source]) -> list[Source]:
+    """The sources in order, without later repeats of an article (quotes share their article)."""
+    unique: dict[str, Source] = {}
+    for source in sources:
+        unique.setdefault(source.path or source.name, source)
+    return list(unique.values())
 
 
 def _check_style(style: str) -> str:
