@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 from assistant.models import Article, Chunk, LoadProblem, Sentence
 
 DB_NAME = "index.sqlite3"
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+"""Files SQLite keeps beside the database."""
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 
@@ -114,17 +117,35 @@ class StoredArticle:
     """Hash of text and metadata."""
 
 
-def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
-    """Open (or create) the index database in WAL mode, migrated to the current schema."""
+def connect(index_dir: Path, *, create: bool = False, mode: int | None = None) -> sqlite3.Connection:
+    """Open (or create) the index database in WAL mode, migrated to the current schema.
+
+    The database and SQLite's files beside it must be regular files, not links: SQLite follows a
+    link at the database's name (and creates its target), so a planted `index.sqlite3 -> ~/x` is
+    refused before SQLite sees it. A new database is created here, exclusively and without
+    following links, with `mode` (0o600 for a private corpus); SQLite gives its -wal and -shm files
+    the database's mode.
+    """
     path = index_dir / DB_NAME
+    check_files(index_dir)
     if not path.exists() and not create:
         raise StoreError(f"no index at {index_dir} (run `assistant index` first)")
+    if create and not os.path.lexists(path):
+        from assistant.safe_files import create_new
+
+        try:
+            os.close(create_new(path, new_file_mode() if mode is None else mode))
+        except FileExistsError:
+            check_files(index_dir)  # made meanwhile: it must still be a plain file
+        except OSError as exc:
+            raise StoreError(f"cannot create {path}: {exc.strerror or exc}") from exc
     try:
         db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA foreign_keys = ON")
         version = db.execute("PRAGMA user_version").fetchone()[0]
+        foreign = version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
     except sqlite3.DatabaseError as exc:
         if disk_full(path.parent):
             raise StoreError(f"cannot open {path}: the disk is full ({exc}); free some space and retry") from exc
@@ -132,6 +153,9 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
         raise StoreError(f"{path} is not a usable SQLite index ({reason}); rebuild it with `assistant index --rebuild`") from exc
     if version > len(MIGRATIONS):
         raise StoreError(f"{path} was written by a newer version of assistant (schema {version})")
+    if foreign:
+        db.close()
+        raise StoreError(f"{path} is an SQLite database of something else, not an assistant index; use another folder")
     if version < len(MIGRATIONS):
         if not create and version == 0:
             raise StoreError(f"{path} is empty or not an assistant index; rebuild it with `assistant index --rebuild`")
@@ -140,6 +164,44 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
                 migrate(db)
                 db.execute(f"PRAGMA user_version = {number}")
     return db
+
+
+def check_files(index_dir: Path) -> None:
+    """StoreError unless the database and its side files are regular files (or absent)."""
+    for name in (DB_NAME, *(DB_NAME + suffix for suffix in SIDE_SUFFIXES)):
+        path = index_dir / name
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from exc
+        if stat.S_ISLNK(info.st_mode):
+            raise StoreError(
+                f"{path} is a symbolic link, not a file the index wrote; refusing to use it (remove it if you did not put it there)"
+            )
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"{path} is not a regular file; refusing to use it")
+        if info.st_nlink > 1:  # a hard link to someone's file is as bad as a symlink
+            raise StoreError(f"{path} is a hard link ({info.st_nlink} names for one file); refusing to use it")
+
+
+def new_file_mode() -> int:
+    """The mode an ordinary new file gets: what the umask leaves of 0o666."""
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux says it without changing it (os.umask would, for a moment, for every thread)
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def disk_full(folder: Path, margin: int = 64 * 1024) -> bool:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
+import secrets
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +17,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 FILE_RE = re.compile(r"^vectors-(\d+)\.faiss$")
+TEMP_RE = re.compile(r"^vectors-\d+\.faiss(?:\.[0-9a-f]{16})?\.tmp$")
+"""Temp files of `save` (and the fixed `.tmp` name older versions used): the only temp files cleaned up."""
 _FAISS_PREFIX = re.compile(r"^Error in .*? at \S+?:\d+: (?:Error: )?")
 EXACT_LIMIT = 100_000
 """Up to this many vectors the index is exact (flat); above it, a compressed IVF index.
@@ -112,12 +118,18 @@ def stored_ids(index: Any) -> np.ndarray:
 
 
 def load(index_dir: Path, generation: int, *, mmap: bool = False) -> Any:
-    """Read one generation's FAISS file; a missing or unreadable file is a VectorError."""
+    """Read one generation's FAISS file; a missing, unreadable or non-regular file is a VectorError."""
     import faiss
 
     path = vector_path(index_dir, generation)
-    if not path.exists():
-        raise VectorError(f"{path} is missing; rebuild with `assistant index --rebuild`")
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise VectorError(f"{path} is missing; rebuild with `assistant index --rebuild`") from None
+    if not stat.S_ISREG(info.st_mode):
+        # A planted link (to /dev/zero, to someone's file) is never read as the index's vectors.
+        what = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "something else"
+        raise VectorError(f"{path} is not a regular file ({what}); rebuild with `assistant index --rebuild`")
     try:
         flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
         index = faiss.read_index(str(path), flags)
@@ -140,24 +152,51 @@ def _faiss_reason(exc: BaseException) -> str:
     return reason if len(reason) <= 160 else reason[:157] + "..."
 
 
-def save(index: Any, index_dir: Path, generation: int) -> Path:
-    """Write a generation's file atomically: temp file, fsync, rename, fsync the folder."""
+def save(index: Any, index_dir: Path, generation: int, *, mode: int | None = None) -> Path:
+    """Write a generation's file atomically: a new temp file, fsync, rename, fsync the folder.
+
+    The temp file gets a fresh random name created with O_EXCL | O_NOFOLLOW and FAISS writes into
+    that descriptor, never by path: a link planted in the index folder (`vectors-N.faiss.tmp ->
+    ~/.bashrc`) is never written through, and the rename replaces a link at the final name
+    instead of following it. `mode` is the file's permission (0o600 for a private corpus; by
+    default what the umask leaves of 0o666, as for any new file).
+    """
     import faiss
 
+    from assistant.safe_files import create_new
+
     final = vector_path(index_dir, generation)
-    temp = final.with_name(final.name + ".tmp")
+    temp = final.with_name(f"{final.name}.{secrets.token_hex(8)}.tmp")
     try:
-        faiss.write_index(index, str(temp))
-    except RuntimeError as exc:
-        temp.unlink(missing_ok=True)
-        full = "No space" in str(exc) or store.disk_full(index_dir, margin=1024 * 1024)
-        reason = "No space left on device" if full else _reason(exc)
+        fd = create_new(temp, store.new_file_mode() if mode is None else mode)
+    except OSError as exc:
+        raise OSError(f"cannot write {final.name}: {exc.strerror or exc}") from None
+    try:
+        try:
+            faiss.write_index(index, faiss.PyCallbackIOWriter(lambda data: _write_all(fd, data)))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except (RuntimeError, OSError) as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        full = getattr(exc, "errno", None) == errno.ENOSPC or "No space" in str(exc)
+        if full or store.disk_full(index_dir, margin=1024 * 1024):
+            reason = "No space left on device"
+        elif isinstance(exc, OSError):
+            reason = exc.strerror or str(exc)
+        else:
+            reason = _reason(exc)
         raise OSError(f"cannot write {final.name}: {reason}") from None
-    with open(temp, "rb") as handle:
-        os.fsync(handle.fileno())
     os.replace(temp, final)
     fsync_dir(index_dir)
     return final
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _reason(exc: Exception) -> str:
@@ -176,14 +215,20 @@ def fsync_dir(folder: Path) -> None:
 
 
 def cleanup(index_dir: Path, keep: set[int]) -> None:
-    """Delete vector files of other generations and leftover temp files."""
+    """Delete vector files of other generations and leftover temp files (only names `save` makes)."""
     for path in index_dir.glob("vectors-*"):
         match = FILE_RE.match(path.name)
-        if path.name.endswith(".tmp") or (match and int(match.group(1)) not in keep):
+        if TEMP_RE.match(path.name) or (match and int(match.group(1)) not in keep):
             try:
-                path.unlink()
+                path.unlink()  # a planted link is removed, its target untouched
             except OSError:
                 pass
+
+
+def newest_on_disk(index_dir: Path) -> int:
+    """The highest generation number of a vector file in the folder (0 when there is none)."""
+    found = [int(m.group(1)) for p in index_dir.glob("vectors-*") if (m := FILE_RE.match(p.name))]
+    return max(found, default=0)
 
 
 _THREADS_SET = False
