@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import shutil
 import sqlite3
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,6 +152,7 @@ class Indexer:
         on_problem: Callable[[LoadProblem], None] | None = None,
         max_bytes: int = 20_000_000,
         batch_chunks: int = BATCH_CHUNKS,
+        file_mode: int | None = None,
     ) -> None:
         self.corpus = corpus
         self.index_dir = index_dir
@@ -161,6 +163,8 @@ class Indexer:
         self.on_problem = on_problem or (lambda p: None)
         self.max_bytes = max_bytes
         self.batch_chunks = batch_chunks
+        self.file_mode = file_mode
+        """Mode of the files it creates (0o600 for a private corpus); None: the umask's."""
         self.report = IndexReport()
         self.db: Any = None
         self.index: Any = None
@@ -171,7 +175,7 @@ class Indexer:
     # -- setup -------------------------------------------------------------------------------
 
     def _open(self) -> None:
-        self.db = store.connect(self.index_dir, create=True)
+        self.db = store.connect(self.index_dir, create=True, mode=self.file_mode)
         # NORMAL may lose the last commits on power loss, and their older FAISS files are deleted
         # by then; FULL costs one fsync per commit, next to the fsync of a whole FAISS file.
         self.db.execute("PRAGMA synchronous = FULL")
@@ -504,7 +508,7 @@ class Indexer:
                 generation += 1
                 # The new FAISS file is complete on disk before SQLite names it: a kill before COMMIT
                 # leaves the old generation in force, a kill after leaves the new one, never a mix.
-                vectors.save(self.index, self.index_dir, generation)
+                vectors.save(self.index, self.index_dir, generation, mode=self.file_mode)
             store.set_meta(
                 db,
                 {
@@ -540,6 +544,47 @@ def check_consistency(db: Any, index: Any, index_dir: Path) -> None:
             f"index {index_dir} is inconsistent ({len(sql_ids)} chunks in SQLite, {len(faiss_ids)} vectors in FAISS); "
             "rebuild it with `assistant index --rebuild`"
         )
+
+
+def is_private(corpus: Path) -> bool:
+    """True when others may not read the corpus folder: its index must not let them either."""
+    try:
+        return os.stat(corpus).st_mode & 0o004 == 0
+    except OSError:
+        return False
+
+
+def _own_file(name: str) -> bool:
+    """The database, SQLite's files beside it, a vector file or one of its temp files."""
+    return name == store.DB_NAME or any(name == store.DB_NAME + suffix for suffix in store.SIDE_SUFFIXES) or bool(
+        vectors.FILE_RE.match(name) or vectors.TEMP_RE.match(name)
+    )
+
+
+def _tighten(index_dir: Path) -> None:
+    """Make the index's own files owner-only (an index of a private corpus made readable before)."""
+    for entry in os.scandir(index_dir):
+        if not _own_file(entry.name):
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            continue  # a link (ELOOP) or gone: nothing of ours to tighten
+        try:
+            info = os.fstat(fd)
+            if stat.S_ISREG(info.st_mode) and info.st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+
+
+def _make_folder(index_dir: Path, private: bool) -> None:
+    """Create the index folder (owner-only for a private corpus); its parents as usual."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        index_dir.mkdir(mode=0o700 if private else 0o777)
+    except FileExistsError:
+        pass
 
 
 def wipe(index_dir: Path) -> None:
@@ -578,7 +623,9 @@ def build_index(
     if not corpus.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
     corpus = Path(os.path.abspath(corpus))
-    index_dir.mkdir(parents=True, exist_ok=True)
+    private = is_private(corpus)
+    mode = 0o600 if private else store.new_file_mode()
+    _make_folder(index_dir, private)
     if embedder is None and backend == "hash":
         embedder = load_embedder(None, "hash")
     if embedder is not None:
@@ -590,6 +637,8 @@ def build_index(
         name, dim = model_identity(path)
         factory = lambda: load_embedder(path, chosen, cache_dir=None)  # noqa: E731
     with IndexLock(index_dir):
+        if private:
+            _tighten(index_dir)
         if rebuild:
             wipe(index_dir)
         indexer = Indexer(
@@ -603,9 +652,10 @@ def build_index(
             on_problem=on_problem,
             max_bytes=max_bytes,
             batch_chunks=batch_chunks,
+            file_mode=mode,
         )
         try:
-            return indexer.run()
+            report = indexer.run()
         except sqlite3.DatabaseError as exc:
             if type(exc) is not sqlite3.DatabaseError:  # locked, constraint, ...: not a damaged file
                 raise
@@ -614,14 +664,17 @@ def build_index(
             ) from exc
         finally:
             indexer.close()
+        if private:
+            _tighten(index_dir)
+        return report
 
 
 def index_size(index_dir: Path) -> int:
-    """Bytes on disk of the index files."""
+    """Bytes on disk of the index files (links are not followed)."""
     total = 0
-    for path in index_dir.iterdir():
-        if path.is_file():
-            total += path.stat().st_size
+    for entry in os.scandir(index_dir):
+        if entry.is_file(follow_symlinks=False):
+            total += entry.stat(follow_symlinks=False).st_size
     return total
 
 

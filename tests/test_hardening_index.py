@@ -68,6 +68,45 @@ def one_line_error(code: int, err: str, *words: str) -> str:
     return lines[0]
 
 
+# --- private corpora ------------------------------------------------------------------------
+
+
+def modes(index_dir: Path) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.lstat().st_mode) for p in index_dir.iterdir()
+            if p.name.startswith((store.DB_NAME, "vectors-"))}
+
+
+def test_an_index_of_a_private_corpus_is_private(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    corpus.chmod(0o750)  # others may not read it
+    index_dir = tmp_path / "deep" / "index"
+    build(corpus, index_dir)
+    assert stat.S_IMODE(index_dir.stat().st_mode) == 0o700
+    found = modes(index_dir)
+    assert store.DB_NAME in found and any(name.endswith(".faiss") for name in found)
+    assert set(found.values()) == {0o600}, found
+    write(corpus, "late.txt", article(40))
+    build(corpus, index_dir)
+    build(corpus, index_dir, rebuild=True)
+    assert set(modes(index_dir).values()) == {0o600}, modes(index_dir)
+
+
+def test_an_index_made_public_before_is_tightened_when_its_corpus_is_private(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    corpus.chmod(0o755)
+    index_dir = tmp_path / "index"
+    old = os.umask(0o022)
+    try:
+        build(corpus, index_dir)
+        assert set(modes(index_dir).values()) == {0o644}  # a public corpus keeps the umask's modes
+        corpus.chmod(0o700)
+        write(corpus, "late.txt", article(40))
+        build(corpus, index_dir)
+    finally:
+        os.umask(old)
+    assert set(modes(index_dir).values()) == {0o600}, modes(index_dir)
+
+
 # --- planted symlinks -----------------------------------------------------------------------
 
 
