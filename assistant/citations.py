@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from assistant.models import Answer, Quote
-from assistant.sanitize import single_line
+from assistant.sanitize import markdown_safe, single_line
 
 
 def format_date(day: dt.date | None) -> str:
@@ -48,31 +48,42 @@ def cite(quote: Quote) -> str:
     return f"[{quote.n}] {quoted(quote.text, STRAIGHT)} ({reference(quote)})"
 
 
-def source_entry(quote: Quote) -> str:
-    """One bibliography line: '[1] Title. Outlet, 8 Aug 2023. path:line. url' (names from articles kept on it)."""
-    bits = [single_line(quote.title or quote.path)]
-    tail = ", ".join(p for p in (single_line(quote.source or ""), format_date(quote.date)) if p)
+def source_entry(quote: Quote, *, markdown: bool = False) -> str:
+    """One bibliography line: '[1] Title. Outlet, 8 Aug 2023. path:line. url' (names from articles kept
+    on it); with `markdown`, the names are also made inert Markdown (no HTML, no images)."""
+
+    def name(text: str) -> str:
+        return markdown_safe(text, one_line=True) if markdown else single_line(text)
+
+    bits = [name(quote.title or quote.path)]
+    tail = ", ".join(p for p in (name(quote.source or ""), format_date(quote.date)) if p)
     if tail:
         bits.append(tail)
-    bits.append(location(quote))
+    bits.append(f"{name(quote.path)}:{quote.line}" if quote.line is not None else name(quote.path))
     if quote.url:
-        bits.append(single_line(quote.url))
+        bits.append(name(quote.url))
     return f"[{quote.n}] " + ". ".join(bits)
+
+
+def markdown_quote(quote: Quote) -> str:
+    """'> “quote” [1]': the words as inert Markdown, a quote spanning paragraphs kept in one block quote."""
+    words = quoted(markdown_safe(quote.text)).replace("\n", "\n> ")
+    return f"> {words} [{quote.n}]"
 
 
 def quote_markdown(quote: Quote) -> str:
     """A Markdown block quote of one quote with its reference, ready to paste."""
-    return f"> {quoted(quote.text)} [{quote.n}]\n\n[{quote.n}]: {source_entry(quote)[len(f'[{quote.n}] '):]}"
+    return f"{markdown_quote(quote)}\n\n[{quote.n}]: {source_entry(quote, markdown=True)[len(f'[{quote.n}] '):]}"
 
 
 def answer_markdown(answer: Answer) -> str:
-    """All quotes of an answer as Markdown, then a numbered source list."""
-    lines: list[str] = [f"**Q:** {answer.question}", ""]
+    """All quotes of an answer as Markdown, then a numbered source list (article text made inert)."""
+    lines: list[str] = [f"**Q:** {markdown_safe(answer.question, one_line=True)}", ""]
     if not answer.answered:
         lines += ["_The corpus does not appear to answer this question; closest passages:_", ""]
     for quote in answer.quotes:
-        lines += [f"> {quoted(quote.text)} [{quote.n}]", ""]
+        lines += [markdown_quote(quote), ""]
     if answer.quotes:
         lines.append("Sources:")
-        lines += [f"{source_entry(q)}  " for q in answer.quotes]
+        lines += [f"{source_entry(q, markdown=True)}  " for q in answer.quotes]
     return "\n".join(lines).rstrip() + "\n"

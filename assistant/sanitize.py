@@ -1,4 +1,5 @@
-"""Making untrusted text safe to show: no escape sequences, no control characters, names kept on one line."""
+"""Making untrusted text safe to show: no escape sequences, no control characters, names kept on one line,
+bidi and zero-width characters revealed, and no live HTML or remote images in Markdown."""
 
 from __future__ import annotations
 
@@ -93,3 +94,19 @@ def single_line(text: str) -> str:
     """A path or title for a one-line display or message: newline shown as '\u240a', other controls
     as `visible`, bidi and zero-width characters revealed."""
     return reveal(text.translate(_ONE_LINE))
+
+
+# What opens raw HTML and autolinks (`<`), an image (`![`), a link reference definition (`[` opening
+# a line), and the backslash itself (an article's own `\<` would otherwise cancel the escape). With
+# these escaped a Markdown viewer shows article text: it runs no HTML and fetches no remote image
+# (a tracking pixel). Other brackets stay as written, so `[sic]` still reads `[sic]`.
+_MARKDOWN_ACTIVE = re.compile(r"[\\<]|(?<=!)\[")
+_LINE_START_BRACKET = re.compile(r"(?m)^( {0,3})\[")
+
+
+def markdown_safe(text: str, *, one_line: bool = False) -> str:
+    """Article text (or, with one_line, a name) for a Markdown export: shown as `visible`/`single_line`
+    would, with raw HTML, autolinks, images and link definitions made inert by backslash escapes."""
+    shown = single_line(text) if one_line else reveal(visible(text))
+    escaped = _MARKDOWN_ACTIVE.sub(lambda m: "\\" + m.group(), shown)
+    return _LINE_START_BRACKET.sub(lambda m: m.group(1) + "\\[", escaped)

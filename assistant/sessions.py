@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.citations import format_date, source_entry
+from assistant.citations import format_date, markdown_quote, source_entry
 from assistant.models import Answer, Filters, Quote
 from assistant.safe_files import PRIVATE, private_folder, replace_atomically, write_first_free
-from assistant.sanitize import visible
+from assistant.sanitize import markdown_safe
 from assistant.serialize import answer_from_dict, answer_to_dict, filters_from_dict, filters_to_dict
 
 FORMAT = "assistant-session"
@@ -199,7 +199,7 @@ def export_session(folder: Path, session: Session, now: dt.datetime | None = Non
 
     Each name is created exclusively without following links, so an existing file, or a dangling
     link planted under the name (`-> ~/.ssh/authorized_keys`), is skipped, never written through."""
-    text = visible(session_markdown(session))
+    text = session_markdown(session)
     return write_first_free(itertools.islice(export_candidates(folder, now), MAX_EXPORT_NAMES), text, PRIVATE)
 
 
@@ -221,26 +221,26 @@ def _numbered(answers: tuple[Answer, ...]) -> tuple[list[tuple[Answer, list[Quot
 
 
 def session_markdown(session: Session) -> str:
-    """The session as Markdown: each question with its quotes, then one numbered source list."""
+    """The session as Markdown: each question with its quotes, then one numbered source list.
+
+    Everything from articles (and the questions) is inert: no raw HTML, no remote images, names on
+    one line, control, bidi and zero-width characters shown."""
     lines = [f"# Research session, {format_date(session.created.date())} {session.created:%H:%M}", ""]
     turns, sources = _numbered(session.answers)
     for number, (answer, quotes) in enumerate(turns, 1):
-        lines += [f"## {number}. {answer.question}", ""]
+        lines += [f"## {number}. {markdown_safe(answer.question, one_line=True)}", ""]
         if answer.searched.strip() != answer.question.strip():
-            lines += [f"_Searched:_ {answer.searched}  "]
+            lines += [f"_Searched:_ {markdown_safe(answer.searched, one_line=True)}  "]
         if not answer.filters.is_empty():
-            lines += [f"_Filters:_ {answer.filters.describe()}  "]
+            lines += [f"_Filters:_ {markdown_safe(answer.filters.describe(), one_line=True)}  "]
         if lines[-1] != "":
             lines.append("")
         if not answer.answered:
             lines += ["_The corpus does not appear to answer this question; closest passages (weak):_", ""]
         if answer.message:
-            lines += [f"_{answer.message}_", ""]
-        for quote in quotes:
-            # A quote that spans paragraphs stays inside one block quote.
-            text = quote.text.replace("\n", "\n> ")
-            lines += [f"> \u201c{text}\u201d [{quote.n}]", ""]
+            lines += [f"_{markdown_safe(answer.message, one_line=True)}_", ""]
+        lines += [line for quote in quotes for line in (markdown_quote(quote), "")]
     if sources:
         lines += ["## Sources", ""]
-        lines += [f"{source_entry(quote)}  " for quote in sources]
+        lines += [f"{source_entry(quote, markdown=True)}  " for quote in sources]
     return "\n".join(lines).rstrip() + "\n"

@@ -361,3 +361,74 @@ def screen_output(app: AssistantApp) -> str:
     console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor", width=app.size.width)
     console.print(app.screen._compositor.render_update(full=True), end="")
     return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+# --- item 9: exports neutralise raw HTML and remote images ----------------------------------
+
+PIXEL = "http://tracker.example/p.gif"
+ACTIVE_QUOTE = (f'Rates held <img src="{PIXEL}"> and ![chart]({PIXEL}) and ![ref][px] and \\<b>bold\\</b> '
+                "<script>alert(1)</script> today.")
+ACTIVE_TITLE = f'Rates <img src="{PIXEL}?t"> held'
+
+
+def active_answer() -> Any:
+    from assistant.models import Answer, Filters, Quote
+
+    quote = Quote(n=1, text=ACTIVE_QUOTE, article_id=1, path="<b>a</b>.md", record=0, title=ACTIVE_TITLE,
+                  date=None, source="BBC", url=None, author=None, paragraph=1, line=3, start=0, end=len(ACTIVE_QUOTE),
+                  score=0.9, weak=False)
+    # On a line of its own, inside the block quote, this would define what every '[1]' links to.
+    definition = Quote(n=2, text=f"Charts below.\n\n[1]: {PIXEL}\n[px]: {PIXEL}\n\nEnd.", article_id=1, path="b.md", record=0, title="Defs", date=None,
+                       source=None, url=None, author=None, paragraph=2, line=5, start=0, end=10, score=0.5, weak=False)
+    return Answer("what about <img src=x> rates?", "rates", Filters(), True, (quote, definition), seconds=0.1)
+
+
+def assert_inert_markdown(markdown: str) -> None:
+    """Rendered as CommonMark (what a Markdown viewer does), the text holds no tag and fetches nothing."""
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render(markdown)
+    assert "<img" not in html and "<script" not in html and "<b>" not in html, html
+    assert PIXEL not in "".join(re.findall(r'(?:src|href)="([^"]*)"', html)), html
+    assert "![chart](" in html  # shown as the words that were written
+    assert "&lt;img src=" in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_session_export_neutralises_html_and_remote_images() -> None:
+    import dataclasses
+
+    from assistant.sessions import new_session, session_markdown
+
+    session = dataclasses.replace(new_session(), answers=(active_answer(),))
+    assert_inert_markdown(session_markdown(session))
+
+
+def test_copied_markdown_neutralises_html_and_remote_images() -> None:
+    from assistant.citations import answer_markdown, quote_markdown
+
+    answer = active_answer()
+    assert_inert_markdown(answer_markdown(answer))
+    assert_inert_markdown(quote_markdown(answer.quotes[0]) + "\n\n" + quote_markdown(answer.quotes[1]))
+
+
+async def test_exported_and_copied_markdown_reveal_bidi_characters(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    index = bidi_index(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    app = make_app(Settings(corpus=tmp_path / "bidi" / "corpus", index=index, backend="hash"),
+                   session_dir=tmp_path / "sessions")
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.ask("what did the board say about the merger shareholder")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("up", "C", "c", "ctrl+s")
+        await pilot.pause()
+    (exported,) = tmp_path.glob("assistant-session-*.md")
+    for text in (exported.read_text(encoding="utf-8"), *copied):
+        assert not INVISIBLES.search(text), repr(text)
+        assert "\\<U+2067>news\\<U+2069>" in text  # the '<' escaped like any other in Markdown
+    assert len(copied) == 2 and "\\<U+202E>detpecca\\<U+202C>" in exported.read_text(encoding="utf-8")
