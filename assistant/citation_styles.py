@@ -20,8 +20,13 @@ if TYPE_CHECKING:
 __all__ = [
     "STYLES",
     "Source",
+    "ap_date",
+    "ap_line",
+    "bibtex_escape",
     "format_bibliography",
     "format_citation",
+    "parse_names",
+    "surname",
     "to_bibtex",
     "to_csl_json",
 ]
@@ -507,7 +512,7 @@ def _bibtex_keys(sources: list[Source]) -> list[str]:
         who = (names[0].get("family") or names[0].get("literal", "")) if names else (s.outlet or "")
         parts = _parse_date(s.date)
         word = next((w for w in _ascii_words(s.name) if len(w) > 2 and w not in {"the", "and", "for"}), "")
-        bases.append(((_ascii_words(who) or ["anon"])[0] + (str(parts[0]) if parts else "") + word)[:40])
+        bases.append(("".join(_ascii_words(who))[:20] or "anon") + (str(parts[0]) if parts else "") + word)
     ident = [s.path or s.name for s in sources]
     clashes = {b for b in bases if len({i for i, c in zip(ident, bases) if c == b}) > 1}
     return [f"{b}_{hashlib.sha1(i.encode()).hexdigest()[:6]}" if b in clashes else b for b, i in zip(bases, ident)]
@@ -577,8 +582,9 @@ _OPENING, _CLOSING = "\"\u201c", "\"\u201d"
 def _split_marks(text: str) -> tuple[str, str, str]:
     """(opening mark, inner text, closing mark): the text's own marks when it is one whole
     quotation, otherwise typographic double quotes around it."""
-    if len(text) > 1 and text[0] in _OPENING and text[-1] in _CLOSING and not any(m in text[1:-1] for m in _OPENING + _CLOSING):
-        return text[0], text[1:-1], text[-1]
+    inner = text[1:-1]
+    if len(text) > 1 and text[0] in _OPENING and text[-1] in _CLOSING and not any(m in inner for m in _OPENING + _CLOSING):
+        return text[0], inner, text[-1]
     return "\u201c", text, "\u201d"
 
 
