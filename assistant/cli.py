@@ -236,6 +236,7 @@ def ask_cmd(
 
     settings = _settings(ctx, index=index, model=model)
     filters = Filters(since=since, until=until, source=source, article=article)
+    _check_filter_options(filters)
     try:
         engine = Engine(settings.index, model=settings.model, backend=backend)
     except EngineError as exc:
@@ -258,6 +259,17 @@ def ask_cmd(
             click.echo(render_answer(answer))
     finally:
         engine.close()
+
+
+def _check_filter_options(filters: Any) -> None:
+    """A --source/--article text too long to match anything is a usage error (before any model loads)."""
+    from assistant.query import QuestionError, check_filter_text
+
+    for name in ("source", "article"):
+        try:
+            check_filter_text(name, getattr(filters, name))
+        except QuestionError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"'--{name}'") from None
 
 
 def render_answer(answer: Any) -> str:

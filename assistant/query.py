@@ -11,6 +11,10 @@ from assistant.models import Answer, Filters
 MAX_QUESTION_CHARS = 2_000
 """Longer questions are cut here: the model sees 128 word pieces anyway."""
 
+MAX_FILTER_CHARS = 1_000
+"""Longer source/article filters are refused: no outlet or title (and hardly a path) is that long,
+and SQLite refuses LIKE patterns over 50,000 bytes with an error that reads like a damaged index."""
+
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are aren't as at be because been before being below
     between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few
@@ -78,6 +82,19 @@ def clean_text(text: str) -> str:
     return " ".join(_CONTROL_RE.sub(" ", strip_escapes(text)).split())
 
 
+def check_filter_text(name: str, value: str | None) -> None:
+    """Raise QuestionError when the `name` filter's text is too long to be a real outlet, title or path."""
+    if value is not None and len(value) > MAX_FILTER_CHARS:
+        raise QuestionError(f"the {name} filter is too long ({len(value):,} characters; at most {MAX_FILTER_CHARS:,})")
+
+
+def check_filters(filters: Filters) -> Filters:
+    """`filters` unchanged, or QuestionError naming the first filter whose text is too long."""
+    check_filter_text("source", filters.source)
+    check_filter_text("article", filters.article)
+    return filters
+
+
 def parse_question(question: str) -> ParsedQuestion:
     """Pull `since:` `until:` `source:` `article:` filters out of a question."""
     # Undecodable bytes of argv or stdin arrive as lone surrogates, which SQLite cannot store.
@@ -91,25 +108,26 @@ def parse_question(question: str) -> ParsedQuestion:
         return " "
 
     text = clean_text(_FILTER_RE.sub(take, question))
-    filters = Filters(
+    filters = check_filters(Filters(
         since=parse_date(found["since"]) if "since" in found else None,
         until=parse_date(found["until"], end=True) if "until" in found else None,
         source=found.get("source") or None,
         article=found.get("article") or None,
-    )
+    ))
     return ParsedQuestion(text=text[:MAX_QUESTION_CHARS], filters=filters)
 
 
 def merge_filters(base: Filters | None, extra: Filters) -> Filters:
-    """Filters from the question override those given from outside, field by field."""
+    """Filters from the question override those given from outside, field by field; a filter text
+    too long to match anything is a QuestionError."""
     base = base or Filters()
-    return replace(
+    return check_filters(replace(
         base,
         since=extra.since or base.since,
         until=extra.until or base.until,
         source=extra.source or base.source,
         article=extra.article or base.article,
-    )
+    ))
 
 
 def words(text: str) -> list[str]:

@@ -432,3 +432,66 @@ async def test_exported_and_copied_markdown_reveal_bidi_characters(tmp_path: Pat
         assert not INVISIBLES.search(text), repr(text)
         assert "\\<U+2067>news\\<U+2069>" in text  # the '<' escaped like any other in Markdown
     assert len(copied) == 2 and "\\<U+202E>detpecca\\<U+202C>" in exported.read_text(encoding="utf-8")
+
+
+# --- item 9: a 50 KB filter is a clear message, not advice to rebuild a healthy index -------
+
+HUGE = "x" * 50_000
+
+
+def cli(*args: str) -> Any:
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("option", ["--source", "--article"])
+def test_a_50kb_filter_option_is_one_clear_line(tmp_path: Path, option: str) -> None:
+    index = bidi_index(tmp_path)
+    result = cli("ask", "merger", "--index", str(index), option, HUGE)
+    everything = result.stdout + result.stderr
+    assert result.exit_code != 0 and "rebuild" not in everything
+    # A usage error, like a bad --since date: click's usage lines, then one line saying what is wrong.
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert f"'{option}'" in line and "too long (50,000 characters" in line and len(line) < 200
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_50kb_inline_filter_is_a_clear_message(tmp_path: Path, as_json: bool) -> None:
+    import json
+
+    index = bidi_index(tmp_path)
+    result = cli("ask", f"merger source:{HUGE}", "--index", str(index), *(["--json"] if as_json else []))
+    assert result.exit_code == 0 and "rebuild" not in result.stdout
+    message = json.loads(result.stdout)["message"] if as_json else result.stdout.strip()
+    assert message.startswith("the source filter is too long (50,000 characters") and len(message) < 200
+
+
+def test_merging_a_50kb_filter_is_refused_with_the_reason() -> None:
+    from assistant.models import Filters
+    from assistant.query import QuestionError, merge_filters
+
+    with pytest.raises(QuestionError, match="the article filter is too long"):
+        merge_filters(Filters(article=HUGE), Filters())
+
+
+async def test_a_50kb_filter_typed_in_the_chat_is_refused_with_a_notification(tmp_path: Path) -> None:
+    from textual import events
+
+    from assistant.models import Filters
+    from assistant.tui.dialogs import TextPrompt
+
+    app, notes = fake_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        app.filter_menu.prompt_text("source", "Only articles whose outlet contains:")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        app.screen.query_one("#prompt-input").post_message(events.Paste(HUGE))
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.filters == Filters()
+        assert any(note.startswith("the source filter is too long (50,000 characters") for note in notes), notes

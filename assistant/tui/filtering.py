@@ -12,6 +12,7 @@ from textual.command import SimpleCommand
 from textual.markup import escape
 
 from assistant.models import Filters
+from assistant.query import QuestionError, check_filter_text
 from assistant.tui.dialogs import TextPrompt
 from assistant.tui.safe import one_line
 
@@ -69,8 +70,14 @@ class FilterMenu:
         """Ask for the text of the 'source' or 'article' filter (empty clears it)."""
 
         def done(value: str | None) -> None:
-            if value is not None:
-                self._set(**{field: value or None})
+            if value is None:
+                return
+            try:
+                check_filter_text(field, value)
+            except QuestionError as exc:
+                self._app.notify(str(exc), severity="error", markup=False)
+                return
+            self._set(**{field: value or None})
 
         self._app.push_screen(TextPrompt(title, value=getattr(self._current(), field) or ""), done)
 
