@@ -20,17 +20,20 @@ __all__ = [
     "Embedder",
     "HashEmbedder",
     "OnBatch",
+    "UnsafeFolder",
     "cache_component",
     "cache_root",
     "default_model_path",
     "encode_in_batches",
     "load_embedder",
+    "private_folder",
     "model_identity",
     "quiet_environment",
     "read_json",
     "read_max_tokens",
     "read_modules",
     "resolve_model_path",
+    "state_root",
 ]
 
 BACKENDS: tuple[str, ...] = ("onnx-int8", "onnx", "torch")
@@ -96,6 +99,63 @@ def cache_root() -> Path:
     if xdg:
         return Path(xdg).expanduser() / "assistant"
     return Path.home() / ".cache" / "assistant"
+
+
+def state_root() -> Path:
+    """Folder for the user's own records (digests of ONNX exports): $XDG_STATE_HOME/assistant or ~/.local/state/assistant.
+
+    Kept apart from the cache on purpose: a cache may be shared or moved; this folder is the user's alone.
+    """
+    xdg = os.environ.get("XDG_STATE_HOME")
+    if xdg:
+        return Path(xdg).expanduser() / "assistant"
+    return Path.home() / ".local" / "state" / "assistant"
+
+
+class UnsafeFolder(ValueError):
+    """A cache or state folder that another user owns or may write: a model could be planted in it."""
+
+
+def private_folder(folder: Path, *, what: str, fix: str) -> Path:
+    """Create `folder` (each new level 0700) and return it; refuse it when another user owns it or
+    group/others may write it (UnsafeFolder, one line naming the folder and `fix`)."""
+    missing: list[Path] = []
+    probe = Path(os.path.abspath(folder))
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for level in reversed(missing):
+        try:
+            os.mkdir(level, 0o700)
+        except FileExistsError:
+            pass  # made meanwhile by another process: checked below like any folder
+        else:
+            os.chmod(level, 0o700)  # the umask may have taken bits away, never added them: explicit anyway
+    if not hasattr(os, "geteuid"):
+        return folder
+    import stat
+
+    info = os.stat(folder)
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeFolder(f"{what} {folder} is not a folder; {fix}")
+    if info.st_uid != os.geteuid():
+        raise UnsafeFolder(f"{what} {folder} belongs to {_user_name(info.st_uid)}, not to you; {fix}")
+    if info.st_mode & 0o022:
+        raise UnsafeFolder(
+            f"{what} {folder} can be written by other users (mode {stat.S_IMODE(info.st_mode):04o}); "
+            f"run `chmod 700 {folder}` or {fix}"
+        )
+    return folder
+
+
+def _user_name(uid: int) -> str:
+    """'nobody (uid 65534)', or just the uid when it has no name."""
+    try:
+        import pwd
+
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
 
 
 def cache_component(name: str) -> str:

@@ -30,6 +30,24 @@ from assistant.embedding import (
 HEAVY = ("torch", "transformers", "sentence_transformers")
 
 
+def state_of(cache: Path) -> Path:
+    """The state folder (export records) that goes with a test's ONNX cache."""
+    return cache.with_name(cache.name + "-state")
+
+
+@pytest.fixture(autouse=True)
+def _own_state_folder(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Export records go to a folder of the test's own, never the user's: the fake exports' records to a
+    fresh one, the real export's to the one it was exported with (else it would be exported again)."""
+    if "onnx_cache" in request.fixturenames:
+        state = state_of(request.getfixturevalue("onnx_cache")[0])
+    else:
+        state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+
+
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run code in a fresh interpreter (so sys.modules tells what a code path imports)."""
     import os
@@ -353,7 +371,8 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproce
         from pathlib import Path
         from assistant.embedding import load_embedder
         load_embedder(backend="onnx-int8", cache_dir=Path({str(cache)!r}))
-        """
+        """,
+        XDG_STATE_HOME=str(state_of(cache)),
     )
     return cache, result
 

@@ -142,7 +142,7 @@ def test_assistant_config_says_what_is_in_force_and_why(tmp_path: Path, monkeypa
     assert any("read" in line and str(tmp_path / "assistant.toml") in line for line in lines), out
 
 
-# --- item 8: model names as cache path components (fake export) ------------------------------
+# --- item 4: the ONNX cache --------------------------------------------------------------------
 
 
 class FakeSession:
@@ -174,6 +174,129 @@ def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
+def load_fake(cache: Path) -> Any:
+    return onnx_backend.load_onnx_embedder(default_model_path(), quantized=True, cache_dir=cache,
+                                           session_factory=fake_session)
+
+
+def test_a_new_cache_is_private(tmp_path: Path, fake_export: list[str]) -> None:
+    cache = tmp_path / "new" / "cache"
+    embedder = load_fake(cache)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert stat.S_IMODE(embedder.onnx_path.parent.stat().st_mode) == 0o700
+
+
+def test_a_cache_writable_by_others_is_refused(tmp_path: Path, fake_export: list[str]) -> None:
+    cache = tmp_path / "shared"
+    cache.mkdir()
+    cache.chmod(0o770)
+    with pytest.raises(ValueError) as caught:
+        load_fake(cache)
+    message = str(caught.value)
+    assert "\n" not in message and str(cache) in message and "chmod 700" in message
+    assert "ASSISTANT_CACHE_DIR" in message
+    assert fake_export == [] and list(cache.iterdir()) == []
+    # A model folder inside a private cache that others may write is refused too.
+    cache.chmod(0o700)
+    folder = load_fake(cache).onnx_path.parent
+    folder.chmod(0o777)
+    with pytest.raises(ValueError, match="chmod 700"):
+        load_fake(cache)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
+def test_a_cache_owned_by_another_user_is_refused(tmp_path: Path, fake_export: list[str]) -> None:
+    nobody = pwd.getpwnam("nobody")
+    cache = tmp_path / "theirs"
+    cache.mkdir(mode=0o700)
+    os.chown(cache, nobody.pw_uid, nobody.pw_gid)
+    with pytest.raises(ValueError) as caught:
+        load_fake(cache)
+    message = str(caught.value)
+    assert str(cache) in message and "nobody" in message and "ASSISTANT_CACHE_DIR" in message
+    assert fake_export == []
+
+
+def plant(model_file: Path, data: bytes) -> None:
+    """What an attacker with write access to a shared cache does: replace the model, rewrite the sidecar."""
+    import hashlib
+
+    model_file.write_bytes(data)
+    sidecar = model_file.with_name(model_file.name + ".sha256")
+    sidecar.write_text(f"{hashlib.sha256(data).hexdigest()}  {model_file.name}\n", encoding="ascii")
+
+
+def test_a_planted_model_with_a_rewritten_sidecar_is_not_used(tmp_path: Path, fake_export: list[str]) -> None:
+    cache = tmp_path / "cache"
+    first = load_fake(cache)
+    plant(first.onnx_path, b"int8:planted")
+    again = load_fake(cache)
+    assert again.onnx_path.read_bytes() == b"int8:fp32"
+    assert fake_export == ["export", "quantize", "quantize"]
+    # Both files planted: both exported again.
+    plant(first.onnx_path.with_name("model.onnx"), b"planted fp32")
+    plant(first.onnx_path, b"int8:planted fp32")
+    assert load_fake(cache).onnx_path.read_bytes() == b"int8:fp32"
+    assert fake_export[3:] == ["export", "quantize"]
+
+
+def test_the_integrity_record_lives_in_a_private_state_folder(tmp_path: Path, fake_export: list[str]) -> None:
+    """The trust anchor is the user's own state folder; one that others may write is refused like the cache."""
+    load_fake(tmp_path / "cache")
+    state = tmp_path / "state" / "assistant"
+    records = list(state.rglob("*.json"))
+    assert len(records) == 1 and stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert stat.S_IMODE(records[0].stat().st_mode) == 0o600
+    record = json.loads(records[0].read_text(encoding="utf-8"))
+    weights = default_model_path() / "model.safetensors"
+    assert record["source"]["sha256"] == onnx_backend.file_sha256(weights)
+    state.chmod(0o777)
+    with pytest.raises(ValueError, match="chmod 700"):
+        load_fake(tmp_path / "cache")
+
+
+TEXTS = ["The central bank raised interest rates.", "The striker scored twice."]
+
+
+@pytest.fixture(scope="module")
+def real_export(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The bundled model exported for real (int8, about 10-20 s), with its own cache and state folders."""
+    root = tmp_path_factory.mktemp("real-onnx")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_STATE_HOME", str(root / "state"))
+        embedder = onnx_backend.load_onnx_embedder(default_model_path(), quantized=True, cache_dir=root / "cache")
+        vectors = embedder.encode(TEXTS)
+    return {"root": root, "file": embedder.onnx_path, "bytes": embedder.onnx_path.read_bytes(), "vectors": vectors}
+
+
+@pytest.mark.model
+def test_a_tampered_real_model_with_a_rewritten_sidecar_is_detected(
+    real_export: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attack of the issue on the real export: weight blocks replaced (ONNX Runtime still opens the file
+    and computes other vectors) and the sidecar rewritten to match. The next load must not use it."""
+    import hashlib
+    import random
+
+    import numpy as np
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(real_export["root"] / "state"))
+    data = bytearray(real_export["bytes"])
+    rng = random.Random(1)
+    for offset in (len(data) // 3, len(data) // 2, 2 * len(data) // 3):
+        data[offset : offset + 65_536] = rng.randbytes(65_536)
+    plant(real_export["file"], bytes(data))
+    # The planted model is a working one: opened directly, it answers with other vectors.
+    planted = onnx_backend.OnnxEmbedder(default_model_path(), onnx_backend.open_session(real_export["file"]),
+                                        backend="onnx-int8", onnx_path=real_export["file"])
+    assert not np.allclose(planted.encode(TEXTS), real_export["vectors"], atol=1e-2)
+    embedder = onnx_backend.load_onnx_embedder(default_model_path(), quantized=True,
+                                               cache_dir=real_export["root"] / "cache")
+    assert onnx_backend.file_sha256(real_export["file"]) != hashlib.sha256(bytes(data)).hexdigest()
+    np.testing.assert_allclose(embedder.encode(TEXTS), real_export["vectors"], atol=1e-4)
+
+
+# --- item 8: model names as cache path components ----------------------------------------------
 
 
 def model_folder_named_by_its_readme(tmp_path: Path, heading: str) -> Path:
