@@ -187,10 +187,10 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
         ("size", f"{stats.size_bytes / 1e6:,.1f} MB"),
         ("updated", stats.updated or "never"),
     ]
-    from assistant.sanitize import terminal_safe
+    from assistant.sanitize import single_line, terminal_safe
 
     for key, value in rows:
-        click.echo(f"{key:<10} {terminal_safe(value)}")
+        click.echo(f"{key:<10} {single_line(terminal_safe(value))}")
 
 
 def _parse_day(_: Any, __: Any, value: str | None) -> Any:
@@ -279,10 +279,10 @@ def render_answer(answer: Any) -> str:
     from assistant.sanitize import terminal_safe as safe
 
     lines: list[str] = []
-    if answer.message:
-        lines += [safe(answer.message), ""]
+    if answer.message:  # it may quote a filter or a path: kept on its line like any name
+        lines += [name(safe(answer.message)), ""]
     if answer.searched != answer.question:
-        lines += [f"(searched: {safe(answer.searched)})", ""]
+        lines += [f"(searched: {name(safe(answer.searched))})", ""]
     for q in answer.quotes:
         mark = " (weak)" if q.weak else ""
         lines.append(f"[{q.n}] {quoted(safe(q.text), STRAIGHT)}{mark}")

@@ -495,3 +495,19 @@ async def test_a_50kb_filter_typed_in_the_chat_is_refused_with_a_notification(tm
         await pilot.pause()
         assert app.filters == Filters()
         assert any(note.startswith("the source filter is too long (50,000 characters") for note in notes), notes
+
+
+def test_stats_and_ask_messages_keep_names_on_their_line(tmp_path: Path) -> None:
+    """A corpus folder or filter text with a newline must not add a line to `stats` or `ask` output."""
+    corpus = tmp_path / "news\nfiles   forged line"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Harbour news\n\nThe harbour reopened on Tuesday after the storm.\n",
+                                  encoding="utf-8")
+    index = tmp_path / "index"
+    build_index(corpus, index, embedder=HashEmbedder())
+    stats = cli("stats", "--index", str(index))
+    assert stats.exit_code == 0 and "news\u240afiles" in stats.stdout
+    assert not any(line.startswith("files   forged") for line in stats.stdout.splitlines())
+    answer = cli("ask", "harbour", "--index", str(index), "--article", "zz\nforged line")
+    assert answer.exit_code == 0 and "zz\u240aforged line" in answer.stdout
+    assert not any(line.startswith("forged") for line in answer.stdout.splitlines())
