@@ -34,6 +34,12 @@ MAX_TITLE_CHARS = 300
 """A first line longer than this is a paragraph, not a title."""
 MAX_LINE_PROBLEMS = 100
 """Bad JSONL lines reported one by one; the rest are summed up in one line."""
+MAX_FIELD_CHARS: Mapping[str, int] = {"title": 500, "author": 300, "source": 200, "url": 2000}
+"""Metadata longer than this is cut (with a warning): a title or byline is a line, not a chapter."""
+MAX_YAML_ALIASES = 20
+"""Front matter with more YAML aliases (`*name`) is ignored: aliases let 100 KB expand to gigabytes."""
+_PRE_CUT = 20_000
+"""Metadata text is cut to this before it is cleaned, so a 20 MB 'title' is not copied around."""
 
 _DATE_LINE = re.compile(r"\s*date\s+(\d{4}-\d{1,2}-\d{1,2})(?:\s+(.*?))?\s*")
 _RUN_ON = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+\S")  # a sentence ends and another begins
@@ -51,6 +57,10 @@ ProblemSink = Callable[[LoadProblem], None]
 
 class _Skipped(Exception):
     """Raised inside a loader to give up on a file (or record) with one line for the user."""
+
+
+class _TooManyAliases(Exception):
+    """Raised by the front matter loader past MAX_YAML_ALIASES aliases."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +216,11 @@ class ArticleStream:
         except _Skipped as exc:
             self.skipped = LoadProblem(self.rel, str(exc))
             self.problems = [self.skipped]
+        except (MemoryError, RecursionError) as exc:
+            # One hostile file must not end the run (or the chat): it is that file's problem.
+            reason = "out of memory while reading it" if isinstance(exc, MemoryError) else "too deeply nested to read"
+            self.skipped = LoadProblem(self.rel, reason)
+            self.problems = [self.skipped]
 
 
 def _load_document(rel: str, path: Path, fmt: str, max_bytes: int) -> LoadResult:
@@ -285,7 +300,7 @@ def _parse_txt(text: str, stem: str, warnings: _Warnings) -> tuple[str, int, str
         return text, first.start(), "", _Meta()
     if body is None:
         raise _Skipped("no body text")
-    return text, body.start(), decoding.strip_controls(title.strip()), meta
+    return text, body.start(), _capped(decoding.strip_controls(title.strip()), "title", warnings) or "", meta
 
 
 def _is_title(line: str, *, blank_follows: bool) -> bool:
@@ -335,7 +350,7 @@ def _parse_markdown(text: str, stem: str, warnings: _Warnings) -> tuple[str, int
             raise _Skipped("no body text")
         body_start = next_text.start()
     title = title or _first_heading(text, body_from) or stem
-    return text, body_start, decoding.strip_controls(title.strip()), meta
+    return text, body_start, _capped(decoding.strip_controls(title.strip()), "title", warnings) or "", _capped_meta(meta, warnings)
 
 
 def _front_matter(text: str, warnings: _Warnings) -> tuple[Mapping[str, object], int]:
@@ -351,6 +366,12 @@ def _front_matter(text: str, warnings: _Warnings) -> tuple[Mapping[str, object],
     yaml_text = text[opening.end() : closing.start()]
     try:
         data = _load_yaml(yaml_text)
+    except _TooManyAliases:
+        warnings.add(f"front matter uses more than {MAX_YAML_ALIASES} YAML aliases; ignored")
+        return {}, body_from
+    except MemoryError:
+        warnings.add("front matter too large to read; ignored")
+        return {}, body_from
     except Exception as exc:  # noqa: BLE001 - PyYAML raises many types (and RecursionError)
         warnings.add(f"front matter is not valid YAML ({_first_line(exc)}); ignored")
         return {}, body_from
@@ -363,7 +384,8 @@ def _front_matter(text: str, warnings: _Warnings) -> tuple[Mapping[str, object],
 
 
 def _load_yaml(yaml_text: str) -> object:
-    """yaml.safe_load, except that dates stay strings so that one bad date spoils only itself."""
+    """yaml.safe_load, except that dates stay strings (one bad date spoils only itself) and more than
+    MAX_YAML_ALIASES aliases raise _TooManyAliases (an alias repeats a whole node: a 'billion laughs')."""
     import yaml
 
     return yaml.load(yaml_text, Loader=_front_matter_loader())  # noqa: S506 - a SafeLoader subclass
@@ -371,7 +393,8 @@ def _load_yaml(yaml_text: str) -> object:
 
 @functools.cache
 def _front_matter_loader() -> type:
-    """A SafeLoader without the timestamp resolver: `date: 2023-13-45` must not fail the whole block."""
+    """A SafeLoader without the timestamp resolver (`date: 2023-13-45` must not fail the whole block)
+    that counts aliases as it composes, before anything is expanded."""
     import yaml
 
     timestamp = "tag:yaml.org,2002:timestamp"
@@ -379,7 +402,19 @@ def _front_matter_loader() -> type:
         first: [(tag, regexp) for tag, regexp in entries if tag != timestamp]
         for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    return type("FrontMatterLoader", (yaml.SafeLoader,), {"yaml_implicit_resolvers": resolvers})
+
+    class FrontMatterLoader(yaml.SafeLoader):
+        yaml_implicit_resolvers = resolvers
+        aliases = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.events.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_YAML_ALIASES:
+                    raise _TooManyAliases
+            return super().compose_node(parent, index)
+
+    return FrontMatterLoader
 
 
 def _first_heading(text: str, start: int) -> str | None:
@@ -403,7 +438,7 @@ def _text_field(fields: Mapping[str, object], keys: tuple[str, ...], warnings: _
         if value is None or value == "":
             continue
         if isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool)):
-            return _clean(str(value)) or None
+            return _clean(str(value)[:_PRE_CUT]) or None
         warnings.add(f"'{key}' should be text, not {_type_name(value)}; ignored")
     return None
 
@@ -412,8 +447,35 @@ def _author_field(fields: Mapping[str, object], warnings: _Warnings) -> str | No
     """`author` as text, or a list of names joined with ', '."""
     value = fields.get("author")
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return _clean(", ".join(v.strip() for v in value if v.strip())) or None
+        names: list[str] = []
+        size = 0
+        for name in (v[:_PRE_CUT].strip() for v in value):
+            if name:
+                names.append(name)
+                size += len(name) + 2
+                if size > _PRE_CUT:  # past any cap: the rest would be cut anyway
+                    break
+        return _clean(", ".join(names)) or None
     return _text_field(fields, ("author",), warnings)
+
+
+def _capped(value: str | None, name: str, warnings: _Warnings) -> str | None:
+    """`value` cut to MAX_FIELD_CHARS[name] characters, with a warning when it was longer."""
+    limit = MAX_FIELD_CHARS[name]
+    if value is None or len(value) <= limit:
+        return value
+    warnings.add(f"'{name}' longer than {limit:,} characters; cut")
+    return value[:limit].rstrip()
+
+
+def _capped_meta(meta: _Meta, warnings: _Warnings) -> _Meta:
+    """The metadata with each text field capped (see MAX_FIELD_CHARS)."""
+    return _Meta(
+        date=meta.date,
+        source=_capped(meta.source, "source", warnings),
+        url=_capped(meta.url, "url", warnings),
+        author=_capped(meta.author, "author", warnings),
+    )
 
 
 def _date_field(fields: Mapping[str, object], warnings: _Warnings) -> dt.date | None:
@@ -453,11 +515,12 @@ def _parse_html(html: str, stem: str, warnings: _Warnings) -> tuple[str, int, st
         raise _Skipped("no article text found in HTML")
     meta = _Meta(
         date=decoding.parse_date(document.date),
-        source=_clean(document.sitename or "") or None,
-        url=_clean(document.url or "") or None,
-        author=_clean(document.author or "") or None,
+        source=_clean((document.sitename or "")[:_PRE_CUT]) or None,
+        url=_clean((document.url or "")[:_PRE_CUT]) or None,
+        author=_clean((document.author or "")[:_PRE_CUT]) or None,
     )
-    return text, 0, _clean(document.title or ""), meta
+    title = _capped(_clean((document.title or "")[:_PRE_CUT]), "title", warnings) or ""
+    return text, 0, title, _capped_meta(meta, warnings)
 
 
 def _extract_html(html: str) -> Any:
@@ -626,7 +689,8 @@ def _jsonl_record(rel: str, line_no: int, line: str, log: _JsonlLog) -> Article 
         url=_text_field(fields, ("url", "link"), warnings),
         author=_author_field(fields, warnings),
     )
-    title = _text_field(fields, ("title",), warnings) or ""
+    title = _capped(_text_field(fields, ("title",), warnings), "title", warnings) or ""
+    meta = _capped_meta(meta, warnings)
     log.problems.extend(warnings.problems())
     return _article(rel, line_no, text, 0, title, meta, "jsonl", line_no)
 

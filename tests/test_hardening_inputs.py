@@ -320,3 +320,65 @@ def test_a_model_card_heading_cannot_leave_the_cache(tmp_path: Path, fake_export
     embedder = onnx_backend.load_onnx_embedder(model, quantized=True, cache_dir=cache, session_factory=fake_session)
     assert embedder.onnx_path.resolve().is_relative_to(cache.resolve())
     assert {p.name for p in tmp_path.iterdir()} <= {"a", "download", "state", "xdg-cache"}
+
+
+# --- item 6: front matter ----------------------------------------------------------------------
+
+
+def alias_bomb() -> str:
+    """About 100 KB: a 2,000-character anchor and an author list of 25,000 aliases to it (50 MB expanded)."""
+    aliases = ", ".join(["*a"] * 25_000)
+    return f"---\nx: &a \"{'A' * 2000}\"\nauthor: [{aliases}]\ntitle: Bomb\n---\nThe body of the article.\n"
+
+
+def test_a_front_matter_alias_bomb_is_refused(tmp_path: Path) -> None:
+    text = alias_bomb()
+    assert 90_000 < len(text) < 110_000
+    path = write(tmp_path / "bomb.md", text)
+    result = load_file(tmp_path, path)
+    (article,) = result.articles
+    assert article.author is None or len(article.author) <= 300
+    assert [p.message for p in result.problems] == ["front matter uses more than 20 YAML aliases; ignored"]
+    assert article.text.endswith("The body of the article.\n")
+
+
+def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
+    path = write(tmp_path / "ok.md", "---\nsource: &s Daily Planet\npublisher: *s\ntitle: Fine\n---\nBody.\n")
+    (article,) = load_file(tmp_path, path).articles
+    assert article.source == "Daily Planet" and article.title == "Fine"
+
+
+def test_metadata_fields_are_capped(tmp_path: Path) -> None:
+    long = "word " * 2000
+    md = write(tmp_path / "long.md", f"---\ntitle: {long}\nauthor: [{', '.join(['Jane Doe'] * 200)}]\n"
+                                      f"source: {long}\nurl: https://example.com/{'x' * 5000}\n---\nBody.\n")
+    jsonl = write(tmp_path / "long.jsonl", json.dumps({"text": "Body.", "title": long, "author": long}) + "\n")
+    for path in (md, jsonl):
+        result = load_file(tmp_path, path)
+        (article,) = result.articles
+        assert len(article.title) <= loaders.MAX_FIELD_CHARS["title"] == 500
+        assert len(article.author or "") <= loaders.MAX_FIELD_CHARS["author"] == 300
+        assert len(article.source or "") <= loaders.MAX_FIELD_CHARS["source"]
+        assert len(article.url or "") <= loaders.MAX_FIELD_CHARS["url"]
+        assert any("'title' longer than 500 characters; cut" in p.message for p in result.problems), result.problems
+
+
+def test_running_out_of_memory_in_one_file_is_that_files_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "bomb.md", "---\nauthor: boom\n---\nThe body of the bad article.\n")
+    write(corpus / "good.md", "---\nauthor: Jane Doe\n---\nThe harbour reopened after the storm.\n")
+    real = loaders._author_field
+
+    def author(fields: Any, warnings: Any) -> Any:
+        if fields.get("author") == "boom":
+            raise MemoryError
+        return real(fields, warnings)
+
+    monkeypatch.setattr(loaders, "_author_field", author)
+    result = load_file(corpus, corpus / "bomb.md")
+    assert result.articles == () and result.problems == (LoadProblem("bomb.md", "out of memory while reading it"),)
+    problems: list[LoadProblem] = []
+    report = build_index(corpus, tmp_path / "index", embedder=HashEmbedder(), on_problem=problems.append)
+    assert report.added == 1 and problems == [LoadProblem("bomb.md", "out of memory while reading it")]
