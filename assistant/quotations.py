@@ -1,0 +1,1625 @@
+"""Direct quotations in news text and who said them, by exact character offsets (regex scans only).
+
+Rules, as a careful reader applies them (docs in the functions below say why):
+
+* A quotation is the text between a pair of quotation marks, marks included: straight "..." and
+  '...', curly “...” and ‘...’, guillemets «...» and ‹...›. Quotation marks inside it are nested
+  quotations and belong to it. A quotation may run over several paragraphs: the news convention
+  reopens each continued paragraph with a mark and closes only the last one; a paragraph that
+  simply goes on without marks until an unmatched closing mark is accepted too. Merged paragraphs
+  ('... weeks. "We are ...') are the same convention on one line.
+* Not quotations: one or two quoted words (scare quotes, "desperate") and quoted titles
+  ("Freedom of Information Act", "Who Wants to Be a Millionaire?": capitalised words, no sentence).
+  Apostrophes (don't, Blair's, '90s, rock 'n' roll) are never marks. An unmatched opening mark
+  quotes to the end of its paragraph; an unmatched closing mark is ignored.
+* The speaker is who the article says spoke: "X said"/"said X" next to the quotation, the speech
+  verb ("told", "added", "warned", ... see SPEECH_VERBS) governing it in its sentence, "according
+  to X", a colon introduction ("X said:" / "X: "), a lead-in in the previous sentence or paragraph,
+  or, for a quotation standing alone, the speech in one of the two sentences before it. A pronoun
+  ("he said") is the most recent person named before it (gender-checked when the article shows
+  it); "the Tory leader" is the person named earlier with that role. Unnamed sources ("a
+  spokesman", "analysts", "the report") and anything unresolved give no speaker: never a guess.
+* Named organisations and places speak too ("Microsoft said", "the BBC said" -> "Microsoft",
+  "BBC"); a descriptive source without a name ("a Downing Street spokesman") is not a name.
+* Speaker.name is the name as first given in full in the article ("Mr Howard" -> "Michael Howard");
+  Speaker.role is the role given next to that first full mention ("Tory leader"), else next to
+  another mention, else None. Speaker.start/end are the offsets of the mention that attributes the
+  quotation: the name, pronoun or role phrase that is the subject of its speech verb ("he" in
+  '"...," he said'), or, for a quotation that inherits its speaker, that of the speech it continues.
+* A short paragraph that is only a quotation without a full stop is a heading (a pull quote): it
+  takes the speaker of a later quotation repeating most of its words, else none.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who said a quotation, as the article names them."""
+
+    name: str
+    """The name as first given in full in the article ("Tofig Zulfugarov"), or an organisation."""
+    role: str | None
+    """The role given with the name ("former Azerbaijani Foreign Minister"), None when none is."""
+    start: int
+    """Start offset of the mention attributing the quotation ("Zulfugarov", "he", "the minister")."""
+    end: int
+    """End offset (exclusive) of that mention."""
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """A direct quotation: `text[start:end]` with its quotation marks, possibly several paragraphs."""
+
+    start: int
+    """Offset of the opening quotation mark."""
+    end: int
+    """Offset just after the closing mark (the paragraph end when the mark is missing)."""
+    speaker: Speaker | None
+    """Who said it, or None when the article does not say."""
+
+
+def extract_quotations(text: str) -> tuple[Quotation, ...]:
+    """Every direct quotation of `text` in order, with its speaker when the article gives one."""
+    if not text or not _ANY_MARK.search(text):
+        return ()
+    return _Article(text).quotations()
+
+
+# ---------------------------------------------------------------------------------------------
+# Word lists
+
+SPEECH_VERBS = (
+    "said says say told tells tell added adds warned warns insisted insists argued argues "
+    "stressed stresses commented comments explained explains claimed claims stated states "
+    "asserted asserts declared declares noted notes observed observes remarked remarks replied "
+    "replies responded responds answered asked asks continued conceded concedes admitted admits "
+    "acknowledged acknowledges announced announces suggested suggests urged urges wrote writes "
+    "revealed reveals confirmed confirms denied denies maintained maintains predicted predicts "
+    "promised promises pledged pledges vowed vows boasted boasts complained complains joked jokes "
+    "recalled recalls reckoned reckons agreed agrees concluded concludes emphasised emphasises "
+    "emphasized emphasizes underlined underlines described describes called dismissed branded "
+    "labelled labeled hailed criticised criticized accused accuses alleged alleges protested "
+    "countered counters retorted quipped shouted exclaimed whispered cautioned cautions "
+    "forecast believes thinks feels hopes praised welcomed condemned attacked defended rejected "
+    "slammed blasted questioned demanded lambasted applauded"
+).split()
+"""Verbs that report speech ('thinks'/'believes' report a view stated to the reporter)."""
+
+_STANCE_VERBS = frozenset(
+    "believes thinks feels hopes praised welcomed condemned attacked defended rejected slammed blasted "
+    "questioned demanded lambasted applauded called described dismissed branded labelled labeled "
+    "hailed criticised criticized accused".split()
+)
+"""Verbs that govern a quotation in their own sentence but are no speech a later one continues."""
+_PARTICIPLES = "saying adding telling warning insisting arguing stressing explaining claiming noting asking joking".split()
+_PHRASAL = ("pointed out", "points out", "went on", "goes on", "quoted as saying")
+
+_PERSON_TITLES = {
+    "Mr": "m", "Mr.": "m", "Sir": "m", "Lord": "m", "Baron": "m", "Mrs": "f", "Mrs.": "f", "Ms": "f",
+    "Ms.": "f", "Miss": "f", "Lady": "f", "Dame": "f", "Baroness": "f", "Dr": "", "Dr.": "",
+    "Prof": "", "Prof.": "", "Professor": "", "Rev": "", "Rev.": "", "Father": "m", "Sister": "f",
+}
+_DROPPED_TITLES = frozenset("Mr Mr. Mrs Mrs. Ms Ms. Miss Dr Dr. Prof Prof. Professor Rev Rev.".split())
+"""Titles that are not part of a name as given in full ("Mr Howard" -> "Michael Howard")."""
+
+_ROLE_HEADS = frozenset(
+    """leader minister secretary chancellor president premier governor mayor senator commissioner
+    chairman chairwoman chair director ambassador judge justice coach manager captain chief officer
+    executive spokesman spokeswoman spokesperson professor general colonel commander inspector
+    superintendent detective constable sergeant bishop archbishop cardinal pope king queen prince
+    princess sheikh emir ayatollah prosecutor attorney representative congressman congresswoman
+    deputy boss head analyst economist commentator expert editor correspondent reporter presenter
+    singer actor actress star player striker winger midfielder defender goalkeeper keeper champion
+    holder pundit founder owner mp mep msp peer candidate campaigner official adviser advisor
+    consultant lawyer strategist trader banker investor researcher scientist engineer developer
+    partner author writer novelist comedian musician guitarist drummer rapper host designer producer
+    vocalist frontman spokesmen member fellow chairperson principal headteacher teacher doctor
+    surgeon nurse psychologist historian critic columnist journalist broadcaster lecturer dean
+    vice-president vice-chairman secretary-general director-general treasurer whip speaker
+    international forward centre fly-half scrum-half hooker prop lock flanker full-back skipper
+    veteran manageress administrator organiser organizer activist protester counterpart
+    """.split()
+)
+"""Head nouns of a role ('Tory leader', 'chief executive', 'the England coach')."""
+
+_POSTNOMINALS = frozenset("MP MEP MSP AM QC KC MBE OBE CBE KBE Jr Jr. Sr Sr. II III PhD".split())
+_ORG_NOUNS = frozenset(
+    """company firm group airline carrier bank retailer ministry government club team party union
+    agency network channel broadcaster studio label website site operator giant maker manufacturer
+    chain supermarket insurer lender exchange regulator watchdog council commission organisation
+    organization association charity body department corporation business publisher store brewer
+    distributor federation league authority board institute conglomerate provider developer
+    subsidiary unit division arm
+    """.split()
+)
+_FEMALE_WORDS = frozenset(
+    "spokeswoman chairwoman actress businesswoman sportswoman congresswoman queen princess "
+    "mother wife sister daughter girl woman lady duchess countess manageress headmistress".split()
+)
+_MALE_WORDS = frozenset(
+    "spokesman chairman businessman sportsman congressman king prince father husband brother son "
+    "boy man duke count headmaster frontman".split()
+)
+
+_FEMALE_NAMES = frozenset(
+    """Mary Patricia Linda Barbara Elizabeth Jennifer Maria Susan Margaret Dorothy Lisa Nancy Karen
+    Betty Helen Sandra Donna Carol Ruth Sharon Michelle Laura Sarah Kimberly Deborah Jessica Shirley
+    Cynthia Angela Melissa Brenda Amy Anna Rebecca Virginia Kathleen Pamela Martha Debra Amanda
+    Stephanie Carolyn Christine Marie Janet Catherine Frances Ann Anne Joyce Diane Alice Julie
+    Heather Teresa Theresa Doris Gloria Evelyn Jean Cheryl Mildred Katherine Joan Ashley Judith Rose
+    Janice Kelly Nicole Judy Christina Kathy Theresa Beverly Denise Tammy Irene Jane Lori Rachel
+    Marilyn Andrea Kathryn Louise Sara Anne Jacqueline Wanda Bonnie Julia Ruby Lois Tina Phyllis
+    Norma Paula Diana Annie Lillian Emily Robin Peggy Crystal Gladys Rita Dawn Connie Florence Tracy
+    Edna Tiffany Carmen Rosa Cindy Grace Wendy Victoria Edith Kim Sherry Sylvia Josephine Thelma
+    Shannon Sheila Ethel Ellen Elaine Marjorie Carrie Charlotte Monica Esther Pauline Emma Juanita
+    Anita Rhonda Hazel Amber Eva Debbie April Leslie Clara Lucille Jamie Joanne Eleanor Valerie
+    Danielle Megan Alicia Suzanne Michele Gail Bertha Darlene Veronica Jill Erin Geraldine Lauren
+    Cathy Joann Lorraine Lynn Sally Regina Erica Beatrice Dolores Bernice Audrey Yvonne Annette June
+    Samantha Marion Dana Stacy Ana Renee Ida Vivian Roberta Holly Brittany Melanie Loretta Yolanda
+    Jeanette Laurie Katie Kristen Vanessa Alma Sue Elsie Beth Jeanne Vicki Carla Tara Rosemary
+    Eileen Lucy Hilary Hillary Condoleezza Madeleine Tessa Harriet Clare Claire Patricia Estelle
+    Ruth Fiona Nicola Kirsty Wendy Baroness Ruth Hazel Margaret Glenda Joanna Natasha Olga Svetlana
+    Kylie Madonna Britney Beyonce Christina Kate Keira Nicole Gwyneth Charlize Hilary Imelda Liza
+    Cate Scarlett Angelina Jennifer Halle Whoopi Oprah Serena Venus Amelie Justine Kim Martina Lindsay
+    Anastasia Elena Svetlana Maria Paula Kelly Jo Sonia Denise Davina Dido Joss Jamelia Natalie
+    Annie Sienna Zoe Chloe Sophie Sophia Isabel Isabelle Ines Ingrid Greta Heidi Helga Monique
+    Nathalie Catherine Carla Benazir Aung Tzipi Ségolène Segolene Angela Yulia Julia Patsy Estelle
+    Jacqui Harriet Margaret Oona Tessa Clare Ann Mo Caroline Ruth Janet Sally Baroness Glenys Cherie
+    Leonie Lorna Trudie Lulu Emeli Ellie Adele Shakira Alanis Avril Norah Mariah Whitney Aretha Tina
+    Cher Bjork Gwen Missy Alicia Ashanti Jessica Lindsay Paris Nicky Nikki Anne-Marie Marie-Claire
+    Gillian Shirley Joyce Penelope Penny Jenny Jennie Mandy Vicky Becky Kay Fay Faye Gemma Jade
+    Kerry Lesley Maureen Sheila Meg Carly Condi Teresa Tracey Yvette Zara Zadie Arundhati Doris""".split()
+)
+_MALE_NAMES = frozenset(
+    """James John Robert Michael William David Richard Charles Joseph Thomas Christopher Daniel Paul
+    Mark Donald George Kenneth Steven Edward Brian Ronald Anthony Kevin Jason Matthew Gary Timothy
+    Jose Larry Jeffrey Frank Scott Eric Stephen Andrew Raymond Gregory Joshua Jerry Dennis Walter
+    Patrick Peter Harold Douglas Henry Carl Arthur Ryan Roger Joe Juan Jack Albert Jonathan Justin
+    Terry Gerald Keith Samuel Willie Ralph Lawrence Nicholas Roy Benjamin Bruce Brandon Adam Harry
+    Fred Wayne Billy Steve Louis Jeremy Aaron Randy Howard Eugene Carlos Russell Bobby Victor Martin
+    Ernest Phillip Phillips Todd Jesse Craig Alan Shawn Clarence Sean Philip Chris Johnny Earl Jimmy
+    Antonio Danny Bryan Tony Luis Mike Stanley Leonard Nathan Dale Manuel Rodney Curtis Norman Allen
+    Marvin Vincent Glenn Jeffery Travis Jeff Chad Jacob Lee Melvin Alfred Kyle Francis Bradley Jesus
+    Herbert Frederick Ray Joel Edwin Don Eddie Ricky Troy Randall Barry Alexander Bernard Mario
+    Leroy Francisco Marcus Micheal Theodore Clifford Miguel Oscar Jay Jim Tom Calvin Alex Jon Ronnie
+    Bill Lloyd Tommy Leon Derek Warren Darrell Jerome Floyd Leo Alvin Tim Wesley Gordon Dean Greg
+    Jorge Dustin Pedro Derrick Dan Lewis Zachary Corey Herman Maurice Vernon Roberto Clyde Glen
+    Hector Shane Ricardo Sam Rick Lester Brent Ramon Charlie Tyler Gilbert Gene Marc Reginald Ruben
+    Brett Angel Nathaniel Rafael Leslie Edgar Milton Raul Ben Chester Cecil Duane Franklin Andre
+    Elmer Brad Gabriel Ron Mitchell Roland Arnold Harvey Jared Adrian Karl Cory Claude Erik Darryl
+    Jamie Neil Jessie Christian Javier Fernando Clinton Ted Mathew Tyrone Darren Lonnie Lance Cody
+    Julio Kelly Kurt Allan Nelson Guy Clayton Hugh Max Dwayne Dwight Armando Felix Jimmie Everett
+    Jordan Ian Wallace Ken Bob Jaime Casey Alfredo Alberto Dave Ivan Johnnie Sidney Byron Julian
+    Isaac Morris Clifton Willard Daryl Ross Virgil Andy Marshall Salvador Perry Kirk Sergio Marion
+    Tracy Seth Kent Terrance Rene Eduardo Terrence Enrique Freddie Wade Austin Stuart Fredrick
+    Arturo Alejandro Jackie Joey Nick Luther Wendell Jeremiah Evan Julius Dana Donnie Otis Shannon
+    Trevor Oliver Luke Homer Gerard Doug Kenny Hubert Angelo Shaun Lyle Matt Lynn Alfonso Orlando
+    Rex Carlton Ernesto Cameron Neal Pablo Lorenzo Omar Wilbur Blake Grant Horace Roderick Kerry
+    Abraham Willis Rickey Jean Ira Andres Cesar Johnathan Malcolm Rudolph Damon Kelvin Rudy Preston
+    Alton Archie Marco Wm Pete Randolph Garry Geoffrey Jonathon Felipe Bennie Gerardo Ed Dominic
+    Robin Loren Delbert Colin Guillermo Earnest Lucas Benny Noel Spencer Rodolfo Myron Edmund Garrett
+    Salvatore Cedric Lowell Gregg Sherman Wilson Devin Sylvester Kim Roosevelt Israel Jermaine Forrest
+    Wilbert Leland Simon Guadalupe Clark Irving Carroll Bryant Owen Rufus Woodrow Sammy Kristopher
+    Mack Levi Marcos Gustavo Jake Lionel Marty Taylor Ellis Dallas Gilberto Clint Nicolas Laurence
+    Ismael Orville Drew Jody Ervin Dewey Al Wilfred Josh Hugo Ignacio Caleb Tomas Sheldon Erick Frankie
+    Stewart Doyle Darrel Rogelio Terence Santiago Alonzo Elias Bert Elbert Ramiro Conrad Pat Noah
+    Grady Phil Cornelius Lamar Rolando Clay Percy Dexter Bradford Merle Darin Amos Terrell Moses
+    Irvin Saul Roman Darnell Randal Tommie Timmy Darrin Winston Brendan Toby Van Abel Dominick Boyd
+    Courtney Jan Emilio Elijah Cary Domingo Santos Aubrey Emmett Marlon Emanuel Jerald Edmond Emil
+    Dewayne Will Otto Teddy Reynaldo Bret Morgan Jess Trent Humberto Emmanuel Stephan Lou Vicente
+    Lamont Stacy Garland Miles Micah Efrain Billie Logan Heath Rodger Harley Demetrius Ethan Eldon
+    Rocky Pierre Junior Freddy Eli Bryce Antoine Robbie Kendall Royce Sterling Mickey Chase Grover
+    Elton Cleveland Dylan Chuck Damian Reuben Stan August Leonardo Jasper Russel Erwin Benito Hans
+    Monte Blaine Ernie Curt Quentin Agustin Murray Jamal Devon Adolfo Harrison Tyson Burton Brady
+    Elliott Wilfredo Bart Jarrod Vance Denis Damien Joaquin Harlan Desmond Elliot Darwin Ashley
+    Gregorio Buddy Xavier Kermit Roscoe Esteban Anton Solomon Scotty Norbert Elvin Williams Nolan
+    Carey Rod Quinton Hal Brain Rob Elwood Kendrick Darius Moises Son Marlin Fidel Thaddeus Cliff
+    Marcel Ali Jackson Raphael Bryon Armand Alvaro Jeffry Dane Joesph Thurman Ned Sammie Rusty
+    Michel Monty Rory Fabian Reggie Mason Graham Kris Isaiah Vaughn Gus Avery Loyd Diego Alexis Adolph
+    Norris Millard Rocco Gonzalo Derick Rodrigo Gerry Stacey Carmen Wiley Rigoberto Alphonso Ty
+    Shelby Rickie Noe Vern Bobbie Reed Jefferson Elvis Bernardo Mauricio Hiram Donovan Basil Riley
+    Ollie Nickolas Maynard Scot Vince Quincy Eddy Sebastian Federico Ulysses Heriberto Donnell Cole
+    Denny Davis Gavin Emery Ward Romeo Jayson Dion Dante Clement Coy Odell Maxwell Jarvis Bruno Issac
+    Mary Dudley Brock Sanford Carmelo Barney Nestor Hollis Stefan Donny Art Linwood Beau Weldon
+    Galen Isidro Truman Delmar Johnathon Silas Frederic Dick Kirby Irwin Cruz Merlin Merrill Charley
+    Marcelino Lane Harris Cleo Carlo Trenton Kurtis Hunter Aurelio Winfred Vito Collin Denver Carter
+    Leonel Emory Pasquale Mohammad Mariano Danial Blair Landon Dirk Branden Adan Numbers Clair Buford
+    German Bernie Wilmer Joan Emerson Zachery Fletcher Jacques Errol Dalton Monroe Josue Dominique
+    Edwardo Booker Wilford Sonny Shelton Carson Theron Raymundo Daren Tristan Houston Robby Lincoln
+    Jame Genaro Gale Bennett Octavio Cornell Laverne Hung Arron Antony Herschel Alva Giovanni Garth
+    Cyrus Cyril Ronny Stevie Lon Freeman Erin Duncan Kennith Carmine Augustine Young Erich Chadwick
+    Wilburn Russ Reid Myles Anderson Morton Jonas Forest Mitchel Mervin Zane Rich Jamel Lazaro Alphonse
+    Randell Major Johnie Jarrett Brooks Ariel Abdul Dusty Luciano Lindsey Tracey Seymour Scottie
+    Eugenio Mohammed Sandy Valentin Chance Arnulfo Lucien Ferdinand Thad Ezra Sydney Aldo Rubin Royal
+    Mitch Earle Abe Wyatt Marquis Lanny Kareem Jamar Boris Isiah Emile Elmo Aron Leopoldo Everette
+    Josef Gail Eloy Dorian Rodrick Reinaldo Lucio Jerrod Weston Hershel Barton Parker Lemuel Lavern
+    Burt Jules Gil Eliseo Ahmad Nigel Efren Antwan Alden Margarito Coleman Refugio Dino Osvaldo Les
+    Deandre Normand Kieth Ivory Andrea Trey Norberto Napoleon Jerold Fritz Rosendo Milford Sang Deon
+    Christoper Alfonzo Lyman Josiah Brant Wilton Rico Jamaal Dewitt Carol Brenton Yong Olin Foster
+    Faustino Claudio Judson Gino Edgardo Berry Alec Tanner Jarred Donn Trinidad Tad Shirley Prince
+    Porfirio Odis Maria Lenard Chauncey Chang Tod Mel Marcelo Kory Augustus Keven Hilario Bud Sal
+    Rosario Orval Mauro Dannie Zachariah Olen Anibal Milo Jed Frances Thanh Dillon Amado Newton
+    Connie Lenny Tory Richie Lupe Horacio Brice Mohamed Delmer Dario Reyes Dee Mac Jonah Jerrold
+    Robt Hank Sung Rupert Rolland Kenton Damion Chi Antone Waldo Fredric Bradly Quinn Kip Burl
+    Walker Tyree Jefferey Ahmed Gordon Tony Gordon Nigel Alastair Alistair Iain Ewan Euan Hamish
+    Angus Callum Ruairi Rhodri Dafydd Gareth Gethin Huw Ieuan Owain Emlyn Gwyn Glyn Dai Aled Rhys
+    Thierry Arsene Jose Rafael Roger Lleyton Andy Tim Gavin Jonny Lawrence Clive Wayne Steven Frank
+    Rio Sol Ashley Jermain Jermaine Alan Alex Sven Goran Zinedine Luis Ronaldo Ronaldinho Didier
+    Fabio Claudio Carlo Marcello Gianluca Paolo Alessandro Francesco Jacques Jean-Pierre Jean-Claude
+    Jean-Marie Dominique Nicolas Gerhard Joschka Helmut Silvio Romano Vladimir Mikhail Viktor Yuri
+    Boris Sergei Dmitry Igor Leonid Hamid Mahmoud Ariel Ehud Benjamin Yasser Kofi Nelson Thabo
+    Robert Jacob Olusegun Hosni Saddam Ayad Ibrahim Osama Jalal Junichiro Hu Wen Kim Roh Jiang
+    Vaclav Lech Aleksander Jose-Manuel Romano Rodrigo Gordon Ming Menzies Charles Paddy Des Ricky
+    Ozzy Elton Sting Bono Eminem Robbie Ringo Mick Keith Bruce Prince Moby Kanye Usher Jay-Z Snoop
+    Clint Leonardo Johnny Brad Tom Ewan Jude Hugh Colin Orlando Keanu Denzel Jamie Russell Quentin
+    Steven Peter Ridley Mel Kevin Dustin Morgan Liam Ricky Simon Ant Dec Jools Jonathan Terry
+    Chris Zach Sideways Giamatti Alexander Bill Jim Tom Dave Joe Kofi Gerry Ian Jack Charles Gordon
+    Bertie Silvio Alvaro Kurt Rainer Lothar Hans-Peter Jurgen Jürgen Otto Arnold Arnie Wolfgang""".split()
+)
+_FEMALE_NAMES = _FEMALE_NAMES - {"Robin", "Leslie", "Jamie", "Kelly", "Lynn", "Tracy", "Kim", "Dana", "Shannon", "Jean"}
+_AMBIGUOUS_NAMES = frozenset("Jan Will Mark April May June August Chris Sam Alex Jo Jess Lee Kim Pat Robin Leslie Jamie Kelly Lynn Tracy Dana Shannon Jean Taylor Jordan Morgan Casey".split())
+_MALE_NAMES = _MALE_NAMES - _FEMALE_NAMES - {"Sideways", "Numbers", "Giamatti", "Brain", "Young", "Major", "Royal", "Jan", "Will"}
+_FIRST_NAMES = _MALE_NAMES | _FEMALE_NAMES | _AMBIGUOUS_NAMES
+
+_NOT_NAMES = frozenset(
+    """The A An This That These Those It Its He She They We I You His Her Their Our My Your Him Them
+    But And Or So Yet Nor For However Meanwhile Moreover Furthermore Although Though While Whilst
+    When Where Why How What Who Whom Which Whose If Unless Because Since As After Before During Under
+    Over Until Despite Speaking Asked Writing According In On At By From With Without Into Of To
+    Also Now Then Today Yesterday Tomorrow Earlier Later Last Next Both All Some Many Most Several
+    Other Others Such Each Every Any No Not One Two Three Four Five Six Seven Eight Nine Ten First
+    Second Third Here There Still Even Only Just Instead Indeed Overall Finally Later Recently
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June
+    July August September October November December Mon Tue Wed Thu Fri Sat Sun Jan Feb Mar Apr Jun
+    Jul Aug Sep Sept Oct Nov Dec Christmas Easter New Year Let Do Does Did Is Are Was Were Be Been
+    Has Have Had Will Would Should Could Can May Might Must Shall Yes Well Oh Please Thank Thanks
+    Like Please Among Against Through Throughout Within Across Along Around Between Beyond Upon Via
+    Neither Either Whether Once Twice Perhaps Maybe Nevertheless Nonetheless Therefore Thus Hence
+    Otherwise Again Already Always Never Often Sometimes Soon Rather Quite Very Mostly Many Much
+    More Less Few Fewer Another Same Own Whatever Whoever Wherever Whenever Following Including""".split()
+)
+"""Capitalised words that start sentences or name days, never people."""
+
+_ORG_WORDS = frozenset(
+    """Party Council Bank Street Office Group Association Union Inc Ltd Plc plc Corp Corporation
+    Company Co University College School Commission Committee Ministry Department Agency Institute
+    Federation League Club United City Court Parliament Assembly Executive Act Bill Airways Airlines
+    Motors Studios Records Times News Post Journal Trust Foundation Fund Board Service Services
+    Authority Organisation Organization Games Cup Championship Championships Open Olympics Awards
+    Award Prize House Hall Centre Center Square Road Valley Island Islands Kingdom States Republic
+    Nations Empire Church Network Networks Systems Technologies Software Microsystems Communications
+    Telecom Entertainment Pictures Music Media Industries Holdings Partners Capital Securities
+    Reserve Exchange Market Markets Index Inquiry Report Review Programme Program Show Festival
+    Stadium Park Airport Station Hospital Police Army Navy Force Forces Office Government Treasury
+    Commons Lords Senate Congress Cabinet Labour Conservative Conservatives Tory Tories Democrat
+    Democrats Liberal Republican Republicans Socialist Green Greens Nationalist Nationalists Sinn
+    Fein Unionist World Europe European America American British Britain English England Scottish
+    Scotland Welsh Wales Irish Ireland French France German Germany Italian Italy Spanish Spain
+    Chinese China Japanese Japan Russian Russia Indian India African Africa Asian Asia Australian
+    Australia US UK EU UN USA International National Royal Federal Central Global Digital
+    Online Internet Net Web Mobile Radio TV Television Channel Film Films Magazine Newspaper Daily
+    Sunday Weekly Herald Guardian Telegraph Independent Observer Mirror Sun Express Mail Standard
+    Economist Review Studio Theatre Theater Museum Gallery Orchestra Opera Ballet Band Labs
+    Laboratories Research Consulting Investments Investment Financial Finance Insurance Energy Oil
+    Gas Power Electric Electronics Computer Computers Health Care Foods Food Drinks Brewery Stores
+    Retail Airbus Boeing Sony Microsoft Apple Google Yahoo Intel IBM Nokia Vodafone BT BBC ITV
+    Street Avenue Lane North South East West Northern Southern Eastern Western Middle Premiership
+    Division Conference Series Trophy Grand Prix Tour Test Six Nations Lions Rovers Athletic Wanderers
+    City Town Villa Albion County Hotspur Argyle Celtic Rangers Wednesday Palace Forest Rugby
+    Football Cricket Tennis Golf Olympic Paralympic Commonwealth Davis Ryder Masters Classic""".split()
+)
+"""Words that make a capitalised run an organisation, place or event rather than a person."""
+
+_STOP_ROLE_WORDS = frozenset(
+    """the a an this that these those its his her their our my your and but or so yet as at by
+    from with in on into to of for said says told added when while after before since during
+    under over is are was were be been has have had will would should could can may might must
+    who whom which whose where why how what than then there here also now yesterday today
+    tomorrow earlier later last next week weekend month year years ago it he she they we i you
+    him them one two""".split()
+)
+
+_TIME_WORDS = frozenset(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June "
+    "July August September October November December Christmas Easter Speaking Asked".split()
+)
+_LEAD_WORDS = frozenset(
+    "But And Or So Yet However Meanwhile Now Then Also Still Earlier Later Instead Indeed Separately "
+    "Elsewhere Overall Finally Nevertheless Speaking Writing Asked Last Next Yesterday Today".split()
+)
+
+_ADVERBS = (
+    "has|have|had|also|then|later|earlier|previously|recently|once|again|further|simply|subsequently|"
+    "today|yesterday|now|would|will|had earlier|has since|flatly|repeatedly|publicly|privately|"
+    "reportedly|quickly|immediately|always|often|never|even|still|just|only|already|angrily|"
+    "firmly|strongly|clearly|openly|bluntly|candidly|frankly|famously|memorably|jokingly|"
+    "tearfully|emotionally|proudly|defiantly|confidently|cautiously|optimistically|recently|"
+    "last week|last month|last year|on [A-Z][a-z]+day|in a statement|in an interview|"
+    "is reported to have|was reported to have|is quoted as|was quoted as|is said to have|"
+    "is alleged to have|was alleged to have|allegedly|apparently|"
+    "has been quoted as|is understood to have|was understood to have"
+)
+
+# ---------------------------------------------------------------------------------------------
+# Regular expressions
+
+_UPPER = "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper() and c.isalpha())
+_UP = "A-Z" + re.escape(_UPPER)
+_ANY_MARK = re.compile("[\"“”„‟«»‹›'‘’‚‛]")
+_D_OPEN = frozenset("“„‟«")
+_D_CLOSE = frozenset("”»")
+_S_OPEN = frozenset("‘‚‛‹")
+_S_CLOSE = frozenset("’›")
+_OPENERS = frozenset("([{<—–-/“„‟«‘‚‛‹")
+_CLOSERS = frozenset(".,;:!?)]}>—–-/…”»’›")
+_ELISIONS = re.compile(r"(?:em|n|tis|twas|cause|til|till|bout|round|cos|ere|er|un|ow|nuff|s)\b", re.I)
+
+_CAPWORD = rf"(?:(?:al|el|bin|ibn|de|d|van|von|le|la|da|di|du|del|dos|ter|ten|o|mc|mac)[-'’])?[{_UP}][\w\-]*(?:['’]\w{{2,}}(?:[-]\w+)*)?"
+_PARTICLE = r"(?:de|van|von|der|den|da|di|du|le|la|del|della|bin|ibn|al|el|ter|ten|dos|das|y|von der|van der|van den|de la|St\.?)"
+_TITLE = r"(?:Mr|Mrs|Ms|Dr|Prof|St|Rev|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep)\."
+_CAPRUN = rf"(?:{_TITLE} )?{_CAPWORD}(?:[ ](?:{_PARTICLE}[ ])?{_CAPWORD})*"
+_CAPRUN_RE = re.compile(rf"(?<![\w\-'’]){_CAPRUN}")
+_CAPRUN_END = re.compile(rf"(?<![\w\-'’])(?:{_CAPRUN})(?:[ ]of(?:[ ]the)?[ ]{_CAPRUN})?$")
+_CAPRUN_START = re.compile(rf"(?:{_CAPRUN})(?:[ ]of(?:[ ]the)?[ ]{_CAPRUN})?")
+
+
+
+def _alternation(words: list[str]) -> str:
+    """A regex matching any of `words`, as a trie: Python's re tries a flat alternation of many
+    words one by one at every position, which made this scan the slowest step."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(node[ch]) for ch in sorted(k for k in node if k)]
+        if not alts:
+            return ""
+        if len(alts) == 1 and "" not in node:
+            return alts[0]
+        body = "(?:" + "|".join(alts) + ")"
+        return body + "?" if "" in node else body
+
+    return build(trie)
+
+
+_VERB_WORDS = "|".join(sorted(SPEECH_VERBS + _PARTICIPLES, key=len, reverse=True))
+_VERB_RE = re.compile(
+    r"(?<![\w\-'’])" + _alternation(SPEECH_VERBS + _PARTICIPLES + list(_PHRASAL) + ["according to", "According to"]) + r"(?![\w\-])"
+)
+_ADVERB_TAIL = re.compile(rf"(?:\s+(?:{_ADVERBS}))+\s*$")
+_WORD = re.compile(r"[\w'’\-\.]+")
+_SENT_END = re.compile(r"[.!?…]+[\"”’'»)\]]*(?=\s)")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st rev gen col lt sgt capt gov sen rep jr sr inc ltd co corp no nos vs v etc "
+    "eg ie al fig approx dept est jan feb mar apr jun jul aug sep sept oct nov dec mt ft".split()
+)
+_BOUNDARY_WORDS = frozenset(
+    "that which who whom whose and but or while as because when if after before whereas although "
+    "though since so where than until unless once whether what how why said".split()
+)
+_ROLE_BEFORE = re.compile(r"\b(?:" + "|".join(sorted(_ROLE_HEADS, key=len, reverse=True)) + r")\s+$")
+_CLAUSE_WORDS = re.compile(
+    r"\b(?:was|is|were|are|has|have|had|will|would|can|could|should|may|might|must|be|been|not|that|"
+    r"it|there|this|to|if|would|did|does|do)\b"
+)
+_HEAD_TRIM = re.compile(r"^(?:(?:[A-Z][a-z]+ly|Speaking|Writing|Asked|Interviewed)\b[^,]*,\s*)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Quotation marks
+
+
+@dataclass
+class _Raw:
+    """A pair of marks found by the scanner (before filtering scare quotes and titles)."""
+
+    start: int
+    end: int
+    closed: bool
+    single: bool
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """Lines holding text, trimmed: BBC files merge paragraphs into lines, the seed separates them
+    by blank lines, and a quotation's reopening mark always starts a line."""
+    spans = []
+    for m in re.finditer(r"[^\r\n]+", text):
+        s, e = m.span()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            spans.append((s, e))
+    return spans
+
+
+def _flanks(text: str, i: int) -> tuple[bool, bool]:
+    """(left-flanking, right-flanking): a mark that can open / close, by its neighbours."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    space_before = before.isspace() or before in _OPENERS or before in "\"'"
+    space_after = after.isspace() or after in _CLOSERS or after in "\"'"
+    return (space_before and not after.isspace(), not before.isspace() and space_after)
+
+
+def _direction(text: str, i: int, single_open: bool) -> str:
+    """'o' opening, 'c' closing, 'a' apostrophe or ignorable, for the mark at i (family aside)."""
+    ch = text[i]
+    left, right = _flanks(text, i)
+    if ch in "\"":
+        if left and not right:
+            return "o"
+        if right and not left:
+            return "c"
+        return "?"
+    if ch in _D_OPEN:
+        return "c" if right and not left and ch != "«" else "o"
+    if ch in _D_CLOSE:
+        return "o" if left and not right and ch != "»" else "c"
+    # Single marks: apostrophes first.
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if before.isalnum() and after.isalnum():
+        return "a"  # don't, Blair's, rock'n'roll
+    if ch in "'’‘" and after.isdigit():
+        return "a"  # '90s
+    if left and not right:
+        if ch in "'’" and _ELISIONS.match(text, i + 1):
+            return "a"  # 'em, 'n', 'cause
+        if ch == "’":
+            return "a"
+        return "o"
+    if right and not left:
+        if ch in _S_OPEN:
+            return "a"
+        # 'Blairs' house' closes only when a single quotation is open.
+        return "c" if single_open else "a"
+    return "a"
+
+
+def _pair_marks(text: str, paragraphs: list[tuple[int, int]]) -> list[_Raw]:
+    """Top-level quotations (with their nested ones inside) by a stack scan over the paragraphs."""
+    raws: list[_Raw] = []
+    marks = [m.start() for m in _ANY_MARK.finditer(text)]
+    starts = [p[0] for p in paragraphs]
+    by_para: list[list[int]] = [[] for _ in paragraphs]
+    for pos in marks:
+        k = bisect.bisect_right(starts, pos) - 1
+        if k >= 0 and pos < paragraphs[k][1]:
+            by_para[k].append(pos)
+    carried: tuple[int, bool] | None = None  # (start, single) of a quotation open at the last paragraph end
+    for k, (p_start, p_end) in enumerate(paragraphs):
+        stack: list[tuple[int, bool]] = []  # (position, single)
+        skip = -1
+        if carried is not None:
+            first = by_para[k][0] if by_para[k] else -1
+            single = carried[1]
+            reopen = first == p_start and _direction(text, first, False) in "o?" and (text[first] in "'‘‚‛‹") == single
+            if reopen:
+                stack.append(carried)
+                skip = first
+            elif not single and _closes_later(text, paragraphs, by_para, k):
+                stack.append(carried)
+            else:
+                if not single:
+                    raws.append(_Raw(carried[0], paragraphs[k - 1][1], False, False))
+            carried = None
+        for pos in by_para[k]:
+            if pos == skip:
+                continue
+            ch = text[pos]
+            is_single = ch in "'‘’‚‛‹›"
+            single_open = any(s for _, s in stack)
+            d = _direction(text, pos, single_open)
+            if d == "a":
+                continue
+            if not is_single:
+                doubles = [j for j, (_, s) in enumerate(stack) if not s]
+                if d == "?":
+                    d = "c" if doubles else "o"
+                if d == "o":
+                    if stack and not stack[0][1] and _continues(text, pos, p_start):
+                        continue  # '... weeks. "We are ...': a merged paragraph reopening the quotation
+                    stack.append((pos, False))
+                    continue
+                if not doubles:
+                    continue  # a stray closing mark (or inch sign)
+                j = doubles[-1]
+                opened = stack[j][0]
+                del stack[j:]
+                if not stack:
+                    raws.append(_Raw(opened, pos + 1, True, False))
+                continue
+            singles = [j for j, (_, s) in enumerate(stack) if s]
+            if d == "o":
+                stack.append((pos, True))
+                continue
+            if not singles:
+                continue
+            j = singles[-1]
+            if any(not s for _, s in stack[j + 1 :]):
+                continue  # an inner double quotation is still open: this is an apostrophe
+            if text[pos - 1 : pos] == "s" and re.match(r"\s[a-z]", text[pos + 1 : pos + 3]) and any(
+                later > pos and text[later] == ch and _direction(text, later, True) == "c" for later in by_para[k]
+            ):
+                continue  # "'the players' biggest mistake'": a plural possessive, the close comes later
+            opened = stack[j][0]
+            del stack[j:]
+            if not stack:
+                raws.append(_Raw(opened, pos + 1, True, True))
+        if stack:
+            bottom = stack[0]
+            if not bottom[1] or _reopens_single(text, paragraphs, by_para, k):
+                carried = bottom
+    if carried is not None and not carried[1]:
+        raws.append(_Raw(carried[0], paragraphs[-1][1], False, False))
+    raws.sort(key=lambda r: r.start)
+    return raws
+
+
+def _continues(text: str, pos: int, p_start: int) -> bool:
+    """True when an opening mark inside an open quotation follows a sentence end: the quotation
+    goes on ('... 26 weeks. "We are going ...'), it does not nest."""
+    j = pos - 1
+    while j >= p_start and text[j] == " ":
+        j -= 1
+    return j >= p_start and j < pos - 1 and text[j] in ".!?…:"
+
+
+def _reopens_single(text: str, paragraphs: list[tuple[int, int]], by_para: list[list[int]], k: int) -> bool:
+    """A single-quoted quotation continues only when the next paragraph reopens it."""
+    if k + 1 >= len(paragraphs) or not by_para[k + 1]:
+        return False
+    first = by_para[k + 1][0]
+    return first == paragraphs[k + 1][0] and text[first] in "'‘"
+
+
+_MAX_PARAGRAPHS = 12
+"""Paragraphs a quotation may run on without reopening marks before its closing mark."""
+
+
+def _closes_later(text: str, paragraphs: list[tuple[int, int]], by_para: list[list[int]], k: int) -> bool:
+    """True when a quotation left open before paragraph k runs on without reopening marks and
+    closes within a few paragraphs (the seed's convention); nested pairs may come on the way."""
+    depth = 1
+    for j in range(k, min(len(paragraphs), k + _MAX_PARAGRAPHS)):
+        p_start = paragraphs[j][0]
+        for pos in by_para[j]:
+            if text[pos] in "'‘’‚‛‹›":
+                continue
+            d = _direction(text, pos, False)
+            if d == "?":
+                d = "c" if depth > 1 else ("o" if pos == p_start else "c")
+            if d == "o":
+                if pos == p_start and depth == 1:
+                    return False  # a new quotation starts a paragraph: the old one never closed
+                depth += 1
+            elif d == "c":
+                depth -= 1
+                if depth == 0:
+                    return True
+        if depth > 1:
+            return False
+    return False
+
+
+_SMALL_WORDS = frozenset("of the a an and in on to for at by with from de la le du or vs".split())
+
+
+def _is_quotation(text: str, raw: _Raw) -> bool:
+    """False for scare quotes (one or two words) and quoted titles (capitalised words, no sentence)."""
+    inner = text[raw.start + 1 : raw.end - 1 if raw.closed else raw.end]
+    words = re.findall(r"[\w'’\-]+", inner)
+    words = [w for w in words if any(c.isalnum() for c in w)]
+    if len(words) <= 2:
+        return False
+    if len(words) <= 10 and not re.search(r"[.,;:!?]\s+\S", inner.strip()):
+        capitals = [w for w in words if w.lower() not in _SMALL_WORDS]
+        if capitals and all(w[0].isupper() or w[0].isdigit() for w in capitals) and words[0][0].isupper():
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Attribution
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """The subject of a speech verb: a name, a pronoun, a definite role ('the minister') or unnamed."""
+
+    kind: str  # name | pronoun | role | unnamed
+    text: str
+    start: int
+    end: int
+    role: str | None = None
+    gender: str = ""
+
+
+@dataclass
+class _Person:
+    """One person or organisation named in the article."""
+
+    name: str
+    first: int
+    surname: str
+    gender: str = ""
+    person: bool = False
+    roles: list[tuple[int, str]] | None = None
+
+
+class _Article:
+    """The analysis of one text: marks, masked frame, sentences, names, speech verbs."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.paragraphs = _paragraphs(text)
+        self.raws = _pair_marks(text, self.paragraphs)
+        self.frame = self._mask()
+        self.sentences = self._sentences()
+        self.sent_starts = [s for s, _ in self.sentences]
+        self.verbs = [(m.start(), m.end()) for m in _VERB_RE.finditer(self.frame)]
+        self.verb_starts = [s for s, _ in self.verbs]
+        self._build_names()
+        self.found: dict[int, tuple[_Ref | None, Speaker | None]] = {}
+        self.previous: list[tuple[int, _Ref | None, Speaker | None]] = []
+
+    # -- frame ---------------------------------------------------------------------------------
+
+    def _mask(self) -> str:
+        """The text with every quotation's inside replaced by 'x' (newlines and a final stop kept),
+        so names, verbs and sentence ends are only found in the narrative around quotations."""
+        pieces = []
+        last = 0
+        text = self.text
+        for raw in self.raws:
+            inner_start = raw.start + 1
+            inner_end = raw.end - 1 if raw.closed else raw.end
+            if inner_start < last:
+                continue
+            pieces.append(text[last:inner_start])
+            inner = text[inner_start:inner_end]
+            stop = inner.rstrip()[-1:] if raw.closed else ""
+            filled = re.sub(r"[^\n]", "x", inner)
+            if stop in (".", "!", "?", "…") and filled:
+                cut = len(inner.rstrip()) - 1
+                filled = filled[:cut] + stop + filled[cut + 1 :]
+            pieces.append(filled)
+            last = inner_end
+        pieces.append(text[last:])
+        frame = "".join(pieces)
+        assert len(frame) == len(text)
+        return frame
+
+    def _sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans of the frame, within paragraphs (a quotation's inside is never cut)."""
+        spans = []
+        frame = self.frame
+        for p_start, p_end in self.paragraphs:
+            start = p_start
+            for m in _SENT_END.finditer(frame, p_start, p_end):
+                end = m.end()
+                nxt = re.compile(r"\s+(\S)").match(frame, end, p_end)
+                if nxt is None:
+                    continue
+                c = nxt.group(1)
+                if not (c.isupper() or c.isdigit() or c in "\"“‘'«("):
+                    continue
+                word = re.search(r"([\w]+)[.!?…]*[\"”’'»)\]]*$", frame[max(start, m.start() - 12) : m.end()])
+                if word and frame[m.start()] == "." and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+                    continue
+                spans.append((start, end))
+                start = nxt.start(1)
+            spans.append((start, p_end))
+        return spans
+
+    def _sentence_of(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self.sent_starts, pos) - 1)
+
+    # -- names ---------------------------------------------------------------------------------
+
+    def _build_names(self) -> None:
+        """Every capitalised run of the frame: full names by surname, mentions in order."""
+        self.people: dict[str, _Person] = {}
+        self.by_surname: dict[str, list[_Person]] = {}
+        self.mentions: list[tuple[int, int, _Person, bool]] = []  # start, end, person, possessive
+        alone: set[str] = set()
+        runs = []
+        for m in _CAPRUN_RE.finditer(self.frame):
+            tokens, offset = self._name_tokens(m.group(), m.start())
+            if not tokens:
+                continue
+            runs.append((m, tokens, offset))
+            if len(tokens) == 1:
+                alone.add(tokens[0].rstrip("."))
+        for m, tokens, offset in runs:
+            words = [t for t in tokens if t not in _PERSON_TITLES]
+            if not words:
+                continue
+            titled = tokens[0] in _PERSON_TITLES
+            start = offset
+            end = start + len(" ".join(tokens))
+            follow = self.frame[end : end + 2]
+            possessive = follow in ("'s", "’s") or (follow[:1] in ("'", "’") and self.frame[end - 1] == "s")
+            if len(words) >= 2 and self._looks_personal(words):
+                name = " ".join(w for w in tokens if w not in _DROPPED_TITLES)
+                person = self._register(name, start, words[-1])
+            else:
+                person = self._lookup(words[-1], " ".join(words), start, tokens[0] if titled else "")
+                if person is None:
+                    if len(words) == 1 and not titled:
+                        continue
+                    name = " ".join(tokens)
+                    person = self._register(name, start, words[-1])
+            if not person.person and (offset > m.start() or _ROLE_BEFORE.search(self.frame, max(0, start - 30), start)):
+                # 'chief executive Meg Whitman', 'Foreign Secretary Jack Straw': a role makes a person
+                cut = m.group()[: offset - m.start()].split()
+                if len(words) >= 2 and (offset == m.start() or any(t.lower() in _ROLE_HEADS for t in cut)) and self._looks_personal(words):
+                    person.person = True
+            if titled:
+                person.person = True
+                gender = _PERSON_TITLES[tokens[0]]
+                if gender and not person.gender:
+                    person.gender = gender
+            self.mentions.append((start, end, person, possessive))
+        for person in self.people.values():
+            first = person.name.split()[0]
+            if not person.gender and (person.person or self._looks_personal(person.name.split())):
+                if first in _FEMALE_NAMES:
+                    person.gender = "f"
+                elif first in _MALE_NAMES:
+                    person.gender = "m"
+            if person.person:
+                continue
+            parts = person.name.split()
+            if len(parts) >= 2 and self._looks_personal(parts) and (first in _FIRST_NAMES or person.surname in alone):
+                person.person = True
+        self.mention_starts = [s for s, _, _, _ in self.mentions]
+
+    @staticmethod
+    def _name_tokens(run: str, start: int) -> tuple[list[str], int]:
+        """The tokens of a capitalised run after sentence words, role words and organisation words
+        before a name ('But', 'On Monday', 'Foreign Secretary', 'Audit Committee') and post-nominals
+        ('MP') are dropped, and the offset of the first kept token."""
+        tokens = run.split(" ")
+        offsets = []
+        pos = start
+        for t in tokens:
+            offsets.append(pos)
+            pos += len(t) + 1
+        while len(tokens) > 1 and tokens[-1] in _POSTNOMINALS:
+            tokens, offsets = tokens[:-1], offsets[:-1]
+        keep = _name_split(tokens)
+        tokens, offsets = tokens[keep:], offsets[keep:]
+        if not tokens:
+            return [], start
+        return tokens, offsets[0]
+
+    @staticmethod
+    def _looks_personal(words: list[str]) -> bool:
+        if len(words) > 4:
+            return False
+        for i, w in enumerate(words):
+            bare = w.rstrip(".")
+            if bare in _ORG_WORDS or bare in _NOT_NAMES:
+                if not (bare in _FIRST_NAMES and (i == 0 or words[i - 1] in _FIRST_NAMES)):
+                    return False
+            if len(bare) > 1 and bare.isupper():
+                return False
+            if any(c.isdigit() for c in bare):
+                return False
+        return True
+
+    def _register(self, name: str, start: int, surname: str) -> _Person:
+        person = self.people.get(name)
+        if person is None:
+            person = _Person(name=name, first=start, surname=surname, roles=[])
+            self.people[name] = person
+            self.by_surname.setdefault(surname, []).append(person)
+        return person
+
+    def _lookup(self, surname: str, given: str, pos: int, title: str = "") -> _Person | None:
+        """The person a surname (or single name) refers to: the most recent full name before `pos`
+        with that surname, else the first one after it. 'Sir John' is 'Sir John Stevens'."""
+        if title in ("Sir", "Dame", "Lady", "Lord") and " " not in given:
+            named = [p for p in self.people.values() if p.name.startswith(f"{title} {given} ")]
+            if named:
+                return max(named, key=lambda p: self._last_mention_before(p, pos))
+        people = self.by_surname.get(surname)
+        if not people:
+            return None
+        if given in self.people:
+            return self.people[given]
+        before = [p for p in people if p.first <= pos]
+        if before:
+            return max(before, key=lambda p: self._last_mention_before(p, pos))
+        return min(people, key=lambda p: p.first)
+
+    def _last_mention_before(self, person: _Person, pos: int) -> int:
+        last = person.first
+        for s, _, p, _ in self.mentions:
+            if s >= pos:
+                break
+            if p is person:
+                last = s
+        return last
+
+    def _mention_at(self, start: int, end: int) -> _Person | None:
+        i = bisect.bisect_left(self.mention_starts, start)
+        while i < len(self.mentions) and self.mentions[i][0] < end:
+            s, e, person, _ = self.mentions[i]
+            if e <= end + 1:
+                return person
+            i += 1
+        return None
+
+    # -- quotations ----------------------------------------------------------------------------
+
+    def quotations(self) -> tuple[Quotation, ...]:
+        out = []
+        previous = self.previous
+        for raw in self.raws:
+            if not _is_quotation(self.text, raw):
+                continue
+            ref, speaker = self._attribute(raw, previous)
+            previous.append((raw.start, ref, speaker))
+            out.append(Quotation(raw.start, raw.end, speaker))
+        return tuple(out)
+
+    def _attribute(self, raw: _Raw, previous: list[tuple[int, _Ref | None, Speaker | None]]) -> tuple[_Ref | None, Speaker | None]:
+        """Find the attributing subject of a quotation and turn it into a speaker."""
+        ref = self._attribution(raw, previous)
+        if ref is None:
+            return None, None
+        if isinstance(ref, Speaker):
+            return None, ref
+        return ref, self._speaker(ref)
+
+    def _attribution(self, raw: _Raw, previous: list) -> _Ref | Speaker | None:
+        frame = self.frame
+        first_sent = self._sentence_of(raw.start)
+        last_sent = self._sentence_of(max(raw.start, raw.end - 1))
+        s_start = self.sentences[first_sent][0]
+        s_end = self.sentences[last_sent][1]
+        if self._is_heading(raw, s_start, s_end):
+            return self._pull_quote(raw)
+        # 1. Right after the quotation: '," said X' / '," X said' / '", according to X'.
+        after = self._after_limit(raw, s_end)
+        ref = self._adjacent_after(raw.end, after)
+        if ref is None and raw.closed and frame[raw.end - 2 : raw.end - 1] in (".", "!", "?", "…") and last_sent + 1 < len(self.sentences):
+            nxt_start, nxt_end = self.sentences[last_sent + 1]
+            if self._same_paragraph(raw.end, nxt_start):
+                ref = self._adjacent_after(nxt_start, nxt_end, terminal=True)
+        if ref is not None:
+            return ref
+        # 2. A speech verb or 'according to' before it in its sentence, or a name alone before it
+        # ('Comair "deeply regrets ..."', 'Tony Blair: "..."').
+        ref = self._verb_before(s_start, raw.start) or self._bare_name_before(s_start, raw.start)
+        if ref is not None:
+            return ref
+        # 3. A speech verb after it in its sentence ('"..." was wrong, he said').
+        ref = self._verb_after(raw.end, after)
+        if ref is not None:
+            return ref
+        # 4. A lead-in or the speech this quotation continues, one or two sentences back.
+        return self._inherit(raw, first_sent, previous)
+
+    def _same_paragraph(self, a: int, b: int) -> bool:
+        return "\n" not in self.text[a:b]
+
+    def _after_limit(self, raw: _Raw, s_end: int) -> int:
+        """The narrative after a quotation that may attribute it: up to the next quotation unless
+        only 'and'/'or' stands between them ('"A" and "B", he said')."""
+        limit = s_end
+        for other in self.raws:
+            if other.start >= raw.end and other.start < limit:
+                gap = self.text[raw.end : other.start]
+                if re.fullmatch(r"[\s,;]*(?:and|or|but)?[\s,;]*", gap):
+                    continue
+                limit = other.start
+                break
+        return limit
+
+    def _is_heading(self, raw: _Raw, s_start: int, s_end: int) -> bool:
+        """A paragraph that is only this quotation, without a final stop: a heading or pull quote."""
+        k = self._paragraph_of(raw.start)
+        p_start, p_end = self.paragraphs[k]
+        if not (p_start == raw.start and p_end == raw.end and raw.closed):
+            return False
+        inner = self.text[raw.start + 1 : raw.end - 1].rstrip()
+        return bool(inner) and inner[-1] not in ".!?…,;:" and len(inner.split()) <= 25
+
+    def _paragraph_of(self, pos: int) -> int:
+        starts = [p[0] for p in self.paragraphs]
+        return max(0, bisect.bisect_right(starts, pos) - 1)
+
+    def _pull_quote(self, raw: _Raw) -> Speaker | None:
+        """A heading quotation takes the speaker of a later quotation holding most of its words."""
+        words = _content_words(self.text[raw.start : raw.end])
+        if len(words) < 3:
+            return None
+        best: tuple[float, _Raw] | None = None
+        for other in self.raws:
+            if other.start <= raw.end or not _is_quotation(self.text, other):
+                continue
+            if self._is_heading(other, other.start, other.end):
+                continue
+            found = _content_words(self.text[other.start : other.end])
+            share = len(words & found) / len(words)
+            if share >= 0.75 and (best is None or share > best[0]):
+                best = (share, other)
+        if best is None:
+            return None
+        other = best[1]
+        if other.start in self.found:
+            return self.found[other.start][1]
+        ref, speaker = self._attribute(other, [])
+        self.found[other.start] = (ref, speaker)
+        return speaker
+
+    # -- verb clauses --------------------------------------------------------------------------
+
+    def _verbs_between(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        i = bisect.bisect_left(self.verb_starts, lo)
+        out = []
+        while i < len(self.verbs) and self.verbs[i][0] < hi:
+            if self.verbs[i][1] <= hi:
+                out.append(self.verbs[i])
+            i += 1
+        return out
+
+    def _adjacent_after(self, pos: int, limit: int, terminal: bool = False) -> _Ref | None:
+        """'," said X' or '," X said' or '", according to X' right after a closing mark (or, with
+        `terminal`, a whole short sentence 'X said.' after a quotation ending with a full stop)."""
+        frame = self.frame
+        verbs = self._verbs_between(pos, min(limit, pos + 200))
+        if not verbs:
+            return None
+        v_start, v_end = verbs[0]
+        verb = frame[v_start:v_end]
+        if verb in _PARTICIPLES:
+            return None
+        gap = frame[pos:v_start]
+        if not re.fullmatch(r"[\s,;:—–\-]*(?:[^\s,.;:!?\"“”'‘’][^.;:!?\"“”]*?)?\s*", gap):
+            return None
+        gap_body = gap.strip(" ,;:—–-\t")
+        if terminal:
+            # The sentence after the quotation must be only 'X said.' / 'said X.' / 'X told the BBC.'
+            tail = frame[v_end:limit]
+            if not re.fullmatch(r"\s*(?:[^.;!?]{0,60})?[.!?]?[\"”’]*\s*", tail):
+                return None
+            if gap_body and re.match(r"\s+(?:that|the|a|an|it|this|there|he|she|they|we|i|his|her)\b", tail) and verb not in ("told", "tells"):
+                return None
+        if verb.lower().startswith("according"):
+            return None if gap_body else self._subject_after(v_end, limit)
+        if not gap_body:
+            return self._subject_after(v_end, limit)
+        return self._subject_before(pos, v_start, strict=True)
+
+    def _verb_subject(self, lo: int, v_start: int, v_end: int, hi: int) -> _Ref:
+        """The subject of the speech verb at v_start within [lo, hi): 'X said', 'said X.',
+        'according to X', 'X welcomed it, adding', 'X ... and told'; unnamed when unreadable."""
+        frame = self.frame
+        verb = frame[v_start:v_end]
+        unnamed = _Ref("unnamed", "", v_start, v_start)
+        if verb.lower().startswith("according"):
+            return self._subject_after(v_end, hi) or unnamed
+        if verb in _PARTICIPLES:
+            # '..., he said, adding that ...': the subject of the speech verb before it.
+            earlier = [v for v in self._verbs_between(lo, v_start) if frame[v[0] : v[1]] not in _PARTICIPLES]
+            if earlier:
+                return self._verb_subject(lo, earlier[-1][0], earlier[-1][1], v_start)
+            return self._sentence_subject(lo, v_start) or unnamed
+        before = frame[lo:v_start].rstrip()
+        if not before or before[-1] in ",\"”’»x":
+            ref = self._subject_after(v_end, hi, terminal=True)
+            if ref is not None:
+                return ref
+        ref = self._subject_before(lo, v_start, strict=False)
+        if ref is None and re.search(r"\b(?:and|but)\s*(?:(?:" + _ADVERBS + r")\s+)*$", before + " "):
+            ref = self._sentence_subject(lo, v_start)
+        return ref or unnamed
+
+    def _verb_before(self, s_start: int, q_start: int) -> _Ref | None:
+        """The last speech verb (or 'according to') before the quotation in its sentence, and its subject."""
+        verbs = self._verbs_between(s_start, q_start)
+        if not verbs:
+            return None
+        v_start, v_end = verbs[-1]
+        return self._verb_subject(s_start, v_start, v_end, q_start)
+
+    def _bare_name_before(self, s_start: int, q_start: int) -> _Ref | None:
+        head = self.frame[s_start:q_start]
+        m = re.fullmatch(r"\s*([^,;:.!?\"“”]{2,80}?)\s*:?\s*", head)
+        if m is None:
+            return None
+        ref = self._classify(m.group(1), s_start + m.start(1), appositive=None, whole=True)
+        return ref if ref is not None and ref.kind == "name" else None
+
+    def _verb_after(self, q_end: int, limit: int) -> _Ref | None:
+        """The first speech verb after the quotation in its sentence ('"..." was wrong, he said')."""
+        for v_start, v_end in self._verbs_between(q_end, limit):
+            if self.frame[v_start:v_end] in _PARTICIPLES:
+                continue
+            return self._verb_subject(q_end, v_start, v_end, limit)
+        return None
+
+    def _sentence_subject(self, s_start: int, limit: int) -> _Ref | None:
+        """The subject that starts a sentence, for 'X welcomed the move, adding: "..."': its first
+        person named outside a prepositional phrase, or its opening pronoun."""
+        head = self.frame[s_start:limit]
+        m = re.match(rf"\s*(?:(?:{'|'.join(_LEAD_WORDS)}),?\s+)*(?P<p>[Hh]e|[Ss]he)\b", head)
+        if m:
+            return self._classify(m.group("p"), s_start + m.start("p"), appositive=None)
+        i = bisect.bisect_left(self.mention_starts, s_start)
+        while i < len(self.mentions) and self.mentions[i][0] < limit:
+            s, e, person, possessive = self.mentions[i]
+            i += 1
+            if possessive:
+                continue
+            if re.search(r"\b(?:by|to|with|from|of|for|at|on|in|about|against|than|and)\s+(?:the\s+)?(?:\S+\s+){0,3}$", self.frame[s_start:s]):
+                continue
+            return self._classify(self.frame[s_start:e], s_start, appositive=None)
+        return None
+
+    # -- noun phrases --------------------------------------------------------------------------
+
+    def _subject_before(self, lo: int, v_start: int, strict: bool) -> _Ref | None:
+        """The subject of a speech verb, read backwards from the verb: 'Mr Howard said',
+        'Tofig Zulfugarov, former Azerbaijani Foreign Minister, commented', 'the Tory leader has
+        said', 'X, who ... said'. With `strict`, everything between lo and the verb must be it."""
+        frame = self.frame
+        s = frame[max(lo, v_start - 240) : v_start]
+        base = v_start - len(s)
+        adv = _ADVERB_TAIL.search(s)
+        if adv:
+            s = s[: adv.start()]
+        paren = re.search(r"\s*\([^()]{1,40}\)\s*$", s)
+        if paren:
+            s = s[: paren.start()]  # 'The British Chambers of Commerce (BCC) said'
+        s_stripped = s.rstrip()
+        # Appositive: 'NAME, ROLE, said' or 'ROLE, NAME, said' or 'NAME, who ..., said'.
+        if s_stripped.endswith(","):
+            body = s_stripped[:-1]
+            comma = body.rfind(",")
+            cut = max(body.rfind(ch) for ch in ".;:!?\"“”\n(")
+            if comma > cut:
+                a_text = body[comma + 1 :]
+                b_text = body[:comma]
+                b_cut = max(b_text.rfind(ch) for ch in ",.;:!?\"“”\n(")
+                b_text_full = b_text[b_cut + 1 :]
+                b_base = base + b_cut + 1
+                a_base = base + comma + 1
+                return self._appositive(b_text_full, b_base, a_text, a_base, strict)
+            s_stripped = body  # 'Peter Ainsworth MP, said': a lone comma
+        # Plain: the phrase after the last boundary.
+        cut = max(s_stripped.rfind(ch) for ch in ",.;:!?\"“”\n()")
+        phrase = s_stripped[cut + 1 :]
+        p_base = base + cut + 1
+        words = list(re.finditer(r"\S+", phrase))
+        for i in range(len(words) - 1, -1, -1):
+            w = words[i].group()
+            if w in _BOUNDARY_WORDS:
+                if strict:
+                    return None
+                if w in ("who", "which") and i == len(words) - 1:
+                    # 'X, who said' / 'X who said': the antecedent before it.
+                    return self._relative(lo, p_base + words[i].start())
+                phrase = phrase[words[i].end() :]
+                p_base = p_base + words[i].end()
+                break
+        ref = self._classify(phrase, p_base, appositive=None)
+        if cut >= 0 and s_stripped[cut] == "," and ref is not None and ref.kind in ("role", "unnamed") and _has_role_head(phrase):
+            # 'Mr Prettejohn, Lloyd's chief executive said' (the second comma left out).
+            body = s_stripped[:cut]
+            b_cut = max(body.rfind(ch) for ch in ",.;:!?\"“”\n(")
+            named = self._classify(body[b_cut + 1 :], base + b_cut + 1, appositive=None, whole=True)
+            if named is not None and named.kind == "name":
+                return _Ref("name", named.text, named.start, named.end, _clean_role(phrase), named.gender)
+        if strict and cut >= 0 and s_stripped[: cut + 1].strip(" ,;:—–-\t\"”’'»x.!?…"):
+            return None
+        return ref
+
+    def _relative(self, lo: int, who_start: int) -> _Ref | None:
+        """The antecedent of 'who' in 'X, who said'."""
+        s = self.frame[max(lo, who_start - 200) : who_start].rstrip().rstrip(",").rstrip()
+        base = who_start - len(self.frame[max(lo, who_start - 200) : who_start])
+        cut = max(s.rfind(ch) for ch in ",.;:!?\"“”\n()")
+        return self._classify(s[cut + 1 :], base + cut + 1, appositive=None)
+
+    def _appositive(self, b_text: str, b_base: int, a_text: str, a_base: int, strict: bool) -> _Ref | None:
+        a_clean = a_text.strip()
+        if re.match(r"(?:who|which|whose|speaking|writing|asked|talking|interviewed|however|though|too|meanwhile|also|in|on|at|after|when|while|like|for|of|with|as)\b", a_clean):
+            # 'Mr Blair, speaking in Manchester, said': the subject is before the clause.
+            return self._classify(b_text, b_base, appositive=None)
+        if re.fullmatch(r"\d{1,3}", a_clean):
+            return self._classify(b_text, b_base, appositive=None)
+        a_ref = self._classify(a_text, a_base, appositive=None, whole=True)
+        if a_ref is not None and a_ref.kind == "name":
+            role = _clean_role(b_text) if _has_role_head(b_text) else None
+            return _Ref("name", a_ref.text, a_ref.start, a_ref.end, role or a_ref.role, a_ref.gender)
+        b_ref = self._classify(b_text, b_base, appositive=a_text)
+        if b_ref is None:
+            return None
+        return b_ref
+
+    def _subject_after(self, pos: int, limit: int, terminal: bool = False) -> _Ref | None:
+        """The noun phrase after 'said' or 'according to': 'said Mr Smith, the firm's boss.'
+        With `terminal`, only a short noun phrase ending its clause counts ('said the plan was' does not)."""
+        frame = self.frame
+        s = frame[pos : min(limit, pos + 240)]
+        m = re.match(r"\s*", s)
+        start = m.end() if m else 0
+        stop = len(s)
+        for ch in ",.;:!?\"“”\n()":
+            j = s.find(ch, start)
+            if j >= 0 and j < stop:
+                # a title's full stop does not end the phrase
+                if ch == "." and re.search(r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|[A-Z])$", s[start:j]):
+                    continue
+                stop = j
+        phrase = s[start:stop]
+        if terminal and (len(phrase.split()) > 9 or _CLAUSE_WORDS.search(phrase)):
+            return None
+        wm = re.search(r"\s(?:who|which|on|in|at|during|after|before|when|while|yesterday|today|last|this)\s", " " + phrase + " ")
+        if wm:
+            phrase = phrase[: max(0, wm.start() - 0)]
+        apposition = None
+        rest = s[stop:]
+        am = re.match(r",\s*([^,.;:!?\"“”\n]{2,120})", rest)
+        if am:
+            apposition = am.group(1)
+        return self._classify(phrase, pos + start, appositive=apposition, leading=True)
+
+    def _classify(self, phrase: str, base: int, appositive: str | None, whole: bool = False, leading: bool = False) -> _Ref | None:
+        """What a subject phrase is: a name (with its role), a pronoun, 'the ROLE' or unnamed."""
+        stripped = phrase.strip()
+        if not stripped:
+            return None
+        offset = base + phrase.index(stripped)
+        # Leading sentence words: 'But', 'On Monday', 'Speaking on Monday,'.
+        lead = re.match(rf"(?:(?:{'|'.join(_LEAD_WORDS)})\s+)+", stripped)
+        if lead:
+            offset += lead.end()
+            stripped = stripped[lead.end() :]
+        if not stripped:
+            return None
+        low = stripped.lower()
+        if low in ("he", "she", "it", "they", "we", "i", "you", "him", "her", "them", "us", "me"):
+            gender = {"he": "m", "him": "m", "she": "f", "her": "f"}.get(low, "")
+            return _Ref("pronoun", stripped, offset, offset + len(stripped), None, gender)
+        # A name, at the end of the phrase ('Tory leader Michael Howard'), possibly with 'of X'.
+        if leading:
+            m = _CAPRUN_START.match(stripped)
+            if m and m.end() < len(stripped) and not re.fullmatch(r"\s*", stripped[m.end() :]):
+                tail = stripped[m.end() :].strip()
+                if re.match(r"(?:of|from|at|for|with)\b", tail) and self._personal(m.group()):
+                    stripped = stripped[: m.end()]
+        m = _CAPRUN_END.search(stripped)
+        if m is None or (whole and m.start() != 0):
+            return self._common_noun(stripped, offset, whole)
+        name_text = m.group()
+        prefix = stripped[: m.start()]
+        # 'Mike Smith of Gartner': the person, not the firm.
+        of = re.match(rf"({_CAPRUN}) (?:of|from|at)(?: the)? ", name_text)
+        if of and self._personal(of.group(1)):
+            name_text = of.group(1)
+        if prefix.rstrip().endswith(("'s", "’s")) and not self._personal(name_text):
+            return _Ref("unnamed", stripped, offset, offset + len(stripped))
+        tokens = name_text.split(" ")
+        while len(tokens) > 1 and tokens[-1] in _POSTNOMINALS:
+            tokens.pop()  # 'Peter Ainsworth MP'
+        # Split capitalised role and organisation words off the front: 'Foreign Secretary Jack
+        # Straw', 'Environmental Audit Committee Peter Ainsworth'.
+        split = _name_split(tokens)
+        role_words = tokens[:split]
+        name_tokens = tokens[split:]
+        if not name_tokens or (len(name_tokens) == 1 and (name_tokens[0].rstrip(".") in _NOT_NAMES or name_tokens[0].lower() in _ROLE_HEADS)):
+            return self._common_noun(stripped, offset, whole)
+        if len(name_tokens) == 1 and name_tokens[0].endswith("s") and name_tokens[0][:-1].lower() in _ROLE_HEADS:
+            return _Ref("unnamed", stripped, offset, offset + len(stripped))  # 'MPs have warned'
+        if not role_words and re.search(r"\b(?:for|of|at|from|with|in|on|by|to|about|against)\s+(?:the\s+)?$", prefix + " "):
+            # 'a spokesman for the LSE': the speaker is the spokesman, not the LSE.
+            return self._common_noun(stripped, offset, whole)
+        name_start = offset + m.start() + len(" ".join(tokens[: len(tokens) - len(name_tokens)])) + (1 if len(name_tokens) < len(tokens) else 0)
+        name = " ".join(name_tokens)
+        role_text = (prefix + " ".join(role_words)).strip()
+        role = _prefix_role(role_text) if role_text else None
+        if role is None and appositive:
+            role = _appositive_role(appositive)
+        gender = _PERSON_TITLES.get(name_tokens[0], "")
+        return _Ref("name", name, name_start, name_start + len(name), role, gender)
+
+    def _common_noun(self, stripped: str, offset: int, whole: bool) -> _Ref | None:
+        """'the Tory leader' (a role to resolve), 'a spokesman' or 'analysts' (unnamed)."""
+        words = stripped.split()
+        if not words or len(words) > 8:
+            return None
+        det = words[0].lower()
+        if det == "the" and len(words) >= 2:
+            return _Ref("role", stripped, offset, offset + len(stripped), None, _gender_of_words(words))
+        if whole:
+            return None
+        return _Ref("unnamed", stripped, offset, offset + len(stripped), None, _gender_of_words(words))
+
+    def _personal(self, name_text: str) -> bool:
+        tokens = name_text.split(" ")
+        if tokens[0] in _PERSON_TITLES:
+            return True
+        people = self.by_surname.get(tokens[-1], [])
+        return any(p.person for p in people) or (len(tokens) >= 2 and self._looks_personal(tokens) and (tokens[0] in _MALE_NAMES or tokens[0] in _FEMALE_NAMES))
+
+    # -- resolution ----------------------------------------------------------------------------
+
+    def _speaker(self, ref: _Ref) -> Speaker | None:
+        if ref.kind == "name":
+            return self._named(ref)
+        if ref.kind == "pronoun":
+            if ref.text.lower() == "it":
+                name = self._organisation_before(ref.start)
+                return Speaker(name, None, ref.start, ref.end) if name else None
+            person = self._antecedent(ref)
+            if person is None:
+                return None
+            return Speaker(person.name, self._role_of(person), ref.start, ref.end)
+        if ref.kind == "role":
+            head = ref.text.split()[-1].lower().strip(",.")
+            person = self._role_holder(ref)
+            if person is not None:
+                return Speaker(person.name, self._role_of(person), ref.start, ref.end)
+            if head in _ORG_NOUNS:
+                name = self._organisation_before(ref.start)
+                return Speaker(name, None, ref.start, ref.end) if name else None
+            if head in _ROLE_HEADS or head in _FEMALE_WORDS or head in _MALE_WORDS or head.endswith("-old"):
+                return self._current_speaker(ref)
+            return None  # 'the report', 'the statement': a document is no person
+        return None
+
+    def _organisation_before(self, pos: int) -> str | None:
+        """The organisation 'it' or 'the company' stands for: the named organisation opening the
+        nearest sentence back (this one, then up to two before it, in this or the last paragraph)."""
+        k = self._sentence_of(pos)
+        para = self._paragraph_of(pos)
+        for j in range(k, max(-1, k - 3), -1):
+            s_start, s_end = self.sentences[j]
+            if self._paragraph_of(s_start) < para - 1 or self._paragraph_of(s_start) == 0:
+                return None
+            head = self.frame[s_start : min(s_end, pos)]
+            m = re.match(rf"\s*(?:(?:{'|'.join(_LEAD_WORDS)}),?\s+)*(?:The\s+)?({_CAPRUN})(?!['’])", head)
+            if m is None:
+                continue
+            name = m.group(1)
+            words = name.split()
+            if words[0] in _NOT_NAMES or words[0] in _PERSON_TITLES:
+                continue
+            if self._personal(name) or (name in self.people and self.people[name].person):
+                return None  # the sentence is about a person
+            return name
+        return None
+
+    def _current_speaker(self, ref: _Ref) -> Speaker | None:
+        """'the Conservative leader said' when no one was given that role: the person who spoke
+        in this sentence or the two before it, if a named person did (news style re-describes the
+        speaker it is quoting)."""
+        k = self._sentence_of(ref.start)
+        para = self._paragraph_of(ref.start)
+        for j in range(k, max(-1, k - 3), -1):
+            s_start, s_end = self.sentences[j]
+            if self._paragraph_of(s_start) < para - 1:
+                return None
+            hi = min(s_end, ref.start)
+            speech = self._sentence_speech(s_start, hi, self.previous)
+            if speech is None:
+                continue
+            if isinstance(speech, Speaker):
+                person = self.people.get(speech.name)
+            elif speech.kind == "name":
+                found = self._named(speech)
+                person = self.people.get(found.name)
+            elif speech.kind == "pronoun" and speech.gender:
+                person = self._antecedent(speech)
+            else:
+                return None
+            if person is None or not person.person or person.gender not in ("", ref.gender or person.gender):
+                return None
+            return Speaker(person.name, self._role_of(person), ref.start, ref.end)
+        return None
+
+    def _named(self, ref: _Ref) -> Speaker:
+        tokens = ref.text.split(" ")
+        words = [t for t in tokens if t not in _PERSON_TITLES]
+        surname = words[-1] if words else tokens[-1]
+        person = self._mention_at(ref.start, ref.end)
+        if person is None:
+            person = self._lookup(surname, " ".join(words), ref.start, tokens[0] if tokens[0] in _PERSON_TITLES else "")
+        if person is None:
+            name = " ".join(t for t in tokens if t not in _DROPPED_TITLES) if len(words) >= 2 else ref.text
+            return Speaker(name, ref.role, ref.start, ref.end)
+        if not person.person and person.name != ref.text and person.name in ref.text:
+            return Speaker(ref.text, None, ref.start, ref.end)  # 'British Chambers of Commerce'
+        role = self._role_of(person) or ref.role
+        return Speaker(person.name, role, ref.start, ref.end)
+
+    def _role_of(self, person: _Person) -> str | None:
+        """The role given next to the first full mention of a person, else next to another one."""
+        if person.roles is not None and person.roles and person.roles[0][0] == -1:
+            return person.roles[0][1] or None
+        found: str | None = None
+        fallback: str | None = None
+        for s, e, p, _ in self.mentions:
+            if p is not person:
+                continue
+            role = self._role_near(s, e)
+            if s == person.first and role:
+                found = role
+                break
+            if role and fallback is None:
+                fallback = role
+        role = found or fallback
+        person.roles = [(-1, role or "")]
+        return role
+
+    def _role_near(self, start: int, end: int) -> str | None:
+        """'Tory leader Michael Howard', 'Tofig Zulfugarov, former ... Minister,', 'The Shadow
+        Secretary ..., Theresa May,': the role written next to a name mention."""
+        frame = self.frame
+        line_start = frame.rfind("\n", 0, start) + 1
+        before = frame[max(line_start, start - 160) : start]
+        # Prefix: 'Tory leader ', 'the Trade and Industry Secretary '
+        if before and not before.endswith((", ", "(", "\"", "“")):
+            cut = max(before.rfind(ch) for ch in ",.;:!?\"“”()\n")
+            role = _prefix_role(before[cut + 1 :])
+            if role:
+                return role
+        # 'ROLE, NAME,'
+        if before.endswith(", ") and (frame[end : end + 1] in (",", ".", ";", ":", "") or frame[end : end + 2] == " -"):
+            body = before[:-2]
+            cut = max(body.rfind(ch) for ch in ",.;:!?\"“”()\n")
+            chunk = body[cut + 1 :].strip()
+            if _has_role_head(chunk):
+                return _clean_role(chunk)
+        # 'NAME, ROLE,' / 'NAME, ROLE.'
+        after = frame[end : min(len(frame), end + 160)]
+        am = re.match(r",\s*([^,.;:!?\"“”\n()]{2,120}?)(?=[,.;:]|\s*$|\s+(?:" + _VERB_WORDS + r")\b)", after)
+        if am:
+            return _appositive_role(am.group(1))
+        am = re.match(r"\s*\(([^()\n]{2,60})\)", after)
+        if am and _has_role_head(am.group(1)):
+            return _clean_role(am.group(1))
+        return None
+
+    def _antecedent(self, ref: _Ref) -> _Person | None:
+        """The person a pronoun stands for: in the nearest sentence back naming a person of the
+        pronoun's gender, the subject of its speech verb, else its first such person."""
+        gender = ref.gender
+        if not gender:
+            return None  # 'they', 'it', 'we': groups are not named people
+        k = self._sentence_of(ref.start)
+        para = self._paragraph_of(ref.start)
+        for j in range(k, max(-1, k - 8), -1):
+            s_start, s_end = self.sentences[j]
+            if self._paragraph_of(s_start) < para - 3:
+                break
+            hi = min(s_end, ref.start)
+            candidates = []
+            i = bisect.bisect_left(self.mention_starts, s_start)
+            while i < len(self.mentions) and self.mentions[i][0] < hi:
+                s, e, person, possessive = self.mentions[i]
+                if not possessive and person.person and person.gender in ("", gender):
+                    candidates.append((s, e, person))
+                i += 1
+            subject = self._speech_subject(s_start, hi)
+            opening = re.match(rf"\s*(?:(?:{'|'.join(_LEAD_WORDS)}),?\s+)*(He|She)\b", self.frame[s_start:hi])
+            if j < k and (
+                (subject is not None and subject.kind == "pronoun" and subject.gender == gender)
+                or (opening and opening.group(1)[0].lower() == ("h" if gender == "m" else "s"))
+            ):
+                continue  # 'He said ...' before: the same person again, named further back
+            if subject is not None:
+                if subject.kind == "unnamed" and subject.gender in ("", gender) and _is_personal_noun(subject.text):
+                    return None  # 'a spokesman said ... he said': an unnamed person
+                if subject.kind == "name":
+                    person = self._mention_at(subject.start, subject.end)
+                    if person is not None and person.person and person.gender in ("", gender):
+                        return person
+            if candidates:
+                return candidates[0][2]
+        return None
+
+    def _speech_subject(self, s_start: int, hi: int) -> _Ref | None:
+        for v_start, v_end in self._verbs_between(s_start, hi):
+            if self.frame[v_start:v_end].lower().startswith("according"):
+                continue
+            return self._verb_subject(s_start, v_start, v_end, hi)
+        return None
+
+    def _role_holder(self, ref: _Ref) -> _Person | None:
+        """The person named before 'the Tory leader' whose role holds all its words."""
+        words = [w.lower().strip(",.") for w in ref.text.split()[1:]]
+        words = [w for w in words if w not in ("also",)]
+        if not words or words[-1].rstrip("s") not in _ROLE_HEADS and words[-1] not in _ROLE_HEADS:
+            return None
+        best: tuple[int, _Person] | None = None
+        for s, e, person, _ in self.mentions:
+            if s >= ref.start:
+                break
+            role = self._role_of(person)
+            roles = [role] if role else []
+            local = self._role_near(s, e)
+            if local:
+                roles.append(local)
+            for r in roles:
+                have = {w.lower().strip(",.'’s") for w in re.findall(r"[\w'’\-]+", r)}
+                have |= {w.lower() for w in re.findall(r"[\w\-]+", r)}
+                if all(w in have or w.strip("'’s") in have for w in words):
+                    if best is None or s >= best[0]:
+                        best = (s, person)
+        return best[1] if best else None
+
+    # -- inheritance ---------------------------------------------------------------------------
+
+    def _inherit(self, raw: _Raw, first_sent: int, previous: list) -> _Ref | Speaker | None:
+        """A quotation whose own sentence names nobody: a lead-in ('X said:' / 'According to him,
+        ...:') or the speech it continues in one of the two sentences before it, in this or the
+        previous paragraph. Past that, or past a sentence speaking of someone else, nobody."""
+        para = self._paragraph_of(raw.start)
+        if para == 0:
+            return None  # the title line
+        for step, j in enumerate(range(first_sent - 1, max(-1, first_sent - 3), -1)):
+            s_start, s_end = self.sentences[j]
+            p = self._paragraph_of(s_start)
+            if p < para - 1 or p == 0:
+                return None
+            ref = self._sentence_speech(s_start, s_end, previous)
+            if ref is not None:
+                if isinstance(ref, Speaker) or ref.kind != "unnamed":
+                    return ref
+                return None
+        return None
+
+    def _sentence_speech(self, s_start: int, s_end: int, previous: list) -> _Ref | Speaker | None:
+        """Who speaks in a sentence: the speaker of a quotation in it, else a speech verb's subject."""
+        for q_start, ref, speaker in reversed(previous):
+            if s_start <= q_start < s_end:
+                if speaker is not None:
+                    return speaker
+                if ref is not None:
+                    return ref
+                return _Ref("unnamed", "", q_start, q_start)
+        for v_start, v_end in self._verbs_between(s_start, s_end):
+            if self.frame[v_start:v_end] in _STANCE_VERBS:
+                continue  # 'X welcomed the plan.' is no speech a later quotation could continue
+            return self._verb_subject(s_start, v_start, v_end, s_end)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _name_split(tokens: list[str]) -> int:
+    """Index where the name starts in a capitalised run: after its leading sentence words ('But',
+    'On Monday'), its last role word ('Foreign Secretary Jack Straw') or an organisation word
+    followed by a name ('Audit Committee Peter Ainsworth'). The last token always stays, and a word
+    after a first name is part of the name ('Theresa May', 'Carole King', 'Jan Berry')."""
+    keep = 0
+    last = len(tokens) - 1
+    for i, t in enumerate(tokens[:last]):
+        bare = t.rstrip(".")
+        after_first_name = i > 0 and tokens[i - 1] in _FIRST_NAMES
+        if after_first_name:
+            continue
+        if (bare in _NOT_NAMES or bare in _LEAD_WORDS) and keep == i and not (
+            tokens[i + 1][0].isupper() and bare in _FIRST_NAMES and i + 1 == last
+        ):
+            keep = i + 1
+        elif bare.lower() in _ROLE_HEADS:
+            keep = i + 1
+        elif t in _PERSON_TITLES and i > 0 and tokens[i + 1][0].isupper():
+            keep = i  # 'GDC Mr Allard'
+
+        elif bare in _ORG_WORDS and len(tokens) - i - 1 <= 3:
+            nxt = tokens[i + 1]
+            if nxt in _PERSON_TITLES or nxt in _MALE_NAMES or nxt in _FEMALE_NAMES:
+                keep = i + 1
+    if tokens and keep == last and (tokens[last].rstrip(".") in _NOT_NAMES or tokens[last].lower() in _ROLE_HEADS):
+        keep = len(tokens)
+    return keep
+
+
+def _gender_of_words(words: list[str]) -> str:
+    low = {w.lower().strip(",.") for w in words}
+    if low & _FEMALE_WORDS:
+        return "f"
+    if low & _MALE_WORDS:
+        return "m"
+    return ""
+
+
+def _is_personal_noun(text: str) -> bool:
+    low = {w.lower().strip(",.") for w in text.split()}
+    return bool(low & (_ROLE_HEADS | _FEMALE_WORDS | _MALE_WORDS))
+
+
+def _has_role_head(text: str) -> bool:
+    words = [w.lower().strip(",.'’") for w in re.findall(r"[\w'’\-]+", text)]
+    return any(w in _ROLE_HEADS or w.rstrip("s") in _ROLE_HEADS for w in words)
+
+
+def _clean_role(text: str) -> str:
+    text = " ".join(text.split())
+    text = re.sub(r"^(?:the|a|an|The|A|An)\s+", "", text)
+    return text.strip(" ,;:")
+
+
+def _prefix_role(text: str) -> str | None:
+    """The role words just before a name: 'Tory leader', 'Trade and Industry Secretary'."""
+    words = text.split()
+    kept: list[str] = []
+    for n in range(len(words) - 1, -1, -1):
+        w = words[n]
+        bare = w.strip(",")
+        if bare != w and kept:
+            break
+        low = bare.lower()
+        inner_the = low == "the" and n > 1 and words[n - 1].lower() in ("of", "for") and words[n - 2].lower().strip(",") in _ROLE_HEADS
+        complement = low in ("of", "for") and n > 0 and words[n - 1].lower().strip(",") in _ROLE_HEADS
+        if (low in _STOP_ROLE_WORDS and low != "and" and not inner_the and not complement) or bare in _TIME_WORDS or bare in _LEAD_WORDS:
+            break
+        if any(c.isdigit() for c in bare) and not re.fullmatch(r"\d+-year-old", bare):
+            break
+        kept.append(bare)
+        if len(kept) >= 12:
+            break
+    while kept and kept[-1].lower() in ("and", "of", "for", "the"):
+        kept.pop()
+    kept.reverse()
+    # The role must end with its head noun ('spokeswoman for women' keeps its complement).
+    heads = [i for i, w in enumerate(kept) if w.lower() in _ROLE_HEADS or w.lower().rstrip("s") in _ROLE_HEADS]
+    if not heads:
+        return None
+    last = heads[-1]
+    tail = kept[last + 1 :]
+    if tail and not (tail[0].lower() in ("for", "of") and len(tail) <= 4):
+        kept = kept[: last + 1]
+    while kept and kept[0].lower() in ("and", "of", "for"):
+        kept.pop(0)
+    role = " ".join(kept)
+    return role or None
+
+
+def _appositive_role(text: str) -> str | None:
+    """'former Azerbaijani Foreign Minister' / 'a senior economist with the OECD' / 'who ...' (no)."""
+    text = re.split(r"\s[-–—]\s", text)[0].strip()
+    if not text or re.match(r"(?:who|which|whose|speaking|writing|asked|talking|said|says|added|told|however|though|too|also|in|on|at|after|when|while|and|but|adding|saying)\b", text):
+        return None
+    if re.fullmatch(r"\d{1,3}", text):
+        return None
+    if len(text.split()) > 14:
+        return None
+    if not _has_role_head(text) and not re.match(r"(?:the|a|an|former|chief|head|senior|deputy|acting)\b", text, re.I):
+        return None
+    return _clean_role(text) or None
+
+
+def _content_words(text: str) -> set[str]:
+    words = re.findall(r"[a-z]+", text.lower())
+    stop = _SMALL_WORDS | {"is", "are", "was", "were", "be", "it", "that", "this", "they", "we", "must", "will", "not", "as", "so"}
+    return {w[:5] for w in words if w not in stop and len(w) > 2}
+
+
+def iter_quotation_texts(text: str) -> Iterator[tuple[str, str | None]]:
+    """(quotation text, speaker name) pairs, for reading results by eye."""
+    for q in extract_quotations(text):
+        yield text[q.start : q.end], q.speaker.name if q.speaker else None

@@ -1,0 +1,418 @@
+"""Tests for quotation and speaker extraction: marks, spans over paragraphs, attribution rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.quotations import Quotation, Speaker, extract_quotations
+
+SEED = Path(__file__).resolve().parents[1] / "corpus" / "000_8c27288c5cf39a16.txt"
+
+
+def quoted(text: str) -> list[str]:
+    """The text of every quotation, marks included."""
+    return [text[q.start : q.end] for q in extract_quotations(text)]
+
+
+def speakers(text: str) -> list[str | None]:
+    """The speaker name of every quotation, in order."""
+    return [q.speaker.name if q.speaker else None for q in extract_quotations(text)]
+
+
+def only(text: str) -> Quotation:
+    found = extract_quotations(text)
+    assert len(found) == 1, [text[q.start : q.end] for q in found]
+    return found[0]
+
+
+# -- marks ---------------------------------------------------------------------------------------
+
+
+def test_straight_double_quotes() -> None:
+    text = 'Mr Smith said: "The plan will work for everyone." He left.'
+    assert quoted(text) == ['"The plan will work for everyone."']
+
+
+def test_curly_double_quotes() -> None:
+    text = "Anna Lee said: “We will never give up on this town.”"
+    assert quoted(text) == ["“We will never give up on this town.”"]
+
+
+def test_curly_single_quotes() -> None:
+    text = "Anna Lee said: ‘We will never give up on this town.’"
+    assert quoted(text) == ["‘We will never give up on this town.’"]
+
+
+def test_straight_single_quotes_and_apostrophes() -> None:
+    text = "Tony Blair's aide said it was 'a matter for the voters, not the party' in the '90s. Don't ask."
+    assert quoted(text) == ["'a matter for the voters, not the party'"]
+    assert speakers(text) == [None]  # 'Tony Blair's aide' is no name
+
+
+def test_apostrophes_alone_are_not_quotations() -> None:
+    text = "Blair's view, the Joneses' house and rock 'n' roll in the '90s: don't worry."
+    assert quoted(text) == []
+
+
+def test_plural_possessive_inside_single_quotation() -> None:
+    text = "He called it 'the players' biggest mistake of the season' on Monday."
+    assert quoted(text) == ["'the players' biggest mistake of the season'"]
+
+
+def test_guillemets() -> None:
+    text = "Jean Dupont said: «We will never give way on this point.» Then he left."
+    assert quoted(text) == ["«We will never give way on this point.»"]
+    assert speakers(text) == ["Jean Dupont"]
+
+
+def test_nested_quotes_belong_to_the_outer_quotation() -> None:
+    text = "Mary Jones said: \"They call it 'a fair deal for all' but it is not.\" Then she left."
+    assert quoted(text) == ["\"They call it 'a fair deal for all' but it is not.\""]
+    curly = "Mary Jones said: “They call themselves “president” and “speaker of parliament”, etc.”"
+    assert quoted(curly) == ["“They call themselves “president” and “speaker of parliament”, etc.”"]
+
+
+def test_scare_quotes_and_titles_are_not_quotations() -> None:
+    text = (
+        'The Tories called the plan "desperate" and a "cynical ploy". '
+        'She appeared in "Who Wants to Be a Millionaire?" and the "Freedom of Information Act" applies.'
+    )
+    assert quoted(text) == []
+
+
+def test_three_word_partial_quotation_counts() -> None:
+    text = 'Mr Beith said the timing was "too unlikely to be a coincidence".'
+    assert quoted(text) == ['"too unlikely to be a coincidence"']
+
+
+# -- spans over sentences and paragraphs -----------------------------------------------------------
+
+
+def test_quotation_spans_sentences() -> None:
+    text = 'Ann Kerr said: "First point. Second point! Third point?" Nobody answered.'
+    assert quoted(text) == ['"First point. Second point! Third point?"']
+
+
+def test_news_convention_reopens_each_paragraph() -> None:
+    text = (
+        "Title line\n\n"
+        'John Reid said: "We have already doubled it.\n\n'
+        '"We are going to extend it again.\n\n'
+        '"And the aim is to go further," he added.\n\n'
+        "Then something else happened."
+    )
+    found = extract_quotations(text)
+    assert len(found) == 1
+    q = found[0]
+    assert text[q.start : q.end].startswith('"We have already') and text[q.start : q.end].endswith('further,"')
+    assert q.speaker is not None and q.speaker.name == "John Reid"
+
+
+def test_merged_paragraphs_reopen_on_one_line() -> None:
+    text = 'Ms Hewitt said: "We have doubled it to 26 weeks. "We are going to extend the pay to nine months." She smiled.'
+    assert quoted(text) == ['"We have doubled it to 26 weeks. "We are going to extend the pay to nine months."']
+
+
+def test_paragraphs_without_reopening_marks_until_the_close() -> None:
+    text = (
+        "Title\n\n"
+        "“The first paragraph of what he said goes on here.\n\n"
+        "The second paragraph has no marks at all.\n\n"
+        "The third one closes it,” Anna Berg said.\n\n"
+        "“A new quotation starts here and ends here,” she added."
+    )
+    assert quoted(text) == [
+        "“The first paragraph of what he said goes on here.\n\n"
+        "The second paragraph has no marks at all.\n\n"
+        "The third one closes it,”",
+        "“A new quotation starts here and ends here,”",
+    ]
+    assert speakers(text) == ["Anna Berg", "Anna Berg"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'He said: "this one never closes and runs to the end',
+        'A stray close" here and "there and "again and again',
+        '"""""',
+        "“” ‘’ «» ' \" “",
+        '"\n\n"\n\n"',
+        "'",
+        "It's the '90s' style, isn't it? 'Yes' and 'no",
+    ],
+)
+def test_unbalanced_marks_never_crash_or_overrun(text: str) -> None:
+    for q in extract_quotations(text):
+        assert 0 <= q.start < q.end <= len(text)
+
+
+def test_unclosed_quotation_ends_with_its_paragraph() -> None:
+    text = 'Title\n\nJo Bloggs said: "This never closes in the paragraph at all.\n\nThe next paragraph is narrative.'
+    assert quoted(text) == ['"This never closes in the paragraph at all.']
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .,:\n\"'“”‘’«»HeSaid")), max_size=80))
+def test_any_text_gives_ordered_spans_inside_the_text(text: str) -> None:
+    found = extract_quotations(text)
+    previous_end = 0
+    for q in found:
+        assert 0 <= q.start < q.end <= len(text)
+        assert q.start >= previous_end
+        previous_end = q.end
+        if q.speaker is not None:
+            assert 0 <= q.speaker.start <= q.speaker.end <= len(text)
+
+
+# -- attribution patterns --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"We will win the next election easily," Peter Hain said.',
+        '"We will win the next election easily," said Peter Hain.',
+        '"We will win the next election easily," Peter Hain told the BBC.',
+        'Peter Hain said: "We will win the next election easily."',
+        'Peter Hain told reporters: "We will win the next election easily."',
+        'Peter Hain: "We will win the next election easily."',
+        'According to Peter Hain, "we will win the next election easily".',
+        '"We will win the next election easily", according to Peter Hain.',
+        'Peter Hain said the party would "win the next election easily".',
+        'Peter Hain insisted: "We will win the next election easily."',
+        '"We will win the next election easily," Peter Hain, the Welsh secretary, warned.',
+        'Peter Hain welcomed the poll, adding: "We will win the next election easily."',
+    ],
+)
+def test_each_attribution_pattern(text: str) -> None:
+    q = only(text)
+    assert q.speaker is not None and q.speaker.name == "Peter Hain"
+    assert text[q.speaker.start : q.speaker.end] == "Peter Hain"
+
+
+@pytest.mark.parametrize("verb", ["added", "warned", "insisted", "argued", "stressed", "commented", "explained", "claimed"])
+def test_speech_verbs(verb: str) -> None:
+    text = f'"The figures do not add up at all," Jane Gray {verb}.'
+    assert speakers(text) == ["Jane Gray"]
+
+
+def test_interrupted_quotation_both_halves() -> None:
+    text = '"The first half is here," Mark Oaten said, "and the second half follows it."'
+    assert speakers(text) == ["Mark Oaten", "Mark Oaten"]
+
+
+def test_attribution_after_a_full_stop_inside_the_quotation() -> None:
+    text = 'Intro.\n\n"It is all over now." Mark Oaten said. "Nobody can stop it now."'
+    assert speakers(text) == ["Mark Oaten", "Mark Oaten"]
+
+
+def test_verb_after_the_quotation_later_in_its_sentence() -> None:
+    text = 'Intro.\n\nThe phrase "a very strange decision indeed" was wrong, Lord Smith said.'
+    assert speakers(text) == ["Lord Smith"]
+
+
+# -- pronouns, roles, names -------------------------------------------------------------------------
+
+
+def test_pronoun_resolves_to_most_recent_person() -> None:
+    text = (
+        "Title\n\n"
+        "David Frost, director general of the British Chambers of Commerce, warned about costs. "
+        '"Small firms could be crippled by the move," he said.'
+    )
+    q = only(text)
+    assert q.speaker == Speaker(
+        "David Frost", "director general of the British Chambers of Commerce", text.index("he said"), text.index("he said") + 2
+    )
+
+
+def test_pronoun_respects_gender() -> None:
+    text = (
+        "Title\n\n"
+        "Ms Hewitt met Mr Brown on Monday to discuss the plans. "
+        '"We have made a firm commitment to parents," she said.'
+    )
+    assert speakers(text) == ["Ms Hewitt"]
+    text_he = text.replace("she said", "he said")
+    assert speakers(text_he) == ["Mr Brown"]
+
+
+def test_pronoun_follows_a_chain_of_he() -> None:
+    text = (
+        "Title\n\n"
+        "Newcastle boss Graeme Souness wants a new striker. He sees Michael Owen as the ideal choice. "
+        '"Michael would excite the fans here," he said.'
+    )
+    assert speakers(text) == ["Graeme Souness"]
+
+
+def test_pronoun_after_an_unnamed_speaker_stays_unknown() -> None:
+    text = (
+        "Title\n\n"
+        'A Downing Street spokesman said the plans were final. He added: "There will be no change at all."'
+    )
+    assert speakers(text) == [None]
+
+
+def test_role_resolves_to_person_named_with_that_role() -> None:
+    text = (
+        "Title\n\n"
+        "Tory leader Michael Howard attacked the plans. Labour's Alan Milburn disagreed. "
+        '"This is a stealth tax on families," the Tory leader said.'
+    )
+    q = only(text)
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.role) == ("Michael Howard", "Tory leader")
+    assert text[q.speaker.start : q.speaker.end] == "the Tory leader"
+
+
+def test_role_without_holder_or_speaker_stays_unknown() -> None:
+    text = "Title\n\nThe weather was bad all week. \"Nobody came to the meeting at all,\" the minister said."
+    assert speakers(text) == [None]
+
+
+def test_name_as_first_given_in_full() -> None:
+    text = (
+        "Title\n\n"
+        "Tory leader Michael Howard spoke in Kent on Friday. Later Mr Howard went on. "
+        '"We will cut taxes for every family," Mr Howard said.'
+    )
+    q = only(text)
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.role) == ("Michael Howard", "Tory leader")
+    assert text[q.speaker.start : q.speaker.end] == "Mr Howard"
+
+
+def test_surname_alone_is_the_full_name() -> None:
+    text = 'Title\n\nWorld champion Jonathan Edwards backs him. "He could win the gold medal," said Edwards.'
+    assert speakers(text) == ["Jonathan Edwards"]
+
+
+def test_role_before_name_with_commas() -> None:
+    text = 'Title\n\nThe Shadow Secretary of State for the Family, Theresa May, said: "These plans were announced in December."'
+    q = only(text)
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.role) == ("Theresa May", "Shadow Secretary of State for the Family")
+
+
+# -- quotations that take their speaker from another sentence or paragraph ------------------------------
+
+
+def test_standalone_quotation_continues_the_previous_speaker() -> None:
+    text = (
+        'Title\n\n"It is all down to him, but he could win gold," said Edwards. '
+        '"His ability is undoubted but his best performances come at home."'
+    )
+    assert speakers(text) == ["Edwards", "Edwards"]
+
+
+def test_lead_in_in_previous_paragraph() -> None:
+    text = (
+        "Title\n\n"
+        "Ismail asserts that most people do not want to leave the region:\n\n"
+        "“Therefore, it is groundless to say now that ordinary people are waiting for us.”"
+    )
+    assert speakers(text) == ["Ismail"]
+
+
+def test_multi_paragraph_quotation_named_in_its_last_paragraph() -> None:
+    text = (
+        "Title\n\n"
+        "“Now the region is offered a deal by people who call themselves “leaders”.\n\n"
+        "These people are paid from abroad and will not be heard,” Tofig Zulfugarov, former Foreign Minister, commented."
+    )
+    q = only(text)
+    assert q.speaker is not None
+    assert (q.speaker.name, q.speaker.role) == ("Tofig Zulfugarov", "former Foreign Minister")
+
+
+def test_indirect_speech_then_standalone_quotation() -> None:
+    text = (
+        "Title\n\n"
+        "Mr Thomas said the guidance was clear and binding on every department.\n\n"
+        '"If in doubt retain, that has been the long-standing principle of the civil service."'
+    )
+    assert speakers(text) == ["Mr Thomas"]
+
+
+def test_organisations_speak_but_unnamed_sources_do_not() -> None:
+    assert speakers('"Sales rose by a fifth over the year," Microsoft said.') == ["Microsoft"]
+    assert speakers('"Sales rose by a fifth over the year," a Microsoft spokesman said.') == [None]
+    assert speakers('"Sales rose by a fifth over the year," a spokesman for Microsoft said.') == [None]
+    assert speakers('"Sales rose by a fifth over the year," analysts said.') == [None]
+    assert speakers('"Sales rose by a fifth over the year," the report said.') == [None]
+
+
+def test_company_descriptor_resolves_to_the_company_named_before() -> None:
+    text = 'Title\n\nUS Airways cancelled 65 flights. "We deeply regret the inconvenience to everyone," the airline said.'
+    assert speakers(text) == ["US Airways"]
+
+
+# -- no speaker -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Title\n\n"Nobody knows what will happen to the town next year."',
+        'Title\n\nThe sign read "no entry after dark for anyone" and we left.',
+        'Title\n\nThe weather was awful. "Nobody knows what will happen next," someone whispered.',
+        'Title\n\n"The plan is dead and buried now," they said.',
+        'Title\n\nTrade rose in March. The figures were mixed. Prices fell again. "It is a long way back to growth."',
+    ],
+)
+def test_no_speaker_when_the_article_does_not_say(text: str) -> None:
+    assert speakers(text) == [None]
+
+
+def test_heading_quotation_has_no_speaker_unless_it_repeats_a_later_one() -> None:
+    text = (
+        "Title\n\n"
+        "“Policy must follow the facts”\n\n"
+        "Some background sentence about the region here."
+    )
+    assert speakers(text) == [None]
+
+
+# -- the seed article ---------------------------------------------------------------------------------
+
+
+def test_seed_zulfugarov_quotation_spans_paragraphs_three_and_four() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    found = extract_quotations(text)
+    start = text.index("“Now Azerbaijan")
+    q = next(q for q in found if q.start == start)
+    assert text[q.start : q.end].endswith("especially with international mediation,”")
+    assert "will not negotiate" in text[q.start : q.end]
+    assert q.speaker is not None
+    assert q.speaker.name == "Tofig Zulfugarov"
+    assert q.speaker.role == "former Azerbaijani Foreign Minister"
+    assert text[q.speaker.start : q.speaker.end] == "Tofig Zulfugarov"
+
+
+def test_seed_all_quotations() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    found = extract_quotations(text)
+
+    def by(opening: str) -> Speaker | None:
+        return next(q for q in found if text.startswith(opening, q.start)).speaker
+
+    expected = {
+        "“group of people are trying": "Tofig Zulfugarov",  # 'According to him, currently this “...”:'
+        "“The so-called leaders": "Tofig Zulfugarov",  # the lead-in paragraph before it
+        "“Not everyone in Karabakh": "Tofig Zulfugarov",  # 'Zulfugarov added that ...:'
+        "“Armenians will immediately": "Ilham Ismail",  # 'Ilham Ismail stated that ... “...”'
+        "“The conditions for using": "Ilham Ismail",  # 'he stressed that ...:'
+        "“Therefore, it is groundless": "Ilham Ismail",  # 'Ismail asserts that ...:'
+    }
+    for opening, name in expected.items():
+        speaker = by(opening)
+        assert speaker is not None and speaker.name == name, opening
+    ismail = by("“Armenians will immediately")
+    assert ismail is not None and ismail.role == "Political commentator"
+    assert not any(text[q.start : q.end] == "“president”" for q in found)  # nested in a quotation
