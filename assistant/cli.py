@@ -76,12 +76,13 @@ class _StderrProgress:
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
 @click.option("--model", help="Local sentence-transformers model folder (default: bundled all-MiniLM-L6-v2).")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend (default onnx-int8).")
+@click.option("--follow-symlinks", is_flag=True, help="Also index what symlinks leading out of the corpus point to.")
 @click.option("--local-config", is_flag=True, help="Use ./assistant.toml from the current folder (ignored unless trusted).")
 @click.version_option(package_name="assistant")
 @click.pass_context
 def main(
     ctx: click.Context, corpus: Path | None, index: Path | None, model: str | None, backend: str | None,
-    local_config: bool,
+    follow_symlinks: bool, local_config: bool,
 ) -> None:
     """Ask questions of a folder of news articles; get verbatim quotes with citations.
 
@@ -101,6 +102,7 @@ def main(
 @click.option("--rebuild", is_flag=True, help="Delete the index and build it from nothing.")
 @click.option("--strict", is_flag=True, help="Exit non-zero when any file could not be read cleanly.")
 @click.option("--max-file-mb", type=float, default=20.0, show_default=True, help="Skip single-article files larger than this.")
+@click.option("--follow-symlinks", is_flag=True, help="Also index what symlinks leading out of the corpus point to.")
 @click.pass_context
 def index_cmd(
     ctx: click.Context,
@@ -111,12 +113,13 @@ def index_cmd(
     rebuild: bool,
     strict: bool,
     max_file_mb: float,
+    follow_symlinks: bool,
 ) -> None:
     """Index CORPUS (default ./corpus): only new or changed articles are embedded."""
     from assistant.indexer import IndexMismatch, build_index
     from assistant.lock import IndexLocked
 
-    settings = _settings(ctx, corpus=corpus, index=index, model=model, backend=backend)
+    settings = _settings(ctx, corpus=corpus, index=index, model=model, backend=backend, follow_symlinks=follow_symlinks)
     progress = _StderrProgress()
 
     def problem(p: Any) -> None:
@@ -136,6 +139,7 @@ def index_cmd(
             on_progress=progress,
             on_problem=problem,
             max_bytes=int(max_file_mb * 1_000_000),
+            follow_symlinks=settings.follow_symlinks,
         )
     except (IndexMismatch, IndexLocked, FileNotFoundError, ValueError) as exc:
         progress.done()

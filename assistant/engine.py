@@ -293,9 +293,10 @@ def open_engine(settings: Settings, *, on_progress: Callable[[Progress], None] |
             if not (settings.index / store.DB_NAME).exists():
                 raise EngineError(f"corpus folder not found: {settings.corpus}")
             report(Progress("scan", 0, 0, f"corpus folder {settings.corpus} not found; using the index as it is"))
-        elif is_stale(settings.corpus, settings.index):
+        elif is_stale(settings.corpus, settings.index, follow_symlinks=settings.follow_symlinks):
             try:
-                build_index(settings.corpus, settings.index, model=settings.model, backend=settings.backend, on_progress=report)
+                build_index(settings.corpus, settings.index, model=settings.model, backend=settings.backend,
+                            on_progress=report, follow_symlinks=settings.follow_symlinks)
             except IndexMismatch as exc:
                 raise EngineError(str(exc)) from exc
             except Exception as exc:

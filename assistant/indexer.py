@@ -153,6 +153,7 @@ class Indexer:
         max_bytes: int = 20_000_000,
         batch_chunks: int = BATCH_CHUNKS,
         file_mode: int | None = None,
+        follow_symlinks: bool = False,
     ) -> None:
         self.corpus = corpus
         self.index_dir = index_dir
@@ -163,6 +164,7 @@ class Indexer:
         self.on_problem = on_problem or (lambda p: None)
         self.max_bytes = max_bytes
         self.batch_chunks = batch_chunks
+        self.follow_symlinks = follow_symlinks
         self.file_mode = file_mode
         """Mode of the files it creates (0o600 for a private corpus); None: the umask's."""
         self.report = IndexReport()
@@ -216,7 +218,7 @@ class Indexer:
         self._open()
         self.on_progress(Progress("scan", 0, 0, f"scanning {self.corpus}"))
         on_disk: dict[str, Path] = {}
-        for path in discover_files(self.corpus, on_problem=self._problem):
+        for path in discover_files(self.corpus, on_problem=self._problem, follow_symlinks=self.follow_symlinks):
             on_disk[_rel(self.corpus, path)] = path
         self.report.files = len(on_disk)
         known = store.stored_files(self.db)
@@ -612,6 +614,7 @@ def build_index(
     on_problem: Callable[[LoadProblem], None] | None = None,
     max_bytes: int = 20_000_000,
     batch_chunks: int = BATCH_CHUNKS,
+    follow_symlinks: bool = False,
 ) -> IndexReport:
     """Bring `index_dir` up to date with `corpus`: only new or changed articles are embedded.
 
@@ -653,6 +656,7 @@ def build_index(
             max_bytes=max_bytes,
             batch_chunks=batch_chunks,
             file_mode=mode,
+            follow_symlinks=follow_symlinks,
         )
         try:
             report = indexer.run()
@@ -678,7 +682,7 @@ def index_size(index_dir: Path) -> int:
     return total
 
 
-def is_stale(corpus: Path, index_dir: Path) -> bool:
+def is_stale(corpus: Path, index_dir: Path, *, follow_symlinks: bool = False) -> bool:
     """True when the index is missing or any corpus file was added, changed or removed (stat only)."""
     from assistant.loaders import discover_files
 
@@ -695,7 +699,7 @@ def is_stale(corpus: Path, index_dir: Path) -> bool:
     finally:
         db.close()
     seen = 0
-    for path in discover_files(corpus):
+    for path in discover_files(corpus, follow_symlinks=follow_symlinks):
         rel = _rel(corpus, path)
         old = known.get(rel)
         try:

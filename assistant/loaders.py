@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import functools
 import hashlib
 import json
@@ -92,18 +94,23 @@ class _Warnings:
 # --- discovery ---------------------------------------------------------------------------
 
 
-def discover_files(root: Path, *, on_problem: ProblemSink | None = None) -> Iterator[Path]:
+def discover_files(
+    root: Path, *, on_problem: ProblemSink | None = None, follow_symlinks: bool = False
+) -> Iterator[Path]:
     """Every supported file below `root` (absolute paths), in order of relative path.
 
     Hidden entries, README.* and LICENSE* files are skipped; each folder is entered once even
-    through symlinks (so loops end); folders that cannot be listed go to `on_problem`.
+    through symlinks (so loops end); folders that cannot be listed go to `on_problem`. Symlinks
+    that stay inside the corpus are followed; one that leads out of it is skipped with one problem
+    unless `follow_symlinks`. FIFOs, devices and sockets are reported and never yielded.
     """
     report = on_problem or (lambda problem: None)
     base = Path(os.path.abspath(root))
     if not base.is_dir():
         report(LoadProblem(base.as_posix(), "corpus folder not found or not a folder"))
         return
-    seen = {os.path.realpath(base)}
+    real_base = os.path.realpath(base)
+    seen = {real_base}
     # An explicit stack, not recursion, so a very deep tree cannot overflow Python's stack.
     stack: list[Iterator[os.DirEntry[str]]] = [_sorted_entries(base, ".", report)]
     while stack:
@@ -120,16 +127,42 @@ def discover_files(root: Path, *, on_problem: ProblemSink | None = None) -> Iter
                 if entry.is_dir() or _is_article_name(entry.name):
                     name = _printable(_rel(base, entry.path))
                     report(LoadProblem(name, "name is not valid UTF-8; rename it to index it"))
+            elif entry.is_symlink() and not follow_symlinks and not _within(real_base, os.path.realpath(entry.path)):
+                # A folder someone else made may link to the user's home, to / or to /proc.
+                if os.path.exists(entry.path) and (entry.is_dir() or _is_article_name(entry.name)):
+                    target = _printable(os.path.realpath(entry.path))
+                    message = f"symbolic link to {target}, outside the corpus; pass --follow-symlinks to index it"
+                    report(LoadProblem(_printable(_rel(base, entry.path)), message))
             elif entry.is_dir():
                 real = os.path.realpath(entry.path)
                 if real not in seen:
                     seen.add(real)
                     stack.append(_sorted_entries(Path(entry.path), _rel(base, entry.path), report))
-            elif entry.is_file() and _is_article_name(entry.name):
-                yield Path(entry.path)
+            elif _is_article_name(entry.name):
+                if entry.is_file():
+                    yield Path(entry.path)
+                elif os.path.exists(entry.path):  # a FIFO, device or socket, perhaps behind a link
+                    kind = _special_kind(os.stat(entry.path).st_mode)
+                    report(LoadProblem(_printable(_rel(base, entry.path)), f"not a regular file ({kind})"))
         except OSError as exc:
             if not entry.is_symlink():  # a symlink that cannot be followed is a broken one: ignored
                 report(LoadProblem(_rel(base, entry.path), f"cannot read entry: {_reason(exc)}"))
+
+
+def _within(real_base: str, real: str) -> bool:
+    """True when the resolved path `real` is the corpus folder or lies below it."""
+    return real == real_base or real.startswith(real_base.rstrip(os.sep) + os.sep)
+
+
+def _special_kind(mode: int) -> str:
+    """'a FIFO', 'a device', 'a socket' for messages."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
 def _printable(path: str) -> str:
@@ -157,12 +190,41 @@ def _is_article_name(name: str) -> bool:
 
 
 def file_fingerprint(path: Path) -> str:
-    """sha256 hex of the file's bytes, read in blocks; raises OSError when it cannot be read."""
+    """sha256 hex of the file's bytes, read in blocks; raises OSError when it cannot be read (or is no
+    longer a regular file)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open(path, "rb", opener=_nonblocking) as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode) or _is_pseudo_file(info):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    """An opener for open(): adds O_NONBLOCK, so a FIFO swapped in after a stat cannot hang the run."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+@functools.cache
+def _pseudo_devices() -> frozenset[int]:
+    """Device numbers of /proc and /sys, whose 'regular' files are generated on read (size 0)."""
+    devices = set()
+    for folder in ("/proc", "/sys"):
+        try:
+            devices.add(os.stat(folder).st_dev)
+        except OSError:
+            pass
+    return frozenset(devices)
+
+
+def _is_pseudo_file(info: os.stat_result, path: Path | None = None) -> bool:
+    """True for a file of /proc or /sys (a process's status or environment, kernel settings)."""
+    if info.st_dev in _pseudo_devices():
+        return True
+    real = os.path.realpath(path) if path is not None else ""
+    return real.startswith(("/proc/", "/sys/"))
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -247,7 +309,7 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     """The file's bytes, or _Skipped when it is missing, unreadable, not a file or too large."""
     info = _stat_regular(path, limit)
     try:
-        with open(path, "rb") as fh:
+        with _open_regular(path, limit) as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
         raise _Skipped(f"cannot read file: {_reason(exc)}") from None
@@ -257,18 +319,38 @@ def _read_bytes(path: Path, limit: int) -> bytes:
 
 
 def _stat_regular(path: Path, limit: int) -> os.stat_result:
-    """Stat a file that is about to be opened: refuse folders, FIFOs and files over `limit`."""
+    """Stat a file that is about to be opened: refuse folders, FIFOs, devices, /proc files and files over `limit`."""
     try:
         info = os.stat(path)
     except OSError as exc:
         raise _Skipped(f"cannot read file: {_reason(exc)}") from None
+    _check_regular(info, limit, path)
+    return info
+
+
+def _check_regular(info: os.stat_result, limit: int, path: Path | None = None) -> None:
+    """_Skipped unless `info` is a regular file of at most `limit` bytes outside /proc and /sys."""
     if stat.S_ISDIR(info.st_mode):
         raise _Skipped("cannot read file: Is a directory")
-    if not stat.S_ISREG(info.st_mode):
-        raise _Skipped("not a regular file")  # opening a FIFO would block
+    if not stat.S_ISREG(info.st_mode) or _is_pseudo_file(info, path):
+        raise _Skipped("not a regular file")  # opening a FIFO would block, a device read forever
     if info.st_size > limit:
         raise _Skipped(_too_large(info.st_size, limit))
-    return info
+
+
+@contextlib.contextmanager
+def _open_regular(path: Path, limit: int) -> Iterator[BinaryIO]:
+    """Open a file _stat_regular accepted, without blocking, and check what was opened: the name may
+    lead to a FIFO or device by now (a plain open of a FIFO waits for a writer forever)."""
+    fh = open(path, "rb", opener=_nonblocking)  # noqa: SIM115 - closed below or by the with
+    try:
+        _check_regular(os.fstat(fh.fileno()), limit)
+        os.set_blocking(fh.fileno(), True)
+    except BaseException:
+        fh.close()
+        raise
+    with fh:
+        yield fh
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -589,7 +671,7 @@ def _jsonl_articles(
     _stat_regular(path, max_file_bytes)
     seen_text = False
     try:
-        with open(path, "rb") as fh:
+        with _open_regular(path, max_file_bytes) as fh:
             head = fh.read(decoding.SNIFF_BYTES)
             if decoding.looks_binary(head):
                 raise _Skipped("binary file, not text")

@@ -382,3 +382,123 @@ def test_running_out_of_memory_in_one_file_is_that_files_problem(
     problems: list[LoadProblem] = []
     report = build_index(corpus, tmp_path / "index", embedder=HashEmbedder(), on_problem=problems.append)
     assert report.added == 1 and problems == [LoadProblem("bomb.md", "out of memory while reading it")]
+
+
+# --- item 9: links out of the corpus, special files --------------------------------------------
+
+
+def corpus_with_links(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    write(corpus / "good.txt", "Good\n\nThe ferry left the harbour at dawn.\n")
+    write(tmp_path / "private" / "diary.txt", "Diary\n\nMy bank password is on the fridge.\n")
+    write(corpus / "sub" / "inner.txt", "Inner\n\nThe orchard flooded in spring.\n")
+    os.symlink(tmp_path / "private" / "diary.txt", corpus / "diary.txt")
+    os.symlink(tmp_path / "private", corpus / "private-notes")
+    os.symlink(corpus / "sub", corpus / "again")  # inside: followed, once
+    os.symlink("..", corpus / "sub" / "up")  # inside (the corpus itself): no loop
+    return corpus
+
+
+def test_links_out_of_the_corpus_are_skipped_with_one_line_each(tmp_path: Path) -> None:
+    corpus = corpus_with_links(tmp_path)
+    problems: list[LoadProblem] = []
+    found = [p.relative_to(corpus).as_posix() for p in discover_files(corpus, on_problem=problems.append)]
+    assert found == ["again/inner.txt", "good.txt"]
+    assert sorted(p.path for p in problems) == ["diary.txt", "private-notes"]
+    assert all("outside the corpus" in p.message and "--follow-symlinks" in p.message for p in problems)
+    followed = [p.relative_to(corpus).as_posix() for p in discover_files(corpus, follow_symlinks=True)]
+    assert followed == ["again/inner.txt", "diary.txt", "good.txt", "private-notes/diary.txt"]
+
+
+def test_index_skips_links_out_of_the_corpus_unless_asked(tmp_path: Path) -> None:
+    corpus = corpus_with_links(tmp_path)
+    index = tmp_path / "index"
+    code, _, err = run("index", str(corpus), "--index", str(index), "--backend", "hash")
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("skipped: ")]
+    assert len(lines) == 2 and all("outside the corpus" in line for line in lines), err
+    assert "bank password" not in indexed_text(index)
+    code, _, err = run("index", str(corpus), "--index", str(index), "--backend", "hash", "--follow-symlinks")
+    assert code == 0 and "outside the corpus" not in err, err
+    assert "bank password" in indexed_text(index)
+
+
+def test_the_chat_follows_links_out_of_the_corpus_only_when_asked(tmp_path: Path) -> None:
+    corpus = corpus_with_links(tmp_path)
+    engine = open_engine(Settings(corpus=corpus, index=tmp_path / "index", backend="hash"))
+    engine.close()
+    assert "bank password" not in indexed_text(tmp_path / "index")
+    engine = open_engine(Settings(corpus=corpus, index=tmp_path / "index", backend="hash", follow_symlinks=True))
+    engine.close()
+    assert "bank password" in indexed_text(tmp_path / "index")
+    code, _, err = run("--follow-symlinks", "config", "--json")
+    assert code == 0 and json.loads(_)["settings"]["follow_symlinks"] is True, err
+
+
+def indexed_text(index: Path) -> str:
+    engine = Engine(index, embedder=HashEmbedder())
+    try:
+        return "\n".join(text for (text,) in engine.db.execute("SELECT text FROM articles"))
+    finally:
+        engine.close()
+
+
+def test_a_link_to_proc_is_never_indexed(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "good.txt", "Good\n\nThe ferry left the harbour at dawn.\n")
+    os.symlink("/proc/self/status", corpus / "status.txt")
+    os.symlink("/proc/self/environ", corpus / "environ.jsonl")
+    for follow in (False, True):
+        index = tmp_path / f"index-{follow}"
+        problems: list[LoadProblem] = []
+        extra = {"follow_symlinks": True} if follow else {}  # the default first
+        build_index(corpus, index, embedder=HashEmbedder(), on_problem=problems.append, **extra)
+        text = indexed_text(index)
+        assert "VmRSS" not in text and "PATH=" not in text
+        assert sorted(p.path for p in problems) == ["environ.jsonl", "status.txt"], problems
+    # Read directly through the link (as the indexer reads a followed one): not a regular file.
+    result = load_file(corpus, corpus / "status.txt")
+    assert result.articles == () and [p.message for p in result.problems] == ["not a regular file"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_reported_and_never_opened(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "good.txt", "Good\n\nThe ferry left the harbour at dawn.\n")
+    os.mkfifo(corpus / "pipe.txt")
+    os.mkfifo(tmp_path / "outside.fifo")
+    os.symlink(tmp_path / "outside.fifo", corpus / "linked.jsonl")
+    problems: list[LoadProblem] = []
+    found = list(discover_files(corpus, on_problem=problems.append, follow_symlinks=True))
+    assert [p.name for p in found] == ["good.txt"]
+    assert sorted((p.path, p.message) for p in problems) == [
+        ("linked.jsonl", "not a regular file (a FIFO)"), ("pipe.txt", "not a regular file (a FIFO)"),
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("name", ["swapped.txt", "swapped.jsonl"])
+def test_a_file_swapped_for_a_fifo_after_its_stat_does_not_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """The file was regular when stat'ed and is a FIFO by the time it is opened: opening must not block."""
+    regular = write(tmp_path / "regular.txt", "Title\n\nBody.\n")
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    real_stat = os.stat
+
+    def stale_stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        return real_stat(regular if Path(path) == fifo else path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stale_stat)
+    results: list[Any] = []
+    reader = threading.Thread(target=lambda: results.append(load_file(tmp_path, fifo)), daemon=True)
+    reader.start()
+    reader.join(10)
+    monkeypatch.undo()
+    if reader.is_alive():  # blocked in open(): give it a writer so the thread can end, then fail
+        with open(fifo, "wb"):
+            pass
+        reader.join(10)
+        pytest.fail("opening a FIFO blocked")
+    assert results[0].articles == () and results[0].problems[0].message == "not a regular file"

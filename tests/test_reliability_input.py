@@ -260,7 +260,7 @@ FRONT_MATTER_CASES = {
     "python tag": ("title: !!python/object/apply:os.system ['touch /tmp/assistant-yaml-pwned']", "not valid YAML"),
     "alias bomb": ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
                    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ntitle: *d",
-                   "'title' should be text"),
+                   "more than 20 YAML aliases"),
     "undefined alias": ("title: *nowhere", "not valid YAML"),
     "front matter is a list": ("- a\n- b", "not a mapping"),
     "author of mixed types": ("author: [Ann, 3, {x: y}]", "'author' should be text"),
@@ -349,7 +349,8 @@ def problem_lines(stderr: str) -> list[str]:
 
 def test_symlink_loops_and_special_files(tmp_path: Path) -> None:
     """Loops, chains, broken links, a device, a FIFO, a sparse 25 MB file and a folder named like an article:
-    the run ends (nothing blocks or reads forever), the good files are indexed, each oddity reported once."""
+    the run ends (nothing blocks or reads forever), the good files are indexed, each oddity reported once.
+    Links out of the corpus (to a file elsewhere, to /dev/zero) are skipped with one line each (issue 10)."""
     corpus, index, outside = tmp_path / "corpus", tmp_path / "index", tmp_path / "outside"
     write(corpus / "good.txt", "Good\n\nThe ferry left the harbour at dawn.\n")
     write(outside / "linked.txt", "Linked\n\nThe lighthouse was painted red and white.\n")
@@ -369,11 +370,14 @@ def test_symlink_loops_and_special_files(tmp_path: Path) -> None:
     lines = problem_lines(result.stderr)
     assert len(lines) == len({line.split(":")[1] for line in lines}), lines  # once each
     assert any("sparse.txt: file too large" in line for line in lines)
+    assert any("fifo.txt: not a regular file (a FIFO)" in line for line in lines)
+    assert any("linked.txt: symbolic link to" in line and "outside the corpus" in line for line in lines)
+    assert any("zero.txt: symbolic link to /dev/zero, outside the corpus" in line for line in lines)
     # The FIFO and the device are not regular files: never opened (that would block or read forever).
     engine = Engine(index, embedder=HashEmbedder())
     try:
         paths = {path for (path,) in engine.db.execute("SELECT path FROM articles")}
-        assert paths == {"good.txt", "linked.txt"}
+        assert paths == {"good.txt"}
     finally:
         engine.close()
 
