@@ -104,15 +104,22 @@ class Engine:
         generation = int(row[0]) if row else 0
         if generation == self.generation:
             return
+        meta = store.get_meta(self.db)
+        if self.index is not None and (meta.get("model"), meta.get("dim")) != (self.meta.get("model"), self.meta.get("dim")):
+            # `index --rebuild` with another model swapped a new index in: this one's vectors and
+            # model no longer fit it, and answering from the old vectors would pick the wrong rows.
+            raise EngineError(
+                f"index {self.index_dir} was rebuilt with {meta.get('model')} ({meta.get('dim')} dims); open it again"
+            )
         index = vectors.load(self.index_dir, generation)
-        if index.d != int(self.meta.get("dim", index.d)):
+        if index.d != int(meta.get("dim", index.d)):
             raise vectors.VectorError(
                 f"{vectors.vector_path(self.index_dir, generation)} holds {index.d}-dimension vectors, the index "
-                f"{self.meta.get('dim')}; rebuild it with `assistant index --rebuild`"
+                f"{meta.get('dim')}; rebuild it with `assistant index --rebuild`"
             )
         check_consistency(self.db, index, self.index_dir)
         self.index, self.generation = index, generation
-        self.meta = store.get_meta(self.db)
+        self.meta = meta
         self.terms.reset()
 
     def _refresh(self) -> None:

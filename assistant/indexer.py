@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-import shutil
+import re
+import secrets
 import sqlite3
 import stat
 import time
@@ -26,8 +28,18 @@ BATCH_CHUNKS = 2048
 """Chunks embedded between two commits: a kill loses at most this much work."""
 
 
+REBUILD_RE = re.compile(r"^\.rebuild-[0-9a-f]{16}$")
+"""Folders `--rebuild` builds the new index in, inside the index folder."""
+REBUILD_MARKER = ".assistant-rebuild"
+"""The file that marks such a folder as made by a rebuild (only those are ever removed)."""
+
+
 class IndexMismatch(Exception):
     """The index was built with another model or backend; the message says to re-index."""
+
+
+class NotAnIndex(Exception):
+    """The folder named as the index holds other files and no index: nothing in it is touched."""
 
 
 @dataclass(frozen=True)
@@ -556,6 +568,74 @@ def is_private(corpus: Path) -> bool:
         return False
 
 
+def _owned(name: str) -> bool:
+    """Whether a name at the top of an index folder is one the app makes there."""
+    return (
+        name in (store.DB_NAME, ".lock", "sessions")
+        or any(name == store.DB_NAME + suffix for suffix in store.SIDE_SUFFIXES)
+        or bool(vectors.FILE_RE.match(name) or vectors.TEMP_RE.match(name) or REBUILD_RE.match(name))
+    )
+
+
+def check_index_folder(index_dir: Path) -> None:
+    """NotAnIndex unless `index_dir` is missing, empty, an index, or holds only files an index makes.
+
+    Called before anything is written there (not even the lock file): `--index project` must never
+    turn a folder of the user's files into an index, nor `--rebuild` delete anything in it.
+    """
+    try:
+        names = sorted(os.listdir(index_dir))
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        raise NotAnIndex(f"index folder {index_dir} is not a folder") from None
+    except OSError as exc:
+        raise NotAnIndex(f"cannot read index folder {index_dir}: {exc.strerror or exc}") from None
+    from assistant.safe_files import describe
+
+    if store.DB_NAME in names:
+        # An index, damaged or not (--rebuild is the cure), unless its database is another program's.
+        if _foreign_database(index_dir / store.DB_NAME):
+            raise NotAnIndex(
+                f"index folder {describe(index_dir)} is not an assistant index ({store.DB_NAME} is another "
+                "program's SQLite database); name an empty or new folder for the index"
+            )
+        return
+    foreign = [name for name in names if not _owned(name)]
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise NotAnIndex(
+            f"index folder {describe(index_dir)} is not an assistant index (it holds {describe(foreign[0])!r}{more}); "
+            "name an empty or new folder for the index"
+        )
+
+
+def _foreign_database(path: Path) -> bool:
+    """True for a readable SQLite database with tables but no assistant schema (user_version 0)."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False  # a link or stranger: store.check_files refuses it with its own message
+        db = sqlite3.connect(path, timeout=30)
+    except (OSError, sqlite3.DatabaseError):
+        return False
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        return version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    except sqlite3.DatabaseError:
+        return False  # damaged: an index to rebuild
+    finally:
+        db.close()
+
+
+def _make_folder(index_dir: Path, private: bool) -> None:
+    """Create the index folder (owner-only for a private corpus); its parents as usual."""
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        index_dir.mkdir(mode=0o700 if private else 0o777)
+    except FileExistsError:
+        pass
+
+
 def _own_file(name: str) -> bool:
     """The database, SQLite's files beside it, a vector file or one of its temp files."""
     return name == store.DB_NAME or any(name == store.DB_NAME + suffix for suffix in store.SIDE_SUFFIXES) or bool(
@@ -580,26 +660,115 @@ def _tighten(index_dir: Path) -> None:
             os.close(fd)
 
 
-def _make_folder(index_dir: Path, private: bool) -> None:
-    """Create the index folder (owner-only for a private corpus); its parents as usual."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        index_dir.mkdir(mode=0o700 if private else 0o777)
-    except FileExistsError:
-        pass
-
-
-def wipe(index_dir: Path) -> None:
-    """Delete the index files (not saved sessions) so the next build starts from nothing."""
-    for name in (store.DB_NAME, store.DB_NAME + "-wal", store.DB_NAME + "-shm"):
+def _remove_leftovers(index_dir: Path) -> None:
+    """Remove the folders of rebuilds that were stopped: only marked folders, only the files an index makes."""
+    for entry in os.scandir(index_dir):
+        if not REBUILD_RE.match(entry.name) or not entry.is_dir(follow_symlinks=False):
+            continue
+        folder = Path(entry.path)
         try:
-            (index_dir / name).unlink()
-        except FileNotFoundError:
-            pass
-    vectors.cleanup(index_dir, keep=set())
-    onnx_dir = index_dir / "onnx"
-    if onnx_dir.is_dir():
-        shutil.rmtree(onnx_dir, ignore_errors=True)
+            marked = stat.S_ISREG(os.lstat(folder / REBUILD_MARKER).st_mode)
+        except OSError:
+            marked = False
+        if marked:
+            _remove_rebuild_folder(folder)
+
+
+def _remove_rebuild_folder(folder: Path) -> None:
+    """Delete a rebuild folder's own files (unlink never follows a link), its marker last, then the folder."""
+    for entry in os.scandir(folder):
+        if _own_file(entry.name) and not entry.is_dir(follow_symlinks=False):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(folder / REBUILD_MARKER)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)  # stays if something else was put in it
+
+
+def _new_rebuild_folder(index_dir: Path, mode: int) -> Path:
+    """A new, marked folder beside the live index for a rebuild to fill (mkdir fails on any existing name)."""
+    from assistant.safe_files import write_new
+
+    while True:
+        folder = index_dir / f".rebuild-{secrets.token_hex(8)}"
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        write_new(folder / REBUILD_MARKER, f"assistant index --rebuild, pid {os.getpid()}\n", mode)
+        return folder
+
+
+def _live_state(index_dir: Path) -> tuple[bool, int]:
+    """(whether the live database opens, the generation it names: 0 when none or unreadable)."""
+    path = index_dir / store.DB_NAME
+    if not path.exists():
+        return False, 0
+    try:
+        db = sqlite3.connect(path, timeout=30)
+    except sqlite3.DatabaseError:
+        return False, 0
+    try:
+        db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.DatabaseError:
+        db.close()
+        return False, 0
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return True, int(row[0]) if row else 0
+    except (sqlite3.DatabaseError, ValueError):
+        return True, 0  # damaged past its first page: the backup overwrites every page anyway
+    finally:
+        db.close()
+
+
+def _swap_in(built: Path, index_dir: Path) -> None:
+    """Put the index built in `built` in service in `index_dir`, in one step readers see whole.
+
+    Its vectors go in first, as the live index's next generation (a file SQLite does not name
+    yet); then SQLite's online backup copies the new database into the live one as a single
+    transaction. A reader sees the old rows and generation or the new ones, never a mix, and picks
+    the new ones up like any other update. A live database that cannot be opened at all (damaged:
+    the reason for many rebuilds) is replaced as a file instead: nobody can be reading it.
+    """
+    live = index_dir / store.DB_NAME
+    store.check_files(index_dir)
+    usable, old_generation = _live_state(index_dir)
+    generation = max(old_generation, vectors.newest_on_disk(index_dir)) + 1
+    new = store.connect(built)
+    try:
+        built_generation = int(store.get_meta(new).get("generation", 0))
+        if built_generation:
+            os.replace(vectors.vector_path(built, built_generation), vectors.vector_path(index_dir, generation))
+            vectors.fsync_dir(index_dir)
+            with store.transaction(new):
+                store.set_meta(new, {"generation": str(generation)})
+        if usable:
+            try:
+                target = sqlite3.connect(live, timeout=30, isolation_level=None)
+                try:
+                    target.execute("PRAGMA synchronous = FULL")
+                    new.backup(target)
+                    target.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    target.close()
+            except sqlite3.DatabaseError as exc:
+                # The backup is one transaction: on failure the live index is as it was.
+                if store.disk_full(index_dir):
+                    raise store.StoreError(f"cannot write {live}: the disk is full; free some space and retry") from exc
+                reason = " ".join(str(exc).split())[:160]
+                raise store.StoreError(f"cannot put the rebuilt index in service ({reason}); the old index is unchanged") from exc
+    finally:
+        new.close()  # the last connection: SQLite checkpoints the new database whole into its file
+    if not usable:
+        for suffix in store.SIDE_SUFFIXES:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(index_dir / (store.DB_NAME + suffix))
+        os.replace(built / store.DB_NAME, live)
+        vectors.fsync_dir(index_dir)
+    # The previous generation stays for readers loading it right now; the next run removes it.
+    vectors.cleanup(index_dir, keep={generation, old_generation})
 
 
 def build_index(
@@ -626,6 +795,7 @@ def build_index(
     if not corpus.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
     corpus = Path(os.path.abspath(corpus))
+    check_index_folder(index_dir)
     private = is_private(corpus)
     mode = 0o600 if private else store.new_file_mode()
     _make_folder(index_dir, private)
@@ -640,13 +810,15 @@ def build_index(
         name, dim = model_identity(path)
         factory = lambda: load_embedder(path, chosen, cache_dir=None)  # noqa: E731
     with IndexLock(index_dir):
+        _remove_leftovers(index_dir)
         if private:
             _tighten(index_dir)
-        if rebuild:
-            wipe(index_dir)
+        # A rebuild fills a new folder beside the live index, which stays in service until the
+        # finished one is swapped in; a stopped rebuild leaves the live index as it was.
+        target = _new_rebuild_folder(index_dir, mode) if rebuild else index_dir
         indexer = Indexer(
             corpus,
-            index_dir,
+            target,
             factory,
             model_name=name,
             dim=dim,
@@ -664,10 +836,13 @@ def build_index(
             if type(exc) is not sqlite3.DatabaseError:  # locked, constraint, ...: not a damaged file
                 raise
             raise store.StoreError(
-                f"{index_dir / store.DB_NAME} is damaged ({exc}); rebuild it with `assistant index --rebuild`"
+                f"{target / store.DB_NAME} is damaged ({exc}); rebuild it with `assistant index --rebuild`"
             ) from exc
         finally:
             indexer.close()
+        if rebuild:
+            _swap_in(target, index_dir)
+            _remove_rebuild_folder(target)
         if private:
             _tighten(index_dir)
         return report

@@ -68,6 +68,183 @@ def one_line_error(code: int, err: str, *words: str) -> str:
     return lines[0]
 
 
+# --- folders that are not indexes -----------------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A user's folder: notes, and an onnx/ folder of their own models."""
+    folder = tmp_path / "project"
+    write(folder, "notes.txt", "my notes\n")
+    write(folder, "onnx/model.onnx", b"\x08\x01weights")
+    write(folder, "onnx/README.md", "my exported model\n")
+    write(folder, "vectors-draft.tmp", "not the index's\n")
+    return folder
+
+
+def test_rebuild_into_a_folder_that_is_not_an_index_deletes_nothing(tmp_path: Path, project: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    before = tree(project)
+    code, err = cli("index", str(corpus), "--index", str(project), "--rebuild", "--backend", "hash")
+    one_line_error(code, err, str(project), "not an assistant index")
+    assert tree(project) == before  # not even a lock file
+
+
+def test_indexing_into_a_folder_that_is_not_an_index_is_refused(tmp_path: Path, project: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    before = tree(project)
+    code, err = cli("index", str(corpus), "--index", str(project), "--backend", "hash")
+    one_line_error(code, err, "not an assistant index")
+    assert tree(project) == before
+    # An empty folder, or a new one, is fine.
+    (tmp_path / "empty").mkdir()
+    for folder in (tmp_path / "empty", tmp_path / "new" / "index"):
+        assert cli("index", str(corpus), "--index", str(folder), "--backend", "hash")[0] == 0
+        check_index(folder)
+
+
+def test_rebuild_of_an_index_keeps_files_it_does_not_own(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir)
+    write(index_dir, "onnx/model.onnx", b"\x08\x01weights")
+    write(index_dir, "notes.txt", "kept\n")
+    write(index_dir, "vectors-notes.tmp", "kept too\n")
+    write(index_dir, "sessions/s1.json", "{}\n")
+    write(index_dir, ".rebuild-notmine/index.sqlite3", "no marker: not a folder the index made\n")
+    foreign = {k: v for k, v in tree(index_dir).items() if k.split("/")[0] in
+               ("onnx", "notes.txt", "vectors-notes.tmp", "sessions", ".rebuild-notmine")}
+    clean = snapshot(index_dir)
+    report = build(corpus, index_dir, rebuild=True)
+    assert report.added == 6
+    after = tree(index_dir)
+    assert {k: after.get(k) for k in foreign} == foreign
+    assert snapshot(index_dir) == clean
+    check_index(index_dir)
+    owned = {name for name in after if "/" not in name and name not in foreign}
+    gen = generation(index_dir)
+    assert owned <= {store.DB_NAME, store.DB_NAME + "-wal", store.DB_NAME + "-shm", ".lock",
+                     f"vectors-{gen}.faiss", f"vectors-{gen - 1}.faiss"}, owned
+
+
+# --- readers during a rebuild ---------------------------------------------------------------
+
+
+class GateEmbedder(HashEmbedder):
+    """HashEmbedder that stops inside its `stop_at`th call until released."""
+
+    def __init__(self, stop_at: int) -> None:
+        super().__init__()
+        self.calls = 0
+        self.stop_at = stop_at
+        self.reached = threading.Event()
+        self.release = threading.Event()
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 8, on_batch: OnBatch | None = None) -> Any:
+        self.calls += 1
+        if self.calls == self.stop_at:
+            self.reached.set()
+            assert self.release.wait(60)
+        return super().encode(texts, batch_size=batch_size, on_batch=on_batch)
+
+
+def first_quote(engine: Engine, question: str) -> tuple[str, str, str]:
+    answer = engine.ask(question)
+    assert answer.quotes, answer.message
+    quote = answer.quotes[0]
+    assert engine.article(quote.article_id).text[quote.start : quote.end] == quote.text
+    return quote.path, quote.text, answer.message
+
+
+def test_readers_answer_from_the_old_generation_during_a_rebuild(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir)
+    engine = Engine(index_dir, embedder=HashEmbedder())
+    old_path, old_text, _ = first_quote(engine, f"{OLD} voted")
+    assert old_path == "old.txt"
+    # The corpus changes, and the index is rebuilt from it; the rebuild stops half-way.
+    (corpus / "old.txt").unlink()
+    make_corpus(corpus, extra=NEW)
+    gate = GateEmbedder(stop_at=2)
+    failure: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            build(corpus, index_dir, embedder=gate, rebuild=True, batch_chunks=3)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=rebuild)
+    worker.start()
+    try:
+        assert gate.reached.wait(60), failure
+        # The engine open before the rebuild, a new one, and `assistant ask` all answer from the old index.
+        assert first_quote(engine, f"{OLD} voted") == (old_path, old_text, "")
+        fresh = Engine(index_dir, embedder=HashEmbedder())
+        assert first_quote(fresh, f"{OLD} voted") == (old_path, old_text, "")
+        assert len(fresh.ask("report number").quotes) >= 3
+        fresh.close()
+        code = CliRunner().invoke(main, ["ask", f"{OLD} voted", "--index", str(index_dir), "--backend", "hash"])
+        assert code.exit_code == 0 and OLD in code.stdout, code.stdout + code.stderr
+    finally:
+        gate.release.set()
+        worker.join(60)
+    assert not failure, failure
+    # Once swapped in, the same engine answers from the new index without reopening.
+    path, text, _ = first_quote(engine, f"{NEW} met")
+    assert (path, text) == ("new.txt", f"{NEW} met on Friday in the harbour town.")
+    assert all(q.path != "old.txt" for q in engine.ask(f"{OLD} voted").quotes)
+    engine.close()
+    check_index(index_dir)
+    assert not list(index_dir.glob(".rebuild-*"))
+
+
+KILLED_REBUILD = """
+import sys
+sys.path.insert(0, sys.argv[3])
+from pathlib import Path
+from index_worker import SlowEmbedder
+from assistant.indexer import build_index
+def progress(p):
+    if p.phase == "write":
+        print("write", flush=True)
+build_index(Path(sys.argv[1]), Path(sys.argv[2]), embedder=SlowEmbedder(0.05), batch_chunks=3, rebuild=True,
+            on_progress=progress)
+print("done", flush=True)
+"""
+
+
+def test_a_killed_rebuild_leaves_the_old_index_in_service(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "index"
+    build(corpus, index_dir)
+    write(index_dir, "notes.txt", "kept\n")
+    before = snapshot(index_dir)
+    worker = subprocess.Popen([sys.executable, "-c", KILLED_REBUILD, str(corpus), str(index_dir), str(TESTS)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert worker.stdout is not None
+    writes = 0
+    for line in worker.stdout:
+        writes += line.strip() == "write"
+        if writes == 2:
+            break
+    worker.send_signal(signal.SIGKILL)
+    _, err = worker.communicate(timeout=60)
+    assert worker.returncode == -signal.SIGKILL, err
+    assert snapshot(index_dir) == before  # the old index is whole and in service
+    check_index(index_dir)
+    engine = Engine(index_dir, embedder=HashEmbedder())
+    assert first_quote(engine, f"{OLD} voted")[:2] == ("old.txt", f"{OLD} voted on Tuesday in the mountain village.")
+    engine.close()
+    # The next run (plain or --rebuild) removes what the killed one left, nothing else.
+    assert build(corpus, index_dir).chunks_embedded == 0
+    assert not list(index_dir.glob(".rebuild-*"))
+    assert (index_dir / "notes.txt").read_text() == "kept\n"
+    assert build(corpus, index_dir, rebuild=True).added == 6
+    assert snapshot(index_dir) == before
+
+
 # --- private corpora ------------------------------------------------------------------------
 
 
