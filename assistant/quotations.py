@@ -33,6 +33,7 @@ Rules, as a careful reader applies them (docs in the functions below say why):
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -147,6 +148,17 @@ _NATIONALITIES = frozenset(
     African Zimbabwean Jamaican Croatian Serbian Romanian Bulgarian Hungarian Azerbaijani Armenian
     Georgian Dutchman Frenchman Englishman Scotsman Welshman Irishman Kiwi Aussie""".split()
 )
+_PERSON_NOUNS = frozenset(
+    """winner youngster newcomer nominee hopeful rookie legend icon great ace star
+    actor actress singer writer director player veteran boss skipper captain keeper striker
+    defender midfielder winger forward international champion runner sprinter athlete golfer
+    driver rider boxer jockey cyclist swimmer batsman bowler all-rounder coach manager chairman
+    chief executive founder owner entrepreneur tycoon billionaire magnate mogul rapper rocker
+    comedian presenter host film-maker filmmaker novelist author poet artist designer model
+    politician minister premier president leader mp peer campaigner activist lawyer judge
+    """.split()
+)
+"""Nouns for a person, for 'the two-time Oscar winner said' (with _ROLE_HEADS)."""
 _MEDIA_NOUNS = frozenset("paper newspaper daily weekly magazine tabloid broadsheet journal website broadcaster station".split())
 _FEMALE_WORDS = frozenset(
     "spokeswoman chairwoman actress businesswoman sportswoman congresswoman queen princess "
@@ -184,7 +196,13 @@ _FEMALE_NAMES = frozenset(
     Leonie Lorna Trudie Lulu Emeli Ellie Adele Shakira Alanis Avril Norah Mariah Whitney Aretha Tina
     Cher Bjork Gwen Missy Alicia Ashanti Jessica Lindsay Paris Nicky Nikki Anne-Marie Marie-Claire
     Gillian Shirley Joyce Penelope Penny Jenny Jennie Mandy Vicky Becky Kay Fay Faye Gemma Jade
-    Kerry Lesley Maureen Sheila Meg Carly Condi Teresa Tracey Yvette Zara Zadie Arundhati Doris""".split()
+    Kerry Lesley Maureen Sheila Meg Carly Condi Helena Germaine Yvette Gwyneth Charlize Bridget
+    Siobhan Aisling Niamh Mairead Sinead Roisin Morag Isla Eilidh Ailsa Catriona Shona Deirdre
+    Irina Natalia Tatiana Daniela Francesca Giulia Chiara Sofia Lucia Marta Pilar Beatriz Ute Petra
+    Sabine Monika Ursula Heike Birgit Annika Agnes Astrid Silvia Simone Sylvie Martine Elisabeth
+    Jelena Dannii Geri Myleene Kimberley Nadine Kirsten Kristin Karin Katrin Katarina Magdalena
+    Malgorzata Agnieszka Anja Tanja Lena Nina Mia Eva Ella Ruby Grace Lily Hannah Abigail Olivia
+    Ava Charlotte Georgia Imogen Rosie Phoebe Amelia Freya Lola Daisy Poppy Tilly Millie Nell Teresa Tracey Yvette Zara Zadie Arundhati Doris""".split()
 )
 _MALE_NAMES = frozenset(
     """James John Robert Michael William David Richard Charles Joseph Thomas Christopher Daniel Paul
@@ -270,11 +288,23 @@ _MALE_NAMES = frozenset(
     Clint Leonardo Johnny Brad Tom Ewan Jude Hugh Colin Orlando Keanu Denzel Jamie Russell Quentin
     Steven Peter Ridley Mel Kevin Dustin Morgan Liam Ricky Simon Ant Dec Jools Jonathan Terry
     Chris Zach Sideways Giamatti Alexander Bill Jim Tom Dave Joe Kofi Gerry Ian Jack Charles Gordon
-    Bertie Silvio Alvaro Kurt Rainer Lothar Hans-Peter Jurgen Jürgen Otto Arnold Arnie Wolfgang""".split()
+    Bertie Silvio Alvaro Kurt Rainer Lothar Hans-Peter Jurgen Jürgen Otto Arnold Arnie Wolfgang
+    Florian Gerd Milan Jarek Jaroslav Pavel Petr Jiri Marek Piotr Krzysztof Andrzej Luca Marco
+    Giovanni Giuseppe Matteo Javier Iker Xavi Olivier Laurent Philippe Francois Pierre Henri Dieter
+    Klaus Uwe Gunter Bernd Horst Rudi Ralf Geoff Graeme Tam Ally Walter Sven Lars Henrik Anders
+    Jens Mats Nils Ole Bjorn Rune Tore Kjell Arne Mikael Magnus Erik Juha Jari Kimi Mika Ivan
+    Dmitry Dmitri Sergey Alexei Andrei Mikhail Nikolai Oleg Yevgeny Vitaly Vladislav Yuri Goran
+    Zoran Dragan Slobodan Zlatan Ante Davor Robbie Steve Stevie Ryan Wayne Darren Jermain Ledley""".split()
 )
-_FEMALE_NAMES = _FEMALE_NAMES - {"Robin", "Leslie", "Jamie", "Kelly", "Lynn", "Tracy", "Kim", "Dana", "Shannon", "Jean"}
-_AMBIGUOUS_NAMES = frozenset("Jan Will Mark April May June August Chris Sam Alex Jo Jess Lee Kim Pat Robin Leslie Jamie Kelly Lynn Tracy Dana Shannon Jean Taylor Jordan Morgan Casey".split())
-_MALE_NAMES = _MALE_NAMES - _FEMALE_NAMES - {"Sideways", "Numbers", "Giamatti", "Brain", "Young", "Major", "Royal", "Jan", "Will"}
+_UNISEX_NAMES = frozenset(
+    "Chris Sam Alex Jo Jess Lee Kim Pat Robin Leslie Jamie Kelly Lynn Tracy Tracey Dana Shannon Jean "
+    "Taylor Jordan Morgan Casey Jan Ashley Carey Kerry Sandy Sydney Stacey Stacy Frankie Billie".split()
+)
+"""First names given to women and men alike: no gender from them."""
+_AMBIGUOUS_NAMES = _UNISEX_NAMES | frozenset("Will Mark April May June August".split())
+"""First names that are also everyday words or months: still names before a surname."""
+_MALE_NAMES = _MALE_NAMES - _FEMALE_NAMES - _UNISEX_NAMES - {"Sideways", "Numbers", "Giamatti", "Brain", "Young", "Major", "Royal"}
+_FEMALE_NAMES = _FEMALE_NAMES - _UNISEX_NAMES
 _FIRST_NAMES = _MALE_NAMES | _FEMALE_NAMES | _AMBIGUOUS_NAMES
 
 _NOT_NAMES = frozenset(
@@ -353,7 +383,8 @@ _ADVERBS = (
     "last week|last month|last year|on [A-Z][a-z]+day|in a statement|in an interview|"
     "is reported to have|was reported to have|is quoted as|was quoted as|is said to have|"
     "is alleged to have|was alleged to have|allegedly|apparently|"
-    "has been quoted as|is understood to have|was understood to have"
+    "has been quoted as|is understood to have|was understood to have|is seen|was seen|is heard|was heard|"
+    "can be heard|is shown|was shown|is filmed|was filmed"
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -370,12 +401,19 @@ _OPENERS = frozenset("([{<—–-/“„‟«‘‚‛‹")
 _CLOSERS = frozenset(".,;:!?)]}>—–-/…”»’›")
 _ELISIONS = re.compile(r"(?:em|n|tis|twas|cause|til|till|bout|round|cos|ere|er|un|ow|nuff|s)\b", re.I)
 
-_CAPWORD = rf"(?:(?:al|el|bin|ibn|de|d|l|van|von|le|la|da|di|du|del|dos|ter|ten|o|mc|mac)[-'’])?[{_UP}][\w\-]*(?:['’]\w{{2,}}(?:[-]\w+)*)?"
-_PARTICLE = r"(?:de|van|von|der|den|da|di|du|le|la|del|della|bin|ibn|al|el|ter|ten|dos|das|y|von der|van der|van den|de la|St\.?)"
-_TITLE = r"(?:Mr|Mrs|Ms|Dr|Prof|St|Rev|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep)\."
-_CAPRUN = rf"(?:{_TITLE} )?{_CAPWORD}(?:[ ](?:{_PARTICLE}[ ])?{_CAPWORD})*"
-_CAPRUN_RE = re.compile(rf"(?<![\w\-'’]){_CAPRUN}")
+_TOKEN = (
+    rf"[{_UP}][\w\-]*(?:['’]\w{{2,}}(?:-\w+)*)?"
+    r"(?:(?:(?<=Mr)|(?<=Mrs)|(?<=Ms)|(?<=Dr)|(?<=St)|(?<=Prof)|(?<=Rev)|(?<=Gen)|(?<=Sen)|(?<=Gov))\.)?"
+)
+_NAME_PREFIXES = ("al", "el", "bin", "ibn", "de", "d", "l", "van", "von", "le", "la", "da", "di", "du", "del", "dos", "ter", "ten")
+_CAPWORD = rf"(?:(?:{'|'.join(_NAME_PREFIXES)})[-'’])?{_TOKEN}"
+_PARTICLE = r"(?:de|van|von|der|den|da|di|du|le|la|del|della|bin|ibn|al|el|ter|ten|dos|das|y|von der|van der|van den|de la)"
+_CAPRUN = rf"{_CAPWORD}(?:[ ](?:{_PARTICLE}[ ])?{_CAPWORD})*"
+# Starts with a character class so that re skips quickly to capital letters (a leading
+# look-behind or optional prefix made this scan the slowest step); _capital_runs checks the rest.
+_CAPRUN_SCAN = re.compile(rf"{_TOKEN}(?:[ ](?:{_PARTICLE}[ ])?{_CAPWORD})*")
 _CAPRUN_END = re.compile(rf"(?<![\w\-'’])(?:{_CAPRUN})(?:[ ]of(?:[ ]the)?[ ]{_CAPRUN})?$")
+_NAME_THEN_PREPOSITION = re.compile(rf"(?<![\w\-'’])({_CAPRUN})\s+(?:of|from|at|with|for)\s")
 _CAPRUN_START = re.compile(rf"(?:{_CAPRUN})(?:[ ]of(?:[ ]the)?[ ]{_CAPRUN})?")
 
 
@@ -423,8 +461,17 @@ _TERMINAL_TAIL = re.compile(
     r"[.!?]?[\"”’]*\s*"
 )
 """What may follow 'X said' for it to be a whole sentence attributing the quotation before it."""
-_HYPHEN_WORDS = frozenset("of the in year old time match a on up".split())
+_HYPHEN_WORDS = frozenset("of the in year old time match a on up maker winner born based owned led".split())
 _AUXILIARIES = frozenset("has have had was were is are will would be been being to".split())
+_SPEAKS_AFTER = re.compile(
+    r"(?:\s*,\s*(?:a|an|the|former|chief|senior|head|deputy|who)\b[^,;.]{0,120},)?\s*(?:(?:has|had|also|later|then)\s+)*"
+    + _alternation(SPEECH_VERBS + ["according"])
+    + r"\b"
+)
+_SPEAKS_BEFORE = re.compile(r"\b(?:said|says|added|according to|told by)\s+$")
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|its|their|these|those|such|our|my|your|whose|of|new|any|no|some|recent)\s+$", re.I)
+_NOT_SUBJECT_START = re.compile(r"(?:for|of|in|on|at|by|to|from|with|about|as|than|into|after|before|during|since|was|is|were|are|had|has|have|and|but|or|so|because|if|that|which)\b")
+_COORDINATED_NP = re.compile(r"(?:^|[\s,;:])((?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w'’\-]*\s+){0,4}[a-z][\w'’\-]*\s+and\s+(?:[a-z][\w'’\-]*\s+){0,2}[a-z][\w'’\-]*)$")
 _CLAUSE_WORDS = re.compile(
     r"\b(?:was|is|were|are|has|have|had|will|would|can|could|should|may|might|must|be|been|not|that|"
     r"it|there|this|to|if|would|did|does|do)\b"
@@ -631,17 +678,17 @@ def _closes_later(text: str, paragraphs: list[tuple[int, int]], by_para: list[li
     return False
 
 
+_QUOTED_WORD = re.compile(r"[\w'’\-]*[^\W_][\w'’\-]*")
 _SMALL_WORDS = frozenset("of the a an and in on to for at by with from de la le du or vs".split())
 
 
 def _is_quotation(text: str, raw: _Raw) -> bool:
     """False for scare quotes (one or two words) and quoted titles (capitalised words, no sentence)."""
     inner = text[raw.start + 1 : raw.end - 1 if raw.closed else raw.end]
-    words = re.findall(r"[\w'’\-]+", inner)
-    words = [w for w in words if any(c.isalnum() for c in w)]
+    words = _QUOTED_WORD.findall(inner)
     if len(words) <= 2:
         return False
-    if len(words) <= 10 and not re.search(r"[.,;:!?]\s+\S", inner.strip()):
+    if len(words) <= 10 and not re.search(r"[.;:!?]\s+\S", inner.strip()):
         capitals = [w for w in words if w.lower() not in _SMALL_WORDS]
         if capitals and all(w[0].isupper() or w[0].isdigit() for w in capitals) and words[0][0].isupper():
             return False
@@ -686,7 +733,9 @@ class _Article:
         self.frame = self._mask()
         self.sentences = self._sentences()
         self.sent_starts = [s for s, _ in self.sentences]
-        self.verbs = [(m.start(), m.end()) for m in _VERB_RE.finditer(self.frame)]
+        self.verbs = [
+            (m.start(), m.end()) for m in _VERB_RE.finditer(self.frame) if not _DETERMINER_BEFORE.search(self.frame, max(0, m.start() - 12), m.start())
+        ]  # 'if the claims were true', 'his comments': nouns, not verbs
         self.verb_starts = [s for s, _ in self.verbs]
         self._build_names()
         self.found: dict[int, tuple[_Ref | None, Speaker | None]] = {}
@@ -753,14 +802,31 @@ class _Article:
         self.mentions: list[tuple[int, int, _Person, bool]] = []  # start, end, person, possessive
         alone: set[str] = set()
         runs = []
-        for m in _CAPRUN_RE.finditer(self.frame):
-            tokens, offset = self._name_tokens(m.group(), m.start())
+        for m in _capital_runs(self.frame):
+            run = m.group()
+            if " " not in run:
+                # Most runs are one capitalised word ('The', 'But', 'London'): kept aside, they only
+                # matter as a surname of a full name (found below) or as evidence of one.
+                alone.add(run.rstrip("."))
+                runs.append((m, None, m.start()))
+                continue
+            tokens, offset = self._name_tokens(run, m.start())
             if not tokens:
                 continue
             runs.append((m, tokens, offset))
             if len(tokens) == 1:
                 alone.add(tokens[0].rstrip("."))
+        # Full names first, so that a surname before its full name ('Howard ... Michael Howard') finds it.
         for m, tokens, offset in runs:
+            if tokens is not None:
+                words = [t for t in tokens if t not in _PERSON_TITLES]
+                if len(words) >= 2 and _looks_personal(tuple(words)):
+                    self._register(" ".join(w for w in tokens if w not in _DROPPED_TITLES), offset, words[-1])
+        for m, tokens, offset in runs:
+            if tokens is None:
+                if m.group() not in self.by_surname:
+                    continue
+                tokens = [m.group()]
             words = [t for t in tokens if t not in _PERSON_TITLES]
             if not words:
                 continue
@@ -769,9 +835,8 @@ class _Article:
             end = start + len(" ".join(tokens))
             follow = self.frame[end : end + 2]
             possessive = follow in ("'s", "’s") or (follow[:1] in ("'", "’") and self.frame[end - 1] == "s")
-            if len(words) >= 2 and self._looks_personal(words):
-                name = " ".join(w for w in tokens if w not in _DROPPED_TITLES)
-                person = self._register(name, start, words[-1])
+            if len(words) >= 2 and _looks_personal(tuple(words)):
+                person = self.people[" ".join(w for w in tokens if w not in _DROPPED_TITLES)]
             else:
                 person = self._lookup(words[-1], " ".join(words), start, tokens[0] if titled else "")
                 if person is None:
@@ -783,6 +848,11 @@ class _Article:
                 # 'chief executive Meg Whitman', 'Foreign Secretary Jack Straw': a role makes a person
                 cut = m.group()[: offset - m.start()].split()
                 if len(words) >= 2 and (offset == m.start() or any(t.lower() in _ROLE_HEADS for t in cut)) and self._looks_personal(words):
+                    person.person = True
+            if not person.person and len(words) >= 2 and _looks_personal(tuple(words)):
+                # 'Fidelis Nanga, a journalist ..., said', 'said Helena Kennedy': a speaker or a
+                # name with a role is a person.
+                if _SPEAKS_AFTER.match(self.frame, end) or _SPEAKS_BEFORE.search(self.frame, max(0, start - 40), start):
                     person.person = True
             if titled:
                 person.person = True
@@ -805,15 +875,10 @@ class _Article:
         self.mention_starts = [s for s, _, _, _ in self.mentions]
         self.quoted_names: dict[str, str] = {}
         for raw in self.raws:
-            for m in _CAPRUN_RE.finditer(self.text, raw.start + 1, raw.end):
+            for m in _capital_runs(self.text, raw.start + 1, raw.end):
                 tokens = m.group().split(" ")
                 if len(tokens) >= 2 and tokens[0] in _FIRST_NAMES and self._looks_personal(tokens):
                     self.quoted_names.setdefault(tokens[-1], m.group())
-
-    @staticmethod
-    def _organisation_like(name: str) -> bool:
-        words = name.split()
-        return any(w in _ORG_WORDS for w in words) or any(len(w) > 1 and w.isupper() for w in words)
 
     @staticmethod
     def _name_tokens(run: str, start: int) -> tuple[list[str], int]:
@@ -835,19 +900,8 @@ class _Article:
         return tokens, offsets[0]
 
     @staticmethod
-    def _looks_personal(words: list[str]) -> bool:
-        if len(words) > 4:
-            return False
-        for i, w in enumerate(words):
-            bare = w.rstrip(".")
-            if bare in _ORG_WORDS or bare in _NOT_NAMES:
-                if not (bare in _FIRST_NAMES and (i == 0 or words[i - 1] in _FIRST_NAMES)):
-                    return False
-            if len(bare) > 1 and bare.isupper():
-                return False
-            if any(c.isdigit() for c in bare):
-                return False
-        return True
+    def _looks_personal(words: list[str] | tuple[str, ...]) -> bool:
+        return _looks_personal(tuple(words))
 
     def _register(self, name: str, start: int, surname: str) -> _Person:
         person = self.people.get(name)
@@ -868,8 +922,8 @@ class _Article:
             if named:
                 return max(named, key=lambda p: self._last_mention_before(p, pos))
         people = self.by_surname.get(surname)
-        if not people and title:
-            # 'Mr Kim' for 'Kim Yungmin': family name first
+        if not people and title and surname not in _FIRST_NAMES:
+            # 'Mr Kim' for 'Kim Yungmin': family name first ('Mr Howard' is no 'Howard Flight')
             people = [p for p in self.people.values() if p.name.split()[0] == surname and len(p.name.split()) == 2]
         if not people:
             return None
@@ -904,15 +958,35 @@ class _Article:
     # -- quotations ----------------------------------------------------------------------------
 
     def quotations(self) -> tuple[Quotation, ...]:
-        out = []
+        found: list[tuple[_Raw, Speaker | None]] = []
+        headings = []
         previous = self.previous
         for raw in self.raws:
             if not _is_quotation(self.text, raw):
                 continue
+            if self._is_heading(raw) and not self._in_title(raw.start):
+                headings.append(len(found))
+                found.append((raw, None))
+                previous.append((raw.start, None, None))
+                continue
             ref, speaker = self._attribute(raw, previous)
             previous.append((raw.start, ref, speaker))
-            out.append(Quotation(raw.start, raw.end, speaker))
-        return tuple(out)
+            found.append((raw, speaker))
+        for i in headings:
+            found[i] = (found[i][0], self._section_speaker(found, i) or self._pull_quote(found[i][0]))
+        return tuple(Quotation(raw.start, raw.end, speaker) for raw, speaker in found)
+
+    def _section_speaker(self, found: list[tuple[_Raw, Speaker | None]], i: int) -> Speaker | None:
+        """A sub-heading that is a quotation (a pull quote) speaks for its section: the one person
+        quoted in the quotations below it, up to the next heading. Two people there: nobody."""
+        speakers = []
+        for raw, speaker in found[i + 1 :]:
+            if self._is_heading(raw):
+                break
+            if speaker is not None:
+                speakers.append(speaker)
+        names = {s.name for s in speakers}
+        return speakers[0] if len(names) == 1 else None
 
     def _attribute(self, raw: _Raw, previous: list[tuple[int, _Ref | None, Speaker | None]]) -> tuple[_Ref | None, Speaker | None]:
         """Find the attributing subject of a quotation and turn it into a speaker."""
@@ -929,15 +1003,11 @@ class _Article:
         last_sent = self._sentence_of(max(raw.start, raw.end - 1))
         s_start = self.sentences[first_sent][0]
         s_end = self.sentences[last_sent][1]
-        if self._is_heading(raw, s_start, s_end):
+        if self._is_heading(raw):
             return self._pull_quote(raw)
         # 1. Right after the quotation: '," said X' / '," X said' / '", according to X'.
         after = self._after_limit(raw, s_end)
         ref = self._adjacent_after(raw.end, after)
-        if ref is None and raw.closed and frame[raw.end - 2 : raw.end - 1] in (".", "!", "?", "…") and last_sent + 1 < len(self.sentences):
-            nxt_start, nxt_end = self.sentences[last_sent + 1]
-            if self._same_paragraph(raw.end, nxt_start):
-                ref = self._adjacent_after(nxt_start, nxt_end, terminal=True)
         if ref is not None:
             return ref
         # 2. A speech verb or 'according to' before it in its sentence, or a name alone before it
@@ -947,6 +1017,13 @@ class _Article:
             ref = self._bare_name_before(s_start, raw.start)
         if ref is not None:
             return ref
+        # 2b. A whole short sentence after a quotation ending with a full stop: '"..." Mr X said.'
+        if raw.closed and frame[raw.end - 2 : raw.end - 1] in (".", "!", "?", "…") and last_sent + 1 < len(self.sentences):
+            nxt_start, nxt_end = self.sentences[last_sent + 1]
+            if self._same_paragraph(raw.end, nxt_start):
+                ref = self._adjacent_after(nxt_start, nxt_end, terminal=True)
+                if ref is not None:
+                    return ref
         # 3. A speech verb after it in its sentence ('"..." was wrong, he said').
         ref = self._verb_after(raw.end, after)
         if ref is not None:
@@ -979,7 +1056,7 @@ class _Article:
                 break
         return limit
 
-    def _is_heading(self, raw: _Raw, s_start: int, s_end: int) -> bool:
+    def _is_heading(self, raw: _Raw) -> bool:
         """A paragraph that is only this quotation, without a final stop: a heading or pull quote."""
         k = self._paragraph_of(raw.start)
         p_start, p_end = self.paragraphs[k]
@@ -1001,7 +1078,7 @@ class _Article:
         for other in self.raws:
             if other.start <= raw.end or not _is_quotation(self.text, other):
                 continue
-            if self._is_heading(other, other.start, other.end):
+            if self._is_heading(other):
                 continue
             found = _content_words(self.text[other.start : other.end])
             share = len(words & found) / len(words)
@@ -1036,12 +1113,15 @@ class _Article:
             return None
         v_start, v_end = verbs[0]
         verb = frame[v_start:v_end]
-        if verb in _PARTICIPLES:
+        if verb in _PARTICIPLES and not re.search(r"\b(?:seen|heard|shown|filmed|caught)\s+$", frame[pos:v_start]):
             return None
         gap = frame[pos:v_start]
         if not re.fullmatch(r"[\s,;:—–\-]*(?:[^\s,.;:!?\"“”'‘’][^.;:!?\"“”]*?)?\s*", gap):
             return None
         gap_body = gap.strip(" ,;:—–-\t")
+        gap_body = re.sub(r"\s+(?:is|was|are|were|can be|could be)\s+(?:seen|heard|shown|filmed|caught)$", "", gap_body)
+        if gap_body and (len(gap_body.split()) > 12 or _NOT_SUBJECT_START.match(gap_body)):
+            return None  # 'for broadband, said X': no subject here; the verb is read later
         if terminal:
             # The sentence after the quotation must be only 'X said.' / 'said X.' / 'X told the BBC.'
             tail = frame[v_end:limit]
@@ -1117,6 +1197,14 @@ class _Article:
         m = re.match(rf"\s*(?:(?:{'|'.join(_LEAD_WORDS)}),?\s+)*(?P<p>[Hh]e|[Ss]he)\b", head)
         if m:
             return self._classify(m.group("p"), s_start + m.start("p"), appositive=None)
+        # 'The Tory leader said ..., but admitted it was "..."': an earlier speech verb's subject.
+        for v_start, v_end in self._verbs_between(s_start, limit):
+            if self.frame[v_start:v_end] in _PARTICIPLES or self.frame[v_start:v_end].lower().startswith("according"):
+                continue
+            ref = self._subject_before(s_start, v_start, strict=False)
+            if ref is not None and ref.kind in ("name", "pronoun", "role"):
+                return ref
+            break
         i = bisect.bisect_left(self.mention_starts, s_start)
         while i < len(self.mentions) and self.mentions[i][0] < limit:
             s, e, person, possessive = self.mentions[i]
@@ -1143,6 +1231,11 @@ class _Article:
         paren = re.search(r"\s*\([^()]{1,40}\)\s*$", s)
         if paren:
             s = s[: paren.start()]  # 'The British Chambers of Commerce (BCC) said'
+        dash = re.search(r"\s[-–—]\s[^-–—]{1,160}\s[-–—]\s*$", s)
+        if dash:
+            s = s[: dash.start()]  # 'Alan Beith - who chairs the committee - said'
+        if self.frame.startswith("quoted as saying", v_start):
+            s = re.sub(r"\s+(?:is|was|has been|had been|were|are)\s*$", "", s)  # 'he is quoted as saying'
         s_stripped = s.rstrip()
         # Appositive: 'NAME, ROLE, said' or 'ROLE, NAME, said' or 'NAME, who ..., said'.
         if s_stripped.endswith(","):
@@ -1158,6 +1251,14 @@ class _Article:
                 a_base = base + comma + 1
                 return self._appositive(b_text_full, b_base, a_text, a_base, strict)
             s_stripped = body  # 'Peter Ainsworth MP, said': a lone comma
+        # A pronoun right before the verb is its subject ('Asked whether ..., she said').
+        pm = re.search(r"(?:^|\s)(he|she|He|She|they|They|it|It|we|We|I)\s*$", s_stripped)
+        if pm:
+            return self._classify(pm.group(1), base + pm.start(1), appositive=None)
+        # 'The feminist writer and broadcaster said': 'and' inside one noun phrase.
+        cm = _COORDINATED_NP.search(s_stripped)
+        if cm and not _CLAUSE_WORDS.search(cm.group(1)):
+            return self._classify(cm.group(1), base + cm.start(1), appositive=None)
         # Plain: the phrase after the last boundary.
         cut = max(s_stripped.rfind(ch) for ch in ",.;:!?\"“”\n()")
         phrase = s_stripped[cut + 1 :]
@@ -1270,6 +1371,10 @@ class _Article:
                 tail = stripped[m.end() :].strip()
                 if re.match(r"(?:of|from|at|for|with)\b", tail) and self._personal(m.group()):
                     stripped = stripped[: m.end()]
+        for pm in _NAME_THEN_PREPOSITION.finditer(stripped):
+            if self._personal(pm.group(1)):
+                stripped = stripped[: pm.end(1)]  # 'economist Gary Thayer of AG Edwards & Sons'
+                break
         m = _CAPRUN_END.search(stripped)
         if m is None or (whole and m.start() != 0):
             return self._common_noun(stripped, offset, whole)
@@ -1293,7 +1398,7 @@ class _Article:
             return self._common_noun(stripped, offset, whole)
         if len(name_tokens) == 1 and name_tokens[0].endswith("s") and name_tokens[0][:-1].lower() in _ROLE_HEADS:
             return _Ref("unnamed", stripped, offset, offset + len(stripped))  # 'MPs have warned'
-        if not role_words and re.search(r"\b(?:for|of|at|from|with|in|on|by|to|about|against)\s", prefix + " ") and not self._personal(name_text):
+        if re.search(r"\b(?:for|of|at|from|with|in|on|by|to|about|against)\s", prefix + " ") and not self._personal(name_text):
             # 'a spokesman for the LSE': the speaker is the spokesman, not the LSE.
             return self._common_noun(stripped, offset, whole)
         name_start = offset + m.start() + len(" ".join(tokens[: len(tokens) - len(name_tokens)])) + (1 if len(name_tokens) < len(tokens) else 0)
@@ -1317,6 +1422,9 @@ class _Article:
         if not words or len(words) > 8:
             return None
         det = words[0].lower()
+        if any(w.endswith(("'s", "’s")) for w in words[:-1]):
+            # "the prime minister's official spokesman": someone's spokesman, not the minister
+            return _Ref("unnamed", stripped, offset, offset + len(stripped), None, _gender_of_words(words))
         if det == "the" and len(words) >= 2:
             return _Ref("role", stripped, offset, offset + len(stripped), None, _gender_of_words(words))
         if whole:
@@ -1337,8 +1445,7 @@ class _Article:
             return self._named(ref)
         if ref.kind == "pronoun":
             if ref.text.lower() == "it":
-                name = self._organisation_before(ref.start)
-                return Speaker(name, None, ref.start, ref.end) if name else None
+                return None  # 'it said': an organisation or a document, no person
             person = self._antecedent(ref)
             if person is None:
                 return None
@@ -1348,41 +1455,13 @@ class _Article:
             person = self._role_holder(ref)
             if person is not None:
                 return Speaker(person.name, self._role_of(person), ref.start, ref.end)
-            if head in _ORG_NOUNS or head in _MEDIA_NOUNS:
-                name = self._organisation_before(ref.start)
-                return Speaker(name, None, ref.start, ref.end) if name else None
-            if head in _ROLE_HEADS or head in _FEMALE_WORDS or head in _MALE_WORDS or head.endswith("-old"):
+            words = {_role_word(w) for w in ref.text.split()[1:]}
+            personal = head in _ROLE_HEADS or head in _PERSON_NOUNS or head.endswith("-old") or bool(words & _PERSON_NOUNS)
+            if head in _ORG_NOUNS or (head in _MEDIA_NOUNS and not personal):
+                return None  # 'the company said': organisations are no speakers
+            if personal:
                 return self._current_speaker(ref)
             return None  # 'the report', 'the statement': a document is no person
-        return None
-
-    def _organisation_before(self, pos: int) -> str | None:
-        """The organisation 'it' or 'the company' stands for: the named organisation opening the
-        nearest sentence back (this one, then up to two before it, in this or the last paragraph)."""
-        k = self._sentence_of(pos)
-        para = self._paragraph_of(pos)
-        for j in range(k, max(-1, k - 3), -1):
-            s_start, s_end = self.sentences[j]
-            if self._paragraph_of(s_start) < para - 1 or self._in_title(s_start):
-                return None
-            hi = min(s_end, pos)
-            speech = self._speech_subject(s_start, hi) if j < k else None
-            if speech is not None and speech.kind == "name" and not self._personal(speech.text):
-                return self._named(speech).name
-            head = self.frame[s_start:hi]
-            m = re.match(rf"\s*(?:(?:{'|'.join(_LEAD_WORDS)}),?\s+)*(?:The\s+)?({_CAPRUN})(?!['’])", head)
-            if m is None:
-                continue
-            name = m.group(1)
-            words = name.split()
-            if words[0] in _NOT_NAMES or words[0] in _PERSON_TITLES:
-                continue
-            after = re.match(r"\s+([a-z]+)", head[m.end() :])
-            if after and (after.group(1) in _ORG_NOUNS or after.group(1) in _ROLE_HEADS or after.group(1) in _MEDIA_NOUNS):
-                continue  # 'Spanish daily ABC': an adjective, not the organisation
-            if self._personal(name) or (name in self.people and self.people[name].person):
-                return None  # the sentence is about a person
-            return name
         return None
 
     def _current_speaker(self, ref: _Ref) -> Speaker | None:
@@ -1411,8 +1490,10 @@ class _Article:
                 person = self.people.get(speech.name)
             elif speech.kind == "name":
                 found = self._named(speech)
+                if found is None:
+                    return None
                 person = self.people.get(found.name)
-                if person is None and not self._organisation_like(found.name):
+                if person is None:
                     return Speaker(found.name, found.role, ref.start, ref.end)
             elif speech.kind == "pronoun" and speech.gender:
                 person = self._antecedent(speech)
@@ -1423,21 +1504,31 @@ class _Article:
             return Speaker(person.name, self._role_of(person), ref.start, ref.end)
         return None
 
-    def _named(self, ref: _Ref) -> Speaker:
+    def _named(self, ref: _Ref) -> Speaker | None:
+        """The speaker a name stands for, as first given in full; None for an organisation (the
+        labelling convention: a person speaks, "Microsoft said" is unattributed)."""
         tokens = ref.text.split(" ")
         words = [t for t in tokens if t not in _PERSON_TITLES]
+        titled = tokens[0] in _PERSON_TITLES
         surname = words[-1] if words else tokens[-1]
         person = self._mention_at(ref.start, ref.end)
         if person is None:
-            person = self._lookup(surname, " ".join(words), ref.start, tokens[0] if tokens[0] in _PERSON_TITLES else "")
+            person = self._lookup(surname, " ".join(words), ref.start, tokens[0] if titled else "")
         if person is None:
             if len(words) == 1 and words[0] in self.quoted_names:
                 # Named in full only inside a quotation ('fantastic skill by Damien Duff').
                 return Speaker(self.quoted_names[words[0]], ref.role, ref.start, ref.end)
+            personal = titled or (len(words) >= 2 and _looks_personal(tuple(words))) or (
+                len(words) == 1 and (words[0] in _FIRST_NAMES or (ref.role is not None and _is_personal_noun(ref.role)))
+            )
+            if not personal:
+                return None
             name = " ".join(t for t in tokens if t not in _DROPPED_TITLES) if len(words) >= 2 else ref.text
             return Speaker(name, ref.role, ref.start, ref.end)
-        if not person.person and person.name != ref.text and person.name in ref.text:
-            return Speaker(ref.text, None, ref.start, ref.end)  # 'British Chambers of Commerce'
+        if not person.person:
+            if not (titled or (len(person.name.split()) >= 2 and _looks_personal(tuple(person.name.split())))):
+                return None
+            person.person = True
         role = self._role_of(person) or ref.role
         return Speaker(person.name, role, ref.start, ref.end)
 
@@ -1528,9 +1619,22 @@ class _Article:
                     if person is not None and person.person and person.gender in ("", gender):
                         return person
             if candidates:
+                # The clause subject; else the person named last ('despite having D'Arcy out,
+                # ... the return of skipper O'Driscoll').
                 subjects = [c for c in candidates if self._subject_like(s_start, c[0], c[1])]
-                return (subjects or candidates)[0][2]
+                return subjects[0][2] if subjects else candidates[-1][2]
+            owners = {p.name: p for s, e, p, possessive in self._mentions_in(s_start, hi) if possessive and p.person and p.gender in ("", gender)}
+            if len(owners) == 1:
+                return next(iter(owners.values()))  # 'surprised by Greer's decision. ... she told'
         return None
+
+    def _mentions_in(self, lo: int, hi: int) -> list[tuple[int, int, _Person, bool]]:
+        i = bisect.bisect_left(self.mention_starts, lo)
+        out = []
+        while i < len(self.mentions) and self.mentions[i][0] < hi:
+            out.append(self.mentions[i])
+            i += 1
+        return out
 
     def _subject_like(self, s_start: int, start: int, end: int) -> bool:
         """A mention that opens a clause and is followed by its verb ('but McIlroy is unfazed'),
@@ -1542,16 +1646,19 @@ class _Article:
         return after is not None and after.group(1) not in _STOP_ROLE_WORDS - {"has", "have", "had", "is", "was", "will", "would", "said", "says", "told", "added", "also", "can", "could", "should", "may", "might", "must"}
 
     def _speech_subject(self, s_start: int, hi: int) -> _Ref | None:
-        for v_start, v_end in self._verbs_between(s_start, hi):
+        """Who speaks in a sentence: its 'according to X' source, else its first speech verb's subject."""
+        verbs = self._verbs_between(s_start, hi)
+        for v_start, v_end in verbs:
             if self.frame[v_start:v_end].lower().startswith("according"):
-                continue
+                return self._verb_subject(s_start, v_start, v_end, hi)
+        for v_start, v_end in verbs:
             return self._verb_subject(s_start, v_start, v_end, hi)
         return None
 
     def _role_holder(self, ref: _Ref) -> _Person | None:
         """The person named before 'the Tory leader' whose role holds all its words."""
-        words = [w.lower().strip(",.") for w in ref.text.split()[1:]]
-        words = [w for w in words if w not in ("also",)]
+        words = [_role_word(w) for w in ref.text.split()[1:]]
+        words = [w for w in words if w and w not in ("also",)]
         if not words or words[-1].rstrip("s") not in _ROLE_HEADS and words[-1] not in _ROLE_HEADS:
             return None
         best: tuple[int, _Person] | None = None
@@ -1564,9 +1671,8 @@ class _Article:
             if local:
                 roles.append(local)
             for r in roles:
-                have = {w.lower().strip(",.'’s") for w in re.findall(r"[\w'’\-]+", r)}
-                have |= {w.lower() for w in re.findall(r"[\w\-]+", r)}
-                if all(w in have or w.strip("'’s") in have for w in words):
+                have = {_role_word(w) for w in r.split()}
+                if all(w in have for w in words):
                     if best is None or s >= best[0]:
                         best = (s, person)
         return best[1] if best else None
@@ -1618,6 +1724,68 @@ class _Article:
 # Small helpers
 
 
+@dataclass(frozen=True)
+class _Run:
+    """A capitalised run: offsets and text (what re.Match gives, for runs found by _capital_runs)."""
+
+    begin: int
+    finish: int
+    text: str
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.finish
+
+    def group(self) -> str:
+        return self.text
+
+
+def _capital_runs(text: str, lo: int = 0, hi: int | None = None) -> Iterator[_Run]:
+    """Maximal runs of capitalised words ('Tory leader Michael Howard' gives 'Michael Howard'),
+    never starting inside a word ('eBay'); 'al-Sistani', "d'Estaing" keep their particle."""
+    hi = len(text) if hi is None else hi
+    pos = lo
+    while True:
+        m = _CAPRUN_SCAN.search(text, pos, hi)
+        if m is None:
+            return
+        start, end = m.span()
+        if start > lo and (text[start - 1].isalnum() or text[start - 1] in "_-'’"):
+            j = start - 1
+            if text[j] in "-'’":
+                k = j
+                while k > lo and text[k - 1].isalpha():
+                    k -= 1
+                if text[k:j] in _NAME_PREFIXES and (k == lo or not text[k - 1].isalnum()):
+                    yield _Run(k, end, text[k:end])
+                    pos = end
+                    continue
+            space = text.find(" ", start, end)
+            pos = space + 1 if space >= 0 else end
+            continue
+        yield _Run(start, end, m.group())
+        pos = end
+
+
+@functools.lru_cache(maxsize=65536)
+def _looks_personal(words: tuple[str, ...]) -> bool:
+    """Capitalised words that can be a person's name: no organisation or sentence word, no acronym."""
+    if len(words) > 4:
+        return False
+    for i, w in enumerate(words):
+        bare = w.rstrip(".")
+        if bare in _ORG_WORDS or bare in _NOT_NAMES:
+            if not (bare in _FIRST_NAMES and (i == 0 or words[i - 1] in _FIRST_NAMES)):
+                return False
+        if len(bare) > 1 and bare.isupper():
+            return False
+        if any(c.isdigit() for c in bare):
+            return False
+    return True
+
+
 def _name_split(tokens: list[str]) -> int:
     """Index where the name starts in a capitalised run: after its leading sentence words ('But',
     'On Monday'), its last role word ('Foreign Secretary Jack Straw') or an organisation word
@@ -1640,7 +1808,10 @@ def _name_split(tokens: list[str]) -> int:
             keep = i + 1
         elif t in _PERSON_TITLES and i > 0 and tokens[i + 1][0].isupper():
             keep = i  # 'GDC Mr Allard'
-
+        elif i > 0 and t in _FIRST_NAMES and last - i <= 2 and keep < i and tokens[i - 1] not in _PERSON_TITLES:
+            keep = i  # 'Lib Dem Norman Baker', 'Families Margaret Hodge': the name starts at a first name
+        elif len(bare) > 1 and bare.isupper() and keep == i and last - i >= 2 and tokens[i + 1] in _FIRST_NAMES:
+            keep = i + 1  # 'DJ Mike Read'
         elif bare in _NATIONALITIES and keep == i and last - i >= 2:
             keep = i + 1  # 'Russian Dmitriy Bogdanov'
         elif bare in _ORG_WORDS and len(tokens) - i - 1 <= 3:
@@ -1650,6 +1821,12 @@ def _name_split(tokens: list[str]) -> int:
     if tokens and keep == last and (tokens[last].rstrip(".") in _NOT_NAMES or tokens[last].lower() in _ROLE_HEADS):
         keep = len(tokens)
     return keep
+
+
+def _role_word(word: str) -> str:
+    """A role word compared without case, punctuation or possessive: "Lloyd's" -> "lloyd"."""
+    word = word.lower().strip(",.;:()")
+    return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
 def _gender_of_words(words: list[str]) -> str:
