@@ -461,6 +461,8 @@ _TERMINAL_TAIL = re.compile(
     r"[.!?]?[\"”’]*\s*"
 )
 """What may follow 'X said' for it to be a whole sentence attributing the quotation before it."""
+_SURNAME_PARTICLES = frozenset("Le La De Du Van Von Di Da Del Della Dos Des Der Den Ter Ten".split())
+"""'Le Bon' is Simon Le Bon's surname, not a full name of its own."""
 _HYPHEN_WORDS = frozenset("of the in year old time match a on up maker winner born based owned led".split())
 _AUXILIARIES = frozenset("has have had was were is are will would be been being to".split())
 _SPEAKS_AFTER = re.compile(
@@ -820,7 +822,7 @@ class _Article:
         for m, tokens, offset in runs:
             if tokens is not None:
                 words = [t for t in tokens if t not in _PERSON_TITLES]
-                if len(words) >= 2 and _looks_personal(tuple(words)):
+                if len(words) >= 2 and _looks_personal(tuple(words)) and not (len(words) == 2 and words[0] in _SURNAME_PARTICLES):
                     self._register(" ".join(w for w in tokens if w not in _DROPPED_TITLES), offset, words[-1])
         for m, tokens, offset in runs:
             if tokens is None:
@@ -835,7 +837,7 @@ class _Article:
             end = start + len(" ".join(tokens))
             follow = self.frame[end : end + 2]
             possessive = follow in ("'s", "’s") or (follow[:1] in ("'", "’") and self.frame[end - 1] == "s")
-            if len(words) >= 2 and _looks_personal(tuple(words)):
+            if len(words) >= 2 and _looks_personal(tuple(words)) and not (len(words) == 2 and words[0] in _SURNAME_PARTICLES):
                 person = self.people[" ".join(w for w in tokens if w not in _DROPPED_TITLES)]
             else:
                 person = self._lookup(words[-1], " ".join(words), start, tokens[0] if titled else "")
@@ -1457,7 +1459,7 @@ class _Article:
                 return Speaker(person.name, self._role_of(person), ref.start, ref.end)
             words = {_role_word(w) for w in ref.text.split()[1:]}
             personal = head in _ROLE_HEADS or head in _PERSON_NOUNS or head.endswith("-old") or bool(words & _PERSON_NOUNS)
-            if head in _ORG_NOUNS or (head in _MEDIA_NOUNS and not personal):
+            if (head in _ORG_NOUNS or head in _MEDIA_NOUNS) and not (words & _PERSON_NOUNS):
                 return None  # 'the company said': organisations are no speakers
             if personal:
                 return self._current_speaker(ref)
@@ -1696,6 +1698,34 @@ class _Article:
                 if isinstance(ref, Speaker) or ref.kind != "unnamed":
                     return ref
                 return None
+            if j == first_sent - 1 and not self.frame[self.sentences[first_sent][0] : raw.start].strip():
+                introduced = self._introduced(s_start, s_end)
+                if introduced is not None:
+                    return introduced
+        return None
+
+    def _introduced(self, s_start: int, s_end: int) -> _Ref | None:
+        """The person a sentence opens on ('Liberal Democrat foreign affairs spokesman Menzies
+        Campbell repeated his party's calls ...'), for a quotation standing right after it: news
+        style introduces the speaker, then quotes them."""
+        head = self.frame[s_start:s_end]
+        if re.match(r"\s*(?:[\"“”‘’']|x)", head):
+            return None  # a sentence that is itself a quotation
+        for s, e, person, possessive in self._mentions_in(s_start, min(s_end, s_start + 120)):
+            if not person.person and not possessive and self.frame[e : e + 1] == " ":
+                continue  # 'Liberal Democrat' in 'Liberal Democrat spokesman Menzies Campbell'
+            if possessive or not person.person:
+                return None
+            lead = self.frame[s_start:s]
+            # Only lead words or a role may come before the name ('But', 'Tory leader').
+            if lead.strip() and not re.fullmatch(r"\s*(?:(?:But|And|Meanwhile|However|Now|Also|Former|Ex-)\s+)?(?:[\w'’\-]+\s+){0,8}", lead):
+                return None
+            if lead.strip() and not (_prefix_role(lead) or re.fullmatch(r"\s*(?:(?:But|And|Meanwhile|However|Now)\s+)?", lead)):
+                return None
+            after = re.match(r"\s*(?:,[^,]{1,120},\s*)?(?:(?:has|had|have|also|then|later|again|is|was)\s+)*([a-z]+)", self.frame[e:s_end])
+            if after is None or after.group(1) in _STOP_ROLE_WORDS:
+                return None
+            return _Ref("name", self.frame[s:e], s, e, None, person.gender)
         return None
 
     def _sentence_speech(self, s_start: int, s_end: int, previous: list, stance: bool = False) -> _Ref | Speaker | None:
