@@ -384,7 +384,8 @@ _ADVERBS = (
     "is reported to have|was reported to have|is quoted as|was quoted as|is said to have|"
     "is alleged to have|was alleged to have|allegedly|apparently|"
     "has been quoted as|is understood to have|was understood to have|is seen|was seen|is heard|was heard|"
-    "can be heard|is shown|was shown|is filmed|was filmed"
+    "can be heard|is shown|was shown|is filmed|was filmed|is due to|was due to|is expected to|"
+    "was expected to|is set to|was set to|is to|was to|is going to|was going to|will|would"
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -474,6 +475,7 @@ _SPEAKS_BEFORE = re.compile(r"\b(?:said|says|added|according to|told by)\s+$")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|its|their|these|those|such|our|my|your|whose|of|new|any|no|some|recent)\s+$", re.I)
 _NOT_SUBJECT_START = re.compile(r"(?:for|of|in|on|at|by|to|from|with|about|as|than|into|after|before|during|since|was|is|were|are|had|has|have|and|but|or|so|because|if|that|which)\b")
 _COORDINATED_NP = re.compile(r"(?:^|[\s,;:])((?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w'’\-]*\s+){0,4}[a-z][\w'’\-]*\s+and\s+(?:[a-z][\w'’\-]*\s+){0,2}[a-z][\w'’\-]*)$")
+_SUBJECT_PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
 _CLAUSE_WORDS = re.compile(
     r"\b(?:was|is|were|are|has|have|had|will|would|can|could|should|may|might|must|be|been|not|that|"
     r"it|there|this|to|if|would|did|does|do)\b"
@@ -1481,9 +1483,12 @@ class _Article:
             speech = self._sentence_speech(s_start, hi, self.previous, stance=True)
             if speech is None:
                 # Only sentences about the same 'he' may stand between ('He opted to ...').
-                opening = re.match(rf"\s*(?:(?:{'|'.join(_LEAD_WORDS)}),?\s+)*(He|She)\b", self.frame[s_start:hi])
-                if opening and (not gender or (opening.group(1) == "He") == (gender == "m")):
-                    gender = gender or ("m" if opening.group(1) == "He" else "f")
+                # Only sentences about the same 'he' may stand between ('He opted to ...', 'But
+                # despite her problems, she still won ...'): a pronoun and no one named.
+                pronoun = _SUBJECT_PRONOUN.search(self.frame, s_start, hi)
+                named = [m for m in self._mentions_in(s_start, hi) if m[2].person and not m[3] and self._subject_like(s_start, m[0], m[1])]
+                if pronoun and not named and (not gender or (pronoun.group(1).lower() == "he") == (gender == "m")):
+                    gender = gender or ("m" if pronoun.group(1).lower() == "he" else "f")
                     continue
                 return None
             if speech is None:
@@ -1653,7 +1658,8 @@ class _Article:
         for v_start, v_end in verbs:
             if self.frame[v_start:v_end].lower().startswith("according"):
                 return self._verb_subject(s_start, v_start, v_end, hi)
-        for v_start, v_end in verbs:
+        finite = [v for v in verbs if self.frame[v[0] : v[1]] not in _PARTICIPLES]
+        for v_start, v_end in finite or verbs:
             return self._verb_subject(s_start, v_start, v_end, hi)
         return None
 
