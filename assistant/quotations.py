@@ -445,7 +445,7 @@ _VERB_WORDS = "|".join(sorted(SPEECH_VERBS + _PARTICIPLES, key=len, reverse=True
 _VERB_RE = re.compile(
     r"(?<![\w\-'’])" + _alternation(SPEECH_VERBS + _PARTICIPLES + list(_PHRASAL) + ["according to", "According to"]) + r"(?![\w\-])"
 )
-_ADVERB_TAIL = re.compile(rf"(?:\s+(?:{_ADVERBS}))+\s*$")
+_ADVERB_TAIL = re.compile(rf"(?:\s+(?:{_ADVERBS}|[a-z]+ly))+\s*$")
 _WORD = re.compile(r"[\w'’\-\.]+")
 _SENT_END = re.compile(r"[.!?…]+[\"”’'»)\]]*(?=\s)")
 _ABBREVIATIONS = frozenset(
@@ -465,6 +465,12 @@ _TERMINAL_TAIL = re.compile(
 _SURNAME_PARTICLES = frozenset("Le La De Du Van Von Di Da Del Della Dos Des Der Den Ter Ten".split())
 """'Le Bon' is Simon Le Bon's surname, not a full name of its own."""
 _HYPHEN_WORDS = frozenset("of the in year old time match a on up maker winner born based owned led".split())
+_ROLE_STOP_VERBS = frozenset(
+    "met joined signed backed named beat replaced succeeded thanked appointed hired fired sacked "
+    "interviewed asked invited urged visited congratulated phoned called blamed".split()
+)
+_RANK_WORDS = frozenset("deputy vice shadow former assistant junior acting co ex- interim associate under-secretary".split())
+"""Words that make a role someone else's: 'Deputy Prime Minister' is not 'the prime minister'."""
 _AUXILIARIES = frozenset("has have had was were is are will would be been being to".split())
 _SPEAKS_AFTER = re.compile(
     r"(?:\s*,\s*(?:a|an|the|former|chief|senior|head|deputy|who)\b[^,;.]{0,120},)?\s*(?:(?:has|had|also|later|then)\s+)*"
@@ -682,7 +688,7 @@ def _closes_later(text: str, paragraphs: list[tuple[int, int]], by_para: list[li
     return False
 
 
-_QUOTED_WORD = re.compile(r"[\w'’\-]*[^\W_][\w'’\-]*")
+_QUOTED_WORD = re.compile(r"[\w'’\-]*[^\W\d_][\w'’\-]*")
 _SMALL_WORDS = frozenset("of the a an and in on to for at by with from de la le du or vs".split())
 
 
@@ -1021,6 +1027,12 @@ class _Article:
             ref = self._bare_name_before(s_start, raw.start)
         if ref is not None:
             return ref
+        lead_in = frame[s_start : raw.start].rstrip()
+        if lead_in.endswith(":"):
+            # 'He is prepared to go this far: "..."' speaks for its subject; 'The proposed question
+            # is: "..."' for nobody, and nothing before it counts.
+            subject = self._sentence_subject(s_start, raw.start)
+            return subject if subject is not None and subject.kind in ("name", "pronoun") else None
         # 2b. A whole short sentence after a quotation ending with a full stop: '"..." Mr X said.'
         if raw.closed and frame[raw.end - 2 : raw.end - 1] in (".", "!", "?", "…") and last_sent + 1 < len(self.sentences):
             nxt_start, nxt_end = self.sentences[last_sent + 1]
@@ -1156,7 +1168,7 @@ class _Article:
             earlier = [v for v in self._verbs_between(lo, v_start) if frame[v[0] : v[1]] not in _PARTICIPLES]
             if earlier:
                 return self._verb_subject(lo, earlier[-1][0], earlier[-1][1], v_start)
-            return self._sentence_subject(lo, v_start) or unnamed
+            return self._sentence_subject(lo, v_start, loose=True) or unnamed
         before = frame[lo:v_start].rstrip()
         if (not before or before[-1] in ",\"”’»x") and verb not in ("told", "tells", "tell"):
             backward = self._subject_before(lo, v_start, strict=False) if before.endswith(",") else None
@@ -1194,13 +1206,18 @@ class _Article:
             return self._verb_subject(q_end, v_start, v_end, limit)
         return None
 
-    def _sentence_subject(self, s_start: int, limit: int) -> _Ref | None:
-        """The subject that starts a sentence, for 'X welcomed the move, adding: "..."': its first
-        person named outside a prepositional phrase, or its opening pronoun."""
+    def _sentence_subject(self, s_start: int, limit: int, loose: bool = False) -> _Ref | None:
+        """The subject that starts a sentence, for 'X welcomed the move, adding: "..."' or a
+        lead-in 'Mr Dean is confident though:': its opening pronoun ('His message was:' too), an
+        earlier speech verb's subject, or the person it opens on."""
         head = self.frame[s_start:limit]
         m = re.match(rf"\s*(?:(?:{'|'.join(_LEAD_WORDS)}),?\s+)*(?P<p>[Hh]e|[Ss]he)\b", head)
         if m:
             return self._classify(m.group("p"), s_start + m.start("p"), appositive=None)
+        m = re.match(r"\s*(?P<p>His|Her)\s+(?:\w+\s+)?(?:message|view|verdict|advice|reply|response|answer|comment|conclusion|warning|argument|explanation|assessment|words|plea|prediction)\b", head)
+        if m:
+            pronoun = "he" if m.group("p") == "His" else "she"
+            return _Ref("pronoun", pronoun, s_start + m.start("p"), s_start + m.end("p"), None, "m" if pronoun == "he" else "f")
         # 'The Tory leader said ..., but admitted it was "..."': an earlier speech verb's subject.
         for v_start, v_end in self._verbs_between(s_start, limit):
             if self.frame[v_start:v_end] in _PARTICIPLES or self.frame[v_start:v_end].lower().startswith("according"):
@@ -1209,15 +1226,17 @@ class _Article:
             if ref is not None and ref.kind in ("name", "pronoun", "role"):
                 return ref
             break
-        i = bisect.bisect_left(self.mention_starts, s_start)
-        while i < len(self.mentions) and self.mentions[i][0] < limit:
-            s, e, person, possessive = self.mentions[i]
-            i += 1
-            if possessive:
+        introduced = self._introduced(s_start, limit)
+        if introduced is not None or not loose:
+            return introduced
+        # For a participle ('The documentary showed Mr Nattrass ... telling the meeting:'): the
+        # first person named outside a prepositional phrase.
+        for s, e, person, possessive in self._mentions_in(s_start, limit):
+            if possessive or not person.person:
                 continue
             if re.search(r"\b(?:by|to|with|from|of|for|at|on|in|about|against|than|and)\s+(?:the\s+)?(?:\S+\s+){0,3}$", self.frame[s_start:s]):
                 continue
-            return self._classify(self.frame[s_start:e], s_start, appositive=None)
+            return _Ref("name", self.frame[s:e], s, e, None, person.gender)
         return None
 
     # -- noun phrases --------------------------------------------------------------------------
@@ -1631,7 +1650,8 @@ class _Article:
                 subjects = [c for c in candidates if self._subject_like(s_start, c[0], c[1])]
                 return subjects[0][2] if subjects else candidates[-1][2]
             owners = {p.name: p for s, e, p, possessive in self._mentions_in(s_start, hi) if possessive and p.person and p.gender in ("", gender)}
-            if len(owners) == 1:
+            same = re.search(r"\b(?:he|He)\b" if gender == "m" else r"\b(?:she|She)\b", self.frame[s_start:hi])
+            if len(owners) == 1 and not same:
                 return next(iter(owners.values()))  # 'surprised by Greer's decision. ... she told'
         return None
 
@@ -1680,7 +1700,8 @@ class _Article:
                 roles.append(local)
             for r in roles:
                 have = {_role_word(w) for w in r.split()}
-                if all(w in have for w in words):
+                if all(w in have for w in words) and not ((have - set(words)) & _RANK_WORDS):
+                    # 'the prime minister' is not the Deputy Prime Minister
                     if best is None or s >= best[0]:
                         best = (s, person)
         return best[1] if best else None
@@ -1699,11 +1720,16 @@ class _Article:
             p = self._paragraph_of(s_start)
             if p < para - 1 or self._in_title(s_start):
                 return None
+            narrative = self.frame[s_start:s_end].rstrip()
+            if narrative.endswith("?"):
+                return None  # the reporter's question: the quotation after it answers it
             ref = self._sentence_speech(s_start, s_end, previous, stance=j == first_sent - 1)
             if ref is not None:
                 if isinstance(ref, Speaker) or ref.kind != "unnamed":
                     return ref
                 return None
+            if j == first_sent - 1 and narrative.endswith(":") and not self._introduced(s_start, s_end):
+                return None  # 'The proposed question is:': a lead-in naming no speaker
             if j == first_sent - 1 and not self.frame[self.sentences[first_sent][0] : raw.start].strip():
                 introduced = self._introduced(s_start, s_end)
                 if introduced is not None:
@@ -1723,12 +1749,23 @@ class _Article:
             if possessive or not person.person:
                 return None
             lead = self.frame[s_start:s]
+            opener = re.match(
+                r"\s*(?:[A-Z][a-z]+ing|Asked|Interviewed|In|On|At|For|With|During|Despite|Following|After|Before|When|While|As|Since|Although|Though|If|Shortly|Earlier|Later)\b[^,.;:]{0,100},\s*",
+                lead,
+            )
+            if opener:
+                lead = lead[opener.end() :]  # 'Writing in the Guardian newspaper, Mr Brown outlined ...'
             # Only lead words or a role may come before the name ('But', 'Tory leader').
             if lead.strip() and not re.fullmatch(r"\s*(?:(?:But|And|Meanwhile|However|Now|Also|Former|Ex-)\s+)?(?:[\w'’\-]+\s+){0,8}", lead):
                 return None
-            if lead.strip() and not (_prefix_role(lead) or re.fullmatch(r"\s*(?:(?:But|And|Meanwhile|However|Now)\s+)?", lead)):
+            if lead.strip() and not (_prefix_role(lead) or re.fullmatch(r"\s*(?:(?:But|And|Meanwhile|However|Now|As|For)\s+)?", lead)):
                 return None
-            after = re.match(r"\s*(?:,[^,]{1,120},\s*)?(?:(?:has|had|have|also|then|later|again|is|was)\s+)*([a-z]+)", self.frame[e:s_end])
+            rest = self.frame[e:s_end]
+            if rest.rstrip().endswith(":"):
+                # A lead-in opening on its speaker: '- Burnley boss Steve Cotterill:', 'As Gavin Cox
+                # of buildyourown.org.uk put it:', 'Drummer Larry Mullen Jr echoed those sentiments:'
+                return _Ref("name", self.frame[s:e], s, e, None, person.gender)
+            after = re.match(r"\s*(?:,[^,]{1,120},\s*)?(?:(?:has|had|have|also|then|later|again|is|was)\s+)*([a-z]+)", rest)
             if after is None or after.group(1) in _STOP_ROLE_WORDS:
                 return None
             return _Ref("name", self.frame[s:e], s, e, None, person.gender)
@@ -1859,6 +1896,12 @@ def _name_split(tokens: list[str]) -> int:
     return keep
 
 
+def _role_head(word: str) -> bool:
+    """A role's head noun: 'leader', 'MPs', 'co-chairman'."""
+    low = word.lower().strip(",.")
+    return low in _ROLE_HEADS or low.rstrip("s") in _ROLE_HEADS or low.rsplit("-", 1)[-1] in _ROLE_HEADS
+
+
 def _role_word(word: str) -> str:
     """A role word compared without case, punctuation or possessive: "Lloyd's" -> "lloyd"."""
     word = word.lower().strip(",.;:()")
@@ -1891,8 +1934,11 @@ def _clean_role(text: str) -> str:
 
 
 def _prefix_role(text: str) -> str | None:
-    """The role words just before a name: 'Tory leader', 'Trade and Industry Secretary'."""
+    """The role words just before a name: 'Tory leader', 'Trade and Industry Secretary'; none in
+    'a spokesman for Michael Howard' (the spokesman is someone else)."""
     words = text.split()
+    if words and words[-1].lower() in ("for", "of", "at", "to", "with", "by", "from", "on", "about", "against", "and"):
+        return None
     kept: list[str] = []
     for n in range(len(words) - 1, -1, -1):
         w = words[n]
@@ -1906,6 +1952,8 @@ def _prefix_role(text: str) -> str | None:
         complement = low in ("of", "for") and n > 0 and words[n - 1].lower().strip(",") in _ROLE_HEADS
         if (low in _STOP_ROLE_WORDS and low != "and" and not inner_the and not complement) or bare in _TIME_WORDS or bare in _LEAD_WORDS:
             break
+        if low in _SPEECH_SET or low in _PARTICIPLES or low in _ROLE_STOP_VERBS:
+            break  # 'an executive spokeswoman insisted Mr McConnell ...' 
         if any(c.isdigit() for c in bare) and not re.fullmatch(r"\d+-year-old", bare):
             break
         kept.append(bare)
@@ -1915,7 +1963,7 @@ def _prefix_role(text: str) -> str | None:
         kept.pop()
     kept.reverse()
     # The role must end with its head noun ('spokeswoman for women' keeps its complement).
-    heads = [i for i, w in enumerate(kept) if w.lower() in _ROLE_HEADS or w.lower().rstrip("s") in _ROLE_HEADS]
+    heads = [i for i, w in enumerate(kept) if _role_head(w)]
     if not heads:
         return None
     last = heads[-1]
