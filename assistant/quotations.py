@@ -1,33 +1,44 @@
 """Direct quotations in news text and who said them, by exact character offsets (regex scans only).
 
-Rules, as a careful reader applies them (docs in the functions below say why):
+Self-contained (standard library and re): it runs over every article at index time.
 
-* A quotation is the text between a pair of quotation marks, marks included: straight "..." and
-  '...', curly “...” and ‘...’, guillemets «...» and ‹...›. Quotation marks inside it are nested
-  quotations and belong to it. A quotation may run over several paragraphs: the news convention
-  reopens each continued paragraph with a mark and closes only the last one; a paragraph that
-  simply goes on without marks until an unmatched closing mark is accepted too. Merged paragraphs
-  ('... weeks. "We are ...') are the same convention on one line.
-* Not quotations: one or two quoted words (scare quotes, "desperate") and quoted titles
-  ("Freedom of Information Act", "Who Wants to Be a Millionaire?": capitalised words, no sentence).
-  Apostrophes (don't, Blair's, '90s, rock 'n' roll) are never marks. An unmatched opening mark
-  quotes to the end of its paragraph; an unmatched closing mark is ignored.
-* The speaker is who the article says spoke: "X said"/"said X" next to the quotation, the speech
-  verb ("told", "added", "warned", ... see SPEECH_VERBS) governing it in its sentence, "according
-  to X", a colon introduction ("X said:" / "X: "), a lead-in in the previous sentence or paragraph,
-  or, for a quotation standing alone, the speech in one of the two sentences before it. A pronoun
-  ("he said") is the most recent person named before it (gender-checked when the article shows
-  it); "the Tory leader" is the person named earlier with that role. Unnamed sources ("a
-  spokesman", "analysts", "the report") and anything unresolved give no speaker: never a guess.
-* Named organisations and places speak too ("Microsoft said", "the BBC said" -> "Microsoft",
-  "BBC"); a descriptive source without a name ("a Downing Street spokesman") is not a name.
-* Speaker.name is the name as first given in full in the article ("Mr Howard" -> "Michael Howard");
-  Speaker.role is the role given next to that first full mention ("Tory leader"), else next to
-  another mention, else None. Speaker.start/end are the offsets of the mention that attributes the
-  quotation: the name, pronoun or role phrase that is the subject of its speech verb ("he" in
-  '"...," he said'), or, for a quotation that inherits its speaker, that of the speech it continues.
-* A short paragraph that is only a quotation without a full stop is a heading (a pull quote): it
-  takes the speaker of a later quotation repeating most of its words, else none.
+Quotations
+  The text between a pair of quotation marks, marks included: straight "..." and '...', curly
+  “...” and ‘...’, guillemets «...» and ‹...›. Marks inside it are nested quotations and belong to
+  it. A quotation may run over paragraphs (non-blank lines): the news convention reopens each
+  continued paragraph with a mark and closes only the last; merged paragraphs reopen after a full
+  stop on one line ('... weeks. "We are ...'); the seed's paragraphs go on without marks until an
+  unmatched closing mark. Not quotations: one or two quoted words (scare quotes, terms) and quoted
+  titles (capitalised words, no sentence). Apostrophes (don't, Blair's, '90s, rock 'n' roll,
+  'the players' biggest') are never marks. An unmatched opening mark quotes to the end of its
+  paragraph; an unmatched closing mark is ignored; spans never pass the text.
+
+Speakers (never a guess: when the article does not say, None)
+  In order: "X said"/"said X"/"X told ..."/"according to X" next to the quotation; the speech verb
+  (SPEECH_VERBS: added, warned, insisted, ... and, in its own sentence, stance verbs such as
+  'described ... as', 'praised') governing it in its sentence; a colon introduction ("X said:",
+  "X: ", 'Mr Dean is confident though:'; a lead-in naming nobody, 'The question is:', gives
+  nobody); a whole sentence after it ('"..." Mr X said.'); for a quotation with no attribution of
+  its own, the speech of one of the two sentences before it in this or the previous paragraph
+  (a lead-in 'Zulfugarov added that ...:', the previous quotation's speaker, 'X said ...'), or the
+  person the sentence right before opens on ('Tory spokesman X repeated his calls ...'), unless
+  that sentence is the reporter's question. A pronoun is the person the nearest earlier sentence
+  is about (its speaker, else its subject, else the person it names last), skipping sentences
+  about the same 'he', with gender when the article shows it (title, first name, 'spokeswoman').
+  'the Tory leader' is the person named earlier with that role ('the prime minister' is not the
+  Deputy Prime Minister); with no such person, the person who spoke just before if the article
+  re-describes them ('the 22-year-old said'). A multi-paragraph quotation takes the attribution
+  after its closing mark. A heading that is only a quotation (a pull quote) speaks for the one
+  person quoted in its section.
+  People only: organisations, places, papers, documents and unnamed sources ("Microsoft said",
+  "a Downing Street spokesman", "the report", "it said") give None, as docs/eval/speakers.jsonl
+  labels them. Speaker.name is the name as first given in full ("Mr Howard" -> "Michael Howard"),
+  without Mr/Mrs/Ms/Dr but with Sir/Lord/Lady ("Sir Alex Ferguson"); a name never given in full
+  stays as given ("Mr Prettejohn"). Speaker.role is the role written next to the first full
+  mention ("former Azerbaijani Foreign Minister", without a leading article), else next to
+  another mention, else None. Speaker.start/end are the offsets of the mention attributing the
+  quotation: the name, pronoun or role phrase that is the subject of its speech ("he" in '"...,"
+  he said'), or, for an inherited speaker, that of the speech it continues.
 """
 
 from __future__ import annotations
@@ -397,7 +408,6 @@ _ANY_MARK = re.compile("[\"“”„‟«»‹›'‘’‚‛]")
 _D_OPEN = frozenset("“„‟«")
 _D_CLOSE = frozenset("”»")
 _S_OPEN = frozenset("‘‚‛‹")
-_S_CLOSE = frozenset("’›")
 _OPENERS = frozenset("([{<—–-/“„‟«‘‚‛‹")
 _CLOSERS = frozenset(".,;:!?)]}>—–-/…”»’›")
 _ELISIONS = re.compile(r"(?:em|n|tis|twas|cause|til|till|bout|round|cos|ere|er|un|ow|nuff|s)\b", re.I)
@@ -486,7 +496,6 @@ _CLAUSE_WORDS = re.compile(
     r"\b(?:was|is|were|are|has|have|had|will|would|can|could|should|may|might|must|be|been|not|that|"
     r"it|there|this|to|if|would|did|does|do)\b"
 )
-_HEAD_TRIM = re.compile(r"^(?:(?:[A-Z][a-z]+ly|Speaking|Writing|Asked|Interviewed)\b[^,]*,\s*)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1996,9 +2005,3 @@ def _content_words(text: str) -> set[str]:
     words = re.findall(r"[a-z]+", text.lower())
     stop = _SMALL_WORDS | {"is", "are", "was", "were", "be", "it", "that", "this", "they", "we", "must", "will", "not", "as", "so"}
     return {w[:5] for w in words if w not in stop and len(w) > 2}
-
-
-def iter_quotation_texts(text: str) -> Iterator[tuple[str, str | None]]:
-    """(quotation text, speaker name) pairs, for reading results by eye."""
-    for q in extract_quotations(text):
-        yield text[q.start : q.end], q.speaker.name if q.speaker else None

@@ -356,6 +356,86 @@ def test_company_descriptor_and_it_are_no_speakers() -> None:
     assert speakers(text) == [None]
 
 
+def test_colon_lead_in_speaks_for_its_subject() -> None:
+    text = "Title\n\nThe plan was revised. Mr Dean is confident though: \"I think people will buy the new players.\""
+    assert speakers(text) == ["Mr Dean"]
+    text = "Title\n\nBurnley are in form.\n\n- Burnley boss Steve Cotterill: \"They will be fresh and we will be tired.\""
+    assert speakers(text) == ["Steve Cotterill"]
+
+
+def test_colon_lead_in_naming_nobody_stops_inheritance() -> None:
+    text = (
+        'Title\n\n"Who are they trying to fool with this?" Michael Ancram said. '
+        'The proposed question for the referendum is: "Should the country approve the new treaty?"'
+    )
+    assert speakers(text) == ["Michael Ancram", None]
+
+
+def test_reporters_question_stops_inheritance() -> None:
+    text = (
+        'Title\n\n"We will win seats everywhere," said Charles Kennedy. '
+        "But is that not what every leader says?\n\n"
+        '"No. The aim is to replace the Conservatives as the opposition."'
+    )
+    assert speakers(text) == ["Charles Kennedy", None]
+
+
+def test_sentence_opening_on_a_person_introduces_the_next_quotation() -> None:
+    text = (
+        'Title\n\n"This will not go away," said Michael Howard. '
+        "Liberal Democrat spokesman Menzies Campbell repeated his party's calls for the advice. "
+        '"The public interest is now served by the fullest disclosure."'
+    )
+    assert speakers(text) == ["Michael Howard", "Menzies Campbell"]
+
+
+def test_participle_takes_the_subject_of_its_sentence() -> None:
+    text = 'Title\n\nThe committee met. Jack Straw welcomed the report, adding: "It is a fair summary of events."'
+    assert speakers(text) == ["Jack Straw"]
+    text = 'Title\n\nThe committee met. "It was a fair summary," he said, adding that "nobody was left out of it".'
+    assert speakers(text) == [None, None]
+
+
+def test_someones_spokesman_and_deputies_are_not_the_principal() -> None:
+    text = (
+        "Title\n\nPrime Minister Tony Blair spoke first. Deputy Prime Minister John Prescott agreed. "
+        '"The plans are not finished yet," the prime minister\'s official spokesman said.'
+    )
+    assert speakers(text) == [None]
+    text = (
+        "Title\n\nDeputy Prime Minister John Prescott spoke on Monday. The cabinet met. Ministers argued. "
+        '"This is a load of nonsense from start to end," the prime minister said.'
+    )
+    assert speakers(text) == [None]
+
+
+def test_role_redescribing_the_last_speaker() -> None:
+    text = (
+        "Title\n\nTony Blair has had his chance and has failed, Michael Howard has said. "
+        '"Britain is heading in the wrong direction now," the Conservative leader said.'
+    )
+    q = only(text)
+    assert q.speaker is not None and q.speaker.name == "Michael Howard"
+    assert text[q.speaker.start : q.speaker.end] == "the Conservative leader"
+
+
+def test_heading_speaks_for_its_section() -> None:
+    text = (
+        "Title\n\n"
+        "“Policy must follow the facts”\n\n"
+        "Political commentator Ilham Ismail stated that the road was closed:\n\n"
+        "“The conditions for using the road should be prepared by the state.”\n\n"
+        "Ismail asserts that most people want to stay:\n\n"
+        "“Therefore, it is groundless to say they are waiting for us.”"
+    )
+    assert speakers(text) == ["Ilham Ismail", "Ilham Ismail", "Ilham Ismail"]
+
+
+def test_title_line_quotes_have_no_speaker() -> None:
+    text = "Councils 'must find new sites'\n\nCouncils in England will have to find sites, the minister said."
+    assert speakers(text) == [None]
+
+
 # -- no speaker -------------------------------------------------------------------------------------
 
 
