@@ -491,6 +491,9 @@ _SPEAKS_BEFORE = re.compile(r"\b(?:said|says|added|according to|told by)\s+$")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|its|their|these|those|such|our|my|your|whose|of|new|any|no|some|recent)\s+$", re.I)
 _NOT_SUBJECT_START = re.compile(r"(?:for|of|in|on|at|by|to|from|with|about|as|than|into|after|before|during|since|was|is|were|are|had|has|have|and|but|or|so|because|if|that|which)\b")
 _COORDINATED_NP = re.compile(r"(?:^|[\s,;:])((?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w'’\-]*\s+){0,4}[a-z][\w'’\-]*\s+and\s+(?:[a-z][\w'’\-]*\s+){0,2}[a-z][\w'’\-]*)$")
+_LEADING_WORDS = re.compile(rf"(?:(?:{'|'.join(sorted(_LEAD_WORDS))})\s+)+")
+_OPENING_PRONOUN = re.compile(rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*(?P<p>[Hh]e|[Ss]he)\b")
+_NEXT_CHAR = re.compile(r"\s+(\S)")
 _SUBJECT_PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
 _CLAUSE_WORDS = re.compile(
     r"\b(?:was|is|were|are|has|have|had|will|would|can|could|should|may|might|must|be|been|not|that|"
@@ -614,7 +617,8 @@ def _pair_marks(text: str, paragraphs: list[tuple[int, int]]) -> list[_Raw]:
                 if d == "o":
                     if stack and not stack[0][1] and _continues(text, pos, p_start):
                         continue  # '... weeks. "We are ...': a merged paragraph reopening the quotation
-                    stack.append((pos, False))
+                    if len(stack) < _MAX_DEPTH:  # deeper 'nesting' is stray marks; keeps the scan linear
+                        stack.append((pos, False))
                     continue
                 if not doubles:
                     continue  # a stray closing mark (or inch sign)
@@ -626,7 +630,8 @@ def _pair_marks(text: str, paragraphs: list[tuple[int, int]]) -> list[_Raw]:
                 continue
             singles = [j for j, (_, s) in enumerate(stack) if s]
             if d == "o":
-                stack.append((pos, True))
+                if len(stack) < _MAX_DEPTH:
+                    stack.append((pos, True))
                 continue
             if not singles:
                 continue
@@ -634,7 +639,8 @@ def _pair_marks(text: str, paragraphs: list[tuple[int, int]]) -> list[_Raw]:
             if any(not s for _, s in stack[j + 1 :]):
                 continue  # an inner double quotation is still open: this is an apostrophe
             if text[pos - 1 : pos] == "s" and re.match(r"\s[a-z]", text[pos + 1 : pos + 3]) and any(
-                later > pos and text[later] == ch and _direction(text, later, True) == "c" for later in by_para[k]
+                later > pos and text[later] == ch and _direction(text, later, True) == "c"
+                for later in by_para[k][bisect.bisect_right(by_para[k], pos) :][:8]
             ):
                 continue  # "'the players' biggest mistake'": a plural possessive, the close comes later
             opened = stack[j][0]
@@ -667,6 +673,9 @@ def _reopens_single(text: str, paragraphs: list[tuple[int, int]], by_para: list[
     first = by_para[k + 1][0]
     return first == paragraphs[k + 1][0] and text[first] in "'‘"
 
+
+_MAX_DEPTH = 4
+"""Quotation marks open at once at most (a quotation, one inside it, one inside that, ...)."""
 
 _MAX_PARAGRAPHS = 12
 """Paragraphs a quotation may run on without reopening marks before its closing mark."""
@@ -749,6 +758,8 @@ class _Article:
         self.text = text
         self.paragraphs = _paragraphs(text)
         self.raws = _pair_marks(text, self.paragraphs)
+        self.raw_starts = [r.start for r in self.raws]
+        self.paragraph_starts = [p[0] for p in self.paragraphs]
         self.frame = self._mask()
         self.sentences = self._sentences()
         self.sent_starts = [s for s, _ in self.sentences]
@@ -759,6 +770,7 @@ class _Article:
         self._build_names()
         self.found: dict[int, tuple[_Ref | None, Speaker | None]] = {}
         self.previous: list[tuple[int, _Ref | None, Speaker | None]] = []
+        self.role_table: list[tuple[int, _Person, list[set[str]]]] | None = None
 
     # -- frame ---------------------------------------------------------------------------------
 
@@ -795,7 +807,7 @@ class _Article:
             start = p_start
             for m in _SENT_END.finditer(frame, p_start, p_end):
                 end = m.end()
-                nxt = re.compile(r"\s+(\S)").match(frame, end, p_end)
+                nxt = _NEXT_CHAR.match(frame, end, p_end)
                 if nxt is None:
                     continue
                 c = nxt.group(1)
@@ -819,6 +831,7 @@ class _Article:
         self.people: dict[str, _Person] = {}
         self.by_surname: dict[str, list[_Person]] = {}
         self.mentions: list[tuple[int, int, _Person, bool]] = []  # start, end, person, possessive
+        self.starts_of: dict[int, list[int]] = {}  # id(person) -> starts of its mentions, in order
         alone: set[str] = set()
         runs = []
         for m in _capital_runs(self.frame):
@@ -879,6 +892,7 @@ class _Article:
                 if gender and not person.gender:
                     person.gender = gender
             self.mentions.append((start, end, person, possessive))
+            self.starts_of.setdefault(id(person), []).append(start)
         for person in self.people.values():
             first = person.name.split()[0]
             if not person.gender and (person.person or self._looks_personal(person.name.split())):
@@ -957,13 +971,9 @@ class _Article:
         return min(people, key=lambda p: p.first)
 
     def _last_mention_before(self, person: _Person, pos: int) -> int:
-        last = person.first
-        for s, _, p, _ in self.mentions:
-            if s >= pos:
-                break
-            if p is person:
-                last = s
-        return last
+        starts = self.starts_of.get(id(person), ())
+        i = bisect.bisect_left(starts, pos)
+        return starts[i - 1] if i > 0 else person.first
 
     def _mention_at(self, start: int, end: int) -> _Person | None:
         i = bisect.bisect_left(self.mention_starts, start)
@@ -1071,15 +1081,13 @@ class _Article:
     def _after_limit(self, raw: _Raw, s_end: int) -> int:
         """The narrative after a quotation that may attribute it: up to the next quotation unless
         only 'and'/'or' stands between them ('"A" and "B", he said')."""
-        limit = s_end
-        for other in self.raws:
-            if other.start >= raw.end and other.start < limit:
-                gap = self.text[raw.end : other.start]
-                if re.fullmatch(r"[\s,;]*(?:and|or|but)?[\s,;]*", gap):
-                    continue
-                limit = other.start
-                break
-        return limit
+        i = bisect.bisect_left(self.raw_starts, raw.end)
+        while i < len(self.raws) and self.raws[i].start < s_end:
+            gap = self.text[raw.end : self.raws[i].start]
+            if not re.fullmatch(r"[\s,;]*(?:and|or|but)?[\s,;]*", gap):
+                return self.raws[i].start
+            i += 1
+        return s_end
 
     def _is_heading(self, raw: _Raw) -> bool:
         """A paragraph that is only this quotation, without a final stop: a heading or pull quote."""
@@ -1091,8 +1099,7 @@ class _Article:
         return bool(inner) and inner[-1] not in ".!?…,;:" and len(inner.split()) <= 25
 
     def _paragraph_of(self, pos: int) -> int:
-        starts = [p[0] for p in self.paragraphs]
-        return max(0, bisect.bisect_right(starts, pos) - 1)
+        return max(0, bisect.bisect_right(self.paragraph_starts, pos) - 1)
 
     def _pull_quote(self, raw: _Raw) -> Speaker | None:
         """A heading quotation takes the speaker of a later quotation holding most of its words."""
@@ -1100,8 +1107,9 @@ class _Article:
         if len(words) < 3:
             return None
         best: tuple[float, _Raw] | None = None
-        for other in self.raws:
-            if other.start <= raw.end or not _is_quotation(self.text, other):
+        first = bisect.bisect_left(self.raw_starts, raw.end)
+        for other in self.raws[first : first + 40]:  # the article's next quotations, not all of a huge file
+            if not _is_quotation(self.text, other):
                 continue
             if self._is_heading(other):
                 continue
@@ -1220,7 +1228,7 @@ class _Article:
         lead-in 'Mr Dean is confident though:': its opening pronoun ('His message was:' too), an
         earlier speech verb's subject, or the person it opens on."""
         head = self.frame[s_start:limit]
-        m = re.match(rf"\s*(?:(?:{'|'.join(_LEAD_WORDS)}),?\s+)*(?P<p>[Hh]e|[Ss]he)\b", head)
+        m = _OPENING_PRONOUN.match(head)
         if m:
             return self._classify(m.group("p"), s_start + m.start("p"), appositive=None)
         m = re.match(r"\s*(?P<p>His|Her)\s+(?:\w+\s+)?(?:message|view|verdict|advice|reply|response|answer|comment|conclusion|warning|argument|explanation|assessment|words|plea|prediction)\b", head)
@@ -1386,7 +1394,7 @@ class _Article:
             return None
         offset = base + phrase.index(stripped)
         # Leading sentence words: 'But', 'On Monday', 'Speaking on Monday,'.
-        lead = re.match(rf"(?:(?:{'|'.join(_LEAD_WORDS)})\s+)+", stripped)
+        lead = _LEADING_WORDS.match(stripped)
         if lead:
             offset += lead.end()
             stripped = stripped[lead.end() :]
@@ -1640,7 +1648,7 @@ class _Article:
                     candidates.append((s, e, person))
                 i += 1
             subject = self._speech_subject(s_start, hi)
-            opening = re.match(rf"\s*(?:(?:{'|'.join(_LEAD_WORDS)}),?\s+)*(He|She)\b", self.frame[s_start:hi])
+            opening = _OPENING_PRONOUN.match(self.frame, s_start, hi)
             if j < k and (
                 (subject is not None and subject.kind == "pronoun" and subject.gender == gender)
                 or (opening and opening.group(1)[0].lower() == ("h" if gender == "m" else "s"))
@@ -1698,22 +1706,22 @@ class _Article:
         words = [w for w in words if w and w not in ("also",)]
         if not words or words[-1].rstrip("s") not in _ROLE_HEADS and words[-1] not in _ROLE_HEADS:
             return None
-        best: tuple[int, _Person] | None = None
-        for s, e, person, _ in self.mentions:
+        if self.role_table is None:
+            # Once per article: every mention with the words of the roles given to its person.
+            self.role_table = []
+            for s, e, person, _ in self.mentions:
+                roles = [r for r in (self._role_of(person), self._role_near(s, e)) if r]
+                if roles:
+                    self.role_table.append((s, person, [{_role_word(w) for w in r.split()} for r in roles]))
+        wanted = set(words)
+        for s, person, role_sets in reversed(self.role_table):
             if s >= ref.start:
-                break
-            role = self._role_of(person)
-            roles = [role] if role else []
-            local = self._role_near(s, e)
-            if local:
-                roles.append(local)
-            for r in roles:
-                have = {_role_word(w) for w in r.split()}
-                if all(w in have for w in words) and not ((have - set(words)) & _RANK_WORDS):
-                    # 'the prime minister' is not the Deputy Prime Minister
-                    if best is None or s >= best[0]:
-                        best = (s, person)
-        return best[1] if best else None
+                continue
+            for have in role_sets:
+                # 'the prime minister' is not the Deputy Prime Minister
+                if wanted <= have and not ((have - wanted) & _RANK_WORDS):
+                    return person
+        return None
 
     # -- inheritance ---------------------------------------------------------------------------
 
@@ -1783,13 +1791,15 @@ class _Article:
     def _sentence_speech(self, s_start: int, s_end: int, previous: list, stance: bool = False) -> _Ref | Speaker | None:
         """Who speaks in a sentence: the speaker of a quotation in it, else a speech verb's subject.
         With `stance`, 'Kerr applauded the move.' counts too (for the sentence right before)."""
-        for q_start, ref, speaker in reversed(previous):
-            if s_start <= q_start < s_end:
-                if speaker is not None:
-                    return speaker
-                if ref is not None:
-                    return ref
-                return _Ref("unnamed", "", q_start, q_start)
+        # `previous` is in text order: the last quotation starting in the sentence speaks for it.
+        i = bisect.bisect_left(previous, (s_end,)) - 1
+        if i >= 0 and s_start <= previous[i][0] < s_end:
+            q_start, ref, speaker = previous[i]
+            if speaker is not None:
+                return speaker
+            if ref is not None:
+                return ref
+            return _Ref("unnamed", "", q_start, q_start)
         for v_start, v_end in self._verbs_between(s_start, s_end):
             if self.frame[v_start:v_end] in _STANCE_VERBS:
                 if not stance:
