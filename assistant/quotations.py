@@ -477,7 +477,8 @@ _SURNAME_PARTICLES = frozenset("Le La De Du Van Von Di Da Del Della Dos Des Der 
 _HYPHEN_WORDS = frozenset("of the in year old time match a on up maker winner born based owned led".split())
 _ROLE_STOP_VERBS = frozenset(
     "met joined signed backed named beat replaced succeeded thanked appointed hired fired sacked "
-    "interviewed asked invited urged visited congratulated phoned called blamed".split()
+    "interviewed asked invited urged visited congratulated phoned called blamed including aside despite "
+    "against like than plus via".split()
 )
 _RANK_WORDS = frozenset("deputy vice shadow former assistant junior acting co ex- interim associate under-secretary".split())
 """Words that make a role someone else's: 'Deputy Prime Minister' is not 'the prime minister'."""
@@ -1494,7 +1495,7 @@ class _Article:
             head = ref.text.split()[-1].lower().strip(",.")
             person = self._role_holder(ref)
             if person is not None:
-                return Speaker(person.name, self._role_of(person), ref.start, ref.end)
+                return Speaker(person.name, self._role_of(person) or _clean_role(ref.text), ref.start, ref.end)
             words = {_role_word(w) for w in ref.text.split()[1:]}
             personal = head in _ROLE_HEADS or head in _PERSON_NOUNS or head.endswith("-old") or bool(words & _PERSON_NOUNS)
             if (head in _ORG_NOUNS or head in _MEDIA_NOUNS) and not (words & _PERSON_NOUNS):
@@ -1537,14 +1538,15 @@ class _Article:
                     return None
                 person = self.people.get(found.name)
                 if person is None:
-                    return Speaker(found.name, found.role, ref.start, ref.end)
+                    return Speaker(found.name, found.role or _clean_role(ref.text), ref.start, ref.end)
             elif speech.kind == "pronoun" and speech.gender:
                 person = self._antecedent(speech)
             else:
                 return None
             if person is None or not person.person or person.gender not in ("", gender or person.gender):
                 return None
-            return Speaker(person.name, self._role_of(person), ref.start, ref.end)
+            # No role was written next to the name: the one the article gives them here counts.
+            return Speaker(person.name, self._role_of(person) or _clean_role(ref.text), ref.start, ref.end)
         return None
 
     def _named(self, ref: _Ref) -> Speaker | None:
@@ -1971,7 +1973,7 @@ def _prefix_role(text: str) -> str | None:
         complement = low in ("of", "for") and n > 0 and words[n - 1].lower().strip(",") in _ROLE_HEADS
         if (low in _STOP_ROLE_WORDS and low != "and" and not inner_the and not complement) or bare in _TIME_WORDS or bare in _LEAD_WORDS:
             break
-        if low in _SPEECH_SET or low in _PARTICIPLES or low in _ROLE_STOP_VERBS:
+        if low in _SPEECH_SET or low in _PARTICIPLES or low in _ROLE_STOP_VERBS or bare in ("-", "–", "—"):
             break  # 'an executive spokeswoman insisted Mr McConnell ...' 
         if any(c.isdigit() for c in bare) and not re.fullmatch(r"\d+-year-old", bare):
             break
@@ -1998,9 +2000,11 @@ def _prefix_role(text: str) -> str | None:
 def _appositive_role(text: str) -> str | None:
     """'former Azerbaijani Foreign Minister' / 'a senior economist with the OECD' / 'who ...' (no)."""
     text = re.split(r"\s[-–—]\s", text)[0].strip()
+    # 'spokesperson for the BSA which commissioned the survey', '... has been into music'
+    text = re.split(r"\s(?:who|which|that|whose|has|have|had|is|was|were|are|will|would|quoted|said|says|told)\b", text)[0].strip()
     if re.fullmatch(r"[A-Z][\w\-]*", text):
         return None  # 'Will Young, Queen, Kate Bush': a list of names
-    if not text or re.match(r"(?:who|which|whose|speaking|writing|asked|talking|said|says|added|told|however|though|too|also|in|on|at|after|when|while|and|but|adding|saying)\b", text):
+    if not text or re.match(r"(?:who|which|whose|speaking|writing|asked|talking|said|says|added|told|however|though|too|also|in|on|at|after|when|while|and|but|adding|saying|known|dubbed|nicknamed)\b", text):
         return None
     if re.fullmatch(r"\d{1,3}", text):
         return None
