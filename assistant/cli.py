@@ -18,7 +18,7 @@ BACKEND_CHOICES = ("onnx-int8", "onnx", "torch", "hash")
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     resolved = _resolve(ctx, **overrides)
-    from assistant.sanitize import single_line, terminal_safe
+    from assistant.text.sanitize import single_line, terminal_safe
 
     for line in resolved.warnings:
         click.echo(single_line(terminal_safe(line)), err=True)
@@ -116,15 +116,15 @@ def index_cmd(
     follow_symlinks: bool,
 ) -> None:
     """Index CORPUS (default ./corpus): only new or changed articles are embedded."""
-    from assistant.indexer import IndexMismatch, build_index
-    from assistant.lock import IndexLocked
+    from assistant.index.indexer import IndexMismatch, build_index
+    from assistant.index.lock import IndexLocked
 
     settings = _settings(ctx, corpus=corpus, index=index, model=model, backend=backend, follow_symlinks=follow_symlinks)
     progress = _StderrProgress()
 
     def problem(p: Any) -> None:
         progress.done()
-        from assistant.sanitize import terminal_safe
+        from assistant.text.sanitize import terminal_safe
 
         kind = "skipped" if p.skipped else "warning"
         click.echo(terminal_safe(f"{kind}: {p.path}: {p.message}").replace("\n", " "), err=True)
@@ -170,7 +170,7 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
     """Articles, chunks, sentences, model, size on disk and last update of an index."""
     from dataclasses import asdict
 
-    from assistant.engine import EngineError, read_stats
+    from assistant.search.engine import EngineError, read_stats
 
     settings = _settings(ctx, index=index)
     try:
@@ -191,7 +191,7 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
         ("size", f"{stats.size_bytes / 1e6:,.1f} MB"),
         ("updated", stats.updated or "never"),
     ]
-    from assistant.sanitize import single_line, terminal_safe
+    from assistant.text.sanitize import single_line, terminal_safe
 
     for key, value in rows:
         click.echo(f"{key:<10} {single_line(terminal_safe(value))}")
@@ -200,7 +200,7 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
 def _parse_day(_: Any, __: Any, value: str | None) -> Any:
     if value is None:
         return None
-    from assistant.query import QuestionError, parse_date
+    from assistant.text.query import QuestionError, parse_date
 
     try:
         return parse_date(value)
@@ -234,7 +234,7 @@ def ask_cmd(
     backend: str | None,
 ) -> None:
     """Answer QUESTION with verbatim quotes; `-` reads one question per line from stdin."""
-    from assistant.engine import Engine, EngineError
+    from assistant.search.engine import Engine, EngineError
     from assistant.models import Filters
     from assistant.serialize import answer_to_dict
 
@@ -267,7 +267,7 @@ def ask_cmd(
 
 def _check_filter_options(filters: Any) -> None:
     """A --source/--article text too long to match anything is a usage error (before any model loads)."""
-    from assistant.query import QuestionError, check_filter_text
+    from assistant.text.query import QuestionError, check_filter_text
 
     for name in ("source", "article"):
         try:
@@ -278,9 +278,9 @@ def _check_filter_options(filters: Any) -> None:
 
 def render_answer(answer: Any) -> str:
     """An answer for a person: quotes with citations, then the sources with path:line."""
-    from assistant.citations import STRAIGHT, location, quoted, reference
-    from assistant.sanitize import single_line as name
-    from assistant.sanitize import terminal_safe as safe
+    from assistant.text.citations import STRAIGHT, location, quoted, reference
+    from assistant.text.sanitize import single_line as name
+    from assistant.text.sanitize import terminal_safe as safe
 
     lines: list[str] = []
     if answer.message:  # it may quote a filter or a path: kept on its line like any name
@@ -312,7 +312,7 @@ def eval_cmd(ctx: click.Context, squad_file: Path, as_json: bool, exclude: tuple
     """Measure retrieval and quote quality on a SQuAD 2.0 file."""
     from dataclasses import asdict
 
-    from assistant.evaluation import format_report, run_eval
+    from assistant.search.evaluation import format_report, run_eval
 
     settings = _settings(ctx, backend=backend, model=model)
     report = run_eval(squad_file, exclude_titles=list(exclude), model=settings.model, backend=settings.backend)
@@ -323,7 +323,7 @@ def eval_cmd(ctx: click.Context, squad_file: Path, as_json: bool, exclude: tuple
 @click.pass_context
 def bench_cmd(ctx: click.Context) -> None:
     """Run the benchmark suite (see `python -m assistant.bench --help`)."""
-    from assistant.bench import main as bench_main
+    from assistant.bench.run import main as bench_main
 
     bench_main(ctx.args)
 
@@ -333,8 +333,8 @@ def bench_cmd(ctx: click.Context) -> None:
 @click.pass_context
 def config_cmd(ctx: click.Context, as_json: bool) -> None:
     """The settings in force, where each came from, and which config files were read or ignored (and why)."""
-    from assistant.embedding import cache_root
-    from assistant.sanitize import single_line, terminal_safe
+    from assistant.embedding.registry import cache_root
+    from assistant.text.sanitize import single_line, terminal_safe
 
     resolved = _resolve(ctx)
     settings = resolved.settings

@@ -31,7 +31,7 @@ class UnsafeFileError(OSError):
 
 def describe(path: Path | str) -> str:
     """A path as it appears in a one-line message (control characters escaped)."""
-    from assistant.sanitize import single_line
+    from assistant.text.sanitize import single_line
 
     return single_line(str(path))
 

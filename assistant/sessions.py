@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.citations import format_date, markdown_quote, source_entry
+from assistant.text.citations import format_date, markdown_quote, source_entry
 from assistant.models import Answer, Filters, Quote
 from assistant.safe_files import PRIVATE, private_folder, replace_atomically, write_first_free
-from assistant.sanitize import markdown_safe
+from assistant.text.sanitize import markdown_safe
 from assistant.serialize import answer_from_dict, answer_to_dict, filters_from_dict, filters_to_dict
 
 FORMAT = "assistant-session"

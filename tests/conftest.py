@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import HashEmbedder
-from assistant.indexer import build_index
+from assistant.embedding.registry import HashEmbedder
+from assistant.index.indexer import build_index
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "000_8c27288c5cf39a16.txt"
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.embedding import HashEmbedder, OnBatch
+from assistant.embedding.registry import HashEmbedder, OnBatch
 
 INTERRUPTED = 130
 """Exit code of a build stopped by Ctrl-C (as a shell reports SIGINT)."""
@@ -59,7 +59,7 @@ def _die_after(target: Any, name: str, nth: int, sig: signal.Signals, *, skip: i
 def _install_fault(spec: str) -> None:
     """`save:N` kills after the Nth FAISS file is saved (before COMMIT), `commit:N` after the Nth COMMIT
     (before old files are cleaned up), `sigint-save:N` sends Ctrl-C after the Nth save (inside the transaction)."""
-    from assistant import vectors
+    from assistant.index import vectors
 
     if not spec:
         return
@@ -77,7 +77,7 @@ def _install_fault(spec: str) -> None:
 
 def build(args: argparse.Namespace) -> int:
     """Run build_index, printing `started`, one `write N` line per commit, and `done`."""
-    from assistant.indexer import Progress, build_index
+    from assistant.index.indexer import Progress, build_index
 
     _install_fault(args.fault)
     # A shell that starts a command in the background (`cmd &`, as some CI runners do) sets
@@ -109,7 +109,7 @@ def build(args: argparse.Namespace) -> int:
 
 def hold_lock(args: argparse.Namespace) -> int:
     """Hold the index lock until stdin closes."""
-    from assistant.lock import IndexLock
+    from assistant.index.lock import IndexLock
 
     with IndexLock(Path(args.index)):
         print("locked", flush=True)
@@ -119,7 +119,7 @@ def hold_lock(args: argparse.Namespace) -> int:
 
 def open_index(args: argparse.Namespace) -> int:
     """Open an Engine and ask one question; an EngineError goes to stderr as its one line."""
-    from assistant.engine import Engine, EngineError
+    from assistant.search.engine import Engine, EngineError
 
     try:
         engine = Engine(Path(args.index), embedder=HashEmbedder())

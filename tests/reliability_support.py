@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant import store
-from assistant.embedding import HashEmbedder
-from assistant.engine import Engine, EngineError
+from assistant.index import store
+from assistant.embedding.registry import HashEmbedder
+from assistant.search.engine import Engine, EngineError
 from test_indexer import prose as indexer_prose
 
 CI = os.environ.get("CI", "").lower() == "true"

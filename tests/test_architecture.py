@@ -34,7 +34,7 @@ def test_core_module_imports_neither_textual_nor_click(module: str) -> None:
     assert not {m for m in loaded if m.split(".")[0] in {"textual", "click", "rich"}}, module
 
 
-@pytest.mark.parametrize("module", ["assistant.engine", "assistant.indexer", "assistant.cli", "assistant.loaders"])
+@pytest.mark.parametrize("module", ["assistant.search.engine", "assistant.index.indexer", "assistant.cli", "assistant.corpus.loaders"])
 def test_heavy_libraries_load_only_when_used(module: str) -> None:
     loaded = loaded_after(f"import {module}")
     assert not {m for m in loaded if m.split(".")[0] in HEAVY}, module

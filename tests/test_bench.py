@@ -8,14 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import bench, bench_index, store, vectors
-from assistant.bench_index import ask_whole, keyword_only
-from assistant.bench_procs import copy_subset, questions
-from assistant.bench_report import Report, Row, write_doc
-from assistant.bench_scale import clustered, recall_at_10
-from assistant.embedding import HashEmbedder
-from assistant.engine import Engine, read_stats
-from assistant.indexer import build_index
+from assistant.bench import run as bench
+from assistant.bench import synthetic_index as bench_index
+from assistant.index import store
+from assistant.index import vectors
+from assistant.bench.synthetic_index import ask_whole, keyword_only
+from assistant.bench.procs import copy_subset, questions
+from assistant.bench.report import Report, Row, write_doc
+from assistant.bench.scale import clustered, recall_at_10
+from assistant.embedding.registry import HashEmbedder
+from assistant.search.engine import Engine, read_stats
+from assistant.index.indexer import build_index
 
 TOPICS = [
     ("Central bank raises interest rates", "The central bank raised interest rates by a quarter point to curb inflation."),

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant import chunking
-from assistant.chunking import (
+from assistant.text import chunking
+from assistant.text.chunking import (
     MAX_SENTENCE_CHARS,
     chunk_article,
     passage_for_embedding,

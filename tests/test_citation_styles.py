@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citation_styles import (
+from assistant.text.citation_styles import (
     STYLES,
     Source,
     ap_date,
@@ -25,7 +25,7 @@ from assistant.citation_styles import (
     to_bibtex,
     to_csl_json,
 )
-from assistant.loaders import load_file
+from assistant.corpus.loaders import load_file
 from assistant.models import Quote
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -460,6 +460,6 @@ def test_style_names_ignore_case_and_spaces() -> None:
 
 
 def test_importing_the_module_leaves_citeproc_unloaded() -> None:
-    code = "import sys, assistant.citation_styles; print(sorted(m for m in sys.modules if m.startswith('citeproc')))"
+    code = "import sys, assistant.text.citation_styles; print(sorted(m for m in sys.modules if m.startswith('citeproc')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

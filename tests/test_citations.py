@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.citations import STRAIGHT, cite, quoted, reference
+from assistant.text.citations import STRAIGHT, cite, quoted, reference
 from assistant.models import Quote
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from test_indexer import build, check_index, generation, jsonl, prose, quotes_are_verbatim, snapshot, sql, write
 
-from assistant import store
-from assistant.embedding import HashEmbedder
-from assistant.engine import Engine, EngineError
+from assistant.index import store
+from assistant.embedding.registry import HashEmbedder
+from assistant.search.engine import Engine, EngineError
 
 WORKER = Path(__file__).with_name("index_worker.py")
 BATCH = 24

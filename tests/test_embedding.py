@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant import onnx_backend
-from assistant.embedding import (
+from assistant.embedding import onnx_backend
+from assistant.embedding.registry import (
     BACKENDS,
     DEFAULT_BACKEND,
     Embedder,
@@ -81,7 +81,7 @@ def test_hash_is_deterministic_across_processes() -> None:
     here = HashEmbedder().encode([text])[0]
     result = run_python(
         f"""
-        from assistant.embedding import HashEmbedder
+        from assistant.embedding.registry import HashEmbedder
         print(repr(HashEmbedder().encode([{text!r}])[0].tolist()))
         """
     )
@@ -206,8 +206,8 @@ def test_lookup_and_module_imports_stay_light() -> None:
     result = run_python(
         """
         import sys
-        from assistant.embedding import default_model_path, model_identity
-        import assistant.onnx_backend, assistant.torch_backend
+        from assistant.embedding.registry import default_model_path, model_identity
+        import assistant.embedding.onnx_backend, assistant.embedding.torch_backend
         model_identity(default_model_path())
         print(sorted(m for m in ("torch", "transformers", "sentence_transformers", "onnxruntime",
                                  "onnx", "tokenizers") if m in sys.modules))
@@ -369,7 +369,7 @@ def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproce
     result = run_python(
         f"""
         from pathlib import Path
-        from assistant.embedding import load_embedder
+        from assistant.embedding.registry import load_embedder
         load_embedder(backend="onnx-int8", cache_dir=Path({str(cache)!r}))
         """,
         XDG_STATE_HOME=str(state_of(cache)),
@@ -430,7 +430,7 @@ def test_onnx_query_path_imports_no_torch(onnx_cache: tuple[Path, Any]) -> None:
         f"""
         import sys
         from pathlib import Path
-        from assistant.embedding import load_embedder
+        from assistant.embedding.registry import load_embedder
         embedder = load_embedder(backend="onnx-int8", cache_dir=Path({str(onnx_cache[0])!r}))
         assert embedder.encode(["hello"]).shape == (1, 384)
         print(sorted(m for m in {HEAVY!r} if m in sys.modules))

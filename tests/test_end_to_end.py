@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import Engine
-from assistant.indexer import build_index
+from assistant.search.engine import Engine
+from assistant.index.indexer import build_index
 from assistant.settings import Settings
 
 pytestmark = pytest.mark.model
@@ -75,7 +75,7 @@ def test_out_of_corpus_question_abstains(seed_index: tuple[Path, Path]) -> None:
 
 
 def test_open_engine_builds_a_missing_index(tmp_path: Path) -> None:
-    from assistant.engine import open_engine
+    from assistant.search.engine import open_engine
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)

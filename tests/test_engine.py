@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.answer import AnswerPolicy, needs_antecedent
-from assistant.embedding import HashEmbedder
-from assistant.engine import Engine, EngineError
-from assistant.indexer import build_index
+from assistant.search.answer import AnswerPolicy, needs_antecedent
+from assistant.embedding.registry import HashEmbedder
+from assistant.search.engine import Engine, EngineError
+from assistant.index.indexer import build_index
 from assistant.models import Answer, Filters
 
 LENIENT = AnswerPolicy(abstain_below=0.05)

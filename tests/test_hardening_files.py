@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from tui_fakes import FakeEngine, factory, settings
 
-from assistant.embedding import HashEmbedder
-from assistant.indexer import build_index
-from assistant.lock import IndexLock
+from assistant.embedding.registry import HashEmbedder
+from assistant.index.indexer import build_index
+from assistant.index.lock import IndexLock
 from assistant.settings import Settings
 from assistant.tui.app import AssistantApp, make_app
 
@@ -309,7 +309,7 @@ def test_ask_text_shows_bidi_and_zero_width_characters_while_json_keeps_them(tmp
 
 
 def test_joiners_inside_words_of_scripts_that_need_them_stay() -> None:
-    from assistant.sanitize import reveal
+    from assistant.text.sanitize import reveal
 
     persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ is part of correct Persian spelling
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
@@ -404,7 +404,7 @@ def test_session_export_neutralises_html_and_remote_images() -> None:
 
 
 def test_copied_markdown_neutralises_html_and_remote_images() -> None:
-    from assistant.citations import answer_markdown, quote_markdown
+    from assistant.text.citations import answer_markdown, quote_markdown
 
     answer = active_answer()
     assert_inert_markdown(answer_markdown(answer))
@@ -471,7 +471,7 @@ def test_a_50kb_inline_filter_is_a_clear_message(tmp_path: Path, as_json: bool) 
 
 def test_merging_a_50kb_filter_is_refused_with_the_reason() -> None:
     from assistant.models import Filters
-    from assistant.query import QuestionError, merge_filters
+    from assistant.text.query import QuestionError, merge_filters
 
     with pytest.raises(QuestionError, match="the article filter is too long"):
         merge_filters(Filters(article=HUGE), Filters())

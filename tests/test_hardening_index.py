@@ -17,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 from test_indexer import article, build, check_index, generation, snapshot, write
 
-from assistant import store, vectors
+from assistant.index import store
+from assistant.index import vectors
 from assistant.cli import main
-from assistant.embedding import HashEmbedder, OnBatch
-from assistant.engine import Engine, EngineError
+from assistant.embedding.registry import HashEmbedder, OnBatch
+from assistant.search.engine import Engine, EngineError
 
 TESTS = Path(__file__).parent
 OLD = "Zebrafish quasar committee"
@@ -205,7 +206,7 @@ import sys
 sys.path.insert(0, sys.argv[3])
 from pathlib import Path
 from index_worker import SlowEmbedder
-from assistant.indexer import build_index
+from assistant.index.indexer import build_index
 def progress(p):
     if p.phase == "write":
         print("write", flush=True)

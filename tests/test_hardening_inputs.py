@@ -18,12 +18,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from assistant import loaders, onnx_backend, settings as settings_mod
+from assistant.corpus import loaders
+from assistant.embedding import onnx_backend
+from assistant import settings as settings_mod
 from assistant.cli import main
-from assistant.embedding import HashEmbedder, default_model_path, model_identity
-from assistant.engine import Engine, open_engine
-from assistant.indexer import build_index
-from assistant.loaders import discover_files, load_file
+from assistant.embedding.registry import HashEmbedder, default_model_path, model_identity
+from assistant.search.engine import Engine, open_engine
+from assistant.index.indexer import build_index
+from assistant.corpus.loaders import discover_files, load_file
 from assistant.models import LoadProblem
 from assistant.settings import Settings, load_settings
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant import store
-from assistant.keywords import KeywordQuery, TermStats, chunk_matches, idf, phrase, plan, search_words, sentence_scores
+from assistant.index import store
+from assistant.search.keywords import KeywordQuery, TermStats, chunk_matches, idf, phrase, plan, search_words, sentence_scores
 from tests.test_indexer import prose
 
 

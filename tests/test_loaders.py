@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.loaders import SUPPORTED_SUFFIXES, discover_files, file_fingerprint, load_file
+from assistant.corpus.loaders import SUPPORTED_SUFFIXES, discover_files, file_fingerprint, load_file
 from assistant.models import Article, LoadProblem, LoadResult
 
 SEED = Path("/work/shared/seed/000_8c27288c5cf39a16.txt")
@@ -343,7 +343,7 @@ def test_html_library_failure_is_a_problem(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_loaders_import_does_not_import_trafilatura() -> None:
-    code = "import sys, assistant.loaders; sys.exit('trafilatura' in sys.modules)"
+    code = "import sys, assistant.corpus.loaders; sys.exit('trafilatura' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
@@ -510,7 +510,7 @@ def test_permission_error_when_reading(tmp_path: Path, monkeypatch: pytest.Monke
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("assistant.loaders.open", denied, raising=False)
+    monkeypatch.setattr("assistant.corpus.loaders.open", denied, raising=False)
     assert skipped_message(load_file(tmp_path, path)) == "cannot read file: Permission denied"
 
 

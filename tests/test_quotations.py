@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.quotations import Quotation, Speaker, extract_quotations
+from assistant.text.quotations import Quotation, Speaker, extract_quotations
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "000_8c27288c5cf39a16.txt"
 

@@ -44,9 +44,9 @@ from reliability_support import (
 )
 from test_indexer import check_index
 
-from assistant.embedding import HashEmbedder
-from assistant.engine import Engine
-from assistant.indexer import build_index
+from assistant.embedding.registry import HashEmbedder
+from assistant.search.engine import Engine
+from assistant.index.indexer import build_index
 
 # --- kill -9 at random points ----------------------------------------------------------------
 
@@ -539,7 +539,7 @@ def test_a_second_index_run_is_refused_while_one_runs(tmp_path: Path) -> None:
 def test_an_answer_racing_a_commit_that_deletes_its_article(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A commit lands between the search and the quoting, deleting the very article being quoted: the answer
     still quotes it verbatim from the snapshot it searched (deterministic version of the race above)."""
-    from assistant import engine as engine_module
+    from assistant.search import engine as engine_module
 
     corpus = KillCorpus(tmp_path / "corpus")
     corpus.add_txt(50)

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from reliability_support import TRACEBACK, prose, run_cli, write
 
-from assistant.answer import AnswerPolicy
-from assistant.embedding import HashEmbedder
-from assistant.engine import Engine, EngineError
-from assistant.loaders import load_file
+from assistant.search.answer import AnswerPolicy
+from assistant.embedding.registry import HashEmbedder
+from assistant.search.engine import Engine, EngineError
+from assistant.corpus.loaders import load_file
 from assistant.settings import Settings
 
 MARKUP = "[bold red]X[/] [link=https://evil]y[/link] [@click=app.quit]q[/]"
@@ -291,8 +291,8 @@ def hook(event, args):
     elif event == "open" and "passwd" in str(args[0]):
         events.append(f"open {args[0]}")
 
-from assistant.embedding import HashEmbedder
-from assistant.indexer import build_index
+from assistant.embedding.registry import HashEmbedder
+from assistant.index.indexer import build_index
 
 # Warm up on a harmless page first: libraries that probe the system when first imported (urllib3 binds a
 # socket to test IPv6, blingfire loads its library) do it now, and the hook sees only what articles cause.

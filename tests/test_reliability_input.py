@@ -32,13 +32,13 @@ from reliability_support import (
     write,
 )
 
-from assistant import decoding
-from assistant.answer import AnswerPolicy
-from assistant.chunking import chunk_article, passage_for_embedding
-from assistant.embedding import HashEmbedder
-from assistant.engine import Engine
-from assistant.indexer import build_index
-from assistant.loaders import load_file
+from assistant.text import decoding
+from assistant.search.answer import AnswerPolicy
+from assistant.text.chunking import chunk_article, passage_for_embedding
+from assistant.embedding.registry import HashEmbedder
+from assistant.search.engine import Engine
+from assistant.index.indexer import build_index
+from assistant.corpus.loaders import load_file
 from assistant.models import LoadProblem, LoadResult
 from assistant.serialize import answer_to_dict
 
@@ -320,7 +320,7 @@ def test_a_large_jsonl_is_committed_in_batches(tmp_path: Path) -> None:
 
 
 def test_a_file_too_large_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant import loaders
+    from assistant.corpus import loaders
 
     corpus = tmp_path / "corpus"
     write(corpus / "good.txt", "Good\n\nThe ferry left the harbour at dawn.\n")

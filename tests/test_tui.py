@@ -30,8 +30,8 @@ from tui_fakes import (
     settings,
 )
 
-from assistant.citations import answer_markdown, quote_markdown
-from assistant.engine import EngineError
+from assistant.text.citations import answer_markdown, quote_markdown
+from assistant.search.engine import EngineError
 from assistant.models import Filters
 from assistant.tui.app import AssistantApp, make_app
 from assistant.tui.bars import count, progress_text
@@ -500,7 +500,7 @@ async def test_quote_keys_move_between_quotes_and_back_to_the_box(tmp_path: Path
 def test_importing_the_app_stays_light() -> None:
     code = (
         "import sys, assistant.tui.app\n"
-        "heavy = ['torch', 'faiss', 'onnxruntime', 'sentence_transformers', 'transformers', 'assistant.engine']\n"
+        "heavy = ['torch', 'faiss', 'onnxruntime', 'sentence_transformers', 'transformers', 'assistant.search.engine']\n"
         "print(','.join(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

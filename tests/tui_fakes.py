@@ -88,7 +88,7 @@ def answer_for(question: str, filters: Filters, previous: Answer | None) -> Answ
 
 @dataclass(frozen=True)
 class FakeProgress:
-    """Same fields as assistant.engine.Progress."""
+    """Same fields as assistant.search.engine.Progress."""
 
     phase: str
     done: int

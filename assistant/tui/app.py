@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from assistant.citations import answer_markdown, quote_markdown
+from assistant.text.citations import answer_markdown, quote_markdown
 from assistant.models import Answer, Article, Filters
 from assistant.sessions import (
     Session,
@@ -493,7 +493,7 @@ def make_app(
 
     def open_default(on_progress: Callable[[ProgressLike], None]) -> EngineLike:
         # Imported here, in the worker thread: the engine pulls in numpy, FAISS and the model runtime.
-        from assistant.engine import open_engine
+        from assistant.search.engine import open_engine
 
         return open_engine(settings, on_progress=on_progress)
 

@@ -1,4 +1,4 @@
-"""What the UI needs from the engine, as protocols, so the UI never imports assistant.engine."""
+"""What the UI needs from the engine, as protocols, so the UI never imports assistant.search.engine."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from assistant.models import Answer, Article, Filters, IndexStats
 
 
 class ProgressLike(Protocol):
-    """Shape of assistant.engine.Progress."""
+    """Shape of assistant.search.engine.Progress."""
 
     @property
     def phase(self) -> str: ...
@@ -22,7 +22,7 @@ class ProgressLike(Protocol):
 
 
 class EngineLike(Protocol):
-    """Shape of assistant.engine.Engine."""
+    """Shape of assistant.search.engine.Engine."""
 
     def ask(
         self,
@@ -44,7 +44,7 @@ EngineFactory = Callable[[ProgressCallback], EngineLike]
 
 def error_text(exc: BaseException) -> str:
     """One line for a person: EngineError's own message, the class name for anything unexpected."""
-    # Matched by name: importing assistant.engine here would pull heavy modules onto the UI thread.
+    # Matched by name: importing assistant.search.engine here would pull heavy modules onto the UI thread.
     if any(cls.__name__ == "EngineError" for cls in type(exc).__mro__):
         return str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

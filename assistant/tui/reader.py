@@ -12,9 +12,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from assistant.citations import format_date
+from assistant.text.citations import format_date
 from assistant.models import Answer, Article, Quote
-from assistant.sanitize import reveal_spans
+from assistant.text.sanitize import reveal_spans
 from assistant.tui.messages import ArticleLoaded, CopyRequested
 from assistant.tui.protocol import error_text
 from assistant.tui.safe import one_line, visible

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from assistant.sanitize import reveal, visible
+from assistant.text.sanitize import reveal, visible
 
 __all__ = ["one_line", "plain", "shown", "visible"]
 

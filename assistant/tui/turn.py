@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from assistant.citations import quoted, reference
+from assistant.text.citations import quoted, reference
 from assistant.models import Answer, Filters, Quote
 from assistant.tui.messages import CopyRequested, OpenRequested
 from assistant.tui.safe import one_line, plain, shown

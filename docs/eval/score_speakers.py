@@ -1,4 +1,4 @@
-"""Score the quotation extractor (assistant.quotations) against the hand-labelled speakers.jsonl.
+"""Score the quotation extractor (assistant.text.quotations) against the hand-labelled speakers.jsonl.
 
 Usage (from the repository root):
 
@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.quotations import Quotation, extract_quotations  # noqa: E402
+from assistant.text.quotations import Quotation, extract_quotations  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "bbc"
 SEED_PREFIX = "seed/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from assistant.models import Answer, Quote
-from assistant.sanitize import markdown_safe, single_line
+from assistant.text.sanitize import markdown_safe, single_line
 
 
 def format_date(day: dt.date | None) -> str:

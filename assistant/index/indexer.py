@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant import store, vectors
-from assistant.lock import IndexLock
+from assistant.index import store
+from assistant.index import vectors
+from assistant.index.lock import IndexLock
 from assistant.models import Article, Chunk, LoadProblem, Sentence
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from assistant.embedding import Embedder
+    from assistant.embedding.registry import Embedder
 
 BATCH_CHUNKS = 2048
 """Chunks embedded between two commits: a kill loses at most this much work."""
@@ -224,7 +225,7 @@ class Indexer:
     # -- the run ------------------------------------------------------------------------------
 
     def run(self) -> IndexReport:
-        from assistant.loaders import discover_files
+        from assistant.corpus.loaders import discover_files
 
         started = time.monotonic()
         self._open()
@@ -294,7 +295,7 @@ class Indexer:
         A file with more new chunks than a batch is committed in batches; until its last batch the
         file has no row, so a stopped run leaves it to be finished, never recorded as done.
         """
-        from assistant.loaders import file_fingerprint
+        from assistant.corpus.loaders import file_fingerprint
 
         first = self._first_read(rel, path)
         for problem in first.problems:
@@ -328,7 +329,7 @@ class Indexer:
 
     def _first_read(self, rel: str, path: Path) -> _FirstRead:
         """Stream the file once, comparing each article's content hash with the stored rows."""
-        from assistant.loaders import ArticleStream
+        from assistant.corpus.loaders import ArticleStream
 
         stream = ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
         old = {a.record: a for a in store.articles_of(self.db, rel)}
@@ -364,7 +365,7 @@ class Indexer:
         files_done: int,
     ) -> bool:
         """Pend the file's new and edited articles, committing every batch; False if it was not read through."""
-        from assistant.loaders import ArticleStream
+        from assistant.corpus.loaders import ArticleStream
 
         touched = bool(moved_to)
         source = first.kept if first.kept is not None else ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
@@ -429,7 +430,7 @@ class Indexer:
 
     def _chunked(self, article: Article, problems: list[LoadProblem]) -> tuple[tuple[Sentence, ...], tuple[Chunk, ...]]:
         """Sentences and chunks of an article; none (and a problem) when it has no text to index."""
-        from assistant.chunking import chunk_article
+        from assistant.text.chunking import chunk_article
 
         sentences, chunks = chunk_article(article.text, article.body_start)
         if not chunks:
@@ -449,7 +450,7 @@ class Indexer:
         """Vectors for every chunk and sentence of the pending articles (title-prefixed text)."""
         import numpy as np
 
-        from assistant.chunking import passage_for_embedding
+        from assistant.text.chunking import passage_for_embedding
 
         texts: list[str] = []
         for article, sentences, chunks in pending.new:
@@ -549,7 +550,7 @@ def check_consistency(db: Any, index: Any, index_dir: Path) -> None:
     """Chunk ids in SQLite must equal the ids in FAISS; otherwise a clear error."""
     import numpy as np
 
-    from assistant.vectors import VectorError, stored_ids
+    from assistant.index.vectors import VectorError, stored_ids
 
     sql_ids = np.asarray(store.all_chunk_ids(db), dtype="int64")
     faiss_ids = stored_ids(index)
@@ -790,7 +791,7 @@ def build_index(
     The model loads only when something needs embedding, so a run over an unchanged corpus is fast.
     Pass `embedder` (e.g. a HashEmbedder in tests) to skip model loading altogether.
     """
-    from assistant.embedding import DEFAULT_BACKEND, load_embedder, model_identity, resolve_model_path
+    from assistant.embedding.registry import DEFAULT_BACKEND, load_embedder, model_identity, resolve_model_path
 
     if not corpus.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
@@ -859,7 +860,7 @@ def index_size(index_dir: Path) -> int:
 
 def is_stale(corpus: Path, index_dir: Path, *, follow_symlinks: bool = False) -> bool:
     """True when the index is missing or any corpus file was added, changed or removed (stat only)."""
-    from assistant.loaders import discover_files
+    from assistant.corpus.loaders import discover_files
 
     corpus = Path(os.path.abspath(corpus))
     try:

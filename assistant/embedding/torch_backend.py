@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.embedding import OnBatch, encode_in_batches, model_identity, quiet_environment
+from assistant.embedding.registry import OnBatch, encode_in_batches, model_identity, quiet_environment
 
 if TYPE_CHECKING:
     import numpy as np

@@ -50,8 +50,8 @@ def vocabulary(corpus: Path) -> tuple[list[str], list[float], list[str]]:
 def query_fts(path: Path, questions: Sequence[str], rows: int) -> FtsScale:
     """Each question through the engine's keyword search (`keywords.plan` + `chunk_matches`, word
     counts not cached: a fresh TermStats per question), then as the plain OR for reference."""
-    from assistant.keywords import KeywordQuery, TermStats, chunk_matches, phrase, plan, search_words
-    from assistant.retrieval import Weights
+    from assistant.search.keywords import KeywordQuery, TermStats, chunk_matches, phrase, plan, search_words
+    from assistant.search.retrieval import Weights
 
     weights = Weights()
     db = sqlite3.connect(path)

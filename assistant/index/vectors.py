@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant import store
+from assistant.index import store
 
 if TYPE_CHECKING:
     import numpy as np

@@ -143,7 +143,7 @@ def build_pair(blocks: Iterator[np.ndarray], n: int, switch_at: int) -> tuple[An
     import faiss
     import numpy as np
 
-    from assistant import vectors
+    from assistant.index import vectors
 
     flat = vectors.new_flat(DIM)
     start = 0
@@ -164,8 +164,8 @@ def measure_vectors(n: int, workdir: Path, *, queries: int = 200, switch_at: int
     import faiss
     import numpy as np
 
-    from assistant import vectors
-    from assistant.indexer import BATCH_CHUNKS
+    from assistant.index import vectors
+    from assistant.index.indexer import BATCH_CHUNKS
 
     switch_at = min(n, switch_at or vectors.EXACT_LIMIT + BATCH_CHUNKS)
     flat, ivf, build_seconds = build_pair(clustered(n, seed=0), n, switch_at)
@@ -212,7 +212,8 @@ def real_vectors(index_dir: Path) -> np.ndarray:
     import faiss
     import numpy as np
 
-    from assistant import store, vectors
+    from assistant.index import store
+    from assistant.index import vectors
 
     db = store.connect(index_dir)
     try:
@@ -244,8 +245,8 @@ def measure_real(index_dir: Path, n: int, queries: np.ndarray, *, switch_at: int
     import faiss
     import numpy as np
 
-    from assistant import vectors
-    from assistant.indexer import BATCH_CHUNKS
+    from assistant.index import vectors
+    from assistant.index.indexer import BATCH_CHUNKS
 
     source = real_vectors(index_dir)
     switch_at = min(n, switch_at or vectors.EXACT_LIMIT + BATCH_CHUNKS)
@@ -276,10 +277,10 @@ def probe_in_child(index_dir: Path, queries: Path, workdir: Path) -> Probe:
     """Load one saved index in a fresh Python and time single queries there (as the engine runs them)."""
     import numpy as np
 
-    from assistant.bench_procs import run_timed
+    from assistant.bench.procs import run_timed
 
     out = index_dir / "probe.npz"
-    run_timed([sys.executable, "-m", "assistant.bench_scale", str(index_dir), str(queries), str(out)], workdir)
+    run_timed([sys.executable, "-m", "assistant.bench.scale", str(index_dir), str(queries), str(out)], workdir)
     data = np.load(out)
     nprobes = [int(p) for p in data["nprobes"]]
     return Probe(
@@ -297,7 +298,7 @@ def _probe_main(index_dir: Path, queries: Path, out: Path) -> None:
     import faiss
     import numpy as np
 
-    from assistant import vectors
+    from assistant.index import vectors
 
     rows = np.load(queries)
     before = rss_mb()

@@ -11,17 +11,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant import store, vectors
-from assistant.answer import AnswerPolicy, build_quotes, policy_for
-from assistant.indexer import IndexMismatch, Progress, build_index, check_consistency, index_size, is_stale
-from assistant.keywords import TermStats
+from assistant.index import store
+from assistant.index import vectors
+from assistant.search.answer import AnswerPolicy, build_quotes, policy_for
+from assistant.index.indexer import IndexMismatch, Progress, build_index, check_consistency, index_size, is_stale
+from assistant.search.keywords import TermStats
 from assistant.models import Answer, Article, Filters, IndexStats
-from assistant.query import QuestionError, followup_text, merge_filters, parse_question
-from assistant.retrieval import Retrieval, Weights, retrieve
+from assistant.text.query import QuestionError, followup_text, merge_filters, parse_question
+from assistant.search.retrieval import Retrieval, Weights, retrieve
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.embedding import Embedder
+    from assistant.embedding.registry import Embedder
 
 __all__ = ["Engine", "EngineError", "Progress", "open_engine"]
 
@@ -66,7 +67,7 @@ class Engine:
         self.policy = policy or policy_for(self.embedder.model_name)
 
     def _load_embedder(self, model: str | None, backend: str | None) -> Embedder:
-        from assistant.embedding import load_embedder, model_identity, resolve_model_path
+        from assistant.embedding.registry import load_embedder, model_identity, resolve_model_path
 
         if (backend or self.meta.get("backend")) == "hash":
             return load_embedder(None, "hash")  # the fast fake, for tests and demos
@@ -307,7 +308,7 @@ def open_engine(settings: Settings, *, on_progress: Callable[[Progress], None] |
             except IndexMismatch as exc:
                 raise EngineError(str(exc)) from exc
             except Exception as exc:
-                from assistant.lock import IndexLocked
+                from assistant.index.lock import IndexLocked
 
                 if not isinstance(exc, IndexLocked) or not (settings.index / store.DB_NAME).exists():
                     raise EngineError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc

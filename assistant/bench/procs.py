@@ -158,7 +158,7 @@ class IndexRun:
 
 def index_corpus(corpus: Path, index: Path, backend: str, workdir: Path) -> IndexRun:
     """`assistant index CORPUS --index INDEX --backend B` as a process, with counts read afterwards."""
-    from assistant.engine import read_stats
+    from assistant.search.engine import read_stats
 
     run = run_timed([*assistant_command(), "index", str(corpus), "--index", str(index), "--backend", backend], workdir)
     stats = read_stats(index)

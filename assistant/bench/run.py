@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.bench_report import Report, Row, load_average, render, write_doc
+from assistant.bench.report import Report, Row, load_average, render, write_doc
 
 STEPS = ("help", "tui", "index", "rerun", "ask", "warm", "scale", "real", "fts")
 
@@ -54,7 +54,7 @@ class Plan:
 
 def _default_corpus() -> Path:
     """../shared/data/bbc from the working folder, else from the repository that holds this package."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
         candidate = (base / ".." / "shared" / "data" / "bbc").resolve()
         if candidate.is_dir():
             return candidate
@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     try:
-        from assistant.bench_steps import Steps
+        from assistant.bench.steps import Steps
 
         Steps(plan, workdir, report, started).run_all()
     finally:

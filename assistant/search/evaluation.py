@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import AnswerPolicy
-from assistant.retrieval import Weights
+from assistant.search.answer import AnswerPolicy
+from assistant.search.retrieval import Weights
 
 
 @dataclass(frozen=True)
@@ -122,8 +122,8 @@ def prepare(
     squad_file: Path, *, exclude_titles: list[str] | None = None, model: str | None = None, backend: str | None = None, embedder: Any = None
 ) -> Setup:
     """Write the corpus to a temporary folder, index it and open an engine on it."""
-    from assistant.engine import Engine
-    from assistant.indexer import build_index
+    from assistant.search.engine import Engine
+    from assistant.index.indexer import build_index
 
     workdir = tempfile.TemporaryDirectory(prefix="assistant-eval-")
     root = Path(workdir.name)
@@ -131,7 +131,7 @@ def prepare(
     corpus.mkdir()
     questions = write_corpus(squad_file, corpus, exclude_titles or [])
     if embedder is None:
-        from assistant.embedding import DEFAULT_BACKEND, load_embedder
+        from assistant.embedding.registry import DEFAULT_BACKEND, load_embedder
 
         embedder = load_embedder(model, backend or DEFAULT_BACKEND)
     build_index(corpus, index, embedder=embedder)

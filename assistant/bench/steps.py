@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant import bench_procs as procs
-from assistant.bench_report import Report, Row, cpu_snapshot, load_average, others_share
+from assistant.bench import procs
+from assistant.bench.report import Report, Row, cpu_snapshot, load_average, others_share
 
 if TYPE_CHECKING:
-    from assistant.bench import Plan
+    from assistant.bench.run import Plan
 
 ASK = "What did the chancellor say about interest rates?"
 
@@ -183,7 +183,8 @@ class Steps:
     # ---- scale
 
     def scale(self) -> None:
-        from assistant import bench_scale, vectors
+        from assistant.bench import scale as bench_scale
+        from assistant.index import vectors
 
         n = self.plan.scale
         result = bench_scale.measure_vectors(n, self.workdir, queries=min(200, max(20, self.plan.questions)))
@@ -222,8 +223,8 @@ class Steps:
         )
 
     def real(self) -> None:
-        from assistant import bench_scale
-        from assistant.embedding import load_embedder
+        from assistant.bench import scale as bench_scale
+        from assistant.embedding.registry import load_embedder
 
         index = self._need_index()
         asked = self.questions()
@@ -241,8 +242,8 @@ class Steps:
     def fts(self) -> None:
         import shutil
 
-        from assistant.bench_index import ask_whole, build_index, keyword_only
-        from assistant.keywords import POSTING_BUDGET
+        from assistant.bench.synthetic_index import ask_whole, build_index, keyword_only
+        from assistant.search.keywords import POSTING_BUDGET
 
         n = self.plan.fts
         folder = self.workdir / "synthetic-index"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.embedding import (
+from assistant.embedding.registry import (
     OnBatch,
     cache_component,
     cache_root,
@@ -109,7 +109,7 @@ def _atomic_target(final: Path) -> Iterator[Path]:
 
 def export_fp32(model_path: Path, target: Path) -> None:
     """Export the HF transformer (token embeddings out) to ONNX with dynamic batch and sequence axes."""
-    from assistant.torch_backend import silence_transformers
+    from assistant.embedding.torch_backend import silence_transformers
 
     silence_transformers()
     import torch

@@ -7,8 +7,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant import store, vectors
-from assistant.keywords import TermStats, chunk_matches, plan, sentence_scores
+from assistant.index import store
+from assistant.index import vectors
+from assistant.search.keywords import TermStats, chunk_matches, plan, sentence_scores
 from assistant.models import Filters
 
 if TYPE_CHECKING:

@@ -76,7 +76,7 @@ def parse_date(value: str, *, end: bool = False) -> dt.date:
 
 def clean_text(text: str) -> str:
     """Terminal escape sequences go, control characters become spaces, runs of whitespace collapse."""
-    from assistant.sanitize import strip_escapes
+    from assistant.text.sanitize import strip_escapes
 
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from undecodable bytes
     return " ".join(_CONTROL_RE.sub(" ", strip_escapes(text)).split())

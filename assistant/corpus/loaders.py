@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from assistant import decoding
+from assistant.text import decoding
 from assistant.models import Article, LoadProblem, LoadResult
 
 __all__ = ["SUPPORTED_SUFFIXES", "ArticleStream", "discover_files", "file_fingerprint", "load_file"]

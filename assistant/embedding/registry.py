@@ -374,10 +374,10 @@ def load_embedder(
         raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}, hash")
     path = resolve_model_path(model)
     if backend == "torch":
-        from assistant.torch_backend import TorchEmbedder
+        from assistant.embedding.torch_backend import TorchEmbedder
 
         return TorchEmbedder(path, threads=threads)
-    from assistant.onnx_backend import load_onnx_embedder
+    from assistant.embedding.onnx_backend import load_onnx_embedder
 
     return load_onnx_embedder(
         path, quantized=backend == "onnx-int8", cache_dir=cache_dir, threads=threads

@@ -7,8 +7,8 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant import store
-from assistant.query import content_words, words
+from assistant.index import store
+from assistant.text.query import content_words, words
 
 POSTING_BUDGET = 20_000
 """Chunk rows one keyword search may score. FTS5 computes bm25 for every row that matches before it

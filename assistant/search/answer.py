@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.models import Location, Quote
-from assistant.retrieval import Retrieval, ScoredSentence
+from assistant.search.retrieval import Retrieval, ScoredSentence
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _norm(text: str) -> str:
 
 
 def _article_rows(db: sqlite3.Connection, ids: set[int]) -> dict[int, tuple[Any, ...]]:
-    from assistant.store import ids_in
+    from assistant.index.store import ids_in
 
     rows = db.execute(
         "SELECT id, path, record, title, date, source, url, author, format, first_line FROM articles "

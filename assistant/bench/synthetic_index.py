@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant import store, vectors
+from assistant.index import store
+from assistant.index import vectors
 from assistant.models import Article, Chunk, Sentence
 
 CHUNKS_PER_ARTICLE = 5
@@ -51,9 +52,9 @@ def build_index(index_dir: Path, n: int, corpus: Path, *, backend: str = "onnx-i
     vectors in SQLite). Retrieval over it is meaningless; its cost is what is measured."""
     import numpy as np
 
-    from assistant.bench_fts import vocabulary
-    from assistant.bench_scale import clustered
-    from assistant.embedding import model_identity, resolve_model_path
+    from assistant.bench.fts import vocabulary
+    from assistant.bench.scale import clustered
+    from assistant.embedding.registry import model_identity, resolve_model_path
 
     started = time.perf_counter()
     words, freq, titles = vocabulary(corpus)
@@ -140,7 +141,7 @@ def _add(index: Any, waiting: list[tuple[Any, Any]], ready: bool) -> Any:
 
 def ask_whole(index_dir: Path, questions: Sequence[str], backend: str = "onnx-int8") -> WholeQueries:
     """Open the Engine on the index and time `ask` for each question (after 20 to warm up)."""
-    from assistant.engine import Engine
+    from assistant.search.engine import Engine
 
     started = time.perf_counter()
     engine = Engine(index_dir, backend=backend)
@@ -160,7 +161,7 @@ def ask_whole(index_dir: Path, questions: Sequence[str], backend: str = "onnx-in
 
 def keyword_only(index_dir: Path, questions: Sequence[str], n: int) -> Any:
     """The keyword half alone, over the same index (see bench_fts.query_fts)."""
-    from assistant.bench_fts import query_fts
+    from assistant.bench.fts import query_fts
 
     path = index_dir / store.DB_NAME
     query_fts(path, questions[:20], n)

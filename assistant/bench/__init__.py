@@ -1,0 +1,1 @@
+"""The benchmark suite (`python -m assistant.bench`): a neighbour of the library, not part of its core."""

@@ -1,0 +1,1 @@
+"""Corpus reading: discovering article files and loading each format into articles."""

@@ -1,0 +1,1 @@
+"""Search: keyword and dense retrieval, quote building, the Engine that answers questions, evaluation."""
