@@ -14,6 +14,8 @@ from assistant.settings import ResolvedSettings, Settings, resolve_settings
 
 BACKEND_CHOICES = ("onnx-int8", "onnx", "torch", "hash")
 """hash is a fast fake embedder for tests and demos, not for real use."""
+CITE_CHOICES = ("chicago", "apa", "mla", "harvard", "ap", "bibtex", "csl-json")
+"""assistant.text.citation_styles.STYLES, spelled out so --help needs no import."""
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
@@ -116,8 +118,8 @@ def index_cmd(
     follow_symlinks: bool,
 ) -> None:
     """Index CORPUS (default ./corpus): only new or changed articles are embedded."""
-    from assistant.index.indexer import IndexMismatch, build_index
-    from assistant.index.lock import IndexLocked
+    from assistant.errors import IndexLocked, IndexMismatch
+    from assistant.index.indexer import build_index
 
     settings = _settings(ctx, corpus=corpus, index=index, model=model, backend=backend, follow_symlinks=follow_symlinks)
     progress = _StderrProgress()
@@ -170,7 +172,8 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
     """Articles, chunks, sentences, model, size on disk and last update of an index."""
     from dataclasses import asdict
 
-    from assistant.search.engine import EngineError, read_stats
+    from assistant.errors import EngineError
+    from assistant.search.engine import read_stats
 
     settings = _settings(ctx, index=index)
     try:
@@ -200,7 +203,8 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
 def _parse_day(_: Any, __: Any, value: str | None) -> Any:
     if value is None:
         return None
-    from assistant.text.query import QuestionError, parse_date
+    from assistant.errors import QuestionError
+    from assistant.text.query import parse_date
 
     try:
         return parse_date(value)
@@ -219,6 +223,12 @@ def _parse_day(_: Any, __: Any, value: str | None) -> Any:
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
 @click.option("--model", help="Local sentence-transformers model folder.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend for the question.")
+@click.option(
+    "--cite", "cite", is_flag=False, flag_value="config", default=None, metavar="STYLE",
+    type=click.Choice(("config",) + CITE_CHOICES),
+    help="Cite the quotes in STYLE (chicago, apa, mla, harvard, ap); bibtex and csl-json print the records. "
+    "--cite alone uses cite_style from the config.",
+)
 @click.pass_context
 def ask_cmd(
     ctx: click.Context,
@@ -232,13 +242,16 @@ def ask_cmd(
     index: Path | None,
     model: str | None,
     backend: str | None,
+    cite: str | None,
 ) -> None:
     """Answer QUESTION with verbatim quotes; `-` reads one question per line from stdin."""
-    from assistant.search.engine import Engine, EngineError
+    from assistant.errors import EngineError
+    from assistant.search.engine import Engine
     from assistant.models import Filters
     from assistant.serialize import answer_to_dict
 
     settings = _settings(ctx, index=index, model=model)
+    style = settings.cite_style if cite == "config" else cite
     filters = Filters(since=since, until=until, source=source, article=article)
     _check_filter_options(filters)
     try:
@@ -253,21 +266,36 @@ def ask_cmd(
                 if not line.strip():
                     continue
                 answer = engine.ask(line, filters=filters, max_quotes=max_quotes)
-                click.echo(json.dumps(answer_to_dict(answer)))
+                record = answer_to_dict(answer)
+                if style:
+                    record["citations"] = cite_answer(answer, style)
+                click.echo(json.dumps(record))
                 sys.stdout.flush()
             return
         answer = engine.ask(question, filters=filters, max_quotes=max_quotes)
         if as_json:
-            click.echo(json.dumps(answer_to_dict(answer), indent=2))
+            record = answer_to_dict(answer)
+            if style:
+                record["citations"] = cite_answer(answer, style)
+            click.echo(json.dumps(record, indent=2))
+        elif style in ("bibtex", "csl-json"):
+            from assistant.text.citation_styles import Source, format_bibliography
+
+            # The records alone, so the output can be redirected straight into a .bib or .json file.
+            click.echo(format_bibliography([Source.from_quote(q) for q in answer.quotes], style).rstrip() or (
+                "[]" if style == "csl-json" else ""))
+            if not answer.quotes:
+                click.echo(answer.message or "no quotes to cite", err=True)
         else:
-            click.echo(render_answer(answer))
+            click.echo(render_answer(answer, style))
     finally:
         engine.close()
 
 
 def _check_filter_options(filters: Any) -> None:
     """A --source/--article text too long to match anything is a usage error (before any model loads)."""
-    from assistant.text.query import QuestionError, check_filter_text
+    from assistant.errors import QuestionError
+    from assistant.text.query import check_filter_text
 
     for name in ("source", "article"):
         try:
@@ -276,8 +304,30 @@ def _check_filter_options(filters: Any) -> None:
             raise click.BadParameter(str(exc), param_hint=f"'--{name}'") from None
 
 
-def render_answer(answer: Any) -> str:
-    """An answer for a person: quotes with citations, then the sources with path:line."""
+def quote_speaker(quote: Any) -> str | None:
+    """The speaker's name of a quote when the index knows it (never guessed)."""
+    speaker = getattr(quote, "speaker", None)
+    return getattr(speaker, "name", speaker) if speaker else None
+
+
+def cite_answer(answer: Any, style: str) -> Any:
+    """An answer's citations in `style`: one string per quote (chicago, apa, mla, harvard, ap),
+    the BibTeX text, or the CSL-JSON items."""
+    from assistant.text.citation_styles import Source, format_bibliography, format_citation, to_csl_json
+
+    sources = [Source.from_quote(q) for q in answer.quotes]
+    if style == "bibtex":
+        return format_bibliography(sources, style)
+    if style == "csl-json":
+        return [to_csl_json(s) for s in sources]
+    return [format_citation(s, style, quote=q.text, speaker=quote_speaker(q)) for s, q in zip(sources, answer.quotes)]
+
+
+def render_answer(answer: Any, style: str | None = None) -> str:
+    """An answer for a person: quotes with citations, then the sources with path:line.
+
+    With a citation `style`, each quote is followed by its citation in that style.
+    """
     from assistant.text.citations import STRAIGHT, location, quoted, reference
     from assistant.text.sanitize import single_line as name
     from assistant.text.sanitize import terminal_safe as safe
@@ -287,10 +337,13 @@ def render_answer(answer: Any) -> str:
         lines += [name(safe(answer.message)), ""]
     if answer.searched != answer.question:
         lines += [f"(searched: {name(safe(answer.searched))})", ""]
-    for q in answer.quotes:
+    cited = cite_answer(answer, style) if style else None
+    for i, q in enumerate(answer.quotes):
         mark = " (weak)" if q.weak else ""
         lines.append(f"[{q.n}] {quoted(safe(q.text), STRAIGHT)}{mark}")
         lines.append(f"    ({reference(q)})")
+        if cited:
+            lines += [f"    {safe(line)}" for line in cited[i].splitlines()]
         lines.append("")
     if answer.quotes:
         lines.append("Sources:")
@@ -346,6 +399,7 @@ def config_cmd(ctx: click.Context, as_json: bool) -> None:
         "max_quotes": settings.max_quotes,
         "follow_symlinks": settings.follow_symlinks,
         "trust_local_config": resolved.trust_local_config,
+        "cite_style": settings.cite_style,
         "cache": str(cache_root()),
     }
     sources = {**resolved.sources, "cache": _cache_source()}

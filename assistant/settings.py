@@ -21,6 +21,8 @@ DEFAULT_BACKEND = "onnx-int8"
 ENV_PREFIX = "ASSISTANT_"
 LOCAL_CONFIG_NAME = "assistant.toml"
 KNOWN_BACKENDS = ("onnx-int8", "onnx", "torch", "hash")
+CITE_STYLES = ("chicago", "apa", "mla", "harvard", "ap", "bibtex", "csl-json")
+"""Kept in step with assistant.text.citation_styles.STYLES (not imported: reading settings stays import-free)."""
 BUNDLED_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 _TRUE = {"1", "true", "yes", "on"}
 _PATH_KEYS = ("corpus", "index", "model")
@@ -44,6 +46,8 @@ class Settings:
     """Quotes per answer."""
     follow_symlinks: bool = False
     """Follow symlinks that lead out of the corpus (links inside it are always followed)."""
+    cite_style: str = "chicago"
+    """Default citation style for `ask --cite`, the TUI's copy keys and the MCP `cite` tool."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,8 @@ def _local_refusal(key: str, value: object, here: str) -> str | None:
         return "may be set only in your own config"
     if key == "backend":
         return None if value in KNOWN_BACKENDS else f"is not one of {', '.join(KNOWN_BACKENDS)}"
+    if key == "cite_style":
+        return None if value in CITE_STYLES else f"is not one of {', '.join(CITE_STYLES)}"
     if key in _PATH_KEYS:
         if not isinstance(value, str):
             return "should be a path"
@@ -197,13 +203,19 @@ def resolve_settings(
         settings = replace(settings, max_quotes=quotes)
     else:
         origin["max_quotes"] = "default"
+    style = pick("cite_style", None, "chicago")
+    if isinstance(style, str) and style.strip().lower() in CITE_STYLES:
+        settings = replace(settings, cite_style=style.strip().lower())
+    else:
+        warnings.append(f"warning: cite_style = {str(style)[:40]!r} is not one of {', '.join(CITE_STYLES)}; using chicago")
+        origin["cite_style"] = "default"
     if trust_local_config:
         origin["trust_local_config"] = "command line"
     elif _truthy(os.environ.get(ENV_PREFIX + "TRUST_LOCAL_CONFIG", "")):
         origin["trust_local_config"] = f"environment {ENV_PREFIX}TRUST_LOCAL_CONFIG"
     elif not _truthy(values.get("trust_local_config")):
         origin["trust_local_config"] = "default"
-    keys = ("corpus", "index", "model", "backend", "max_quotes", "follow_symlinks", "trust_local_config")
+    keys = ("corpus", "index", "model", "backend", "max_quotes", "follow_symlinks", "trust_local_config", "cite_style")
     return ResolvedSettings(
         settings=settings,
         sources={key: origin[key] for key in keys},
