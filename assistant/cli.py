@@ -328,7 +328,7 @@ def render_answer(answer: Any, style: str | None = None) -> str:
 
     With a citation `style`, each quote is followed by its citation in that style.
     """
-    from assistant.text.citations import STRAIGHT, location, quoted, reference
+    from assistant.text.citations import location, quote_lines, reference
     from assistant.text.sanitize import single_line as name
     from assistant.text.sanitize import terminal_safe as safe
 
@@ -340,7 +340,10 @@ def render_answer(answer: Any, style: str | None = None) -> str:
     cited = cite_answer(answer, style) if style else None
     for i, q in enumerate(answer.quotes):
         mark = " (weak)" if q.weak else ""
-        lines.append(f"[{q.n}] {quoted(safe(q.text), STRAIGHT)}{mark}")
+        # The words as one block (no second pair of marks on a quotation), its speaker under it.
+        block = [safe(line) for line in quote_lines(q.text, getattr(q, "speaker", None))]
+        lines.append(f"[{q.n}] {block[0]}{mark}")
+        lines += block[1:]
         lines.append(f"    ({reference(q)})")
         if cited:
             lines += [f"    {safe(line)}" for line in cited[i].splitlines()]
@@ -426,3 +429,84 @@ def _cache_source() -> str:
         if os.environ.get(name):
             return f"environment {name}"
     return "default"
+
+
+# ---------------------------------------------------------------- writing workflow (issue 15): check, mcp, watch
+
+
+def _read_draft(draft: str) -> str:
+    """The draft's text (`-` for stdin); a binary or non-UTF-8 file is a one-line error."""
+    try:
+        raw = sys.stdin.buffer.read() if draft == "-" else Path(draft).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read draft {draft}: {exc.strerror or exc}") from exc
+    if b"\x00" in raw:
+        raise click.ClickException(f"draft {draft} is a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"draft {draft} is not UTF-8 text (byte {exc.start})") from exc
+
+
+@main.command("check")
+@click.argument("draft")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per quotation.")
+@click.option("--cite", "cite", type=click.Choice(CITE_CHOICES), help="Citation style of found sources (default: cite_style).")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.option("--model", help="Local sentence-transformers model folder.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend for the look-ups.")
+@click.pass_context
+def check_cmd(ctx: click.Context, draft: str, as_json: bool, cite: str | None, index: Path | None, model: str | None,
+              backend: str | None) -> None:
+    """Check every quotation in DRAFT (Markdown or text, `-` for stdin) against the corpus.
+
+    Each is exact, altered (word diff), wrong_speaker or not_found (with the closest passage).
+    Exits 1 when any quotation is not exact, so a script can gate publication on it.
+    """
+    from assistant.search.draft_check import check_draft, report_to_dicts
+    from assistant.search.engine import Engine, EngineError
+
+    settings = _settings(ctx, index=index, model=model)
+    text = _read_draft(draft)
+    try:
+        engine = Engine(settings.index, model=settings.model, backend=backend)
+    except EngineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        report = check_draft(engine, text, style=cite or settings.cite_style)
+    finally:
+        engine.close()
+    if as_json:
+        click.echo(json.dumps(report_to_dicts(report), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_check(report))
+    if not report.ok:
+        ctx.exit(1)
+
+
+def render_check(report: Any) -> str:
+    """A draft check for a person: one block per quotation, then the counts."""
+    from assistant.text.sanitize import single_line, terminal_safe
+
+    def one(text: str) -> str:
+        return single_line(terminal_safe(text))
+
+    lines: list[str] = []
+    for c in report.checks:
+        shown = c.text if len(c.text) <= 120 else c.text[:117] + "..."
+        lines.append(f"line {c.line}: {c.status.upper().replace('_', ' ')}  \"{one(shown)}\"")
+        if c.note:
+            lines.append(f"    {one(c.note)}")
+        match = c.source or c.closest
+        if match is not None:
+            label = "source" if c.source else "closest"
+            where = f"{match.path}" + (f":{match.line}" if match.line else "")
+            lines.append(f"    {label}: {one(where)}  {one(match.citation)}")
+            if c.status != "exact":
+                lines.append(f"    source text: \"{one(match.text[:300])}\"")
+            if match.speaker is not None:
+                lines.append(f"    source speaker: {one(match.speaker.name)}")
+        lines.append("")
+    counts = report.counts()
+    lines.append(f"{len(report.checks)} quotation(s): " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()))
+    return "\n".join(lines)

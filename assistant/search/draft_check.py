@@ -1,0 +1,425 @@
+"""Draft checking: every quotation in a draft looked up in the corpus and reported as exact, altered, wrong_speaker or not_found."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assistant.text.quotations import Speaker, extract_quotations
+
+if TYPE_CHECKING:
+    from assistant.models import Article
+    from assistant.search.engine import Engine
+
+__all__ = ["DiffOp", "DraftReport", "QuotationCheck", "SourceMatch", "STATUSES", "check_draft", "report_to_dicts"]
+
+STATUSES = ("exact", "altered", "wrong_speaker", "not_found")
+"""Every status a quotation can get, from good to bad."""
+
+MIN_COVERAGE = 0.6
+"""Share of the draft quotation's words that must be found in order in one passage for it to count as found."""
+MAX_CANDIDATES = 8
+"""Articles aligned word by word per quotation (keyword hits first, then the engine's closest passages)."""
+
+_WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
+_MARK_RE = re.compile(r"\[\s*(?:\.\.\.|…)\s*\]|\.\s?\.\s?\.|…|\[[^\[\]\n]{1,80}\]")
+_QUOTE_CHARS = "\"'“”‘’«»„‚‹›"
+_ELLIPSIS = "\x00ellipsis"
+_BRACKET = "\x00bracket"
+_TITLES = frozenset("mr mrs ms miss dr prof professor sir dame lord lady rev".split())
+
+
+@dataclass(frozen=True)
+class DiffOp:
+    """One step of the word-level diff between a draft quotation and its source passage."""
+
+    kind: str
+    """'same', 'changed' (draft words replace source words), 'added' (draft only), 'dropped' (source only,
+    no ellipsis), 'elided' (source words left out at an ellipsis) or 'bracketed' (a [marked] edit)."""
+    draft: str = ""
+    """The draft's words of this step."""
+    source: str = ""
+    """The source's words of this step (exact text of the article)."""
+
+    @property
+    def accepted(self) -> bool:
+        """True for the steps that do not make a quotation altered (unchanged text and marked edits)."""
+        return self.kind in ("same", "elided", "bracketed")
+
+
+@dataclass(frozen=True)
+class SourceMatch:
+    """The passage of an article a draft quotation was matched to: `article.text[start:end] == text`."""
+
+    article_id: int
+    path: str
+    record: int
+    title: str
+    start: int
+    end: int
+    text: str
+    citation: str
+    speaker: Speaker | None = None
+    """Who the source says spoke these words (None when it does not say)."""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class QuotationCheck:
+    """The verdict on one quotation of the draft."""
+
+    text: str
+    """The quotation as written in the draft (without its quotation marks)."""
+    line: int
+    """1-based line of the draft where it opens."""
+    start: int
+    """Offset of the opening mark in the draft."""
+    end: int
+    """Offset after the closing mark in the draft."""
+    status: str
+    """One of STATUSES."""
+    speaker: Speaker | None = None
+    """Who the draft says spoke (the same attribution rules as the index), or None."""
+    source: SourceMatch | None = None
+    """The matched passage when found; for not_found, None (see `closest`)."""
+    diff: tuple[DiffOp, ...] = ()
+    """Word-level diff, when the quotation was found."""
+    closest: SourceMatch | None = None
+    """For not_found: the closest passage the engine could find, if any."""
+    note: str = ""
+    """One line for the reader (what is wrong, or what was accepted)."""
+
+
+@dataclass(frozen=True)
+class DraftReport:
+    """Every quotation of a draft, in order."""
+
+    checks: tuple[QuotationCheck, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        """True when every quotation is exact (an empty draft is ok)."""
+        return all(c.status == "exact" for c in self.checks)
+
+    def counts(self) -> dict[str, int]:
+        """Quotations per status."""
+        return {s: sum(c.status == s for c in self.checks) for s in STATUSES}
+
+
+@dataclass(frozen=True)
+class _Token:
+    norm: str
+    start: int
+    end: int
+
+
+def normalise(word: str) -> str:
+    """A word as compared: NFKC, typographic apostrophes straightened, case folded."""
+    return unicodedata.normalize("NFKC", word).replace("’", "'").replace("‘", "'").casefold()
+
+
+def _words(text: str, offset: int = 0) -> list[_Token]:
+    return [_Token(normalise(m.group()), offset + m.start(), offset + m.end()) for m in _WORD_RE.finditer(text)]
+
+
+def _draft_tokens(text: str) -> list[_Token]:
+    """Words of a draft quotation, with an ellipsis or a [bracketed insertion] as one marker token each."""
+    tokens: list[_Token] = []
+    pos = 0
+    for m in _MARK_RE.finditer(text):
+        tokens += _words(text[pos:m.start()], pos)
+        mark = m.group()
+        kind = _BRACKET if mark.startswith("[") and not re.fullmatch(r"\[\s*(?:\.\.\.|…)\s*\]", mark) else _ELLIPSIS
+        tokens.append(_Token(kind, m.start(), m.end()))
+        pos = m.end()
+    tokens += _words(text[pos:], pos)
+    return tokens
+
+
+def _inner(draft: str, start: int, end: int) -> tuple[str, int]:
+    """The quotation's words without its outer marks, and the offset they start at."""
+    text = draft[start:end]
+    lead = len(text) - len(text.lstrip(_QUOTE_CHARS))
+    body = text[lead:].rstrip()
+    body = body.rstrip(_QUOTE_CHARS)
+    return body, start + lead
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+class _Checker:
+    """One draft check against an open engine; caches articles and their quotations."""
+
+    def __init__(self, engine: Engine, style: str) -> None:
+        self.engine = engine
+        self.style = style
+        self._articles: dict[int, Article] = {}
+        self._tokens: dict[int, list[_Token]] = {}
+        self._quotations: dict[int, tuple[Any, ...]] = {}
+
+    # -- look-ups
+
+    def article(self, article_id: int) -> Article:
+        if article_id not in self._articles:
+            self._articles[article_id] = self.engine.article(article_id)
+        return self._articles[article_id]
+
+    def tokens(self, article_id: int) -> list[_Token]:
+        if article_id not in self._tokens:
+            self._tokens[article_id] = _words(self.article(article_id).text)
+        return self._tokens[article_id]
+
+    def keyword_candidates(self, words: list[str]) -> list[int]:
+        """Articles whose chunks hold the quotation's words, best BM25 first (the FTS index, no embedding)."""
+        distinct = list(dict.fromkeys(w for w in words if len(w) > 1 or w.isdigit()))[:40]
+        if not distinct:
+            return []
+        query = " OR ".join('"' + w.replace('"', '""') + '"' for w in distinct)
+        try:
+            rows = self.engine.db.execute(
+                "SELECT c.article_id FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+                "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT 40",
+                ("body : (" + query + ")",),
+            ).fetchall()
+        except sqlite3.DatabaseError:
+            return []
+        return list(dict.fromkeys(r[0] for r in rows))[:MAX_CANDIDATES]
+
+    def dense_candidates(self, text: str) -> tuple[list[int], Any]:
+        """Articles of the engine's closest passages, and the best passage (a Quote) itself."""
+        answer = self.engine.ask(text[:2000], max_quotes=3)
+        return list(dict.fromkeys(q.article_id for q in answer.quotes)), (answer.quotes[0] if answer.quotes else None)
+
+    def source_speaker(self, article_id: int, start: int, end: int) -> Speaker | None:
+        """Who the source says spoke [start, end): S's stored quotations when present, else the extractor."""
+        stored = self._stored_speaker(article_id, start, end)
+        if stored is not False:
+            return stored  # type: ignore[return-value]
+        if article_id not in self._quotations:
+            self._quotations[article_id] = extract_quotations(self.article(article_id).text)
+        best, overlap = None, 0
+        for q in self._quotations[article_id]:
+            shared = min(end, q.end) - max(start, q.start)
+            if shared > overlap:
+                best, overlap = q, shared
+        return best.speaker if best is not None else None
+
+    def _stored_speaker(self, article_id: int, start: int, end: int) -> Speaker | None | bool:
+        """The stored speaker, or False when the index has no quotation table (older index, or not landed)."""
+        try:
+            from assistant.index import quotation_store  # type: ignore[attr-defined]
+        except ImportError:
+            return False
+        find = getattr(quotation_store, "quotation_for_span", None)
+        if find is None:
+            return False
+        try:
+            found = find(self.engine.db, article_id, start, end)
+        except sqlite3.DatabaseError:
+            return False
+        return found.speaker if found is not None else None
+
+    def match(self, article_id: int, start: int, end: int) -> SourceMatch:
+        from assistant.text.citation_styles import Source, format_citation
+
+        article = self.article(article_id)
+        body = article.text[article.body_start:start]
+        paragraph = len(re.findall(r"\n[ \t]*\n(?=\s*\S)", body)) + 1 if start >= article.body_start else None
+        source = Source.from_article(article)
+        source = Source(source.title, source.date, source.outlet, source.author, source.url, source.path, paragraph)
+        line = None
+        if article.first_line is not None:
+            line = article.first_line + article.text.count("\n", 0, start)
+        return SourceMatch(
+            article_id=article_id,
+            path=article.path,
+            record=article.record,
+            title=article.title,
+            start=start,
+            end=end,
+            text=article.text[start:end],
+            citation=format_citation(source, self.style),
+            speaker=self.source_speaker(article_id, start, end),
+            line=line,
+        )
+
+    # -- alignment
+
+    def align(self, draft: list[_Token], article_id: int) -> tuple[float, int, int, list[tuple[str, int, int, int, int]]]:
+        """(coverage, source start token, source end token, opcodes) of the best passage of one article."""
+        source = self.tokens(article_id)
+        a = [t.norm for t in draft]
+        b = [t.norm for t in source]
+        n_words = sum(1 for t in draft if not t.norm.startswith("\x00"))
+        if not b or not n_words:
+            return 0.0, 0, 0, []
+        anchor = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+        if anchor.size == 0:
+            return 0.0, 0, 0, []
+        slack = len(a) + 10
+        lo = max(0, anchor.b - anchor.a - slack)
+        hi = min(len(b), anchor.b + (len(a) - anchor.a) + slack)
+        matcher = difflib.SequenceMatcher(None, a, b[lo:hi], autojunk=False)
+        blocks = [m for m in matcher.get_matching_blocks() if m.size]
+        matched = sum(m.size for m in blocks)
+        first, last = lo + blocks[0].b, lo + blocks[-1].b + blocks[-1].size
+        window = difflib.SequenceMatcher(None, a, b[first:last], autojunk=False)
+        ops = [(tag, i1, i2, first + j1, first + j2) for tag, i1, i2, j1, j2 in window.get_opcodes()]
+        return matched / n_words, first, last, ops
+
+    def diff(self, draft_text: str, draft: list[_Token], article_id: int, ops: list[tuple[str, int, int, int, int]]) -> tuple[DiffOp, ...]:
+        text = self.article(article_id).text
+        source = self.tokens(article_id)
+
+        def draft_words(i1: int, i2: int) -> str:
+            return draft_text[draft[i1].start:draft[i2 - 1].end] if i2 > i1 else ""
+
+        def source_words(j1: int, j2: int) -> str:
+            return text[source[j1].start:source[j2 - 1].end] if j2 > j1 else ""
+
+        out: list[DiffOp] = []
+        for tag, i1, i2, j1, j2 in ops:
+            if tag == "equal":
+                out.append(DiffOp("same", draft_words(i1, i2), source_words(j1, j2)))
+                continue
+            part = draft[i1:i2]
+            marks = [t for t in part if t.norm.startswith("\x00")]
+            words = [t for t in part if not t.norm.startswith("\x00")]
+            if marks and not words:
+                # Only marked edits on the draft side: an ellipsis stands for the source words left out,
+                # a [bracket] for the words it replaces (or adds), both the writer's declared changes.
+                kind = "bracketed" if any(t.norm == _BRACKET for t in marks) else "elided"
+                out.append(DiffOp(kind, draft_words(i1, i2), source_words(j1, j2)))
+            elif tag == "insert":
+                near = [draft[k].norm for k in (i1 - 1, i1) if 0 <= k < len(draft)]
+                kind = "elided" if _ELLIPSIS in near else "bracketed" if _BRACKET in near else "dropped"
+                out.append(DiffOp(kind, "", source_words(j1, j2)))
+            elif tag == "delete":
+                out.append(DiffOp("added", draft_words(i1, i2), ""))
+            else:
+                out.append(DiffOp("changed", draft_words(i1, i2), source_words(j1, j2)))
+        return tuple(out)
+
+    # -- one quotation
+
+    def check(self, draft_text: str, quotation: Any) -> QuotationCheck:
+        inner, offset = _inner(draft_text, quotation.start, quotation.end)
+        tokens = _draft_tokens(inner)
+        line = _line_of(draft_text, quotation.start)
+        speaker = quotation.speaker
+        words = [t.norm for t in tokens if not t.norm.startswith("\x00")]
+        base = dict(text=inner, line=line, start=quotation.start, end=quotation.end, speaker=speaker)
+        if not words:
+            return QuotationCheck(**base, status="not_found", note="the quotation has no words to look up")
+        best: tuple[float, int, int, int, list[Any]] | None = None
+        tried: set[int] = set()
+        closest = None
+
+        def consider(article_ids: Iterable[int]) -> None:
+            nonlocal best
+            for article_id in article_ids:
+                if article_id in tried:
+                    continue
+                tried.add(article_id)
+                try:
+                    coverage, first, last, ops = self.align(tokens, article_id)
+                except Exception:  # an article deleted since the search: simply not a candidate
+                    continue
+                if best is None or coverage > best[0] + 1e-9:
+                    best = (coverage, article_id, first, last, ops)
+
+        consider(self.keyword_candidates(words))
+        if best is None or best[0] < 1.0:
+            ids, closest = self.dense_candidates(inner)
+            consider(ids)
+        if best is None or best[0] < MIN_COVERAGE or best[3] <= best[2]:
+            near = None
+            if closest is not None:
+                near = self.match(closest.article_id, closest.start, closest.end)
+            elif best is not None and best[3] > best[2]:
+                src = self.tokens(best[1])
+                near = self.match(best[1], src[best[2]].start, src[best[3] - 1].end)
+            return QuotationCheck(**base, status="not_found", closest=near,
+                                  note="no passage of the corpus holds these words")
+        _, article_id, first, last, ops = best
+        src = self.tokens(article_id)
+        found = self.match(article_id, src[first].start, src[last - 1].end)
+        diff = self.diff(inner, tokens, article_id, ops)
+        problems = [d for d in diff if not d.accepted]
+        if problems:
+            kinds = sorted({d.kind for d in problems})
+            note = "; ".join(_describe(k, [d for d in problems if d.kind == k]) for k in kinds)
+            return QuotationCheck(**base, status="altered", source=found, diff=diff, note=note)
+        marked = [d for d in diff if d.kind in ("elided", "bracketed")]
+        note = f"{len(marked)} marked edit(s) accepted" if marked else ""
+        if speaker is not None and found.speaker is not None and not same_person(speaker.name, found.speaker.name):
+            return QuotationCheck(**base, status="wrong_speaker", source=found, diff=diff,
+                                  note=f"the draft attributes it to {speaker.name}; the source to {found.speaker.name}")
+        if speaker is not None and found.speaker is None:
+            note = "; ".join(filter(None, [note, "the source does not say who said it"]))
+        return QuotationCheck(**base, status="exact", source=found, diff=diff, note=note)
+
+
+def _describe(kind: str, ops: list[DiffOp]) -> str:
+    shown = ", ".join(
+        (f"'{d.source}' -> '{d.draft}'" if kind == "changed" else f"'{d.draft or d.source}'") for d in ops[:3]
+    )
+    label = {"changed": "changed", "added": "added", "dropped": "dropped without an ellipsis"}[kind]
+    return f"{label}: {shown}"
+
+
+def name_words(name: str) -> list[str]:
+    """A person's name as comparable words, titles left out ('Mr Tony Blair' -> ['tony', 'blair'])."""
+    return [w for w in (normalise(m.group()) for m in _WORD_RE.finditer(name)) if w not in _TITLES]
+
+
+def same_person(a: str, b: str) -> bool:
+    """True when two names can mean the same person ('Zulfugarov' and 'Tofig Zulfugarov'), never on a guess beyond that."""
+    x, y = name_words(a), name_words(b)
+    if not x or not y:
+        return False
+    if x[-1] != y[-1]:
+        return False
+    shorter, longer = (x, y) if len(x) <= len(y) else (y, x)
+    return set(shorter) <= set(longer)
+
+
+def check_draft(engine: Engine, draft: str, *, style: str = "chicago") -> DraftReport:
+    """Every quotation of `draft` (found by the index's own extraction rules) checked against the corpus."""
+    checker = _Checker(engine, style)
+    return DraftReport(tuple(checker.check(draft, q) for q in extract_quotations(draft)))
+
+
+def _speaker_dict(speaker: Speaker | None) -> dict[str, Any] | None:
+    return None if speaker is None else {"name": speaker.name, "role": speaker.role}
+
+
+def _match_dict(m: SourceMatch) -> dict[str, Any]:
+    return {
+        "path": m.path, "record": m.record, "title": m.title, "start": m.start, "end": m.end, "line": m.line,
+        "text": m.text, "citation": m.citation, "speaker": _speaker_dict(m.speaker),
+    }
+
+
+def report_to_dicts(report: DraftReport) -> list[dict[str, Any]]:
+    """One JSON-ready object per quotation: text, line, status, speaker, note, source when found, diff when altered."""
+    out = []
+    for c in report.checks:
+        item: dict[str, Any] = {"text": c.text, "line": c.line, "status": c.status, "speaker": _speaker_dict(c.speaker)}
+        if c.source is not None:
+            item["source"] = _match_dict(c.source)
+        if c.status == "altered":
+            item["diff"] = [{"kind": d.kind, "draft": d.draft, "source": d.source} for d in c.diff if d.kind != "same"]
+        if c.closest is not None:
+            item["closest"] = _match_dict(c.closest)
+        if c.note:
+            item["note"] = c.note
+        out.append(item)
+    return out
