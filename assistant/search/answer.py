@@ -6,8 +6,11 @@ import datetime as dt
 import re
 import sqlite3
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
+from assistant.errors import QuoteMismatch
+from assistant.index.reads import ArticleCache, sentence_at
 from assistant.models import Location, Quote
 from assistant.search.retrieval import Retrieval, ScoredSentence
 
@@ -42,9 +45,6 @@ def policy_for(model_name: str) -> AnswerPolicy:
     return AnswerPolicy(abstain_below=ABSTAIN_THRESHOLDS.get(model_name, ABSTAIN_THRESHOLDS["all-MiniLM-L6-v2"]))
 
 
-class QuoteMismatch(AssertionError):
-    """A quote that is not an exact substring of its article: a bug, never shown to users."""
-
 
 _SPACE_RE = re.compile(r"\W+", re.UNICODE)
 
@@ -53,26 +53,12 @@ def _norm(text: str) -> str:
     return _SPACE_RE.sub(" ", text.lower()).strip()
 
 
-def _article_rows(db: sqlite3.Connection, ids: set[int]) -> dict[int, tuple[Any, ...]]:
-    from assistant.index.store import ids_in
-
-    rows = db.execute(
-        "SELECT id, path, record, title, date, source, url, author, format, first_line FROM articles "
-        f"WHERE id IN ({ids_in(ids)})"
-    ).fetchall()
-    return {r[0]: r for r in rows}
-
-
-def _span(db: sqlite3.Connection, article_id: int, start: int, end: int) -> tuple[str, int]:
-    """The exact article text of [start, end) and the number of newlines before start (SQL does the slicing)."""
-    row = db.execute(
-        "SELECT substr(text, ?, ?), length(substr(text, 1, ?)) - length(replace(substr(text, 1, ?), char(10), ''))"
-        " FROM articles WHERE id = ?",
-        (start + 1, end - start, start, start, article_id),
-    ).fetchone()
+def _span(articles: ArticleCache, article_id: int, start: int, end: int) -> tuple[str, int]:
+    """The exact article text of [start, end) and the number of newlines before start."""
+    row = articles.get(article_id)
     if row is None:
         raise QuoteMismatch(f"article {article_id} vanished")
-    return str(row[0]), int(row[1])
+    return row.text[start:end], row.newlines_before(start)
 
 
 _PRONOUNS = frozenset("he she they his her their".split())
@@ -109,22 +95,21 @@ def build_quotes(
     db: sqlite3.Connection, found: Retrieval, max_quotes: int, policy: AnswerPolicy, *, weak: bool = False
 ) -> tuple[Quote, ...]:
     """Pick, merge and cite the quotes of an answer from the retrieval's sentences."""
-    import numpy as np
-
     pool = list(found.sentences[:60])
     if not pool or max_quotes <= 0:
         return ()
+    articles = found.articles if found.articles is not None else ArticleCache(db)
     by_pos = {(s.article_id, s.ord): s for s in found.sentences}
     top = pool[0].score
     picked: list[_Draft] = []
     used: set[tuple[int, int]] = set()
-    vecs = found.sentence_vectors
+    sims = _similarities(found, pool)
     texts: dict[int, str] = {}
 
     def text_of(s: ScoredSentence) -> str:
         if s.sentence_id not in texts:
             known = found.sentence_texts.get(s.sentence_id)
-            texts[s.sentence_id] = known if known is not None else _span(db, s.article_id, s.start, s.end)[0]
+            texts[s.sentence_id] = known if known is not None else _span(articles, s.article_id, s.start, s.end)[0]
         return texts[s.sentence_id]
 
     while pool and len(picked) < max_quotes:
@@ -132,7 +117,7 @@ def build_quotes(
         for i, cand in enumerate(pool):
             if (cand.article_id, cand.ord) in used:
                 continue
-            sim = max((float(np.dot(vecs[cand.sentence_id], vecs[d.lead.sentence_id])) for d in picked), default=0.0)
+            sim = max((sims(cand, d.lead) for d in picked), default=0.0)
             val = policy.mmr_lambda * cand.score - (1 - policy.mmr_lambda) * sim
             if val > best_val:
                 best_i, best_val = i, val
@@ -141,7 +126,7 @@ def build_quotes(
         cand = pool.pop(best_i)
         if picked and cand.score < policy.keep_ratio * top:
             break
-        twin = _duplicate_of(cand, picked, vecs, text_of, policy)
+        twin = _duplicate_of(cand, picked, sims, text_of, policy)
         if twin is not None:
             twin.duplicates.append(cand)
             used.add((cand.article_id, cand.ord))
@@ -151,18 +136,28 @@ def build_quotes(
         _grow(draft, by_pos, used, policy)
         _attribute(db, draft, by_pos, used, text_of)
         picked.append(draft)
-    return tuple(_cite(db, n, d, weak) for n, d in enumerate(picked, start=1))
+    return tuple(_cite(articles, n, d, weak) for n, d in enumerate(picked, start=1))
 
 
-def _duplicate_of(cand: ScoredSentence, picked: list[_Draft], vecs: dict[int, Any], text_of: Any, policy: AnswerPolicy) -> _Draft | None:
+def _similarities(found: Retrieval, pool: list[ScoredSentence]) -> Callable[[ScoredSentence, ScoredSentence], float]:
+    """Cosine similarity between pool sentences, all pairs from one matrix product."""
     import numpy as np
 
+    if found.matrix is not None and all(s.sentence_id in found.rows for s in pool):
+        position = {s.sentence_id: n for n, s in enumerate(pool)}
+        vectors = found.matrix[[found.rows[s.sentence_id] for s in pool]]
+        table = vectors @ vectors.T
+        return lambda a, b: float(table[position[a.sentence_id], position[b.sentence_id]])
+    vecs = found.sentence_vectors
+    return lambda a, b: float(np.dot(vecs[a.sentence_id], vecs[b.sentence_id]))
+
+
+def _duplicate_of(
+    cand: ScoredSentence, picked: list[_Draft], sims: Callable[[ScoredSentence, ScoredSentence], float], text_of: Any, policy: AnswerPolicy
+) -> _Draft | None:
     for draft in picked:
-        for member in (draft.lead,):
-            if float(np.dot(vecs[cand.sentence_id], vecs[member.sentence_id])) >= policy.redundancy or _norm(
-                text_of(cand)
-            ) == _norm(text_of(member)):
-                return draft
+        if sims(cand, draft.lead) >= policy.redundancy or _norm(text_of(cand)) == _norm(text_of(draft.lead)):
+            return draft
     return None
 
 
@@ -211,42 +206,41 @@ def _attribute(
 
 def _sentence_at(db: sqlite3.Connection, article_id: int, ord_: int) -> ScoredSentence | None:
     """A sentence that was not a candidate (no scores), by its position in the article."""
-    row = db.execute(
-        "SELECT id, start, end, paragraph FROM sentences WHERE article_id = ? AND ord = ?", (article_id, ord_)
-    ).fetchone()
+    row = sentence_at(db, article_id, ord_)
     if row is None:
         return None
     sid, start, end, paragraph = row
     return ScoredSentence(sid, article_id, ord_, start, end, paragraph, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-def _cite(db: sqlite3.Connection, n: int, draft: _Draft, weak: bool) -> Quote:
-    ids = {draft.lead.article_id, *(d.article_id for d in draft.duplicates)}
-    rows = _article_rows(db, ids)
+def _cite(articles: ArticleCache, n: int, draft: _Draft, weak: bool) -> Quote:
+    articles.load({draft.lead.article_id, *(d.article_id for d in draft.duplicates)})
     start, end = draft.first.start, draft.last.end
-    text, newlines = _span(db, draft.lead.article_id, start, end)
+    text, newlines = _span(articles, draft.lead.article_id, start, end)
     if len(text) != end - start:
         raise QuoteMismatch(f"quote [{start}:{end}] of article {draft.lead.article_id} does not match its text")
-    _, path, record, title, date, source, url, author, fmt, first_line = rows[draft.lead.article_id]
-    line = _line(fmt, first_line, newlines)
+    lead = articles.get(draft.lead.article_id)
+    assert lead is not None  # _span raised otherwise
+    line = _line(lead.format, lead.first_line, newlines)
     also = []
     for dup in draft.duplicates:
         if dup.article_id == draft.lead.article_id:
             continue
-        r = rows[dup.article_id]
-        _, dup_newlines = _span(db, dup.article_id, dup.start, dup.end)
-        also.append(Location(path=r[1], title=r[3], line=_line(r[8], r[9], dup_newlines), start=dup.start, end=dup.end))
+        r = articles.get(dup.article_id)
+        if r is None:
+            continue
+        also.append(Location(path=r.path, title=r.title, line=_line(r.format, r.first_line, r.newlines_before(dup.start)), start=dup.start, end=dup.end))
     return Quote(
         n=n,
         text=text,
-        article_id=draft.lead.article_id,
-        path=path,
-        record=record,
-        title=title,
-        date=dt.date.fromisoformat(date) if date else None,
-        source=source,
-        url=url,
-        author=author,
+        article_id=lead.id,
+        path=lead.path,
+        record=lead.record,
+        title=lead.title,
+        date=dt.date.fromisoformat(lead.date) if lead.date else None,
+        source=lead.source,
+        url=lead.url,
+        author=lead.author,
         paragraph=draft.first.paragraph,
         line=line,
         start=start,

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from assistant.index import store
 from assistant.index import vectors
 from assistant.search.answer import AnswerPolicy, build_quotes, policy_for
-from assistant.index.indexer import IndexMismatch, Progress, build_index, check_consistency, index_size, is_stale
+from assistant.errors import EngineError, IndexMismatch, QuestionError, StoreError, VectorError
+from assistant.index.indexer import Progress, build_index, check_consistency, index_size, is_stale
 from assistant.search.keywords import TermStats
 from assistant.models import Answer, Article, Filters, IndexStats
-from assistant.text.query import QuestionError, followup_text, merge_filters, parse_question
+from assistant.text.query import followup_text, merge_filters, parse_question
 from assistant.search.retrieval import Retrieval, Weights, retrieve
 from assistant.settings import Settings
 
@@ -29,9 +30,6 @@ __all__ = ["Engine", "EngineError", "Progress", "open_engine"]
 
 _NUMBER_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 
-
-class EngineError(Exception):
-    """Something a user must fix (no index, wrong model, corpus gone); str() is one clear line."""
 
 
 class Engine:
@@ -53,7 +51,7 @@ class Engine:
         try:
             self.db = store.connect(index_dir)
             self.meta = store.get_meta(self.db)
-        except store.StoreError as exc:
+        except StoreError as exc:
             raise EngineError(" ".join(str(exc).split())) from exc
         except sqlite3.DatabaseError as exc:
             raise EngineError(_damaged(index_dir, exc)) from exc
@@ -114,7 +112,7 @@ class Engine:
             )
         index = vectors.load(self.index_dir, generation)
         if index.d != int(meta.get("dim", index.d)):
-            raise vectors.VectorError(
+            raise VectorError(
                 f"{vectors.vector_path(self.index_dir, generation)} holds {index.d}-dimension vectors, the index "
                 f"{meta.get('dim')}; rebuild it with `assistant index --rebuild`"
             )
@@ -130,7 +128,7 @@ class Engine:
                 with self._snapshot():
                     self._reload()
                 return
-            except vectors.VectorError as exc:
+            except VectorError as exc:
                 if attempt == 2:
                     if self.index is not None:
                         return  # keep answering from the generation already in memory
@@ -173,7 +171,7 @@ class Engine:
                 with self._snapshot():
                     try:
                         self._reload()
-                    except vectors.VectorError:
+                    except VectorError:
                         if self.index is None:
                             raise
                         # Two quick commits deleted the file this snapshot names: answer from the
@@ -187,7 +185,7 @@ class Engine:
                     missing = self._missing_numbers(parsed.text, found) if answered else []
                     answered = answered and not missing
                     quotes = build_quotes(self.db, found, max_quotes, self.policy, weak=not answered)
-            except (EngineError, vectors.VectorError) as exc:
+            except (EngineError, VectorError) as exc:
                 return self._refusal(question, active, str(exc), started), None
             except sqlite3.DatabaseError as exc:
                 message = f"search failed: {exc}; if this persists, rebuild with `assistant index --rebuild`"
@@ -228,8 +226,8 @@ class Engine:
         if not numbers or not found.sentences:
             return []
         lead = found.sentences[0].article_id
-        row = self.db.execute("SELECT text, title FROM articles WHERE id = ?", (lead,)).fetchone()
-        haystack = " ".join(row) if row else ""
+        row = found.articles.get(lead) if found.articles is not None else None
+        haystack = f"{row.text} {row.title}" if row else ""
         return [n for n in numbers if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", haystack)]
 
     def _refusal(self, question: str, filters: Filters, message: str, started: float) -> Answer:
@@ -266,7 +264,7 @@ def read_stats(index_dir: Path, db: sqlite3.Connection | None = None) -> IndexSt
     own = db is None
     try:
         conn = db or store.connect(index_dir)
-    except store.StoreError as exc:
+    except StoreError as exc:
         raise EngineError(" ".join(str(exc).split())) from exc
     try:
         meta = store.get_meta(conn)
@@ -308,7 +306,7 @@ def open_engine(settings: Settings, *, on_progress: Callable[[Progress], None] |
             except IndexMismatch as exc:
                 raise EngineError(str(exc)) from exc
             except Exception as exc:
-                from assistant.index.lock import IndexLocked
+                from assistant.errors import IndexLocked
 
                 if not isinstance(exc, IndexLocked) or not (settings.index / store.DB_NAME).exists():
                     raise EngineError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc

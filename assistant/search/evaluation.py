@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.index import reads
 from assistant.search.answer import AnswerPolicy
 from assistant.search.retrieval import Weights
 
@@ -143,8 +144,8 @@ def score(setup: Setup, weights: Weights | None = None, policy: AnswerPolicy | N
     engine = setup.engine
     engine.weights = weights or engine.weights
     engine.policy = policy or engine.policy
-    articles = {row[0]: row[1] for row in engine.db.execute("SELECT id, path FROM articles")}
-    chunk_rows = {r[0]: r[1:] for r in engine.db.execute("SELECT id, article_id, start, end FROM chunks")}
+    articles = reads.article_paths(engine.db)
+    chunk_rows = reads.chunk_spans(engine.db)
     recall = {1: 0, 5: 0, 10: 0}
     mrr = 0.0
     qhit1 = qhit3 = answered = abst_un = abst_out = 0
@@ -167,7 +168,7 @@ def score(setup: Setup, weights: Weights | None = None, policy: AnswerPolicy | N
             article_id, start, end = chunk_rows[chunk_id]
             if articles[article_id] != q.path:
                 continue
-            text = engine.db.execute("SELECT substr(text, ?, ?) FROM articles WHERE id = ?", (start + 1, end - start, article_id)).fetchone()[0]
+            text = reads.text_span(engine.db, article_id, start, end) or ""
             if _hit(text, start, end, q):
                 for k in recall:
                     recall[k] += rank <= k

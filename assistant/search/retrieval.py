@@ -7,8 +7,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.index import store
 from assistant.index import vectors
+from assistant.index.reads import ArticleCache, allowed_chunks, chunk_sentence_ranges, filter_sql, sentences_of_chunks
 from assistant.search.keywords import TermStats, chunk_matches, plan, sentence_scores
 from assistant.models import Filters
 
@@ -90,41 +90,15 @@ class Retrieval:
     """sentence id -> float32 vector, for redundancy checks."""
     sentence_texts: dict[int, str] = field(default_factory=dict)
     """sentence id -> its exact text, for the answer builder (read once, with the article)."""
+    articles: ArticleCache | None = None
+    """The article rows read for this question, for the answer builder and the engine's checks."""
+    matrix: Any = None
+    """float32 vectors of the candidate sentences, one row each (similarities as one matrix product)."""
+    rows: dict[int, int] = field(default_factory=dict)
+    """sentence id -> its row in `matrix`."""
 
 
-def allowed_chunks(db: sqlite3.Connection, filters: Filters) -> np.ndarray | None:
-    """Chunk ids that pass the filters (None when there are no filters)."""
-    import numpy as np
-
-    if filters.is_empty():
-        return None
-    where, params = filter_sql(filters)
-    rows = db.execute(f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params)
-    return np.fromiter((r[0] for r in rows), dtype="int64")
-
-
-def filter_sql(filters: Filters) -> tuple[str, list[object]]:
-    """A WHERE clause over `articles a` for the filters."""
-    clauses: list[str] = ["1"]
-    params: list[object] = []
-    if filters.since:
-        clauses.append("a.date >= ?")
-        params.append(filters.since.isoformat())
-    if filters.until:
-        clauses.append("a.date <= ?")
-        params.append(filters.until.isoformat())
-    if filters.source:
-        clauses.append("a.source LIKE ? ESCAPE '\\'")
-        params.append(_like(filters.source))
-    if filters.article:
-        clauses.append("(a.path LIKE ? ESCAPE '\\' OR a.title LIKE ? ESCAPE '\\')")
-        params += [_like(filters.article)] * 2
-    return " AND ".join(clauses), params
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+__all__ = ["Retrieval", "ScoredSentence", "Weights", "allowed_chunks", "filter_sql", "retrieve"]
 
 
 def fuse_linear(dense: list[tuple[int, float]], keyword: list[tuple[int, float]], share: float) -> dict[int, float]:
@@ -180,6 +154,7 @@ def retrieve(
     filters: Filters,
     weights: Weights,
     terms: TermStats | None = None,
+    articles: ArticleCache | None = None,
 ) -> Retrieval:
     """Find and score candidate sentences for a question; filters restrict both searches before ranking.
 
@@ -188,6 +163,7 @@ def retrieve(
     import numpy as np
 
     allowed = allowed_chunks(db, filters)
+    cache = articles if articles is not None else ArticleCache(db)
     dense_scores, dense_ids = vectors.search(index, query_vector, weights.dense_k, allowed)
     keywords = plan(terms or TermStats(db), text)
     keyword = chunk_matches(db, keywords, weights.keyword_k, weights.title_weight, None if allowed is None else allowed.tolist())
@@ -199,47 +175,37 @@ def retrieve(
     ranked = sorted(fused, key=fused.__getitem__, reverse=True)[: weights.candidates]
     top_dense = dense[0][1] if dense else 0.0
     if not ranked:
-        return Retrieval((), (), top_dense, {})
+        return Retrieval((), (), top_dense, {}, articles=cache)
     # Candidate chunks' fused scores scaled to [0, 1] (best = 1, last candidate = 0).
     best_fused, low = fused[ranked[0]], fused[ranked[-1]]
     spread = (best_fused - low) or 1.0
-    rows = db.execute(
-        "SELECT c.id, c.article_id, c.first_sentence, c.last_sentence FROM chunks c "
-        f"WHERE c.id IN ({store.ids_in(ranked)})"
-    ).fetchall()
     chunk_of: dict[tuple[int, int], float] = {}
-    for chunk_id, article_id, first, last in rows:
+    for chunk_id, article_id, first, last in chunk_sentence_ranges(db, ranked):
         for ord_ in range(first, last + 1):
             key = (article_id, ord_)
             chunk_of[key] = max(chunk_of.get(key, 0.0), (fused[chunk_id] - low) / spread)
-    sentence_rows: list[tuple[int, int, int, int, int, int, bytes]] = []
+    sentence_rows = [r for r in sentences_of_chunks(db, ranked) if (r.article_id, r.ord) in chunk_of]
+    cache.load(r.article_id for r in sentence_rows)
     texts: dict[int, tuple[str, str]] = {}
-    by_article: dict[int, list[int]] = {}
-    for article_id, ord_ in chunk_of:
-        by_article.setdefault(article_id, []).append(ord_)
-    for article_id, ords in by_article.items():
-        title, article_text = db.execute("SELECT title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
-        rows_here = db.execute(
-            "SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences "
-            f"WHERE article_id = ? AND ord IN ({store.ids_in(ords)})",
-            (article_id,),
-        ).fetchall()
-        sentence_rows += rows_here
-        texts.update((r[0], (title, article_text[r[3] : r[4]])) for r in rows_here)
+    for r in sentence_rows:
+        row = cache.get(r.article_id)
+        if row is not None:
+            texts[r.id] = (row.title, row.text[r.start : r.end])
+    sentence_rows = [r for r in sentence_rows if r.id in texts]
     if not sentence_rows:
-        return Retrieval((), tuple(ranked), top_dense, {})
-    matrix = np.frombuffer(b"".join(r[6] for r in sentence_rows), dtype=np.float16).reshape(len(sentence_rows), -1)
+        return Retrieval((), tuple(ranked), top_dense, {}, articles=cache)
+    matrix = np.frombuffer(b"".join(r.vector for r in sentence_rows), dtype=np.float16).reshape(len(sentence_rows), -1)
     matrix = matrix.astype(np.float32)
     dense = matrix @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
     bm25 = sentence_scores(db, keywords, texts, weights.title_weight)
     top_bm25 = max(bm25.values(), default=0.0) or 1.0
-    cos_at = {(r[1], r[2]): (float(c), r[5]) for r, c in zip(sentence_rows, dense, strict=True)}
+    cos_at = {(r.article_id, r.ord): (float(c), r.paragraph) for r, c in zip(sentence_rows, dense, strict=True)}
     wanted = answer_type(text)
     typed = _typed_sentences(texts, wanted) if wanted and weights.answer_type else set()
     scored: list[ScoredSentence] = []
     vectors_by_id: dict[int, Any] = {}
     for row, vec, cos in zip(sentence_rows, matrix, dense, strict=True):
-        sid, article_id, ord_, start, end, paragraph, _ = row
+        sid, article_id, ord_, start, end, paragraph = row.id, row.article_id, row.ord, row.start, row.end, row.paragraph
         kw = bm25.get(sid, 0.0) / top_bm25
         ctx = chunk_of[(article_id, ord_)]
         near = [cos_at[k][0] for k in ((article_id, ord_ - 1), (article_id, ord_ + 1)) if k in cos_at and cos_at[k][1] == paragraph]
@@ -254,4 +220,13 @@ def retrieve(
         scored.append(ScoredSentence(sid, article_id, ord_, start, end, paragraph, float(cos), nb, kw, ctx, score))
         vectors_by_id[sid] = vec
     scored.sort(key=lambda s: s.score, reverse=True)
-    return Retrieval(tuple(scored), tuple(ranked), top_dense, vectors_by_id, {i: t for i, (_, t) in texts.items()})
+    return Retrieval(
+        tuple(scored),
+        tuple(ranked),
+        top_dense,
+        vectors_by_id,
+        {i: t for i, (_, t) in texts.items()},
+        articles=cache,
+        matrix=matrix,
+        rows={r.id: n for n, r in enumerate(sentence_rows)},
+    )

@@ -1,0 +1,244 @@
+"""The query path's read model: every SQL read a question makes, with article rows read once per question."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.index.store import ids_in
+from assistant.models import Filters
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """An article as the query path needs it: citation fields and the full text (offsets index into it)."""
+
+    id: int
+    path: str
+    record: int
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    author: str | None
+    format: str
+    first_line: int | None
+    text: str
+
+    def newlines_before(self, offset: int) -> int:
+        """Newlines in the text before `offset` (a quote's line number counts them)."""
+        return self.text.count("\n", 0, offset)
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """A sentence row with its stored (float16) vector."""
+
+    id: int
+    article_id: int
+    ord: int
+    start: int
+    end: int
+    paragraph: int
+    vector: bytes
+
+
+_ARTICLE_COLUMNS = "id, path, record, title, date, source, url, author, format, first_line, text"
+
+
+class ArticleCache:
+    """Article rows read for one question: each candidate article is fetched once, in one query per batch."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._rows: dict[int, ArticleRow | None] = {}
+
+    def load(self, ids: Iterable[int]) -> None:
+        """Read the articles not read yet, all in one query."""
+        missing = {int(i) for i in ids if int(i) not in self._rows}
+        if not missing:
+            return
+        for row in self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id IN ({ids_in(missing)})"):
+            self._rows[int(row[0])] = ArticleRow(*row)
+        for i in missing:
+            self._rows.setdefault(i, None)
+
+    def get(self, article_id: int) -> ArticleRow | None:
+        """The article row (None when it is not in the index)."""
+        if article_id not in self._rows:
+            self.load((article_id,))
+        return self._rows[article_id]
+
+
+def filter_sql(filters: Filters) -> tuple[str, list[object]]:
+    """A WHERE clause over `articles a` for the filters."""
+    clauses: list[str] = ["1"]
+    params: list[object] = []
+    if filters.since:
+        clauses.append("a.date >= ?")
+        params.append(filters.since.isoformat())
+    if filters.until:
+        clauses.append("a.date <= ?")
+        params.append(filters.until.isoformat())
+    if filters.source:
+        clauses.append("a.source LIKE ? ESCAPE '\\'")
+        params.append(_like(filters.source))
+    if filters.article:
+        clauses.append("(a.path LIKE ? ESCAPE '\\' OR a.title LIKE ? ESCAPE '\\')")
+        params += [_like(filters.article)] * 2
+    return " AND ".join(clauses), params
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def allowed_chunks(db: sqlite3.Connection, filters: Filters) -> np.ndarray | None:
+    """Chunk ids that pass the filters (None when there are no filters)."""
+    import numpy as np
+
+    if filters.is_empty():
+        return None
+    where, params = filter_sql(filters)
+    rows = db.execute(f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params)
+    return np.fromiter((r[0] for r in rows), dtype="int64")
+
+
+def allowed_articles(db: sqlite3.Connection, filters: Filters) -> set[int] | None:
+    """Article ids that pass the filters (None when there are no filters)."""
+    if filters.is_empty():
+        return None
+    where, params = filter_sql(filters)
+    return {int(r[0]) for r in db.execute(f"SELECT a.id FROM articles a WHERE {where}", params)}
+
+
+def chunk_sentence_ranges(db: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:
+    """(chunk id, article id, first sentence ord, last sentence ord) of the chunks."""
+    return db.execute(
+        f"SELECT c.id, c.article_id, c.first_sentence, c.last_sentence FROM chunks c WHERE c.id IN ({ids_in(chunk_ids)})"
+    ).fetchall()
+
+
+def sentences_of_chunks(db: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[SentenceRow]:
+    """Every sentence of the chunks, once, in article then position order: one join."""
+    rows = db.execute(
+        "SELECT DISTINCT s.id, s.article_id, s.ord, s.start, s.end, s.paragraph, s.vector FROM chunks c "
+        "JOIN sentences s ON s.article_id = c.article_id AND s.ord BETWEEN c.first_sentence AND c.last_sentence "
+        f"WHERE c.id IN ({ids_in(chunk_ids)}) ORDER BY s.article_id, s.ord"
+    ).fetchall()
+    return [SentenceRow(*r) for r in rows]
+
+
+def sentences_by_id(db: sqlite3.Connection, sentence_ids: Iterable[int]) -> list[SentenceRow]:
+    """Sentence rows by id, in article then position order."""
+    ids = list(sentence_ids)
+    if not ids:
+        return []
+    rows = db.execute(
+        "SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences "
+        f"WHERE id IN ({ids_in(ids)}) ORDER BY article_id, ord"
+    ).fetchall()
+    return [SentenceRow(*r) for r in rows]
+
+
+def sentence_at(db: sqlite3.Connection, article_id: int, ord_: int) -> tuple[int, int, int, int] | None:
+    """(id, start, end, paragraph) of the sentence at a position of an article."""
+    return db.execute(
+        "SELECT id, start, end, paragraph FROM sentences WHERE article_id = ? AND ord = ?", (article_id, ord_)
+    ).fetchone()
+
+
+def article_paths(db: sqlite3.Connection) -> dict[int, str]:
+    """Article id -> path, for evaluation."""
+    return {int(r[0]): str(r[1]) for r in db.execute("SELECT id, path FROM articles")}
+
+
+def chunk_spans(db: sqlite3.Connection) -> dict[int, tuple[int, int, int]]:
+    """Chunk id -> (article id, start, end), for evaluation."""
+    return {int(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in db.execute("SELECT id, article_id, start, end FROM chunks")}
+
+
+def text_span(db: sqlite3.Connection, article_id: int, start: int, end: int) -> str | None:
+    """The article text of [start, end) (SQL does the slicing), None when the article is gone."""
+    row = db.execute("SELECT substr(text, ?, ?) FROM articles WHERE id = ?", (start + 1, end - start, article_id)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def lexical_sentences(
+    db: sqlite3.Connection, match: str, k: int, title_weight: float, allowed: set[int] | None = None
+) -> list[tuple[int, float]]:
+    """(sentence id, bm25 with larger better) of the best `k` sentences of the whole index for an
+    FTS5 expression; `allowed` restricts the articles (checked while reading the ranked rows)."""
+    sql = f"SELECT rowid, bm25(sentences_lex, {title_weight:.3f}, 1.0) AS s FROM sentences_lex WHERE sentences_lex MATCH ? ORDER BY s"
+    try:
+        if allowed is None:
+            return [(int(i), -float(s)) for i, s in db.execute(sql + " LIMIT ?", (match, k))]
+        found: list[tuple[int, float]] = []
+        rows = db.execute(
+            f"SELECT l.rowid, l.s FROM ({sql}) l JOIN sentences t ON t.id = l.rowid WHERE t.article_id IN ({ids_in(allowed)})",
+            (match,),
+        )
+        for i, s in rows:
+            found.append((int(i), -float(s)))
+            if len(found) == k:
+                break
+        return found
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []  # a read-only index of an older schema: lexical candidates come from chunks only
+        raise
+
+
+def sentences_before(db: sqlite3.Connection, positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], SentenceRow]:
+    """The sentence before each (article id, ord) position, keyed by that position."""
+    wanted = [(a, o - 1) for a, o in positions if o > 0]
+    if not wanted:
+        return {}
+    values = ",".join(f"({int(a)},{int(o)})" for a, o in wanted)
+    rows = db.execute(
+        "SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences "
+        f"WHERE (article_id, ord) IN (VALUES {values})"
+    ).fetchall()
+    return {(r[1], r[2] + 1): SentenceRow(*r) for r in rows}
+
+
+def phrase_sentences(db: sqlite3.Connection, match: str, allowed: set[int] | None = None, limit: int = 2000) -> list[SentenceRow]:
+    """Every sentence matching an FTS5 phrase expression, with its article date for ordering:
+    article date (undated last), path, then position."""
+    try:
+        rows = db.execute(
+            "SELECT s.id, s.article_id, s.ord, s.start, s.end, s.paragraph, s.vector FROM sentences_lex l "
+            "JOIN sentences s ON s.id = l.rowid JOIN articles a ON a.id = s.article_id "
+            "WHERE sentences_lex MATCH ? ORDER BY a.date IS NULL, a.date, a.path, a.record, s.ord LIMIT ?",
+            (match, limit),
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []
+        raise
+    return [SentenceRow(*r) for r in rows if allowed is None or r[1] in allowed]
+
+
+def phrase_count(db: sqlite3.Connection, match: str) -> int:
+    """Chunks an FTS5 expression matches anywhere in the index (title or text)."""
+    return int(db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,)).fetchone()[0])
+
+
+def articles_matching(db: sqlite3.Connection, match: str, limit: int = 5000) -> set[int]:
+    """Ids of the articles with a sentence matching an FTS5 expression."""
+    try:
+        rows = db.execute(
+            "SELECT DISTINCT s.article_id FROM sentences_lex l JOIN sentences s ON s.id = l.rowid WHERE sentences_lex MATCH ? LIMIT ?",
+            (match, limit),
+        )
+        return {int(r[0]) for r in rows}
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return set()
+        raise
