@@ -1,4 +1,4 @@
-"""Frozen dataclasses for the data that crosses modules: articles, chunks, quotes, answers."""
+"""Frozen dataclasses for the data that crosses modules: articles, chunks, speakers, quotes, answers."""
 
 from __future__ import annotations
 
@@ -88,6 +88,20 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Speaker:
+    """Who said a quotation, as the article names them (never guessed)."""
+
+    name: str
+    """The name as first given in full in the article ("Tofig Zulfugarov")."""
+    role: str | None
+    """The role given with the name ("former Azerbaijani Foreign Minister"), None when none is."""
+    start: int
+    """Start offset in the article text of the mention attributing the quotation ("Zulfugarov", "he")."""
+    end: int
+    """End offset (exclusive) of that mention."""
+
+
+@dataclass(frozen=True)
 class Filters:
     """Restrictions applied before ranking."""
 
@@ -99,10 +113,12 @@ class Filters:
     """Only articles whose outlet contains this text (case-insensitive)."""
     article: str | None = None
     """Only articles whose path or title contains this text (case-insensitive)."""
+    speaker: str | None = None
+    """Only quotations by this person, as a user writes the name ("Howard", "Michael Howard")."""
 
     def is_empty(self) -> bool:
         """True when nothing is filtered."""
-        return not (self.since or self.until or self.source or self.article)
+        return not (self.since or self.until or self.source or self.article or self.speaker)
 
     def describe(self) -> str:
         """A short human description such as 'since 2023-08-01, source: BBC'."""
@@ -115,6 +131,8 @@ class Filters:
             parts.append(f"source: {self.source}")
         if self.article:
             parts.append(f"article: {self.article}")
+        if self.speaker:
+            parts.append(f"speaker: {self.speaker}")
         return ", ".join(parts)
 
 
@@ -172,6 +190,8 @@ class Quote:
     """True when listed only as a closest-but-weak passage of an abstaining answer."""
     also_in: tuple[Location, ...] = ()
     """Other places where the same passage appears (near-duplicates)."""
+    speaker: Speaker | None = None
+    """Who said the quotation the passage belongs to, when the article says (from the index)."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from assistant.models import Answer, Filters, Location, Quote
+from assistant.models import Answer, Filters, Location, Quote, Speaker
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -35,7 +35,22 @@ def quote_to_dict(quote: Quote) -> dict[str, Any]:
             {"path": loc.path, "title": loc.title, "line": loc.line, "start": loc.start, "end": loc.end}
             for loc in quote.also_in
         ],
+        "speaker": speaker_to_dict(quote.speaker),
     }
+
+
+def speaker_to_dict(speaker: Speaker | None) -> dict[str, Any] | None:
+    """A speaker as {"name", "role", "start", "end"} (offsets of the attribution), or None when unknown."""
+    if speaker is None:
+        return None
+    return {"name": speaker.name, "role": speaker.role, "start": speaker.start, "end": speaker.end}
+
+
+def speaker_from_dict(data: dict[str, Any] | None) -> Speaker | None:
+    """Inverse of speaker_to_dict (a saved session from before speakers has none)."""
+    if not data or not data.get("name"):
+        return None
+    return Speaker(str(data["name"]), data.get("role"), int(data.get("start", 0)), int(data.get("end", 0)))
 
 
 def quote_from_dict(data: dict[str, Any]) -> Quote:
@@ -58,6 +73,7 @@ def quote_from_dict(data: dict[str, Any]) -> Quote:
         score=float(data.get("score", 0.0)),
         weak=bool(data.get("weak", False)),
         also_in=tuple(Location(**loc) for loc in data.get("also_in", [])),
+        speaker=speaker_from_dict(data.get("speaker")),
     )
 
 
@@ -68,6 +84,7 @@ def filters_to_dict(filters: Filters) -> dict[str, Any]:
         "until": filters.until.isoformat() if filters.until else None,
         "source": filters.source,
         "article": filters.article,
+        "speaker": filters.speaker,
     }
 
 
@@ -79,6 +96,7 @@ def filters_from_dict(data: dict[str, Any] | None) -> Filters:
         until=_day(data.get("until")),
         source=data.get("source"),
         article=data.get("article"),
+        speaker=data.get("speaker"),
     )
 
 

@@ -17,9 +17,9 @@ from assistant.models import Quote
         ('"Rates will hold."', '"Rates will hold."'),  # one whole quotation: no second pair
         ("\u201cRates will hold.\u201d", "\u201cRates will hold.\u201d"),
         ('"It\'s over."', '"It\'s over."'),
-        ('"We wait," he said.', '\u201c"We wait," he said.\u201d'),
-        ('"A," he said, "B."', '\u201c"A," he said, "B."\u201d'),  # two quotations: wrapped as a whole
-        ('"', '\u201c"\u201d'),
+        ('"We wait," he said.', '"We wait," he said.'),  # carries its own marks: a block, no added pair (issue 13)
+        ('"A," he said, "B."', '"A," he said, "B."'),
+        ('"', '"'),
     ],
 )
 def test_quoted_adds_marks_unless_the_text_is_one_quotation(text: str, shown: str) -> None:

@@ -1,10 +1,10 @@
-"""Citation text for quotes and answers: plain lines, Markdown, and source lists."""
+"""Citation text for quotes and answers: plain lines, block quotes with their speaker, Markdown, and source lists."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from assistant.models import Answer, Quote
+from assistant.models import Answer, Quote, Speaker
 from assistant.text.sanitize import markdown_safe, single_line
 
 
@@ -22,12 +22,46 @@ STRAIGHT = '""'
 """ASCII quotation marks, for plain-text citations."""
 
 
+_DOUBLE_MARKS = frozenset('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\u2018\u201a')
+"""Marks that are never apostrophes (straight ' and curly \u2019 are both, so only count at a word's start)."""
+
+
+def carries_marks(text: str) -> bool:
+    """True when the passage holds quotation marks of its own ('"We wait," he said.', a quotation's
+    opening half '\u201cNow Azerbaijan ...'): it is shown as a block, not wrapped in another pair."""
+    if any(ch in _DOUBLE_MARKS for ch in text):
+        return True
+    # A single mark opening a word ('Not yet,' he said) quotes; one inside or after a word is an apostrophe.
+    return any(ch in "'\u2019" and (i == 0 or text[i - 1].isspace()) and i + 1 < len(text) and text[i + 1].isalnum()
+               for i, ch in enumerate(text))
+
+
 def quoted(text: str, marks: str = "\u201c\u201d") -> str:
-    """The text in quotation marks, unless it is itself one whole quotation ('"Rates will hold."'):
-    then a second pair would only stutter (the text stays exactly as in the article either way)."""
-    if len(text) > 1 and text[0] in _OPENING and text[-1] in _CLOSING and not any(m in text[1:-1] for m in _OPENING + _CLOSING):
+    """The text in quotation marks, unless it carries quotation marks of its own (a whole quotation
+    '"Rates will hold."', or '"We wait," he said.'): a second pair would only stutter, so it is shown
+    as it stands, as a block. The text stays exactly as in the article either way."""
+    if carries_marks(text):
         return text
     return f"{marks[0]}{text}{marks[1]}"
+
+
+def attribution(speaker: Speaker | None) -> str:
+    """'\u2014 Tofig Zulfugarov, former Azerbaijani Foreign Minister' on one line, or '' when unknown."""
+    if speaker is None:
+        return ""
+    role = single_line(speaker.role or "")
+    return f"\u2014 {single_line(speaker.name)}" + (f", {role}" if role else "")
+
+
+def quote_lines(text: str, speaker: Speaker | None, *, marks: str = STRAIGHT, indent: str = "    ") -> list[str]:
+    """A quote as plain-text lines: the words (in `marks` unless they carry their own), every line after
+    the first indented as one block, then the speaker under it when known. `text` is shown as given."""
+    lines = quoted(text, marks).split("\n")
+    out = [lines[0], *(f"{indent}{line}" if line else "" for line in lines[1:])]
+    credit = attribution(speaker)
+    if credit:
+        out.append(f"{indent}{credit}")
+    return out
 
 
 def reference(quote: Quote) -> str:
@@ -66,9 +100,13 @@ def source_entry(quote: Quote, *, markdown: bool = False) -> str:
 
 
 def markdown_quote(quote: Quote) -> str:
-    """'> “quote” [1]': the words as inert Markdown, a quote spanning paragraphs kept in one block quote."""
+    """'> “quote” [1]': the words as inert Markdown, a quote spanning paragraphs kept in one block quote,
+    its speaker on a line of its own under the words ('> — Tofig Zulfugarov, ...') when known."""
     words = quoted(markdown_safe(quote.text)).replace("\n", "\n> ")
-    return f"> {words} [{quote.n}]"
+    block = f"> {words} [{quote.n}]"
+    if quote.speaker is not None:
+        block += "\n>\n> " + markdown_safe(attribution(quote.speaker), one_line=True)
+    return block
 
 
 def quote_markdown(quote: Quote) -> str:

@@ -1,6 +1,6 @@
 """Direct quotations in news text and who said them, by exact character offsets (regex scans only).
 
-Self-contained (standard library and re): it runs over every article at index time.
+Self-contained (standard library, re and the Speaker dataclass of assistant.models): it runs over every article at index time.
 
 Quotations
   The text between a pair of quotation marks, marks included: straight "..." and '...', curly
@@ -49,19 +49,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Speaker:
-    """Who said a quotation, as the article names them."""
-
-    name: str
-    """The name as first given in full in the article ("Tofig Zulfugarov"), or an organisation."""
-    role: str | None
-    """The role given with the name ("former Azerbaijani Foreign Minister"), None when none is."""
-    start: int
-    """Start offset of the mention attributing the quotation ("Zulfugarov", "he", "the minister")."""
-    end: int
-    """End offset (exclusive) of that mention."""
+from assistant.models import Speaker  # one definition: quotes carry it too
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,534 @@
+"""Quotations in the index: rows with offsets and speakers, their backfill, and the reads behind speaker
+answers, `people` and quote timelines (all quotation SQL lives here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import sqlite3
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from assistant.models import Speaker
+
+SCHEMA = """
+CREATE TABLE quotations (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    speaker TEXT,
+    speaker_key TEXT,
+    role TEXT,
+    attr_start INTEGER,
+    attr_end INTEGER,
+    text_key TEXT NOT NULL
+);
+CREATE INDEX quotations_article ON quotations (article_id, start);
+CREATE INDEX quotations_speaker ON quotations (speaker_key);
+CREATE INDEX quotations_text ON quotations (text_key)
+"""
+"""One row per direct quotation: offsets into the article text (marks included), the speaker as the
+article names them (NULL when it does not say), the attribution's offsets, and a key of the
+normalised words that finds the same quotation reused in other articles."""
+
+MAX_QUOTE_CHARS = 700
+"""A quote grows to its whole quotation only up to this many characters."""
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def create_tables(db: sqlite3.Connection) -> None:
+    """The quotations table and its indexes (inside the caller's transaction)."""
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def backfill(db: sqlite3.Connection) -> int:
+    """Extract and store the quotations of every stored article (an index made before quotations
+    were kept); returns how many were stored. Inside the caller's transaction."""
+    count = 0
+    rows = db.execute("SELECT id, text FROM articles ORDER BY id").fetchall()
+    for article_id, text in rows:
+        count += store_quotations(db, int(article_id), str(text))
+    return count
+
+
+def store_quotations(db: sqlite3.Connection, article_id: int, text: str, quotations: Sequence[object] | None = None) -> int:
+    """Replace the stored quotations of one article with those of `text` (extracted here unless given)."""
+    from assistant.text.quotations import extract_quotations
+
+    found = extract_quotations(text) if quotations is None else quotations
+    db.execute("DELETE FROM quotations WHERE article_id = ?", (article_id,))
+    rows = []
+    for q in found:
+        start, end, speaker = q.start, q.end, q.speaker  # type: ignore[attr-defined]
+        rows.append(
+            (
+                article_id,
+                start,
+                end,
+                speaker.name if speaker else None,
+                name_key(speaker.name) if speaker else None,
+                speaker.role if speaker else None,
+                speaker.start if speaker else None,
+                speaker.end if speaker else None,
+                text_key(text[start:end]),
+            )
+        )
+    db.executemany(
+        "INSERT INTO quotations (article_id, start, end, speaker, speaker_key, role, attr_start, attr_end, text_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
+def store_article_quotations(db: sqlite3.Connection, path: str, record: int, text: str, quotations: Sequence[object] | None = None) -> int:
+    """store_quotations for the article just inserted at (path, record): the indexer's hook."""
+    row = db.execute("SELECT id FROM articles WHERE path = ? AND record = ?", (path, record)).fetchone()
+    return store_quotations(db, int(row[0]), text, quotations) if row else 0
+
+
+def delete_quotations(db: sqlite3.Connection, article_id: int) -> None:
+    """Forget an article's quotations (deleting the article row does it too, by cascade)."""
+    db.execute("DELETE FROM quotations WHERE article_id = ?", (article_id,))
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+_TITLES = re.compile(r"^(?:(?:mr|mrs|ms|miss|dr|prof|professor|rev)\.?\s+)+")
+_HONOURS = frozenset("sir lord lady dame baroness baron".split())
+_WORDS = re.compile(r"\W+", re.UNICODE)
+
+
+def name_key(name: str) -> str:
+    """One person's key: 'Mr Howard' -> 'howard', 'Michael  Howard' -> 'michael howard' (case, spacing,
+    curly apostrophes and Mr/Mrs/Ms/Dr/Prof do not tell people apart; Sir/Lord do, as in the article)."""
+    text = unicodedata.normalize("NFKC", name).replace("\u2019", "'").replace("\u2018", "'")
+    text = " ".join(text.casefold().split())
+    return _TITLES.sub("", text).strip(" .,;:'\"")
+
+
+def text_key(text: str) -> str:
+    """The key of a quotation's words: the same words in another article are the same quotation reused."""
+    words = _WORDS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return hashlib.sha1(words.encode("utf-8")).hexdigest()[:16]
+
+
+# -- what a quote belongs to -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredQuotation:
+    """A quotation row: `article text[start:end]` with its marks, and its speaker when the article says."""
+
+    id: int
+    """Row id."""
+    article_id: int
+    """Article row id."""
+    start: int
+    """Offset of the opening mark."""
+    end: int
+    """Offset just after the closing mark."""
+    speaker: Speaker | None
+    """Who said it (name as first given in full, role, offsets of the attribution), or None."""
+
+
+_QUOTATION_COLUMNS = "id, article_id, start, end, speaker, role, attr_start, attr_end"
+
+
+def _quotation(row: Sequence[object]) -> StoredQuotation:
+    qid, article_id, start, end, name, role, a_start, a_end = row
+    speaker = Speaker(str(name), role, int(a_start), int(a_end)) if name is not None else None  # type: ignore[arg-type, call-overload]
+    return StoredQuotation(int(qid), int(article_id), int(start), int(end), speaker)  # type: ignore[call-overload]
+
+
+def quotation_at(db: sqlite3.Connection, article_id: int, start: int, end: int) -> StoredQuotation | None:
+    """The quotation of an article overlapping [start, end) the most, or None."""
+    rows = db.execute(
+        f"SELECT {_QUOTATION_COLUMNS} FROM quotations WHERE article_id = ? AND start < ? AND end > ?",
+        (article_id, end, start),
+    ).fetchall()
+    if not rows:
+        return None
+    best = max(rows, key=lambda r: (min(end, int(r[3])) - max(start, int(r[2])), -int(r[2])))
+    return _quotation(best)
+
+
+_LEAD_IN_END = re.compile(r"[:\u2014]\s*$")
+"""A sentence that introduces the quotation after it ends on a colon (or a dash)."""
+
+
+def quotation_for_span(db: sqlite3.Connection, article_id: int, start: int, end: int) -> StoredQuotation | None:
+    """The quotation a picked passage belongs to: the one a lead-in ('According to him, ...:')
+    introduces right after it, else the one overlapping it most, else None."""
+    row = db.execute(
+        "SELECT substr(text, ?, ?) FROM articles WHERE id = ?", (max(end - 3, 0) + 1, end - max(end - 3, 0), article_id)
+    ).fetchone()
+    if row is not None and _LEAD_IN_END.search(str(row[0])):
+        after = db.execute(
+            f"SELECT {_QUOTATION_COLUMNS} FROM quotations WHERE article_id = ? AND start >= ? AND start <= ? ORDER BY start LIMIT 1",
+            (article_id, end, end + 4),
+        ).fetchone()
+        if after is not None and _only_space_between(db, article_id, end, int(after[2])):
+            return _quotation(after)
+    return quotation_at(db, article_id, start, end)
+
+
+def _only_space_between(db: sqlite3.Connection, article_id: int, start: int, end: int) -> bool:
+    if end <= start:
+        return True
+    row = db.execute("SELECT substr(text, ?, ?) FROM articles WHERE id = ?", (start + 1, end - start, article_id)).fetchone()
+    return row is not None and not str(row[0]).strip()
+
+
+def quote_bounds(
+    db: sqlite3.Connection, quotation: StoredQuotation, start: int, end: int, max_chars: int = MAX_QUOTE_CHARS
+) -> tuple[int, int]:
+    """The span to show for a picked passage [start, end) of `quotation`: with the whole quotation when
+    that stays within `max_chars` (never half a quotation, never a lead-in alone); a lead-in before a
+    longer quotation takes its first sentences up to `max_chars` (at least one); a longer quotation
+    the passage sits inside keeps the passage. Offsets stay exact article offsets."""
+    lo, hi = min(start, quotation.start), max(end, quotation.end)
+    if hi - lo <= max_chars:
+        return lo, hi
+    if quotation.start >= end:  # a lead-in: its quotation's opening sentences
+        row = db.execute(
+            "SELECT max(end) FROM sentences WHERE article_id = ? AND end > ? AND end <= ?",
+            (quotation.article_id, quotation.start, min(quotation.end, start + max_chars)),
+        ).fetchone()
+        if row and row[0] is not None:
+            stop = int(row[0])
+        else:
+            first = db.execute(
+                "SELECT min(end) FROM sentences WHERE article_id = ? AND end > ?", (quotation.article_id, quotation.start)
+            ).fetchone()
+            stop = int(first[0]) if first and first[0] is not None else quotation.end
+        return start, max(end, min(stop, quotation.end))
+    return start, end
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    """What a picked passage shows: exact bounds, the paragraph they start in, and the speaker."""
+
+    start: int
+    """Start offset in the article text."""
+    end: int
+    """End offset (exclusive)."""
+    paragraph: int | None
+    """1-based paragraph of `start` (None when no sentence holds it, e.g. a title line)."""
+    speaker: Speaker | None
+    """Who said the quotation the passage belongs to; None for narration or an unattributed quotation."""
+
+
+def attach_speaker(db: sqlite3.Connection, article_id: int, start: int, end: int, max_chars: int = MAX_QUOTE_CHARS) -> QuoteSpan:
+    """quotation_for_span + quote_bounds in one call: the bounds to quote and who speaks there."""
+    quotation = quotation_for_span(db, article_id, start, end)
+    if quotation is None:
+        return QuoteSpan(start, end, paragraph_at(db, article_id, start), None)
+    lo, hi = quote_bounds(db, quotation, start, end, max_chars)
+    return QuoteSpan(lo, hi, paragraph_at(db, article_id, lo), quotation.speaker)
+
+
+def paragraph_at(db: sqlite3.Connection, article_id: int, offset: int) -> int | None:
+    """The paragraph number of the sentence holding `offset` (or the next one after it)."""
+    row = db.execute(
+        "SELECT paragraph FROM sentences WHERE article_id = ? AND end > ? ORDER BY ord LIMIT 1", (article_id, offset)
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+# -- people ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """A speaker across the index: one full name (or a name never given in full) is one person."""
+
+    key: str
+    """name_key of the name."""
+    name: str
+    """The name as the articles give it most often."""
+    role: str | None
+    """The role given most often, when any."""
+    quotations: int
+    """Quotations attributed to them."""
+    articles: int
+    """Articles quoting them."""
+
+
+def people(db: sqlite3.Connection) -> tuple[Person, ...]:
+    """Every speaker with their number of quotations and articles, most quoted first (then by name)."""
+    names: dict[str, Counter[str]] = {}
+    roles: dict[str, Counter[str]] = {}
+    quotations: Counter[str] = Counter()
+    articles: dict[str, set[int]] = {}
+    for key, name, role, article_id in db.execute(
+        "SELECT speaker_key, speaker, role, article_id FROM quotations WHERE speaker_key IS NOT NULL"
+    ):
+        names.setdefault(key, Counter())[name] += 1
+        if role:
+            roles.setdefault(key, Counter())[role] += 1
+        quotations[key] += 1
+        articles.setdefault(key, set()).add(article_id)
+    found = [
+        Person(key, _most_common(names[key]), _most_common(roles[key]) if key in roles else None, quotations[key], len(articles[key]))
+        for key in names
+    ]
+    return tuple(sorted(found, key=lambda p: (-p.quotations, p.name.casefold())))
+
+
+def _most_common(counts: Counter[str]) -> str:
+    return max(counts.items(), key=lambda item: (item[1], len(item[0]), item[0]))[0]
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    """Whom a name written by a user means."""
+
+    keys: tuple[str, ...]
+    """Speaker keys taken to be that person (a full name, with a bare surname's own entry); () when none."""
+    name: str
+    """The display name of the person meant ('' when none)."""
+    others: tuple[Person, ...] = ()
+    """Other people the name could also mean (another Howard), most quoted first."""
+
+
+def resolve_person(db: sqlite3.Connection, name: str) -> PersonMatch:
+    """The speaker a user means by `name`: 'Michael Howard', 'Mr Howard' and 'Howard' all mean the
+    most quoted person of that surname (with articles that only say 'Mr Howard'); 'Alex Ferguson'
+    finds 'Sir Alex Ferguson'. Several full names sharing the surname are listed in `others`."""
+    wanted = name_key(name)
+    if not wanted:
+        return PersonMatch((), "")
+    counts = dict(
+        db.execute("SELECT speaker_key, count(*) FROM quotations WHERE speaker_key IS NOT NULL GROUP BY speaker_key").fetchall()
+    )
+    bare = _drop_honours(wanted)
+
+    def same_name(key: str) -> bool:
+        return key == wanted or _drop_honours(key) == bare
+
+    exact = [k for k in counts if same_name(k)]
+    tokens = bare.split()
+    surname = tokens[-1] if tokens else ""
+    namesakes = [k for k in counts if k not in exact and _drop_honours(k).split()[-1:] == [surname]]
+    if exact and len(tokens) > 1:
+        keys = sorted(exact, key=lambda k: -counts[k])
+        others = [k for k in namesakes if len(_drop_honours(k).split()) > 1]
+    else:
+        full = sorted((k for k in exact + namesakes if len(_drop_honours(k).split()) > 1), key=lambda k: (-counts[k], k))
+        bare_keys = [k for k in exact + namesakes if len(_drop_honours(k).split()) <= 1]
+        if len(tokens) > 1:
+            return PersonMatch((), "", _people_of(db, full))
+        keys = full[:1] + bare_keys
+        others = full[1:]
+    if not keys:
+        return PersonMatch((), "")
+    found = {p.key: p for p in _people_of(db, keys)}
+    return PersonMatch(tuple(keys), found[keys[0]].name if keys[0] in found else name, _people_of(db, others))
+
+
+def _drop_honours(key: str) -> str:
+    words = key.split()
+    while len(words) > 1 and words[0] in _HONOURS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _people_of(db: sqlite3.Connection, keys: Iterable[str]) -> tuple[Person, ...]:
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return ()
+    marks = ",".join("?" * len(wanted))
+    names: dict[str, Counter[str]] = {}
+    roles: dict[str, Counter[str]] = {}
+    quotations: Counter[str] = Counter()
+    articles: dict[str, set[int]] = {}
+    for key, speaker, role, article_id in db.execute(
+        f"SELECT speaker_key, speaker, role, article_id FROM quotations WHERE speaker_key IN ({marks})", wanted
+    ):
+        names.setdefault(key, Counter())[speaker] += 1
+        if role:
+            roles.setdefault(key, Counter())[role] += 1
+        quotations[key] += 1
+        articles.setdefault(key, set()).add(article_id)
+    found = [
+        Person(k, _most_common(names[k]), _most_common(roles[k]) if k in roles else None, quotations[k], len(articles[k]))
+        for k in wanted
+        if k in names
+    ]
+    return tuple(sorted(found, key=lambda p: (-p.quotations, p.name.casefold())))
+
+
+def person_matches(db: sqlite3.Connection, name: str) -> tuple[str, ...]:
+    """The speaker keys `name` means (see resolve_person); () when nobody by that name is quoted."""
+    return resolve_person(db, name).keys
+
+
+def article_ids_by(db: sqlite3.Connection, name: str) -> set[int]:
+    """Articles holding a quotation by the person `name` means."""
+    keys = person_matches(db, name)
+    if not keys:
+        return set()
+    marks = ",".join("?" * len(keys))
+    return {r[0] for r in db.execute(f"SELECT DISTINCT article_id FROM quotations WHERE speaker_key IN ({marks})", keys)}
+
+
+def chunk_ids_by(db: sqlite3.Connection, name: str) -> set[int]:
+    """Chunks overlapping a quotation by the person `name` means (for a `speaker:` filter)."""
+    keys = person_matches(db, name)
+    if not keys:
+        return set()
+    marks = ",".join("?" * len(keys))
+    rows = db.execute(
+        "SELECT DISTINCT c.id FROM quotations q JOIN chunks c ON c.article_id = q.article_id"
+        f" AND c.start < q.end AND c.end > q.start WHERE q.speaker_key IN ({marks})",
+        keys,
+    )
+    return {r[0] for r in rows}
+
+
+def speaker_keys_at(db: sqlite3.Connection, article_id: int, start: int, end: int) -> set[str]:
+    """Keys of the speakers of quotations overlapping [start, end) (for keeping quotes by one person)."""
+    rows = db.execute(
+        "SELECT speaker_key FROM quotations WHERE article_id = ? AND start < ? AND end > ? AND speaker_key IS NOT NULL",
+        (article_id, end, start),
+    )
+    return {r[0] for r in rows}
+
+
+# -- quote timelines ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a quotation stands: an article and exact offsets."""
+
+    article_id: int
+    """Article row id (to open the reader)."""
+    path: str
+    """Path relative to the corpus root."""
+    record: int
+    """JSONL record line, 0 for a whole-file article."""
+    title: str
+    """Article title."""
+    date: dt.date | None
+    """Article date, when known."""
+    source: str | None
+    """Outlet, when known."""
+    line: int | None
+    """1-based line in the file of the opening mark, when known."""
+    start: int
+    """Offset of the opening mark in the article text."""
+    end: int
+    """Offset just after the closing mark."""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One quotation of a person, shown once: the words, who said them, where first and where else."""
+
+    text: str
+    """The quotation verbatim (marks included) as it first appeared."""
+    speaker: Speaker
+    """The speaker where it first appeared (attribution offsets in that article)."""
+    first: Place
+    """Where it first appeared (earliest date; undated after dated, then by path)."""
+    also_in: tuple[Place, ...]
+    """Other articles where the same words appear again (same speaker, or none given there)."""
+
+
+def quotations_by(
+    db: sqlite3.Connection, name: str, since: dt.date | None = None, until: dt.date | None = None
+) -> tuple[TimelineEntry, ...]:
+    """Every quotation by the person `name` means, once each, in date order (first appearance within
+    since/until when given): a quote timeline."""
+    keys = person_matches(db, name)
+    if not keys:
+        return ()
+    marks = ",".join("?" * len(keys))
+    rows = db.execute(
+        "SELECT q.text_key, q.speaker, q.role, q.attr_start, q.attr_end, q.article_id, q.start, q.end FROM quotations q"
+        f" WHERE q.speaker_key IN ({marks})",
+        keys,
+    ).fetchall()
+    own = {r[0] for r in rows}
+    groups: dict[str, list[tuple[object, ...]]] = {}
+    for row in rows:
+        groups.setdefault(str(row[0]), []).append(row)
+    if own:
+        # The same words elsewhere with no speaker given count as reuses; someone else's do not.
+        text_marks = ",".join("?" * len(own))
+        for row in db.execute(
+            "SELECT text_key, speaker, role, attr_start, attr_end, article_id, start, end FROM quotations"
+            f" WHERE text_key IN ({text_marks}) AND speaker_key IS NULL",
+            list(own),
+        ):
+            groups[str(row[0])].append(row)
+    places = _places(db, [(int(r[5]), int(r[6]), int(r[7])) for group in groups.values() for r in group])  # type: ignore[call-overload]
+    entries = []
+    for group in groups.values():
+        ordered = sorted(group, key=lambda r: _place_order(places[(int(r[5]), int(r[6]))]))  # type: ignore[call-overload]
+        speaking = [r for r in ordered if r[1] is not None]
+        head = ordered[0]
+        said = speaking[0] if head[1] is None else head
+        first = places[(int(head[5]), int(head[6]))]  # type: ignore[call-overload]
+        if since and (first.date is None or first.date < since):
+            continue
+        if until and (first.date is None or first.date > until):
+            continue
+        seen = {(first.article_id, first.start)}
+        also = []
+        for r in ordered[1:]:
+            place = places[(int(r[5]), int(r[6]))]  # type: ignore[call-overload]
+            if (place.article_id, place.start) not in seen:
+                seen.add((place.article_id, place.start))
+                also.append(place)
+        speaker = Speaker(str(said[1]), said[2], int(said[3]), int(said[4]))  # type: ignore[arg-type, call-overload]
+        entries.append(TimelineEntry(_text_at(db, first), speaker, first, tuple(also)))
+    entries.sort(key=lambda e: _place_order(e.first))
+    return tuple(entries)
+
+
+def _place_order(place: Place) -> tuple[object, ...]:
+    return (place.date is None, place.date or dt.date.min, place.path, place.record, place.start)
+
+
+def _places(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> dict[tuple[int, int], Place]:
+    """Places for (article id, start, end) spans, with line numbers counted in SQL."""
+    found: dict[tuple[int, int], Place] = {}
+    for article_id, start, end in dict.fromkeys(spans):
+        row = db.execute(
+            "SELECT path, record, title, date, source, format, first_line,"
+            " length(substr(text, 1, ?)) - length(replace(substr(text, 1, ?), char(10), ''))"
+            " FROM articles WHERE id = ?",
+            (start, start, article_id),
+        ).fetchone()
+        if row is None:
+            continue
+        path, record, title, date, source, fmt, first_line, newlines = row
+        line = None if first_line is None else int(first_line) if fmt == "jsonl" else int(first_line) + int(newlines)
+        day = dt.date.fromisoformat(date) if date else None
+        found[(article_id, start)] = Place(article_id, path, int(record), title, day, source, line, start, end)
+    return found
+
+
+def _text_at(db: sqlite3.Connection, place: Place) -> str:
+    row = db.execute(
+        "SELECT substr(text, ?, ?) FROM articles WHERE id = ?", (place.start + 1, place.end - place.start, place.article_id)
+    ).fetchone()
+    return str(row[0]) if row else ""
+
+
+def count_quotations(db: sqlite3.Connection) -> tuple[int, int]:
+    """(quotations, quotations with a speaker) in the index."""
+    row = db.execute("SELECT count(*), count(speaker_key) FROM quotations").fetchone()
+    return int(row[0]), int(row[1])
