@@ -328,7 +328,7 @@ def render_answer(answer: Any, style: str | None = None) -> str:
 
     With a citation `style`, each quote is followed by its citation in that style.
     """
-    from assistant.text.citations import STRAIGHT, location, quoted, reference
+    from assistant.text.citations import location, quote_lines, reference
     from assistant.text.sanitize import single_line as name
     from assistant.text.sanitize import terminal_safe as safe
 
@@ -340,7 +340,10 @@ def render_answer(answer: Any, style: str | None = None) -> str:
     cited = cite_answer(answer, style) if style else None
     for i, q in enumerate(answer.quotes):
         mark = " (weak)" if q.weak else ""
-        lines.append(f"[{q.n}] {quoted(safe(q.text), STRAIGHT)}{mark}")
+        # The words as one block (no second pair of marks on a quotation), its speaker under it.
+        block = [safe(line) for line in quote_lines(q.text, getattr(q, "speaker", None))]
+        lines.append(f"[{q.n}] {block[0]}{mark}")
+        lines += block[1:]
         lines.append(f"    ({reference(q)})")
         if cited:
             lines += [f"    {safe(line)}" for line in cited[i].splitlines()]
