@@ -17,6 +17,8 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+from assistant.errors import UnsafeFileError
+
 PRIVATE = 0o600
 """Owner-only: sessions, exports and lock files."""
 
@@ -24,9 +26,6 @@ _NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 # A FIFO planted under a file's name must not block the open that is about to refuse it.
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
-
-class UnsafeFileError(OSError):
-    """A path the app refused to write through (a symlink, not a regular file, ...); str(exc) is one line."""
 
 
 def describe(path: Path | str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import SessionError
 from assistant.text.citations import format_date, markdown_quote, source_entry
 from assistant.models import Answer, Filters, Quote
 from assistant.safe_files import PRIVATE, private_folder, replace_atomically, write_first_free
@@ -25,9 +26,6 @@ _ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")
 MAX_EXPORT_NAMES = 1000
 """Names tried for one export before giving up (a folder full of planted names)."""
 
-
-class SessionError(Exception):
-    """A session file that cannot be read; str(exc) is one line for a person."""
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,8 @@ def hold_lock(args: argparse.Namespace) -> int:
 
 def open_index(args: argparse.Namespace) -> int:
     """Open an Engine and ask one question; an EngineError goes to stderr as its one line."""
-    from assistant.search.engine import Engine, EngineError
+    from assistant.errors import EngineError
+    from assistant.search.engine import Engine
 
     try:
         engine = Engine(Path(args.index), embedder=HashEmbedder())

@@ -21,7 +21,8 @@ from typing import Any
 
 from assistant.index import store
 from assistant.embedding.registry import HashEmbedder
-from assistant.search.engine import Engine, EngineError
+from assistant.errors import EngineError
+from assistant.search.engine import Engine
 from test_indexer import prose as indexer_prose
 
 CI = os.environ.get("CI", "").lower() == "true"

@@ -16,7 +16,8 @@ from test_indexer import build, check_index, generation, jsonl, prose, quotes_ar
 
 from assistant.index import store
 from assistant.embedding.registry import HashEmbedder
-from assistant.search.engine import Engine, EngineError
+from assistant.errors import EngineError
+from assistant.search.engine import Engine
 
 WORKER = Path(__file__).with_name("index_worker.py")
 BATCH = 24

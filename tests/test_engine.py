@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from assistant.search.answer import AnswerPolicy, needs_antecedent
 from assistant.embedding.registry import HashEmbedder
-from assistant.search.engine import Engine, EngineError
+from assistant.errors import EngineError
+from assistant.search.engine import Engine
 from assistant.index.indexer import build_index
 from assistant.models import Answer, Filters
 

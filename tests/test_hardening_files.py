@@ -241,7 +241,7 @@ def test_a_session_file_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
 
     from assistant.models import Answer, Filters
     from assistant.sessions import new_session, save_session
-    from assistant.safe_files import UnsafeFileError
+    from assistant.errors import UnsafeFileError
 
     target = tmp_path / "home" / "notes.txt"
     target.parent.mkdir()
@@ -471,7 +471,8 @@ def test_a_50kb_inline_filter_is_a_clear_message(tmp_path: Path, as_json: bool) 
 
 def test_merging_a_50kb_filter_is_refused_with_the_reason() -> None:
     from assistant.models import Filters
-    from assistant.text.query import QuestionError, merge_filters
+    from assistant.errors import QuestionError
+    from assistant.text.query import merge_filters
 
     with pytest.raises(QuestionError, match="the article filter is too long"):
         merge_filters(Filters(article=HUGE), Filters())

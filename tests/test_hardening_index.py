@@ -21,7 +21,8 @@ from assistant.index import store
 from assistant.index import vectors
 from assistant.cli import main
 from assistant.embedding.registry import HashEmbedder, OnBatch
-from assistant.search.engine import Engine, EngineError
+from assistant.errors import EngineError
+from assistant.search.engine import Engine
 
 TESTS = Path(__file__).parent
 OLD = "Zebrafish quasar committee"

@@ -23,10 +23,13 @@ from assistant.index import store
 from assistant.index import vectors
 from assistant.text.chunking import chunk_article, passage_for_embedding
 from assistant.embedding.registry import HashEmbedder
-from assistant.search.engine import Engine, EngineError
-from assistant.index.indexer import IndexMismatch, IndexReport, Progress, build_index, check_consistency, is_stale
+from assistant.errors import EngineError
+from assistant.search.engine import Engine
+from assistant.errors import IndexMismatch
+from assistant.index.indexer import IndexReport, Progress, build_index, check_consistency, is_stale
 from assistant.corpus.loaders import discover_files, load_file
-from assistant.index.lock import IndexLock, IndexLocked
+from assistant.errors import IndexLocked
+from assistant.index.lock import IndexLock
 from assistant.models import LoadProblem
 
 WORKER = Path(__file__).with_name("index_worker.py")

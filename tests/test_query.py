@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from assistant.models import Answer, Filters
-from assistant.text.query import QuestionError, followup_text, merge_filters, parse_date, parse_question
+from assistant.errors import QuestionError
+from assistant.text.query import followup_text, merge_filters, parse_date, parse_question
 
 
 def test_inline_filters_are_pulled_out_of_the_question() -> None:

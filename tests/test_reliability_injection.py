@@ -20,7 +20,8 @@ from reliability_support import TRACEBACK, prose, run_cli, write
 
 from assistant.search.answer import AnswerPolicy
 from assistant.embedding.registry import HashEmbedder
-from assistant.search.engine import Engine, EngineError
+from assistant.errors import EngineError
+from assistant.search.engine import Engine
 from assistant.corpus.loaders import load_file
 from assistant.settings import Settings
 

@@ -31,7 +31,7 @@ from tui_fakes import (
 )
 
 from assistant.text.citations import answer_markdown, quote_markdown
-from assistant.search.engine import EngineError
+from assistant.errors import EngineError
 from assistant.models import Filters
 from assistant.tui.app import AssistantApp, make_app
 from assistant.tui.bars import count, progress_text

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from assistant.errors import UnsafeFolder
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -111,9 +113,6 @@ def state_root() -> Path:
         return Path(xdg).expanduser() / "assistant"
     return Path.home() / ".local" / "state" / "assistant"
 
-
-class UnsafeFolder(ValueError):
-    """A cache or state folder that another user owns or may write: a model could be planted in it."""
 
 
 def private_folder(folder: Path, *, what: str, fix: str) -> Path:

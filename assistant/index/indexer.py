@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import IndexMismatch, NotAnIndex, StoreError
 from assistant.index import store
 from assistant.index import vectors
 from assistant.index.lock import IndexLock
@@ -35,12 +36,6 @@ REBUILD_MARKER = ".assistant-rebuild"
 """The file that marks such a folder as made by a rebuild (only those are ever removed)."""
 
 
-class IndexMismatch(Exception):
-    """The index was built with another model or backend; the message says to re-index."""
-
-
-class NotAnIndex(Exception):
-    """The folder named as the index holds other files and no index: nothing in it is touched."""
 
 
 @dataclass(frozen=True)
@@ -550,7 +545,8 @@ def check_consistency(db: Any, index: Any, index_dir: Path) -> None:
     """Chunk ids in SQLite must equal the ids in FAISS; otherwise a clear error."""
     import numpy as np
 
-    from assistant.index.vectors import VectorError, stored_ids
+    from assistant.errors import VectorError
+    from assistant.index.vectors import stored_ids
 
     sql_ids = np.asarray(store.all_chunk_ids(db), dtype="int64")
     faiss_ids = stored_ids(index)
@@ -757,9 +753,9 @@ def _swap_in(built: Path, index_dir: Path) -> None:
             except sqlite3.DatabaseError as exc:
                 # The backup is one transaction: on failure the live index is as it was.
                 if store.disk_full(index_dir):
-                    raise store.StoreError(f"cannot write {live}: the disk is full; free some space and retry") from exc
+                    raise StoreError(f"cannot write {live}: the disk is full; free some space and retry") from exc
                 reason = " ".join(str(exc).split())[:160]
-                raise store.StoreError(f"cannot put the rebuilt index in service ({reason}); the old index is unchanged") from exc
+                raise StoreError(f"cannot put the rebuilt index in service ({reason}); the old index is unchanged") from exc
     finally:
         new.close()  # the last connection: SQLite checkpoints the new database whole into its file
     if not usable:
@@ -836,7 +832,7 @@ def build_index(
         except sqlite3.DatabaseError as exc:
             if type(exc) is not sqlite3.DatabaseError:  # locked, constraint, ...: not a damaged file
                 raise
-            raise store.StoreError(
+            raise StoreError(
                 f"{target / store.DB_NAME} is damaged ({exc}); rebuild it with `assistant index --rebuild`"
             ) from exc
         finally:
@@ -865,7 +861,7 @@ def is_stale(corpus: Path, index_dir: Path, *, follow_symlinks: bool = False) ->
     corpus = Path(os.path.abspath(corpus))
     try:
         db = store.connect(index_dir)
-    except store.StoreError:
+    except StoreError:
         return True
     try:
         known = store.stored_files(db)

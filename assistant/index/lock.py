@@ -6,11 +6,9 @@ import fcntl
 import os
 from pathlib import Path
 
+from assistant.errors import IndexLocked
 from assistant.safe_files import open_lock
 
-
-class IndexLocked(Exception):
-    """Another process holds the index lock."""
 
 
 class IndexLock:

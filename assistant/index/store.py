@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.errors import StoreError
 from assistant.models import Article, Chunk, LoadProblem, Sentence
 
 DB_NAME = "index.sqlite3"
@@ -17,9 +18,6 @@ SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 """Files SQLite keeps beside the database."""
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 
-
-class StoreError(Exception):
-    """The SQLite file is missing, corrupt or of an unknown schema; the message says what to do."""
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:

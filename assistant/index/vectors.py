@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import VectorError
 from assistant.index import store
 
 if TYPE_CHECKING:
@@ -28,9 +29,6 @@ Measured single-threaded (docs/benchmarks.md): exact search costs 5-8 ms per 100
 A BBC-sized query takes 13 ms, so past 100k exact vectors it would leave the 20 ms budget.
 """
 
-
-class VectorError(Exception):
-    """The FAISS file is missing, corrupt or does not match SQLite."""
 
 
 def vector_path(index_dir: Path, generation: int) -> Path:

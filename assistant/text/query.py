@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
+from assistant.errors import QuestionError
 from assistant.models import Answer, Filters
 
 MAX_QUESTION_CHARS = 2_000
@@ -41,9 +42,6 @@ _NAME_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]+")
 _CARRIED_RE = re.compile(r"\s*\([^()]*\)\s*$")
 """The context a previous follow-up carried: its names carry on, its other words do not."""
 
-
-class QuestionError(ValueError):
-    """A question that cannot be searched (empty, only punctuation, a bad filter); the message says why."""
 
 
 @dataclass(frozen=True)

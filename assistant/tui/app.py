@@ -8,9 +8,10 @@ import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -44,10 +45,14 @@ from assistant.tui.messages import (
     EngineReady,
     OpenRequested,
 )
-from assistant.tui.protocol import EngineFactory, EngineLike, ProgressLike, error_text
+from assistant.tui.protocol import EngineFactory, ProgressCallback, error_text
 from assistant.tui.reader import ReaderScreen
 from assistant.tui.safe import one_line, visible
 from assistant.tui.turn import QUEUED, RUNNING, QuoteView, TurnView
+
+if TYPE_CHECKING:
+    from assistant.index.indexer import Progress
+    from assistant.search.engine import Engine
 
 PROGRESS_INTERVAL = 0.1
 """Seconds between progress updates on screen (an index build reports far more often)."""
@@ -100,7 +105,7 @@ class AssistantApp(App[None]):
         super().__init__()
         self.settings = settings
         self.session_dir = session_dir
-        self.engine: EngineLike | None = None
+        self.engine: Engine | None = None
         self.engine_error: str | None = None
         self.sources: list[str] = []
         self.filters = Filters()
@@ -149,7 +154,7 @@ class AssistantApp(App[None]):
         worker = get_current_worker()
         last_phase, last_time = "", 0.0
 
-        def on_progress(progress: ProgressLike) -> None:
+        def on_progress(progress: Progress) -> None:
             nonlocal last_phase, last_time
             if worker.is_cancelled:
                 raise _Abandoned
@@ -253,7 +258,7 @@ class AssistantApp(App[None]):
         return previous
 
     @work(thread=True, group="ask", exit_on_error=False)
-    def _ask(self, engine: EngineLike, turn_id: int, question: str, filters: Filters, previous: Answer | None) -> None:
+    def _ask(self, engine: Engine, turn_id: int, question: str, filters: Filters, previous: Answer | None) -> None:
         try:
             with self._engine_lock:
                 answer = engine.ask(question, filters=filters, max_quotes=self.settings.max_quotes, previous=previous)
@@ -491,7 +496,7 @@ def make_app(
 ) -> AssistantApp:
     """The chat app; the engine opens in a worker thread through `engine_factory`."""
 
-    def open_default(on_progress: Callable[[ProgressLike], None]) -> EngineLike:
+    def open_default(on_progress: ProgressCallback) -> Engine:
         # Imported here, in the worker thread: the engine pulls in numpy, FAISS and the model runtime.
         from assistant.search.engine import open_engine
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.widgets import Static
 
 from assistant.models import Filters, IndexStats
-from assistant.tui.protocol import ProgressLike
 from assistant.tui.safe import one_line
+
+if TYPE_CHECKING:
+    from assistant.index.indexer import Progress
 
 
 class FilterBar(Static):
@@ -29,7 +33,7 @@ class FilterBar(Static):
         self.set_class(not filters.is_empty(), "-active")
 
 
-def progress_text(progress: ProgressLike) -> str:
+def progress_text(progress: Progress) -> str:
     """The engine's own line, or 'phase… done/total' when it gave none."""
     if progress.message:
         return one_line(progress.message)

@@ -12,7 +12,8 @@ from textual.command import SimpleCommand
 from textual.markup import escape
 
 from assistant.models import Filters
-from assistant.text.query import QuestionError, check_filter_text
+from assistant.errors import QuestionError
+from assistant.text.query import check_filter_text
 from assistant.tui.dialogs import TextPrompt
 from assistant.tui.safe import one_line
 

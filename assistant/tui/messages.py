@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from assistant.models import Answer, Article, IndexStats
-from assistant.tui.protocol import EngineLike, ProgressLike
+
+if TYPE_CHECKING:
+    from assistant.index.indexer import Progress
+    from assistant.search.engine import Engine
 
 
 @dataclass
 class EngineProgressed(Message):
     """The engine reported progress while opening."""
 
-    progress: ProgressLike
+    progress: Progress
 
 
 @dataclass
 class EngineReady(Message):
     """The engine opened; stats and sources were read in the worker thread."""
 
-    engine: EngineLike
+    engine: Engine
     stats: IndexStats | None
     sources: list[str]
 
