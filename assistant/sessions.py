@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import itertools
 import json
+import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -57,6 +59,19 @@ class SessionListing:
     """Readable sessions, most recently updated first."""
     problems: tuple[str, ...] = ()
     """One line per skipped file: 'name.json: reason'."""
+
+
+def user_data_folder() -> Path:
+    """$XDG_DATA_HOME/assistant, or ~/.local/share/assistant: the user's own, never the index's."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "assistant"
+
+
+def index_data_folder(index: Path) -> Path:
+    """The user's folder for one index ('indexes/<name>-<hash of its absolute path>'): sessions and the
+    notebook live here, so a shared index never collects other people's sessions."""
+    where = str(Path(index).expanduser().absolute())
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(where).name or "index")[:40]
+    return user_data_folder() / "indexes" / f"{name}-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
 
 
 def _now() -> dt.datetime:

@@ -150,7 +150,7 @@ async def test_reader_highlights_the_quote_and_steps_through_quotes(tmp_path: Pa
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         turn = await ask(app, pilot, "what did the minister say")
-        await pilot.press("up", "k")  # Up selects the last quote, k the one before
+        await pilot.press("up", "j")  # Up selects the answer's first quote, j the next
         assert app.focused is turn.quote_views[1]
         await pilot.press("enter")
         await settle(app, pilot)
@@ -302,6 +302,7 @@ async def test_session_restored_after_restart_and_sessions_can_be_switched(tmp_p
     assert (tmp_path / "sessions" / f"{first_id}.json").is_file()
 
     app, engine, notes = build(tmp_path)
+    app.resume = True  # `assistant --resume`: without it the chat starts a new session
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         (restored,) = app.query(TurnView)
@@ -337,6 +338,7 @@ async def test_corrupt_session_file_is_skipped_with_a_notification(tmp_path: Pat
     folder.mkdir()
     (folder / "20240101-000000-dead.json").write_text("{ not json", encoding="utf-8")
     app, _, notes = build(tmp_path)
+    app.resume = True
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert any(n.startswith("Skipped an unreadable session file: 20240101-000000-dead.json") for n in notes)
@@ -487,7 +489,9 @@ async def test_quote_keys_move_between_quotes_and_back_to_the_box(tmp_path: Path
         await settle(app, pilot)
         turn = await ask(app, pilot, "what did the minister say")
         views = turn.quote_views
-        await pilot.press("up")
+        await pilot.press("up")  # the answer's first quote is the selected one
+        assert app.focused is views[0]
+        await pilot.press("j", "down")
         assert app.focused is views[2]
         await pilot.press("k", "up")
         assert app.focused is views[0]

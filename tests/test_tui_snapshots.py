@@ -36,7 +36,7 @@ async def answered(pilot: Pilot[None]) -> None:
 async def reading(pilot: Pilot[None]) -> None:
     """The reader open on the second quote (deep in a long article)."""
     await answered(pilot)
-    await pilot.press("up", "k", "enter")
+    await pilot.press("up", "j", "enter")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()

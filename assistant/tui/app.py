@@ -23,10 +23,12 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from assistant.text.citations import answer_markdown, quote_markdown
+from assistant.text.followup import Context, Resolution, more_by, resolve
 from assistant.models import Answer, Article, Filters
 from assistant.sessions import (
     Session,
     export_session,
+    index_data_folder,
     latest_session,
     list_sessions,
     new_session,
@@ -60,7 +62,7 @@ PROGRESS_INTERVAL = 0.1
 ARTICLE_CACHE = 32
 """Articles kept in memory for the reader."""
 
-CHAT_ONLY = {"cancel", "focus_question", "scroll_chat", "select_last_quote", "filters", "export", "sessions",
+CHAT_ONLY = {"cancel", "focus_question", "scroll_chat", "select_last_quote", "filters", "export", "sessions", "people",
              "new_session"}
 """Key actions that only make sense on the chat screen (not in the reader or a dialog)."""
 
@@ -77,9 +79,18 @@ class _Abandoned(BaseException):
 
 
 class QuestionInput(Input):
-    """The question box; Up moves to the quotes above."""
+    """The question box; Up or Tab moves to the highlighted quote of the answer on screen."""
 
-    BINDINGS = [Binding("up", "app.select_last_quote", "Quotes", show=False)]
+    BINDINGS = [Binding("up,tab", "app.select_last_quote", "Quotes", show=False)]
+
+
+class ChatScroll(VerticalScroll):
+    """The conversation; a new size keeps the answer being read in view."""
+
+    def on_resize(self) -> None:
+        app = self.app
+        if isinstance(app, AssistantApp):
+            self.call_after_refresh(app.keep_current_in_view)
 
 
 class AssistantApp(App[None]):
@@ -93,6 +104,7 @@ class AssistantApp(App[None]):
         Binding("ctrl+s", "export", "Export"),
         Binding("e", "export", "Export", show=False),
         Binding("ctrl+o", "sessions", "Sessions"),
+        Binding("f2", "people", "People"),
         Binding("ctrl+n", "new_session", "New session", show=False),
         Binding("ctrl+t", "toggle_dark", "Theme", show=False),
         Binding("f1,question_mark", "help", "Help"),
@@ -101,16 +113,21 @@ class AssistantApp(App[None]):
         Binding("pagedown", "scroll_chat(1)", show=False),
     ]
 
-    def __init__(self, settings: Settings, engine_factory: EngineFactory, session_dir: Path) -> None:
+    def __init__(self, settings: Settings, engine_factory: EngineFactory, session_dir: Path, *,
+                 resume: bool = False) -> None:
         super().__init__()
         self.settings = settings
         self.session_dir = session_dir
+        self.resume = resume
+        """Reopen the last session at start (--resume); otherwise a new session starts."""
         self.engine: Engine | None = None
         self.engine_error: str | None = None
         self.sources: list[str] = []
         self.filters = Filters()
         self.session: Session = new_session()
         self.selected: QuoteView | None = None
+        self.current: TurnView | None = None
+        """The turn whose answer is on screen: selection, copy and moving stay inside it."""
         self._factory = engine_factory
         self._turns: dict[int, TurnView] = {}
         self._queue: deque[TurnView] = deque()
@@ -120,7 +137,7 @@ class AssistantApp(App[None]):
         self._engine_lock = threading.Lock()
         self._articles: dict[int, Article] = {}
         self._reported: set[str] = set()
-        self.chat = VerticalScroll(id="chat", can_focus=False)
+        self.chat = ChatScroll(id="chat", can_focus=False)
         self.filter_menu = FilterMenu(self, lambda: self.filters, self.set_filters, lambda: self.sources)
 
     # ---- layout and start-up
@@ -136,9 +153,15 @@ class AssistantApp(App[None]):
     def on_mount(self) -> None:
         self.query_one(FilterBar).show(self.filters)
         self.query_one(StatusLine).show_loading("starting")
-        self._restore_latest()
+        if self.resume:
+            self._restore_latest()
         self.query_one("#question").focus()
         self._open_engine()
+
+    def keep_current_in_view(self) -> None:
+        """Scroll the current answer's question to the top (after a resize rewrapped every turn above it)."""
+        if self.current is not None and self.current.is_attached:
+            self.chat.scroll_to_widget(self.current, top=True, animate=False)
 
     def on_unmount(self) -> None:
         if self.engine is not None:
@@ -244,24 +267,54 @@ class AssistantApp(App[None]):
             if turn.state == QUEUED:
                 self._active = turn
                 turn.set_running()
-                self._ask(self.engine, turn.turn_id, turn.question, turn.filters, self._previous(turn))
+                previous, before = self._previous(turn)
+                resolution = resolve(turn.question, previous, before)
+                turn.resolution = resolution
+                turn.refresh_meta()
+                self._ask(self.engine, turn.turn_id, turn.question, resolution, turn.filters, previous,
+                          self._shown_before(turn))
                 return
 
-    def _previous(self, turn: TurnView) -> Answer | None:
-        """The answer of the last answered turn before `turn` (for follow-up questions)."""
-        previous = None
+    def _previous(self, turn: TurnView) -> tuple[Answer | None, Context | None]:
+        """The answer of the last answered turn before `turn` and the conversation's context then."""
+        previous, context = None, None
         for other in self._turns.values():
             if other is turn:
                 break
             if other.answer is not None:
                 previous = other.answer
-        return previous
+                context = other.resolution.context if other.resolution is not None else resolve(other.question, None).context
+        return previous, context
+
+    def _shown_before(self, turn: TurnView) -> set[tuple[str, int, int, int]]:
+        """Every passage the turns before `turn` showed ('what else' means other ones)."""
+        shown: set[tuple[str, int, int, int]] = set()
+        for other in self._turns.values():
+            if other is turn:
+                break
+            if other.answer is not None:
+                shown.update((q.path, q.record, q.start, q.end) for q in other.answer.quotes)
+        return shown
 
     @work(thread=True, group="ask", exit_on_error=False)
-    def _ask(self, engine: Engine, turn_id: int, question: str, filters: Filters, previous: Answer | None) -> None:
+    def _ask(self, engine: Engine, turn_id: int, question: str, resolution: Resolution, filters: Filters,
+             previous: Answer | None, shown: set[tuple[str, int, int, int]]) -> None:
+        wanted = self.settings.max_quotes
+        speaker = resolution.context.speaker
         try:
             with self._engine_lock:
-                answer = engine.ask(question, filters=filters, max_quotes=self.settings.max_quotes, previous=previous)
+                if resolution.question == question:
+                    # Nothing resolved: the engine's own follow-up reading (previous terms) applies.
+                    answer = engine.ask(question, filters=filters, max_quotes=wanted, previous=previous)
+                else:
+                    asked = filters
+                    if resolution.more and speaker and "speaker" in {f.name for f in dataclasses.fields(Filters)}:
+                        asked = dataclasses.replace(filters, speaker=speaker)
+                    extra = len(shown) + wanted if resolution.more else 0
+                    answer = engine.ask(resolution.question, filters=asked, max_quotes=wanted + extra)
+                    if resolution.more and speaker:
+                        answer = more_by(answer, speaker, shown, wanted)
+                    answer = dataclasses.replace(answer, question=question)
         except Exception as exc:  # noqa: BLE001 - shown in the turn, never a crash
             self.post_message(AnswerFailed(turn_id, error_text(exc)))
         else:
@@ -281,7 +334,32 @@ class AssistantApp(App[None]):
             return
         turn.set_answer(message.answer)
         self._record(message.answer)
+        self.current = turn
+        self.call_after_refresh(self._select_first, turn)
         self.call_after_refresh(self.chat.scroll_to_widget, turn, top=True, animate=False)
+
+    def _select_first(self, turn: TurnView) -> None:
+        """A new answer takes the selection: its first quote is highlighted (and focused when a quote
+        had the focus), so nothing acts on a quote of an older answer scrolled out of view."""
+        if turn is not self.current or not turn.is_attached:
+            return
+        views = turn.quote_views
+        if not views:
+            if self.selected is not None:
+                self.selected.remove_class("-selected")
+            self.selected = None
+            if isinstance(self.focused, QuoteView):
+                self.action_focus_question()
+            return
+        self._mark(views[0])
+        if isinstance(self.focused, QuoteView):
+            views[0].focus()
+
+    def _mark(self, view: QuoteView) -> None:
+        if self.selected is not None and self.selected is not view:
+            self.selected.remove_class("-selected")
+        self.selected = view
+        view.add_class("-selected")
 
     def on_answer_failed(self, message: AnswerFailed) -> None:
         turn = self._finished(message.turn_id)
@@ -306,15 +384,20 @@ class AssistantApp(App[None]):
     # ---- quotes: select, open, copy
 
     def on_quote_view_selected(self, message: QuoteView.Selected) -> None:
-        if self.selected is not None and self.selected is not message.view:
-            self.selected.remove_class("-selected")
-        self.selected = message.view
-        message.view.add_class("-selected")
+        # Clicking a quote of an older answer makes that answer the current one.
+        parent = message.view.parent
+        if isinstance(parent, TurnView):
+            self.current = parent
+        self._mark(message.view)
 
     def action_select_last_quote(self) -> None:
-        views = list(self.chat.query(QuoteView))
-        if views:
-            (self.selected if self.selected in views else views[-1]).focus()
+        """Focus the highlighted quote of the current answer (its first quote when none is)."""
+        turn = self.current
+        views = turn.quote_views if turn is not None and turn.is_attached else []
+        if not views:
+            self.notify("No quotes on screen to select.", timeout=2, markup=False)
+            return
+        (self.selected if self.selected in views else views[0]).focus()
 
     def action_focus_question(self) -> None:
         self.query_one("#question").focus()
@@ -389,6 +472,7 @@ class AssistantApp(App[None]):
         self._queue.clear()
         self._active = None
         self.selected = None
+        self.current = None
         self.chat.query(TurnView).remove()
 
     def _show_session(self, session: Session) -> None:
@@ -403,6 +487,10 @@ class AssistantApp(App[None]):
             turns.append(turn)
         self.query_one("#welcome").display = not turns
         self.chat.mount_all(turns)
+        answered = [t for t in turns if t.answer is not None]
+        self.current = answered[-1] if answered else None
+        if self.current is not None:
+            self.call_after_refresh(self._select_first, self.current)
         self.call_after_refresh(self.chat.scroll_end, animate=False)
 
     def action_new_session(self) -> None:
@@ -411,6 +499,17 @@ class AssistantApp(App[None]):
         self.query_one(FilterBar).show(self.filters)
         self.query_one("#welcome").display = True
         self.notify("Started a new session.", timeout=3, markup=False)
+
+    def action_people(self) -> None:
+        """The People view (issue 13): who is quoted, their quotations, the reader at each."""
+        if self.engine is None:
+            reason = f"engine not available: {self.engine_error}" if self.engine_error else "the model is still loading"
+            self.notify(f"Cannot show people yet: {one_line(reason)}", severity="warning", markup=False)
+            return
+        from assistant.tui.people import PeopleScreen
+
+        engine = self.engine
+        self.push_screen(PeopleScreen(engine.people, lambda key: engine.timeline(key, exact=True), self.fetch_article))
 
     def action_sessions(self) -> None:
         listing = list_sessions(self.session_dir)
@@ -493,8 +592,10 @@ def make_app(
     *,
     engine_factory: EngineFactory | None = None,
     session_dir: Path | None = None,
+    resume: bool = False,
 ) -> AssistantApp:
-    """The chat app; the engine opens in a worker thread through `engine_factory`."""
+    """The chat app; the engine opens in a worker thread through `engine_factory`. Sessions live in
+    the user's data folder for this index; the last one is reopened only with `resume`."""
 
     def open_default(on_progress: ProgressCallback) -> Engine:
         # Imported here, in the worker thread: the engine pulls in numpy, FAISS and the model runtime.
@@ -505,5 +606,6 @@ def make_app(
     return AssistantApp(
         settings,
         engine_factory or open_default,
-        session_dir if session_dir is not None else settings.index / "sessions",
+        session_dir if session_dir is not None else index_data_folder(settings.index) / "sessions",
+        resume=resume,
     )

@@ -13,8 +13,9 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from assistant.text.citations import quoted, reference
+from assistant.text.citations import attribution, quoted, reference
 from assistant.models import Answer, Filters, Quote
+from assistant.text.followup import Resolution
 from assistant.tui.messages import CopyRequested, OpenRequested
 from assistant.tui.safe import one_line, plain, shown
 
@@ -53,8 +54,8 @@ class QuoteView(Widget, can_focus=True):
         Binding("enter,o", "open", "Open article"),
         Binding("c", "copy", "Copy quote"),
         Binding("C", "copy_answer", "Copy all"),
-        Binding("down,j", "move(1)", "Next", show=False),
-        Binding("up,k", "move(-1)", "Previous", show=False),
+        Binding("down,j,tab", "move(1)", "Next", show=False),
+        Binding("up,k,shift+tab", "move(-1)", "Previous", show=False),
     ]
 
     @dataclass
@@ -76,9 +77,11 @@ class QuoteView(Widget, can_focus=True):
     @property
     def body(self) -> Content:
         """The quoted words in quotation marks, then the source line (literal text)."""
+        credit = attribution(self.quote.speaker)  # the speaker under the words (issue 13)
         return Content.assemble(
             quoted(shown(self.quote.text)),
             "\n",
+            *((one_line(credit), "$text-accent"), "\n") if credit else (),
             (source_line(self.quote), "$text-muted"),
         )
 
@@ -108,8 +111,14 @@ class QuoteView(Widget, can_focus=True):
     def action_copy_answer(self) -> None:
         self.post_message(CopyRequested(self.answer, self.index, whole_answer=True))
 
+    @property
+    def siblings(self) -> list[QuoteView]:
+        """The quotes of the same answer, in order (moving never leaves the answer)."""
+        parent = self.parent
+        return list(parent.query_children(QuoteView)) if parent is not None else [self]
+
     def action_move(self, step: int) -> None:
-        views = list(self.screen.query(QuoteView))
+        views = self.siblings
         position = views.index(self) + step
         if 0 <= position < len(views):
             views[position].focus()
@@ -129,6 +138,8 @@ class TurnView(Vertical):
         self.filters = filters
         self.state = QUEUED
         self.answer: Answer | None = None
+        self.resolution: Resolution | None = None
+        """How the question was read in the conversation (who 'he' is, the topic), once it runs."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content.assemble(("\u276f ", "bold $accent"), (one_line(self.question), "bold")),
@@ -139,8 +150,13 @@ class TurnView(Vertical):
     def _meta(self) -> Content:
         parts: list[str] = []
         answer = self.answer
+        resolution = self.resolution
+        if resolution is not None and resolution.note:
+            parts.append(resolution.note)
         if answer is not None and answer.searched.strip() != self.question.strip():
             parts.append(f"searched: {answer.searched}")
+        elif answer is None and resolution is not None and resolution.question != self.question:
+            parts.append(f"searching: {resolution.question}")
         filters = answer.filters if answer is not None else self.filters
         if not filters.is_empty():
             parts.append(f"filters: {filters.describe()}")
@@ -160,6 +176,11 @@ class TurnView(Vertical):
         content = self._meta()
         meta.update(content)
         meta.display = bool(content.plain)
+
+    def refresh_meta(self) -> None:
+        """Show the meta line again (after the question was resolved)."""
+        if self.is_mounted:
+            self._update_meta()
 
     def on_mount(self) -> None:
         self._update_meta()

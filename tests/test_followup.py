@@ -1,0 +1,76 @@
+"""Follow-up questions read in their conversation (assistant.text.followup): pronouns, 'what else', 'about Y'."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tui_fakes import MINISTER, QUOTAS, HARBOUR_QUOTE, quote_of
+
+from assistant.models import Answer, Filters, Quote, Speaker
+from assistant.text.followup import Context, more_by, names_in, resolve, shown_speaker, speaker_name
+
+
+def by(quote: Quote, name: str | None) -> Quote:
+    return dataclasses.replace(quote, speaker=Speaker(name, None, 0, 1) if name else None)
+
+
+def answer(*quotes: Quote) -> Answer:
+    return Answer("q", "q", Filters(), True, tuple(quotes))
+
+
+BLAIR = answer(by(quote_of(1, MINISTER, 1), "Tony Blair"), by(quote_of(1, QUOTAS, 2), "Alan Milburn"),
+               by(quote_of(2, HARBOUR_QUOTE, 3), "Tony Blair"))
+MILBURN = answer(by(quote_of(1, MINISTER, 1), "Alan Milburn"), by(quote_of(1, QUOTAS, 2), None))
+
+
+def test_names_skip_question_words_and_filters() -> None:
+    assert names_in("What did Tony Blair say about tax? source:BBC") == ["Tony Blair"]
+    assert names_in("what did he say") == []
+
+
+def test_the_issue_conversation() -> None:
+    first = resolve("What did Tony Blair say about tax?", None)
+    assert first.question == "What did Tony Blair say about tax?" and first.context == Context("Tony Blair", "tax")
+    # "what else did he say?" -> more quotations by Blair on tax, not a search for "(Tony Blair)".
+    second = resolve("what else did he say?", BLAIR, first.context)
+    assert second.more and second.question == "What did Tony Blair say about tax?"
+    assert second.note == "he = Tony Blair; topic: tax; more quotations by Tony Blair"
+    # "about Europe" replaces the topic; he is still Blair (not Howard, not Iraq).
+    third = resolve("what did he say about Europe?", BLAIR, second.context)
+    assert third.question == "what did Tony Blair say about Europe?" and third.context == Context("Tony Blair", "Europe")
+    assert not third.more and "he = Tony Blair" in third.note
+    fourth = resolve("and immigration? since:2005-01-01", BLAIR, third.context)
+    assert fourth.question == "What did Tony Blair say about immigration? since:2005-01-01"
+    assert fourth.context.topic == "immigration"
+
+
+def test_he_is_the_speaker_of_the_quotes_just_shown() -> None:
+    # The question named Howard but every quote shown is Milburn's: "he" is the person on screen.
+    context = Context("Michael Howard", "tax")
+    assert resolve("what else did he say?", MILBURN, context).context.speaker == "Alan Milburn"
+    # Quotes of the named person win over a majority of someone else's.
+    assert shown_speaker(BLAIR, ["Blair"]) == "Tony Blair"
+    assert shown_speaker(answer(by(quote_of(1, MINISTER, 1), None))) is None
+
+
+def test_unknown_speaker_stays_unknown() -> None:
+    nobody = answer(quote_of(1, MINISTER, 1))
+    resolution = resolve("what else did he say?", nobody, Context(None, "trade"))
+    assert resolution.question == "what else did he say?" and resolution.note == "he = unknown"
+    assert speaker_name(quote_of(1, MINISTER, 1)) is None
+
+
+def test_a_new_question_with_its_own_person_is_left_alone() -> None:
+    resolution = resolve("What did Michael Howard say about Iraq", BLAIR, Context("Tony Blair", "tax"))
+    assert resolution.question == "What did Michael Howard say about Iraq" and resolution.note == ""
+    assert resolution.context == Context("Michael Howard", "Iraq")
+
+
+def test_more_by_keeps_the_speakers_new_quotes() -> None:
+    shown = {(q.path, q.record, q.start, q.end) for q in BLAIR.quotes[:1]}
+    more = more_by(BLAIR, "Blair", shown, 5)
+    assert [q.text for q in more.quotes] == [HARBOUR_QUOTE] and [q.n for q in more.quotes] == [1]
+    none = more_by(MILBURN, "Tony Blair", set(), 5)
+    assert none.quotes == () and none.message == "no further quotations attributed to Tony Blair found"
+    unattributed = more_by(answer(quote_of(1, MINISTER, 1)), "Tony Blair", set(), 5)
+    assert len(unattributed.quotes) == 1 and "not attributed" in unattributed.message

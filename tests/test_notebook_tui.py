@@ -1,0 +1,169 @@
+"""Issue 14, the chat as a journalist's notebook: selection, follow-ups, honest copy, notebook, sessions (Pilot)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Static
+from tui_fakes import HARBOUR_QUOTE, HOSTILE_QUOTE, MINISTER, QUOTAS, FakeEngine, factory, quote_of, settings
+
+from assistant.models import Speaker
+
+from assistant.text.citations import quote_markdown
+from assistant.tui.app import AssistantApp, make_app
+from assistant.tui.turn import QuoteView, TurnView
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+def build(tmp_path: Path, engine: FakeEngine | None = None, **kwargs: Any) -> tuple[AssistantApp, FakeEngine, list[str]]:
+    """The app on a fake engine, every notification recorded."""
+    engine = engine or FakeEngine()
+    app = make_app(settings(tmp_path), engine_factory=factory(engine), session_dir=tmp_path / "sessions", **kwargs)
+    notes: list[str] = []
+    original = app.notify
+
+    def notify(message: str, **options: Any) -> None:
+        notes.append(message)
+        original(message, **options)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return app, engine, notes
+
+
+async def settle(app: AssistantApp, pilot: Pilot[None]) -> None:
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def ask(app: AssistantApp, pilot: Pilot[None], question: str) -> TurnView:
+    await pilot.click("#question")
+    app.query_one("#question").post_message(events.Paste(question))
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return list(app.query(TurnView))[-1]
+
+
+def capture_copies(app: AssistantApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Copies land here, as if the terminal took OSC 52."""
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    monkeypatch.setenv("TERM_PROGRAM", "WezTerm")
+    monkeypatch.delenv("TMUX", raising=False)
+    return copied
+
+
+# ---- 1. selection belongs to the answer on screen
+
+
+async def test_new_answer_takes_the_selection_and_up_stays_inside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _, notes = build(tmp_path)
+    copied = capture_copies(app, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        first = await ask(app, pilot, "what did the minister say")
+        await pilot.press("up", "j", "j")  # quote [3] of the first answer
+        assert app.focused is first.quote_views[2]
+        await pilot.press("i")
+        second = await ask(app, pilot, "who landed on the moon")  # the issue's "iPod answer"
+        assert app.selected is second.quote_views[0] and app.selected.has_class("-selected")
+        assert not first.quote_views[2].has_class("-selected")
+        await pilot.press("up")
+        assert app.focused is second.quote_views[0]
+        await pilot.press("up", "k", "down", "j")  # never into the first answer
+        assert app.focused in (second.quote_views[0], app.query_one("#question"))
+        await pilot.press("up", "c")
+        assert copied[-1] == quote_markdown(second.answer.quotes[0])
+        assert HARBOUR_QUOTE in copied[-1] and MINISTER not in copied[-1]
+        assert notes[-1].startswith("Copied quote [1]")
+
+
+async def test_tab_goes_to_the_current_answer_not_the_first_of_the_session(tmp_path: Path) -> None:
+    app, _, _ = build(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await ask(app, pilot, "what did the minister say")
+        second = await ask(app, pilot, "the trade deal and fishing quotas")
+        await pilot.press("tab")
+        assert app.focused is second.quote_views[0]
+        await pilot.press("tab", "tab")
+        assert app.focused is second.quote_views[2]
+        await pilot.press("tab")  # past the last quote: back to the box, not into another answer
+        assert app.focused is app.query_one("#question")
+
+
+async def test_an_answer_arriving_while_a_quote_has_focus_moves_focus_and_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _, _ = build(tmp_path)
+    copied = capture_copies(app, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        first = await ask(app, pilot, "who landed on the moon")
+        await pilot.press("up")
+        assert app.focused is first.quote_views[0]
+        await app.ask("what did the minister say")  # e.g. a queued question finishing
+        await settle(app, pilot)
+        second = list(app.query(TurnView))[-1]
+        assert app.focused is second.quote_views[0]
+        await pilot.press("j", "c")
+        assert copied == [quote_markdown(second.answer.quotes[1])] and QUOTAS in copied[0]
+
+
+async def test_resizing_keeps_the_current_answer_in_view(tmp_path: Path) -> None:
+    app, _, _ = build(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        for question in ("what did the minister say", "the trade deal", "fishing quotas and the harbour"):
+            last = await ask(app, pilot, question)
+        await pilot.resize_terminal(80, 24)
+        await settle(app, pilot)
+        chat = app.chat
+        assert chat.scroll_y > 0
+        top = last.region.y - chat.region.y
+        assert 0 <= top < chat.size.height  # the question of the current answer is on screen
+
+
+# ---- 2. follow-ups use the conversation's people and topic
+
+
+class SpeakerEngine(FakeEngine):
+    """Quotes [1] and [3] are Tony Blair's, [2] Alan Milburn's; asking for more quotes finds one more of Blair's."""
+
+    def ask(self, question: str, **options: Any) -> Any:
+        answer = super().ask(question, **options)
+        names = ["Tony Blair", "Alan Milburn", "Tony Blair"]
+        quotes = [dataclasses.replace(q, speaker=Speaker(names[i % 3], None, 0, 1)) for i, q in enumerate(answer.quotes)]
+        if options.get("max_quotes", 5) > 5:
+            quotes.append(dataclasses.replace(quote_of(3, HOSTILE_QUOTE, 4), speaker=Speaker("Tony Blair", None, 0, 1)))
+        return dataclasses.replace(answer, quotes=tuple(quotes))
+
+
+async def test_he_resolves_to_the_speaker_shown_and_what_else_means_more_of_their_quotes(tmp_path: Path) -> None:
+    app, engine, _ = build(tmp_path, SpeakerEngine())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await ask(app, pilot, "What did Tony Blair say about tax?")
+        more = await ask(app, pilot, "what else did he say?")
+        assert engine.calls[1]["question"] == "What did Tony Blair say about tax?"
+        assert engine.calls[1]["previous"] is None and engine.calls[1]["max_quotes"] > 5
+        meta = str(more.query_one(".meta", Static).render())
+        assert "he = Tony Blair" in meta and "searched: What did Tony Blair say about tax?" in meta
+        # Only Blair's quotations, none of those already shown.
+        assert [v.quote.text for v in more.quote_views] == [HOSTILE_QUOTE]
+        assert more.answer is not None and more.answer.question == "what else did he say?"
+        europe = await ask(app, pilot, "what did he say about Europe?")
+        assert engine.calls[2]["question"] == "what did Tony Blair say about Europe?"
+        assert "topic: Europe" in str(europe.query_one(".meta", Static).render())
+        await ask(app, pilot, "and immigration?")
+        assert engine.calls[3]["question"] == "What did Tony Blair say about immigration?"
