@@ -510,3 +510,19 @@ def render_check(report: Any) -> str:
     counts = report.counts()
     lines.append(f"{len(report.checks)} quotation(s): " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()))
     return "\n".join(lines)
+
+
+@main.command("mcp")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.option("--model", help="Local sentence-transformers model folder.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend for questions.")
+@click.pass_context
+def mcp_cmd(ctx: click.Context, index: Path | None, model: str | None, backend: str | None) -> None:
+    """Serve the index to AI assistants and editors over MCP (stdio): search, read, cite, check.
+
+    Configure your client to run `assistant --index /path/to/index mcp`; see the README.
+    """
+    from assistant.mcp_server import run
+
+    # Config notes go to stderr: stdout carries the protocol alone.
+    run(_settings(ctx, index=index, model=model), backend=backend)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from assistant.models import Article
     from assistant.search.engine import Engine
 
-__all__ = ["DiffOp", "DraftReport", "QuotationCheck", "SourceMatch", "STATUSES", "check_draft", "report_to_dicts"]
+__all__ = ["DiffOp", "DraftReport", "QuotationCheck", "SourceMatch", "STATUSES", "check_draft", "paragraph_of", "report_to_dicts", "same_person"]
 
 STATUSES = ("exact", "altered", "wrong_speaker", "not_found")
 """Every status a quotation can get, from good to bad."""
@@ -150,6 +150,16 @@ def _inner(draft: str, start: int, end: int) -> tuple[str, int]:
     return body, start + lead
 
 
+def paragraph_of(article: Article, offset: int) -> int | None:
+    """1-based paragraph of the article body holding `offset` (the index's own paragraph split), None before the body."""
+    from assistant.text.chunking import split_paragraphs
+
+    for n, (_, end) in enumerate(split_paragraphs(article.text, article.body_start), 1):
+        if offset < end:
+            return n if offset >= article.body_start else None
+    return None
+
+
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
@@ -230,8 +240,7 @@ class _Checker:
         from assistant.text.citation_styles import Source, format_citation
 
         article = self.article(article_id)
-        body = article.text[article.body_start:start]
-        paragraph = len(re.findall(r"\n[ \t]*\n(?=\s*\S)", body)) + 1 if start >= article.body_start else None
+        paragraph = paragraph_of(article, start)
         source = Source.from_article(article)
         source = Source(source.title, source.date, source.outlet, source.author, source.url, source.path, paragraph)
         line = None

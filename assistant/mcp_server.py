@@ -1,0 +1,373 @@
+"""The MCP server (`assistant mcp`): search, read, cite and check tools over stdio, a thin shell over the Engine."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+from pydantic import Field
+
+from assistant.settings import CITE_STYLES, Settings
+
+if TYPE_CHECKING:
+    from mcp.server import MCPServer
+
+    from assistant.models import Article, Quote
+    from assistant.search.engine import Engine
+
+__all__ = ["Tools", "build_server", "run"]
+
+INSTRUCTIONS = (
+    "A research assistant over a local folder of news articles. `search` answers a question with verbatim "
+    "quotes (exact substrings of the articles, with character offsets and citations); `read` returns an "
+    "article or some of its paragraphs; `cite` formats a quote or an article in a publication style; `check` "
+    "verifies every quotation of a draft against the sources. Quote only the text these tools return: never "
+    "change words inside quotation marks, and never name a speaker the tools do not give."
+)
+MAX_DRAFT_CHARS = 2_000_000
+"""Longest draft `check` accepts (a book-length draft is split by the caller)."""
+
+T = TypeVar("T")
+
+# Argument types of the tools: pydantic turns them into the JSON schemas clients see.
+Styles = Annotated[str | None, Field(
+    description=f"Citation style: one of {', '.join(CITE_STYLES)} (default: the configured cite_style).")]
+Path_ = Annotated[str | None, Field(description="Article path relative to the corpus, as `search` returns it.")]
+ArticleId = Annotated[int | None, Field(ge=1, description="Article id, as `search` returns it (instead of path).")]
+Record = Annotated[int, Field(default=0, ge=0, description="Record line for a .jsonl file (0 for a whole-file article).")]
+Day = Annotated[str | None, Field(description="A day, YYYY-MM-DD.", pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class Tools:
+    """The tool implementations, with the engine opened once, on first use (MCP-free, so it can be tested alone)."""
+
+    def __init__(self, settings: Settings, *, backend: str | None = None) -> None:
+        self.settings = settings
+        self.backend = backend
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+        """Tools run in worker threads; one at a time keeps the engine's caches and connection consistent."""
+
+    def engine(self) -> Engine:
+        """The open engine (opened on the first call, not at start-up, so the client connects at once)."""
+        if self._engine is None:
+            from assistant.search.engine import Engine
+
+            self._engine = Engine(self.settings.index, model=self.settings.model, backend=self.backend)
+        return self._engine
+
+    def close(self) -> None:
+        """Release the engine."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run one tool body under the lock; a user-fixable problem becomes a ValueError with one line."""
+        from assistant.search.engine import EngineError
+        from assistant.text.query import QuestionError
+
+        with self._lock:
+            try:
+                return fn()
+            except (EngineError, QuestionError, LookupError, OSError) as exc:
+                raise ValueError(" ".join(str(exc).split()) or type(exc).__name__) from exc
+
+    # ------------------------------------------------------------ tools
+
+    def search(
+        self, question: str, k: int = 5, since: str | None = None, until: str | None = None,
+        source: str | None = None, speaker: str | None = None, article: str | None = None, style: str | None = None,
+    ) -> dict[str, Any]:
+        """Verbatim quotes answering `question`, best first (citations in `style` when given)."""
+        from assistant.models import Filters
+        from assistant.text.query import check_filter_text, parse_date
+
+        if not question.strip():
+            raise ValueError("question is empty")
+        if style is not None and style not in CITE_STYLES:
+            raise ValueError(f"unknown style {style!r}: use one of {', '.join(CITE_STYLES)}")
+        values: dict[str, Any] = {
+            "since": parse_date(since) if since else None,
+            "until": parse_date(until) if until else None,
+            "source": source or None,
+            "article": article or None,
+        }
+        if speaker:
+            if "speaker" not in {f.name for f in dataclasses.fields(Filters)}:
+                raise ValueError("this version of the index cannot filter by speaker yet")
+            values["speaker"] = speaker
+        for name in ("source", "article"):
+            check_filter_text(name, values[name])
+        filters = Filters(**values)
+        answer = self.engine().ask(question, filters=filters, max_quotes=k)
+        return {
+            "answered": answer.answered,
+            "message": answer.message,
+            "searched": answer.searched,
+            "quotes": [self._quote(q, style) for q in answer.quotes],
+        }
+
+    def read(
+        self, path: str | None = None, article_id: int | None = None, record: int = 0,
+        first_paragraph: int | None = None, last_paragraph: int | None = None,
+    ) -> dict[str, Any]:
+        """An article (or paragraphs first..last of its body, 1-based, inclusive)."""
+        from assistant.text.chunking import split_paragraphs
+
+        found_id, found = self._find(path, article_id, record)
+        spans = split_paragraphs(found.text, found.body_start)
+        first = first_paragraph or 1
+        last = last_paragraph or len(spans)
+        if first < 1 or last < first:
+            raise ValueError(f"bad paragraph range {first}..{last}: paragraphs are numbered from 1")
+        if spans and first > len(spans):
+            raise ValueError(f"the article has {len(spans)} paragraphs; {first} is past the end")
+        chosen = list(enumerate(spans, 1))[first - 1:last]
+        return {
+            "article_id": found_id, "path": found.path, "record": found.record, "title": found.title,
+            "date": found.date.isoformat() if found.date else None, "source": found.source,
+            "author": found.author, "url": found.url,
+            "paragraph_count": len(spans),
+            "paragraphs": [{"n": n, "start": s, "end": e, "text": found.text[s:e]} for n, (s, e) in chosen],
+        }
+
+    def cite(
+        self, path: str | None = None, article_id: int | None = None, record: int = 0,
+        style: str | None = None, quote: str | None = None, start: int | None = None, end: int | None = None,
+        speaker: str | None = None,
+    ) -> dict[str, Any]:
+        """A citation of an article, or of a quote from it (the quote must be its exact words)."""
+        from assistant.search.draft_check import paragraph_of
+        from assistant.text.citation_styles import Source, format_citation
+
+        style = (style or self.settings.cite_style).lower()
+        if style not in CITE_STYLES:
+            raise ValueError(f"unknown style {style!r}: use one of {', '.join(CITE_STYLES)}")
+        found = self._article(path, article_id, record)
+        if (start is None) != (end is None):
+            raise ValueError("give both start and end, or neither")
+        if start is not None and end is not None:
+            if not 0 <= start < end <= len(found.text):
+                raise ValueError(f"offsets {start}..{end} are outside the article (0..{len(found.text)})")
+            if quote is not None and found.text[start:end] != quote:
+                raise ValueError("quote is not the article's text at start..end; cite the exact words")
+            quote = found.text[start:end]
+        elif quote is not None:
+            start = found.text.find(quote)
+            if start < 0:
+                raise ValueError("quote is not found word for word in the article; cite only its exact words")
+            end = start + len(quote)
+        base = Source.from_article(found)
+        paragraph = paragraph_of(found, start) if start is not None else None
+        source = dataclasses.replace(base, paragraph=paragraph)
+        text = format_citation(source, style, quote=quote, speaker=speaker)
+        out: dict[str, Any] = {"style": style, "citation": text, "path": found.path, "record": found.record}
+        if start is not None:
+            out.update(start=start, end=end, paragraph=paragraph)
+        return out
+
+    def check(self, draft: str) -> dict[str, Any]:
+        """Every quotation of a draft checked against the corpus."""
+        from assistant.search.draft_check import check_draft, report_to_dicts
+
+        if len(draft) > MAX_DRAFT_CHARS:
+            raise ValueError(f"draft is {len(draft):,} characters; at most {MAX_DRAFT_CHARS:,} per call")
+        report = check_draft(self.engine(), draft, style=self.settings.cite_style)
+        return {"ok": report.ok, "counts": report.counts(), "quotations": report_to_dicts(report)}
+
+    def people(self, limit: int = 100) -> dict[str, Any]:
+        """The people quoted in the corpus, most quoted first."""
+        from assistant.index import quotation_store  # type: ignore[attr-defined]
+
+        rows = list(quotation_store.people(self.engine().db))[:limit]
+        return {"people": [_plain(r) for r in rows]}
+
+    def quotes_by(self, name: str, since: str | None = None, until: str | None = None, limit: int = 50) -> dict[str, Any]:
+        """The quotations of one person."""
+        from assistant.index import quotation_store  # type: ignore[attr-defined]
+        from assistant.text.query import parse_date
+
+        if not name.strip():
+            raise ValueError("name is empty")
+        rows = quotation_store.quotations_by(
+            self.engine().db, name, since=parse_date(since) if since else None, until=parse_date(until) if until else None,
+        )
+        out = []
+        for row in list(rows)[:limit]:
+            item = _plain(row)
+            article_id = item.get("article_id")
+            if isinstance(article_id, int) and "start" in item and "end" in item:
+                found = self.engine().article(article_id)
+                item.setdefault("text", found.text[item["start"]:item["end"]])
+                item.setdefault("path", found.path)
+                item.setdefault("title", found.title)
+            out.append(item)
+        return {"name": name, "quotations": out}
+
+    # ------------------------------------------------------------ helpers
+
+    def _article(self, path: str | None, article_id: int | None, record: int) -> Article:
+        return self._find(path, article_id, record)[1]
+
+    def _find(self, path: str | None, article_id: int | None, record: int) -> tuple[int, Article]:
+        from assistant.index import store
+
+        engine = self.engine()
+        if article_id is not None:
+            return article_id, engine.article(article_id)
+        if not path:
+            raise ValueError("give path (as search returns it) or article_id")
+        for row in store.articles_of(engine.db, path):
+            if row.record == record:
+                return row.id, engine.article(row.id)
+        raise ValueError(f"no article {path!r}" + (f" record {record}" if record else "") + " in the index")
+
+    def _quote(self, q: Quote, style: str | None) -> dict[str, Any]:
+        from assistant.text.citation_styles import Source, format_citation
+        from assistant.text.citations import reference
+
+        speaker = getattr(q, "speaker", None)
+        name = getattr(speaker, "name", speaker) if speaker else None
+        # The house reference costs nothing; a CSL style costs a citeproc run per quote (tens of ms), so
+        # only when asked for.
+        citation = format_citation(Source.from_quote(q), style) if style else reference(q)
+        return {
+            "n": q.n,
+            "text": q.text,
+            "speaker": None if speaker is None else {"name": name, "role": getattr(speaker, "role", None)},
+            "citation": citation,
+            "article_id": q.article_id,
+            "path": q.path,
+            "record": q.record,
+            "title": q.title,
+            "date": q.date.isoformat() if q.date else None,
+            "source": q.source,
+            "line": q.line,
+            "paragraph": q.paragraph,
+            "start": q.start,
+            "end": q.end,
+            "weak": q.weak,
+        }
+
+
+def _plain(row: Any) -> Any:
+    """A stored row (dataclass, tuple, mapping) as JSON-ready data."""
+    if dataclasses.is_dataclass(row) and not isinstance(row, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(row).items()}
+    if isinstance(row, dict):
+        return {str(k): _plain(v) for k, v in row.items()}
+    if isinstance(row, list | tuple):
+        return [_plain(v) for v in row]
+    if hasattr(row, "isoformat"):
+        return row.isoformat()
+    return row
+
+
+def _has_quotation_store() -> bool:
+    try:
+        from assistant.index import quotation_store  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    return callable(getattr(quotation_store, "people", None)) and callable(getattr(quotation_store, "quotations_by", None))
+
+
+def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCPServer, Tools]:
+    """The MCP server with its tools registered (people / quotes_by only when the index stores speakers)."""
+    from mcp.server import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    tools = Tools(settings, backend=backend)
+    server = MCPServer("assistant", instructions=INSTRUCTIONS, log_level="WARNING")
+
+    def guarded(fn: Callable[[], T]) -> T:
+        try:
+            return tools.call(fn)
+        except ValueError as exc:
+            raise ToolError(str(exc)) from exc
+
+    @server.tool(description=(
+        "Search the news corpus. Returns up to k verbatim quotes (exact substrings of the articles), best first, "
+        "each with its speaker when the article names one, a short citation, the article path, paragraph, line and "
+        "character offsets. `answered` is false when the corpus does not appear to answer: the quotes are then "
+        "only the closest weak passages."))
+    def search(
+        question: Annotated[str, Field(min_length=1, max_length=2000, description="The question or search words.")],
+        k: Annotated[int, Field(ge=1, le=50, description="Quotes at most.")] = 5,
+        since: Day = None,
+        until: Day = None,
+        source: Annotated[str | None, Field(description="Only articles whose outlet contains this.")] = None,
+        speaker: Annotated[str | None, Field(description="Only quotations by this person (when the index stores speakers).")] = None,
+        article: Annotated[str | None, Field(description="Only articles whose path or title contains this.")] = None,
+        style: Annotated[str | None, Field(description=(
+            f"Cite each quote in this style ({', '.join(CITE_STYLES)}); default: a short reference "
+            "(title, outlet, date, paragraph). Styles take longer; `cite` formats one quote."))] = None,
+    ) -> dict[str, Any]:
+        return guarded(lambda: tools.search(question, k, since, until, source, speaker, article, style))
+
+    @server.tool(description=(
+        "Read an article of the corpus, whole or paragraphs first_paragraph..last_paragraph (1-based, inclusive). "
+        "Returns its title, date, outlet, author and each paragraph with its character offsets."))
+    def read(
+        path: Path_ = None,
+        article_id: ArticleId = None,
+        record: Record = 0,
+        first_paragraph: Annotated[int | None, Field(ge=1, description="First paragraph (default 1).")] = None,
+        last_paragraph: Annotated[int | None, Field(ge=1, description="Last paragraph (default: the last).")] = None,
+    ) -> dict[str, Any]:
+        return guarded(lambda: tools.read(path, article_id, record, first_paragraph, last_paragraph))
+
+    @server.tool(description=(
+        "Cite an article, or a quote from it, in a publication style (chicago, apa, mla, harvard, ap; bibtex and "
+        "csl-json give the record). The quote must be the article's exact words: pass `quote` (found in the "
+        "article) or `start`/`end` offsets as `search` returns them."))
+    def cite(
+        path: Path_ = None,
+        article_id: ArticleId = None,
+        record: Record = 0,
+        style: Styles = None,
+        quote: Annotated[str | None, Field(max_length=20000, description="The exact words quoted.")] = None,
+        start: Annotated[int | None, Field(ge=0, description="Start offset of the quote in the article text.")] = None,
+        end: Annotated[int | None, Field(ge=1, description="End offset (exclusive).")] = None,
+        speaker: Annotated[str | None, Field(description="Who said it, for AP lines and signal phrases (only as the source gives it).")] = None,
+    ) -> dict[str, Any]:
+        return guarded(lambda: tools.cite(path, article_id, record, style, quote, start, end, speaker))
+
+    @server.tool(description=(
+        "Check every quotation of a draft (Markdown or plain text) against the corpus. Each gets a status: exact "
+        "(with its source and citation), altered (a word diff: changed, added, or dropped without an ellipsis; "
+        "ellipses and [brackets] are accepted as marked edits), wrong_speaker (the draft names someone else than "
+        "the source), or not_found (with the closest passage). `ok` is true only when every quotation is exact."))
+    def check(
+        draft: Annotated[str, Field(min_length=1, max_length=MAX_DRAFT_CHARS, description="The draft text.")],
+    ) -> dict[str, Any]:
+        return guarded(lambda: tools.check(draft))
+
+    if _has_quotation_store():
+        @server.tool(description="People quoted in the corpus, most quoted first, with how often.")
+        def people(
+            limit: Annotated[int, Field(ge=1, le=1000, description="People at most.")] = 100,
+        ) -> dict[str, Any]:
+            return guarded(lambda: tools.people(limit))
+
+        @server.tool(description="Every quotation the corpus attributes to a person, with its article and offsets.")
+        def quotes_by(
+            name: Annotated[str, Field(min_length=1, max_length=200, description="The person ('Blair', 'Tony Blair').")],
+            since: Day = None,
+            until: Day = None,
+            limit: Annotated[int, Field(ge=1, le=1000, description="Quotations at most.")] = 50,
+        ) -> dict[str, Any]:
+            return guarded(lambda: tools.quotes_by(name, since, until, limit))
+
+    return server, tools
+
+
+def run(settings: Settings, *, backend: str | None = None) -> None:
+    """Serve over stdio until the client closes the connection."""
+    server, tools = build_server(settings, backend=backend)
+    try:
+        server.run("stdio")
+    finally:
+        tools.close()

@@ -1,0 +1,148 @@
+"""The MCP server end to end: the SDK's own client starts `assistant mcp` and calls every tool."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from assistant.embedding.registry import HashEmbedder
+from assistant.index.indexer import build_index
+
+SEED = Path(__file__).resolve().parents[1] / "corpus" / "000_8c27288c5cf39a16.txt"
+SEED_SENTENCE = "It is clear that Azerbaijan will not negotiate with them at the official level"
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("mcp")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    (corpus / "markets.md").write_text(
+        "---\ntitle: Central bank raises rates\ndate: 2005-02-03\nsource: BBC\nauthor: Jane Doe\n---\n\n"
+        "The central bank raised interest rates by a quarter point on Thursday.\n\n"
+        "\"Inflation has stayed above the target for six months,\" governor Alan Reed said.\n",
+        encoding="utf-8",
+    )
+    build_index(corpus, root / "index", embedder=HashEmbedder())
+    return root / "index"
+
+
+def _session(index: Path, config: Path, body: Any) -> Any:
+    """Start `python -m assistant --index INDEX mcp --backend hash` under the SDK client and run body(session)."""
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "assistant", "--index", str(index), "mcp", "--backend", "hash"],
+        env={"XDG_CONFIG_HOME": str(config)},
+    )
+
+    async def main() -> Any:
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                return await body(session)
+
+    return anyio.run(main)
+
+
+def test_tools_end_to_end(seed_index: Path, tmp_path: Path) -> None:
+    async def body(session: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"tools": (await session.list_tools()).tools}
+        out["search"] = await session.call_tool("search", {"question": "Will Azerbaijan negotiate with them?", "k": 3})
+        quote = out["search"].structured_content["quotes"][0]
+        out["read"] = await session.call_tool("read", {"path": quote["path"], "first_paragraph": 2, "last_paragraph": 3})
+        out["cite"] = await session.call_tool(
+            "cite", {"path": quote["path"], "start": quote["start"], "end": quote["end"], "style": "apa"})
+        out["cite_quote"] = await session.call_tool(
+            "cite", {"path": "markets.md", "quote": "Inflation has stayed above the target", "style": "chicago"})
+        out["check"] = await session.call_tool("check", {"draft": (
+            f"Zulfugarov said: \"{SEED_SENTENCE}.\"\n\n"
+            "\"Inflation has stayed above the target for seven months,\" Alan Reed said.\n")})
+        out["styled"] = await session.call_tool("search", {"question": "interest rates", "k": 1, "style": "mla"})
+        return out
+
+    got = _session(seed_index, tmp_path, body)
+    tools = {t.name: t for t in got["tools"]}
+    assert {"search", "read", "cite", "check"} <= tools.keys()
+    for tool in tools.values():
+        assert tool.description and len(tool.description) > 40
+        assert tool.input_schema["type"] == "object"
+    search_props = tools["search"].input_schema["properties"]
+    assert {"question", "k", "since", "until", "source", "speaker"} <= search_props.keys()
+    assert search_props["k"]["minimum"] == 1 and "question" in tools["search"].input_schema["required"]
+
+    result = got["search"]
+    assert not result.is_error
+    quotes = result.structured_content["quotes"]
+    assert quotes and len(quotes) <= 3
+    text = SEED.read_text(encoding="utf-8")
+    for q in quotes:  # every quote is the source's exact text at its offsets
+        source_text = text if q["path"] == SEED.name else None
+        if source_text is not None:
+            assert source_text[q["start"]:q["end"]] == q["text"]
+        assert q["citation"] and "speaker" in q and q["path"]
+    assert any(SEED_SENTENCE in q["text"] for q in quotes)
+
+    read = got["read"].structured_content
+    assert not got["read"].is_error and [p["n"] for p in read["paragraphs"]] == [2, 3]
+    assert all(text[p["start"]:p["end"]] == p["text"] for p in read["paragraphs"])
+    assert read["title"] == "Relations between Baku and Karabakh Armenians" and read["paragraph_count"] > 3
+
+    cite = got["cite"].structured_content
+    assert not got["cite"].is_error and cite["style"] == "apa"
+    assert "(Relations Between Baku and Karabakh Armenians, 2023, para." in cite["citation"]
+    chicago = got["cite_quote"].structured_content["citation"]
+    assert chicago.startswith("“Inflation has stayed above the target”") and "Jane Doe" in chicago and "para. 2" in chicago
+
+    check = got["check"].structured_content
+    assert not got["check"].is_error and check["ok"] is False
+    assert [q["status"] for q in check["quotations"]] == ["exact", "altered"]
+    assert check["quotations"][1]["diff"] == [{"kind": "changed", "draft": "seven", "source": "six"}]
+    assert check["quotations"][0]["source"]["path"] == SEED.name
+
+    styled = got["styled"].structured_content["quotes"][0]["citation"]
+    assert "Doe, Jane. “Central Bank Raises Rates.” BBC" in styled
+
+
+def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(seed_index: Path, tmp_path: Path) -> None:
+    async def body(session: Any) -> list[Any]:
+        calls = [
+            ("search", {"question": "rates", "k": 0}),
+            ("search", {"question": "rates", "since": "yesterday"}),
+            ("search", {}),
+            ("read", {"path": "no/such/article.txt"}),
+            ("read", {"path": SEED.name, "first_paragraph": 500}),
+            ("read", {}),
+            ("cite", {"path": SEED.name, "quote": "words the article never says"}),
+            ("cite", {"path": SEED.name, "style": "vancouver"}),
+            ("cite", {"path": SEED.name, "start": 10}),
+            ("check", {"draft": ""}),
+            ("search", {"question": "interest rates", "k": 1}),
+        ]
+        return [await session.call_tool(name, args) for name, args in calls]
+
+    *bad, good = _session(seed_index, tmp_path, body)
+    for result in bad:
+        assert result.is_error
+        message = result.content[0].text
+        assert message and "Traceback" not in message and "Error executing tool" in message
+    assert "no such" in bad[3].content[0].text.lower() or "no article" in bad[3].content[0].text
+    assert "word for word" in bad[6].content[0].text
+    assert "vancouver" in bad[7].content[0].text
+    assert not good.is_error and good.structured_content["quotes"]
+
+
+def test_a_missing_index_is_a_tool_error_not_a_crash(tmp_path: Path) -> None:
+    async def body(session: Any) -> Any:
+        return await session.call_tool("search", {"question": "anything"})
+
+    result = _session(tmp_path / "no-index", tmp_path, body)
+    assert result.is_error and "index" in result.content[0].text
