@@ -1,51 +1,59 @@
-"""Shared fixtures: isolated config, and small indexes built with the fast fake embedder."""
+"""Shared fixtures: a private home, config, state and cache for every test; small indexes built with the
+fast fake embedder; the real model, exported and loaded once per session. Helpers live in tests/support/."""
 
 from __future__ import annotations
 
-import json
-import shutil
+import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant.embedding.registry import HashEmbedder
 from assistant.index.indexer import build_index
+from support.corpus import write_small_corpus
 
-SEED = Path(__file__).resolve().parents[1] / "corpus" / "000_8c27288c5cf39a16.txt"
+KEPT_VARIABLES = ("ASSISTANT_CACHE_DIR",)
+"""ASSISTANT_* variables the fixtures set themselves; every other one of the developer's is removed."""
+
+
+@pytest.fixture(scope="session")
+def user_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home folder for the whole session, with the cache (ONNX exports) and state (export records)
+    folders the code would use under a real one; private, as the code requires of a cache."""
+    home = tmp_path_factory.mktemp("home")
+    (home / "cache").mkdir(mode=0o700)
+    return home
+
+
+def onnx_folder(home: Path) -> Path:
+    """Where the default ONNX export of the session lands (cache_root()/onnx)."""
+    return home / "cache" / "onnx"
+
+
+def state_of(cache: Path) -> Path:
+    """The state folder (export records) that goes with an ONNX cache folder."""
+    return cache.with_name(cache.name + "-state")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Never read the developer's own config or ASSISTANT_* variables."""
+def _isolated_user(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, user_home: Path) -> None:
+    """Never read or write the developer's own config, state, cache, sessions or ASSISTANT_* variables.
+
+    Config and data folders are fresh per test; home, cache and state are shared by the session, so the
+    real model is exported once."""
+    for name in list(os.environ):
+        if name.startswith("ASSISTANT_") and name not in KEPT_VARIABLES:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(user_home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
-    for name in ("ASSISTANT_CORPUS", "ASSISTANT_INDEX", "ASSISTANT_MODEL", "ASSISTANT_BACKEND"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def write_small_corpus(folder: Path) -> Path:
-    """The seed article plus a few articles with outlets and dates in every format."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(SEED, folder / SEED.name)
-    (folder / "markets.md").write_text(
-        "---\ntitle: Central bank raises rates\ndate: 2005-02-03\nsource: BBC\nauthor: Jane Doe\n---\n\n"
-        "The central bank raised interest rates by a quarter point on Thursday.\n\n"
-        "Inflation has stayed above the target for six months, the governor said.\n",
-        encoding="utf-8",
-    )
-    (folder / "sport.md").write_text(
-        "---\ntitle: Local club wins the cup\ndate: 2004-11-20\nsource: Daily Planet\n---\n\n"
-        "The local football club won the cup final after a penalty shoot-out.\n\n"
-        "The goalkeeper saved three penalties in a row.\n",
-        encoding="utf-8",
-    )
-    records = [
-        {"title": "Wire: rates rise", "date": "2005-02-03", "source": "Reuters",
-         "text": "The central bank raised interest rates by a quarter point on Thursday."},
-        {"title": "Volcano erupts", "date": "2005-03-01", "source": "Reuters",
-         "text": "A volcano erupted on the island, forcing thousands of residents to flee their homes."},
-    ]
-    (folder / "wire.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
-    return folder
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user_home / "xdg-cache"))
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(user_home / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(state_of(onnx_folder(user_home))))
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +64,32 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     index = root / "index"
     build_index(corpus, index, embedder=HashEmbedder())
     return corpus, index
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(user_home: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The session's default ONNX export, made once, in a subprocess (so a test can check it printed
+    nothing): (its cache folder, the export's process)."""
+    cache = onnx_folder(user_home)
+    code = f"""
+        from pathlib import Path
+        from assistant.embedding.registry import load_embedder
+        load_embedder(backend="onnx-int8", cache_dir=Path({str(cache)!r}))
+        """
+    env = {**os.environ, "HOME": str(user_home), "ASSISTANT_CACHE_DIR": str(user_home / "cache"),
+           "XDG_STATE_HOME": str(state_of(cache))}
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                            timeout=300, env=env)
+    return cache, result
+
+
+@pytest.fixture(scope="session")
+def real_embedder(onnx_cache: tuple[Path, Any]) -> Any:
+    """The bundled model on the default backend, loaded once per session from the session's export."""
+    from assistant.embedding.registry import load_embedder
+
+    assert onnx_cache[1].returncode == 0, onnx_cache[1].stderr
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_STATE_HOME", str(state_of(onnx_cache[0])))
+        return load_embedder(cache_dir=onnx_cache[0])
+

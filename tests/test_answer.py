@@ -1,0 +1,138 @@
+"""The answer builder on a small real index (hash embedder): verbatim quotes, limits, speakers, policies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.index.indexer import build_index
+from assistant.models import Filters
+from assistant.search.answer import ABSTAIN_THRESHOLDS, ATTRIBUTION_SENTENCES, AnswerPolicy, build_quotes, needs_antecedent, policy_for
+from assistant.search.engine import Engine
+from assistant.search.retrieval import Retrieval, Weights, retrieve
+from support.engines import check_offsets, opened
+
+LENIENT = AnswerPolicy(abstain_below=0.05)
+
+
+@pytest.fixture(scope="module")
+def engine(small_index: tuple[Path, Path]) -> Iterator[Engine]:
+    with opened(small_index[1], policy=LENIENT) as engine:
+        yield engine
+
+
+def found(engine: Engine, question: str) -> Retrieval:
+    vector = engine.embedder.encode([question])[0]
+    return retrieve(engine.db, engine.index, vector, question, Filters(), Weights())
+
+
+def test_each_model_has_its_calibrated_threshold_and_others_get_minilms() -> None:
+    assert policy_for("hash").abstain_below == ABSTAIN_THRESHOLDS["hash"]
+    assert policy_for("all-MiniLM-L6-v2").abstain_below == ABSTAIN_THRESHOLDS["all-MiniLM-L6-v2"]
+    assert policy_for("some-other-model").abstain_below == ABSTAIN_THRESHOLDS["all-MiniLM-L6-v2"]
+    assert ABSTAIN_THRESHOLDS["hash"] != ABSTAIN_THRESHOLDS["all-MiniLM-L6-v2"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.text(max_size=80), max_quotes=st.integers(min_value=0, max_value=6), weak=st.booleans())
+def test_every_quote_is_its_articles_text_at_its_offsets(engine: Engine, question: str, max_quotes: int,
+                                                         weak: bool) -> None:
+    quotes = build_quotes(engine.db, found(engine, question), max_quotes, LENIENT, weak=weak)
+    assert len(quotes) <= max_quotes
+    assert [q.n for q in quotes] == list(range(1, len(quotes) + 1))
+    for quote in quotes:
+        article = engine.article(quote.article_id)
+        assert article.text[quote.start : quote.end] == quote.text and quote.text.strip() == quote.text
+        assert quote.weak is weak
+        assert quote.path == article.path and quote.title == article.title
+
+
+def test_no_two_quotes_overlap(engine: Engine) -> None:
+    keep_all = AnswerPolicy(abstain_below=0.05, keep_ratio=0.0)
+    quotes = build_quotes(engine.db, found(engine, "Baku Karabakh Armenians negotiations"), 6, keep_all)
+    spans = sorted((q.article_id, q.start, q.end) for q in quotes)
+    assert len(spans) >= 2
+    for (a1, _, end1), (a2, start2, _) in zip(spans, spans[1:]):
+        assert a1 != a2 or end1 <= start2
+
+
+def sentences_in(engine: Engine, article_id: int, start: int, end: int) -> int:
+    return engine.db.execute("SELECT count(*) FROM sentences WHERE article_id = ? AND start >= ? AND end <= ?",
+                             (article_id, start, end)).fetchone()[0]
+
+
+def test_a_quote_holds_at_most_max_sentences_besides_its_attribution(engine: Engine) -> None:
+    retrieval = found(engine, "Zulfugarov negotiations self-styled leaders")
+    greedy = AnswerPolicy(abstain_below=0.05, max_sentences=3, merge_ratio=0.0)
+    merged = build_quotes(engine.db, retrieval, 5, greedy)
+    assert max(sentences_in(engine, q.article_id, q.start, q.end) for q in merged) > 1
+    single = build_quotes(engine.db, retrieval, 5, replace(greedy, max_sentences=1))
+    assert single
+    for quote in single:
+        # Its own sentence, plus at most the sentences that name its speaker.
+        assert sentences_in(engine, quote.article_id, quote.start, quote.end) <= 1 + ATTRIBUTION_SENTENCES
+
+
+def test_nothing_to_quote_gives_no_quotes(engine: Engine) -> None:
+    empty = Retrieval(sentences=(), chunk_ids=(), top_dense=0.0, sentence_vectors={})
+    assert build_quotes(engine.db, empty, 5, LENIENT) == ()
+    assert build_quotes(engine.db, found(engine, "interest rates"), 0, LENIENT) == ()
+
+
+def test_a_quote_opening_on_a_pronoun_brings_the_sentence_that_names_the_speaker(
+    engine: Engine, small_index: tuple[Path, Path]
+) -> None:
+    answer = engine.ask("Aghdam road not intended for any cargo from Armenia including humanitarian")
+    first = answer.quotes[0]
+    assert "he stressed that the Aghdam road" in first.text
+    assert first.text.startswith("Political commentator Ilham Ismail stated")
+    # Not quoted a second time on its own.
+    assert sum("Ilham Ismail" in q.text for q in answer.quotes) == 1
+    check_offsets(engine, small_index[0], answer)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "needs"),
+    [
+        ("But at the same time, he stressed that the road is closed.", True),
+        ("He added that talks would resume.", True),
+        ("They said the vote was fair.", True),
+        ("Her office declined to comment.", True),
+        ("Ismail said he would not comment.", False),
+        ("The minister said they would wait.", False),
+        ("Political commentator Ilham Ismail stated that he disagreed.", False),
+        ("The central bank raised interest rates.", False),
+        ("“We will not negotiate,” Zulfugarov said.", False),
+        ('"The Bank is having to juggle pressures against the risk of a slowdown," he said.', True),
+        ("“We will wait,” she told the BBC.", True),
+        ('"It is over," said Mr Brown.', False),
+    ],
+)
+def test_which_sentences_need_their_speaker_named(sentence: str, needs: bool) -> None:
+    assert needs_antecedent(sentence) is needs
+
+
+def test_the_speaker_is_found_up_to_two_sentences_back_across_a_paragraph(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "balls.txt").write_text(
+        "Balls rules out spree\n\nThe Treasury met on Monday.\n\n"
+        "Mr Balls, who stepped down from his post, said the rule would be met. He said he hoped more would be done.\n\n"
+        "He also stressed that zebra quasar rates would not matter. Markets were calm.\n",
+        encoding="utf-8",
+    )
+    from assistant.embedding.registry import HashEmbedder
+
+    build_index(corpus, tmp_path / "index", embedder=HashEmbedder())
+    with opened(tmp_path / "index", policy=LENIENT) as engine:
+        first = engine.ask("zebra quasar rates").quotes[0]
+    assert first.text == (
+        "Mr Balls, who stepped down from his post, said the rule would be met. He said he hoped more would be done.\n\n"
+        "He also stressed that zebra quasar rates would not matter."
+    )
+    assert first.paragraph == 2

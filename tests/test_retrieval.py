@@ -1,0 +1,98 @@
+"""Hybrid retrieval on a small real index (hash embedder): fusion, question types, filters, sentence spans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.models import Filters
+from assistant.search.engine import Engine
+from assistant.search.retrieval import Retrieval, Weights, answer_type, fuse, fuse_linear, retrieve
+from support.engines import opened
+
+
+@pytest.fixture(scope="module")
+def engine(small_index: tuple[Path, Path]) -> Iterator[Engine]:
+    with opened(small_index[1]) as engine:
+        yield engine
+
+
+def search(engine: Engine, question: str, filters: Filters | None = None, weights: Weights | None = None) -> Retrieval:
+    vector = engine.embedder.encode([question])[0]
+    return retrieve(engine.db, engine.index, vector, question, filters or Filters(), weights or Weights())
+
+
+def article_of(engine: Engine, article_id: int) -> tuple[str, str | None, dt.date | None]:
+    article = engine.article(article_id)
+    return article.text, article.source, article.date
+
+
+def test_reciprocal_rank_fusion_adds_one_over_k_plus_rank() -> None:
+    scores = fuse([[1, 2], [2, 3]], k=10.0)
+    assert scores == pytest.approx({1: 1 / 11, 2: 1 / 12 + 1 / 11, 3: 1 / 12})
+    assert sorted(scores, key=scores.__getitem__, reverse=True) == [2, 1, 3]
+    assert fuse([], k=10.0) == {}
+
+
+def test_linear_fusion_scales_bm25_by_the_best_and_floors_keyword_only_chunks() -> None:
+    dense = [(1, 0.9), (2, 0.5)]
+    keyword = [(2, 8.0), (3, 4.0)]
+    scores = fuse_linear(dense, keyword, share=0.25)
+    # 2: its cosine plus a full share; 3 (keyword only): the lowest cosine seen plus half a share.
+    assert scores == pytest.approx({1: 0.9, 2: 0.5 + 0.25, 3: 0.5 + 0.125})
+    assert fuse_linear(dense, [], share=0.25) == dict(dense)
+    assert fuse_linear([], [(7, 2.0)], share=0.5) == pytest.approx({7: 0.5})
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did the bank raise rates?", "number"),
+        ("How many penalties did he save?", "number"),
+        ("In what year was the club founded?", "number"),
+        ("Who said Azerbaijan will not negotiate?", "name"),
+        ("whose office declined to comment", "name"),
+        ("What did the governor say about inflation?", None),
+        ("Why did the volcano erupt?", None),
+    ],
+)
+def test_answer_type_of_a_question(question: str, kind: str | None) -> None:
+    assert answer_type(question) == kind
+
+
+def test_sentences_come_best_first_with_exact_spans(engine: Engine) -> None:
+    found = search(engine, "Who said Azerbaijan will not negotiate with the self-styled leaders?")
+    scores = [s.score for s in found.sentences]
+    assert found.sentences and scores == sorted(scores, reverse=True)
+    assert len(set(found.chunk_ids)) == len(found.chunk_ids) <= Weights().candidates
+    for sentence in found.sentences:
+        text = engine.article(sentence.article_id).text
+        assert 0 <= sentence.start < sentence.end <= len(text)
+        assert text[sentence.start : sentence.end].strip() == text[sentence.start : sentence.end]
+    best = found.sentences[0]
+    assert "negotiate" in engine.article(best.article_id).text[best.start : best.end]
+
+
+def test_filters_restrict_both_searches_before_ranking(engine: Engine) -> None:
+    everywhere = {s.article_id for s in search(engine, "interest rates").sentences}
+    assert {article_of(engine, a)[1] for a in everywhere} >= {"BBC", "Reuters"}
+    reuters = search(engine, "interest rates", Filters(source="reuters")).sentences
+    assert reuters and {article_of(engine, s.article_id)[1] for s in reuters} == {"Reuters"}
+    until = dt.date(2004, 12, 31)
+    dated = search(engine, "interest rates", Filters(until=until)).sentences
+    assert all((day := article_of(engine, s.article_id)[2]) is not None and day <= until for s in dated)
+
+
+def test_a_filter_matching_nothing_finds_nothing(engine: Engine) -> None:
+    found = search(engine, "interest rates", Filters(source="no such outlet"))
+    assert found.sentences == () and found.chunk_ids == ()
+
+
+def test_fewer_candidates_score_fewer_chunks(engine: Engine) -> None:
+    one = search(engine, "interest rates", weights=Weights(candidates=1))
+    many = search(engine, "interest rates", weights=Weights(candidates=4))
+    assert len(one.chunk_ids) == 1 and len(many.chunk_ids) == 4
+    assert one.chunk_ids[0] == many.chunk_ids[0]
