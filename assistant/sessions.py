@@ -233,13 +233,19 @@ def _numbered(answers: tuple[Answer, ...]) -> tuple[list[tuple[Answer, list[Quot
     return turns, sources
 
 
+def has_content(session: Session) -> bool:
+    """True when some turn has a quote to export."""
+    return any(answer.quotes for answer in session.answers)
+
+
 def session_markdown(session: Session) -> str:
     """The session as Markdown: each question with its quotes, then one numbered source list.
 
     Everything from articles (and the questions) is inert: no raw HTML, no remote images, names on
     one line, control, bidi and zero-width characters shown."""
     lines = [f"# Research session, {format_date(session.created.date())} {session.created:%H:%M}", ""]
-    turns, sources = _numbered(session.answers)
+    # A turn with no quote (a refusal, nothing matching its filters) has nothing to keep.
+    turns, sources = _numbered(tuple(a for a in session.answers if a.quotes))
     for number, (answer, quotes) in enumerate(turns, 1):
         lines += [f"## {number}. {markdown_safe(answer.question, one_line=True)}", ""]
         if answer.searched.strip() != answer.question.strip():
@@ -249,8 +255,11 @@ def session_markdown(session: Session) -> str:
         if lines[-1] != "":
             lines.append("")
         if not answer.answered:
-            lines += ["_The corpus does not appear to answer this question; closest passages (weak):_", ""]
-        if answer.message:
+            # One line, never a second one contradicting it: the engine's reason, when it says more.
+            reason = answer.message if answer.message and "does not appear" not in answer.message else ""
+            why = f" ({markdown_safe(reason, one_line=True)})" if reason else ""
+            lines += [f"_The corpus does not appear to answer this question{why}; closest passages (weak):_", ""]
+        elif answer.message:
             lines += [f"_{markdown_safe(answer.message, one_line=True)}_", ""]
         lines += [line for quote in quotes for line in (markdown_quote(quote), "")]
     if sources:

@@ -13,6 +13,9 @@ from textual.widgets import Static
 from tui_fakes import HARBOUR_QUOTE, HOSTILE_QUOTE, MINISTER, QUOTAS, FakeEngine, factory, quote_of, settings
 
 from assistant.models import Speaker
+from assistant.sessions import index_data_folder
+from assistant.tui import clipboard
+from assistant.tui.clipboard import osc52_verdict, system_tool
 
 from assistant.text.citations import quote_markdown
 from assistant.tui.app import AssistantApp, make_app
@@ -167,3 +170,43 @@ async def test_he_resolves_to_the_speaker_shown_and_what_else_means_more_of_thei
         assert "topic: Europe" in str(europe.query_one(".meta", Static).render())
         await ask(app, pilot, "and immigration?")
         assert engine.calls[3]["question"] == "What did Tony Blair say about immigration?"
+
+
+# ---- 3. honest copy
+
+
+def test_osc52_verdicts() -> None:
+    assert osc52_verdict({"TMUX": "/tmp/t,1,0", "TERM_PROGRAM": "WezTerm"}, lambda: "off")[0] is False
+    assert "set-clipboard is off" in osc52_verdict({"TMUX": "x"}, lambda: "off")[1]
+    assert osc52_verdict({"TMUX": "x"}, lambda: "on") == (True, "")
+    assert osc52_verdict({"TERM_PROGRAM": "iTerm.app"}, lambda: None) == (True, "")
+    assert osc52_verdict({"TERM": "xterm-kitty"}, lambda: None)[0] is True
+    assert osc52_verdict({"TERM": "xterm-256color", "TERM_PROGRAM": "gnome-terminal"}, lambda: None)[0] is False
+    tools = {"xclip": "/usr/bin/xclip", "wl-copy": "/usr/bin/wl-copy"}
+    assert system_tool({"DISPLAY": ":0"}, tools.get, "linux") == ["/usr/bin/xclip", "-selection", "clipboard"]
+    assert system_tool({"WAYLAND_DISPLAY": "w", "DISPLAY": ":0"}, tools.get, "linux") == ["/usr/bin/wl-copy"]
+    assert system_tool({}, tools.get, "linux") is None
+
+
+async def test_copy_in_plain_tmux_says_where_the_text_went(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _, notes = build(tmp_path)
+    sent: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", sent.append)
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(clipboard, "tmux_set_clipboard", lambda: "off")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        turn = await ask(app, pilot, "what did the minister say")
+        await pilot.press("up", "j", "j", "c")
+        assert sent == []  # OSC 52 would be swallowed by tmux: not sent, and not called a copy
+        note = notes[-1]
+        assert note.startswith("No clipboard reachable (tmux's set-clipboard is off") and "Copied" not in note
+        path = index_data_folder(tmp_path / "index") / "copied.md"
+        assert str(path) in note and "select it in the reader" in note
+        text = path.read_text(encoding="utf-8")
+        assert text == quote_markdown(turn.answer.quotes[2])
+        assert (path.stat().st_mode & 0o777) == 0o600
+        # The pasted source line carries the paragraph, like every other citation.
+        assert "Reuters, 2 Jan 2024. para. 2. news/002.txt:" in text

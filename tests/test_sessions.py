@@ -165,7 +165,7 @@ def test_markdown_numbers_sources_across_the_session_and_reuses_repeats() -> Non
     assert "does not appear to answer" in text.split("## 3. moon?")[1]
     sources = text.split("## Sources")[1].strip().splitlines()
     assert [line.split("]")[0] for line in sources] == ["[1", "[2", "[3", "[4"]
-    assert sources[0].startswith("[1] Title a.txt. BBC, 8 Aug 2023. a.txt:3")
+    assert sources[0].startswith("[1] Title a.txt. BBC, 8 Aug 2023. para. 2. a.txt:3")
 
 
 def test_export_name_format_and_no_overwrite(tmp_path: Path) -> None:

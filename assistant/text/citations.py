@@ -93,10 +93,22 @@ def source_entry(quote: Quote, *, markdown: bool = False) -> str:
     tail = ", ".join(p for p in (name(quote.source or ""), format_date(quote.date)) if p)
     if tail:
         bits.append(tail)
+    # The paragraph, as in every other citation ('para. 4'), so a pasted source line still finds the quote.
+    bits.append(f"para. {quote.paragraph}")
     bits.append(f"{name(quote.path)}:{quote.line}" if quote.line is not None else name(quote.path))
     if quote.url:
         bits.append(name(quote.url))
-    return f"[{quote.n}] " + ". ".join(bits)
+    return f"[{quote.n}] " + sentences(bits)
+
+
+def sentences(bits: list[str]) -> str:
+    """Bits joined as sentences: '. ' between them, but a title ending in '?' or '!' gets no '?.'."""
+    out = ""
+    for bit in bits:
+        if out:
+            out += " " if out.endswith((".", "?", "!")) else ". "
+        out += bit
+    return out
 
 
 def markdown_quote(quote: Quote) -> str:

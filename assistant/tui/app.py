@@ -28,6 +28,7 @@ from assistant.models import Answer, Article, Filters
 from assistant.sessions import (
     Session,
     export_session,
+    has_content,
     index_data_folder,
     latest_session,
     list_sessions,
@@ -35,6 +36,7 @@ from assistant.sessions import (
     save_session,
 )
 from assistant.settings import Settings
+from assistant.tui.clipboard import deliver
 from assistant.tui.bars import FilterBar, StatusLine, progress_text, stats_text
 from assistant.tui.dialogs import HelpScreen, SessionPicker
 from assistant.tui.filtering import FilterMenu
@@ -428,8 +430,19 @@ class AssistantApp(App[None]):
             text, what = quote_markdown(quote), f"quote [{quote.n}]"
         # Control characters never reach the clipboard: pasting escapes into a terminal is unsafe.
         text = visible(text)
-        self.copy_to_clipboard(text)
-        self.notify(f"Copied {what} ({len(text):,} chars)", timeout=3, markup=False)
+        try:
+            delivery = deliver(text, osc52=self.copy_to_clipboard, folder=index_data_folder(self.settings.index))
+        except OSError as exc:
+            self.notify(f"Could not copy {what}: {one_line(str(exc))}; select it in the reader instead.",
+                        severity="error", markup=False)
+            return
+        if delivery.how == "file":
+            # Saying "Copied" when nothing reached a clipboard would be a lie: say where the text is.
+            self.notify(f"No clipboard reachable ({one_line(delivery.reason)}): {what} ({len(text):,} chars) "
+                        f"written to {one_line(delivery.where)}; or select it in the reader (Enter).",
+                        title="Not copied", severity="warning", timeout=12, markup=False)
+            return
+        self.notify(f"Copied {what} ({len(text):,} chars) to {delivery.where}", timeout=3, markup=False)
 
     def _copy_selected(self, whole: bool) -> None:
         if self.selected is None or not self.selected.is_attached:
@@ -528,15 +541,16 @@ class AssistantApp(App[None]):
 
     def action_export(self) -> None:
         """Write the session as Markdown to a new ./assistant-session-YYYYmmdd-HHMMSS.md (owner-only)."""
-        if not self.session.answers:
-            self.notify("Nothing to export yet: ask a question first.", severity="warning", markup=False)
+        if not has_content(self.session):
+            self.notify("Nothing to export yet: no answer in this session has a quote.", severity="warning",
+                        markup=False)
             return
         try:
             path = export_session(Path.cwd(), self.session)
         except OSError as exc:
             self.notify(f"Export failed: {one_line(str(exc))}", severity="error", markup=False)
             return
-        count = len(self.session.answers)
+        count = sum(1 for answer in self.session.answers if answer.quotes)
         self.notify(f"Exported {count} question{'s' if count != 1 else ''} to {one_line(str(path))}",
                     title="Session exported", markup=False)
 
