@@ -15,12 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-DEFAULT_BACKEND = "onnx-int8"
-"""Kept here (not imported from embedding) so reading settings stays import-free."""
+from assistant.embedding.registry import BACKEND_NAMES, DEFAULT_BACKEND
 
 ENV_PREFIX = "ASSISTANT_"
 LOCAL_CONFIG_NAME = "assistant.toml"
-KNOWN_BACKENDS = ("onnx-int8", "onnx", "torch", "hash")
+KNOWN_BACKENDS = BACKEND_NAMES
 CITE_STYLES = ("chicago", "apa", "mla", "harvard", "ap", "bibtex", "csl-json")
 """Kept in step with assistant.text.citation_styles.STYLES (not imported: reading settings stays import-free)."""
 BUNDLED_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")

@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.embedding.registry import HashEmbedder, OnBatch
+from assistant.embedding.base import OnBatch
+from assistant.embedding.hashing import HashEmbedder
 
 INTERRUPTED = 130
 """Exit code of a build stopped by Ctrl-C (as a shell reports SIGINT)."""

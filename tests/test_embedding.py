@@ -12,20 +12,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from assistant.embedding import onnx_backend
-from assistant.embedding.registry import (
-    BACKENDS,
-    DEFAULT_BACKEND,
+from assistant.embedding import onnx_backend, onnx_export
+from assistant.embedding.base import (
     Embedder,
-    HashEmbedder,
     cache_root,
     default_model_path,
     encode_in_batches,
-    load_embedder,
     model_identity,
     read_max_tokens,
     resolve_model_path,
 )
+from assistant.embedding.hashing import HashEmbedder
+from assistant.embedding.registry import BACKEND_NAMES, DEFAULT_BACKEND, load_embedder
 
 HEAVY = ("torch", "transformers", "sentence_transformers")
 
@@ -81,7 +79,7 @@ def test_hash_is_deterministic_across_processes() -> None:
     here = HashEmbedder().encode([text])[0]
     result = run_python(
         f"""
-        from assistant.embedding.registry import HashEmbedder
+        from assistant.embedding.hashing import HashEmbedder
         print(repr(HashEmbedder().encode([{text!r}])[0].tolist()))
         """
     )
@@ -143,8 +141,8 @@ def test_load_embedder_hash_and_unknown_backend() -> None:
 
 
 def test_backend_constants() -> None:
-    assert BACKENDS == ("onnx-int8", "onnx", "torch")
-    assert DEFAULT_BACKEND in BACKENDS
+    assert BACKEND_NAMES == ("onnx-int8", "onnx", "torch", "hash")
+    assert DEFAULT_BACKEND in BACKEND_NAMES
 
 
 # --- model lookup ------------------------------------------------------------------------
@@ -206,7 +204,7 @@ def test_lookup_and_module_imports_stay_light() -> None:
     result = run_python(
         """
         import sys
-        from assistant.embedding.registry import default_model_path, model_identity
+        from assistant.embedding.base import default_model_path, model_identity
         import assistant.embedding.onnx_backend, assistant.embedding.torch_backend
         model_identity(default_model_path())
         print(sorted(m for m in ("torch", "transformers", "sentence_transformers", "onnxruntime",
@@ -234,16 +232,16 @@ def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def export(model_path: Path, target: Path) -> None:
         calls.append("export")
-        with onnx_backend._atomic_target(target) as tmp:
+        with onnx_export._atomic_target(target) as tmp:
             tmp.write_bytes(b"fp32")
 
     def quantize(source: Path, target: Path) -> None:
         calls.append("quantize")
-        with onnx_backend._atomic_target(target) as tmp:
+        with onnx_export._atomic_target(target) as tmp:
             tmp.write_bytes(b"int8:" + source.read_bytes())
 
-    monkeypatch.setattr(onnx_backend, "export_fp32", export)
-    monkeypatch.setattr(onnx_backend, "quantize_int8", quantize)
+    monkeypatch.setattr(onnx_export, "export_fp32", export)
+    monkeypatch.setattr(onnx_export, "quantize_int8", quantize)
     return calls
 
 
@@ -291,7 +289,7 @@ def test_cached_file_that_opens_but_fails_its_checksum_is_rebuilt(tmp_path: Path
     first = onnx_backend.load_onnx_embedder(model, quantized=True, cache_dir=tmp_path, session_factory=_factory(set()))
     first.onnx_path.write_bytes(b"int8:garbled")
     again = onnx_backend.load_onnx_embedder(model, quantized=True, cache_dir=tmp_path, session_factory=_factory(set()))
-    assert again.onnx_path.read_bytes() == b"int8:fp32" and onnx_backend.is_intact(again.onnx_path)
+    assert again.onnx_path.read_bytes() == b"int8:fp32" and onnx_export.is_intact(again.onnx_path)
     assert fake_export == ["export", "quantize", "quantize"]
     fp32 = first.onnx_path.with_name("model.onnx")
     fp32.write_bytes(b"fp33")
@@ -324,7 +322,7 @@ def test_cache_that_cannot_be_written_is_one_clear_error(
     def read_only(*args: Any, **kwargs: Any) -> None:
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(onnx_backend, "_discard", read_only)
+    monkeypatch.setattr(onnx_export, "discard", read_only)
     with pytest.raises(RuntimeError, match=r"cannot write the ONNX model cache .*: Read-only file system"):
         onnx_backend.load_onnx_embedder(
             default_model_path(), quantized=True, cache_dir=tmp_path, session_factory=_factory(set())
@@ -342,7 +340,7 @@ def test_unloadable_model_raises_naming_the_file(tmp_path: Path, fake_export: li
 
 def test_failed_write_leaves_no_file(tmp_path: Path) -> None:
     target = tmp_path / "out" / "model.onnx"
-    with pytest.raises(OSError), onnx_backend._atomic_target(target) as tmp:
+    with pytest.raises(OSError), onnx_export._atomic_target(target) as tmp:
         tmp.write_bytes(b"partial")
         raise OSError("disk full")
     assert list(target.parent.iterdir()) == []
@@ -394,7 +392,7 @@ def test_export_is_silent_and_cached(onnx_cache: tuple[Path, subprocess.Complete
     # `sha256sum -c` format, and each names the file as exported.
     for name in ("model.onnx", "model-int8.onnx"):
         digest, listed = (folder / f"{name}.sha256").read_text().split()
-        assert listed == name and digest == onnx_backend.file_sha256(folder / name)
+        assert listed == name and digest == onnx_export.file_sha256(folder / name)
 
 
 @pytest.mark.model

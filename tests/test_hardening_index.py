@@ -20,7 +20,8 @@ from test_indexer import article, build, check_index, generation, snapshot, writ
 from assistant.index import store
 from assistant.index import vectors
 from assistant.cli import main
-from assistant.embedding.registry import HashEmbedder, OnBatch
+from assistant.embedding.base import OnBatch
+from assistant.embedding.hashing import HashEmbedder
 from assistant.errors import EngineError
 from assistant.search.engine import Engine
 

@@ -19,10 +19,11 @@ import pytest
 from click.testing import CliRunner
 
 from assistant.corpus import loaders
-from assistant.embedding import onnx_backend
+from assistant.embedding import onnx_backend, onnx_export
 from assistant import settings as settings_mod
 from assistant.cli import main
-from assistant.embedding.registry import HashEmbedder, default_model_path, model_identity
+from assistant.embedding.base import default_model_path, model_identity
+from assistant.embedding.hashing import HashEmbedder
 from assistant.search.engine import Engine, open_engine
 from assistant.index.indexer import build_index
 from assistant.corpus.loaders import discover_files, load_file
@@ -163,16 +164,16 @@ def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def export(model_path: Path, target: Path) -> None:
         calls.append("export")
-        with onnx_backend._atomic_target(target) as tmp:
+        with onnx_export._atomic_target(target) as tmp:
             tmp.write_bytes(b"fp32")
 
     def quantize(source: Path, target: Path) -> None:
         calls.append("quantize")
-        with onnx_backend._atomic_target(target) as tmp:
+        with onnx_export._atomic_target(target) as tmp:
             tmp.write_bytes(b"int8:" + source.read_bytes())
 
-    monkeypatch.setattr(onnx_backend, "export_fp32", export)
-    monkeypatch.setattr(onnx_backend, "quantize_int8", quantize)
+    monkeypatch.setattr(onnx_export, "export_fp32", export)
+    monkeypatch.setattr(onnx_export, "quantize_int8", quantize)
     return calls
 
 
@@ -251,7 +252,7 @@ def test_the_integrity_record_lives_in_a_private_state_folder(tmp_path: Path, fa
     assert stat.S_IMODE(records[0].stat().st_mode) == 0o600
     record = json.loads(records[0].read_text(encoding="utf-8"))
     weights = default_model_path() / "model.safetensors"
-    assert record["source"]["sha256"] == onnx_backend.file_sha256(weights)
+    assert record["source"]["sha256"] == onnx_export.file_sha256(weights)
     state.chmod(0o777)
     with pytest.raises(ValueError, match="chmod 700"):
         load_fake(tmp_path / "cache")
@@ -294,7 +295,7 @@ def test_a_tampered_real_model_with_a_rewritten_sidecar_is_detected(
     assert not np.allclose(planted.encode(TEXTS), real_export["vectors"], atol=1e-2)
     embedder = onnx_backend.load_onnx_embedder(default_model_path(), quantized=True,
                                                cache_dir=real_export["root"] / "cache")
-    assert onnx_backend.file_sha256(real_export["file"]) != hashlib.sha256(bytes(data)).hexdigest()
+    assert onnx_export.file_sha256(real_export["file"]) != hashlib.sha256(bytes(data)).hexdigest()
     np.testing.assert_allclose(embedder.encode(TEXTS), real_export["vectors"], atol=1e-4)
 
 

@@ -10,46 +10,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.bench.plan import Plan
 from assistant.bench.report import Report, Row, load_average, render, write_doc
+from assistant.bench.steps import Steps
 
 STEPS = ("help", "tui", "index", "rerun", "ask", "warm", "scale", "real", "fts")
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What one run measures, and at what size."""
-
-    corpus: Path
-    """The article folder (the BBC corpus by default)."""
-    quick: bool
-    """The short mode (under 2 minutes)."""
-    steps: frozenset[str]
-    """Which of STEPS run."""
-    backend: str
-    """The embedding backend measured (onnx-int8)."""
-    baseline: str
-    """The backend it is compared with (torch)."""
-    compare_every: int
-    """The baseline comparison indexes every n-th corpus file."""
-    compare_runs: int
-    """Runs of each backend in the comparison (the best counts)."""
-    full_index: bool
-    """Also index the whole corpus with `backend`."""
-    index: Path | None
-    """An existing index of the corpus to ask and re-run on, instead of building one."""
-    questions: int
-    """Questions for the warm batch (and the FTS and real-vector queries)."""
-    runs: int
-    """Runs per whole-process median."""
-    scale: int
-    """Synthetic vectors for the exact/IVF comparison (0: skip)."""
-    real: int
-    """Real BBC vectors copied with noise up to this many (0: skip)."""
-    fts: int
-    """Synthetic chunks in the FTS5 table (0: skip)."""
 
 
 def _default_corpus() -> Path:
@@ -137,8 +104,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     try:
-        from assistant.bench.steps import Steps
-
         Steps(plan, workdir, report, started).run_all()
     finally:
         if own_dir:

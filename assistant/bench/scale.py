@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.bench.procs import run_timed
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -276,8 +278,6 @@ def measure_real(index_dir: Path, n: int, queries: np.ndarray, *, switch_at: int
 def probe_in_child(index_dir: Path, queries: Path, workdir: Path) -> Probe:
     """Load one saved index in a fresh Python and time single queries there (as the engine runs them)."""
     import numpy as np
-
-    from assistant.bench.procs import run_timed
 
     out = index_dir / "probe.npz"
     run_timed([sys.executable, "-m", "assistant.bench.scale", str(index_dir), str(queries), str(out)], workdir)

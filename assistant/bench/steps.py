@@ -8,13 +8,14 @@ import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from assistant.bench import procs
+from assistant.bench import scale as bench_scale
+from assistant.bench.plan import Plan
 from assistant.bench.report import Report, Row, cpu_snapshot, load_average, others_share
+from assistant.bench.synthetic_index import ask_whole, build_index, keyword_only
+from assistant.embedding.registry import load_embedder, reads_model
 
-if TYPE_CHECKING:
-    from assistant.bench.run import Plan
 
 ASK = "What did the chancellor say about interest rates?"
 
@@ -105,7 +106,7 @@ class Steps:
 
     def indexing(self) -> None:
         plan = self.plan
-        slow = [b for b in (plan.backend, plan.baseline) if b != "hash"]
+        slow = [b for b in (plan.backend, plan.baseline) if reads_model(b)]
         if slow:
             self.say("warming up (untimed): ONNX export and page cache")
             procs.warm_up(plan.corpus, self.workdir, slow)
@@ -183,7 +184,6 @@ class Steps:
     # ---- scale
 
     def scale(self) -> None:
-        from assistant.bench import scale as bench_scale
         from assistant.index import vectors
 
         n = self.plan.scale
@@ -223,12 +223,9 @@ class Steps:
         )
 
     def real(self) -> None:
-        from assistant.bench import scale as bench_scale
-        from assistant.embedding.registry import load_embedder
-
         index = self._need_index()
         asked = self.questions()
-        embedder = load_embedder(None, self.plan.backend) if self.plan.backend != "hash" else load_embedder(None, "hash")
+        embedder = load_embedder(None, self.plan.backend)
         result = bench_scale.measure_real(index, self.plan.real, embedder.encode(asked))
         default = result.default_nprobe
         self.add(Row(
@@ -242,7 +239,6 @@ class Steps:
     def fts(self) -> None:
         import shutil
 
-        from assistant.bench.synthetic_index import ask_whole, build_index, keyword_only
         from assistant.search.keywords import POSTING_BUDGET
 
         n = self.plan.fts

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.bench.fts import query_fts, vocabulary
+from assistant.bench.scale import clustered
+from assistant.embedding.base import model_identity, resolve_model_path
 from assistant.index import store
 from assistant.index import vectors
 from assistant.models import Article, Chunk, Sentence
@@ -52,9 +55,6 @@ def build_index(index_dir: Path, n: int, corpus: Path, *, backend: str = "onnx-i
     vectors in SQLite). Retrieval over it is meaningless; its cost is what is measured."""
     import numpy as np
 
-    from assistant.bench.fts import vocabulary
-    from assistant.bench.scale import clustered
-    from assistant.embedding.registry import model_identity, resolve_model_path
 
     started = time.perf_counter()
     words, freq, titles = vocabulary(corpus)
@@ -160,9 +160,7 @@ def ask_whole(index_dir: Path, questions: Sequence[str], backend: str = "onnx-in
 
 
 def keyword_only(index_dir: Path, questions: Sequence[str], n: int) -> Any:
-    """The keyword half alone, over the same index (see bench_fts.query_fts)."""
-    from assistant.bench.fts import query_fts
-
+    """The keyword half alone, over the same index (see bench/fts.py's query_fts)."""
     path = index_dir / store.DB_NAME
     query_fts(path, questions[:20], n)
     return query_fts(path, questions[20:] or questions, n)

@@ -1,203 +1,18 @@
-"""ONNX Runtime embedder: one-off export (fp32, int8) to a cache folder, then torch-free inference."""
+"""The ONNX backends at run time: tokenizers + ONNX Runtime + numpy pooling, no torch (exports: onnx_export)."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
-import json
-import logging
 import os
-import tempfile
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.embedding.registry import (
-    OnBatch,
-    cache_component,
-    cache_root,
-    encode_in_batches,
-    model_identity,
-    private_folder,
-    read_json,
-    read_max_tokens,
-    read_modules,
-    state_root,
-)
+from assistant.embedding.base import OnBatch, encode_in_batches, model_identity, read_json, read_max_tokens, read_modules
+from assistant.embedding.onnx_export import FP32_FILE, discard, export_dir, exported_file, private_cache
+from assistant.embedding.tokens import load_tokenizer, pad, pad_id
 
 if TYPE_CHECKING:
     import numpy as np
-
-FP32_FILE = "model.onnx"
-INT8_FILE = "model-int8.onnx"
-CHECKSUM_SUFFIX = ".sha256"
-"""Next to each export, `<file>.sha256` in `sha256sum` format: written only once the file is in place.
-
-The sidecar catches damage, not tampering (whoever can rewrite the file can rewrite it too): the trust
-anchor is the export record in the user's own state folder (see ExportRecord)."""
-RECORD_VERSION = 1
-KEEP_DIGESTS = 4
-"""Digests of one file remembered per model (several caches of one user may hold different exports)."""
-_CACHE_FIX = "set ASSISTANT_CACHE_DIR to a folder of your own"
-_STATE_FIX = "set XDG_STATE_HOME to a folder of your own"
-# Bump when the export recipe changes, so old cached files are not reused.
-EXPORT_VERSION = 1
-_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
-
-
-def model_fingerprint(model_path: Path) -> str:
-    """Short hash of the config, the weight file's size and its first MB: changes when the model does."""
-    digest = hashlib.sha256(f"export-v{EXPORT_VERSION}".encode())
-    digest.update((model_path / "config.json").read_bytes())
-    for name in _WEIGHT_FILES:
-        weights = model_path / name
-        if weights.is_file():
-            digest.update(f"{name}:{weights.stat().st_size}".encode())
-            with weights.open("rb") as handle:
-                digest.update(handle.read(1 << 20))
-            break
-    return digest.hexdigest()[:12]
-
-
-def export_dir(model_path: Path, cache_dir: Path | None = None) -> Path:
-    """Folder holding this model's exports: <cache_dir or cache_root()/onnx>/<name>-<fingerprint>.
-
-    The name is reduced to [A-Za-z0-9._-]: it comes from the model folder, whoever made it.
-    """
-    base = cache_dir if cache_dir is not None else cache_root() / "onnx"
-    name, _ = model_identity(model_path)
-    return Path(base) / cache_component(f"{name}-{model_fingerprint(model_path)}")
-
-
-@contextlib.contextmanager
-def _silenced() -> Iterator[None]:
-    """Swallow warnings, prints and root-logger output of the exporter and the quantiser.
-
-    quantize_dynamic calls logging.warning() on the root logger, which would install a stderr
-    handler (logging.basicConfig) for the rest of the process; a NullHandler prevents that.
-    """
-    root = logging.getLogger()
-    null = logging.NullHandler()
-    root.addHandler(null)
-    sink = io.StringIO()
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        root.removeHandler(null)
-
-
-@contextlib.contextmanager
-def _atomic_target(final: Path) -> Iterator[Path]:
-    """A temp path next to `final`, moved onto it only when the block succeeds."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=final.name + ".", suffix=".tmp", dir=final.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        # mkstemp makes the file private (0600); a cache file is ordinary data.
-        tmp.chmod(0o644)
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def export_fp32(model_path: Path, target: Path) -> None:
-    """Export the HF transformer (token embeddings out) to ONNX with dynamic batch and sequence axes."""
-    from assistant.embedding.torch_backend import silence_transformers
-
-    silence_transformers()
-    import torch
-    from transformers import AutoModel
-
-    class _Wrapper(torch.nn.Module):
-        """Keyword call and a single tensor output, so the graph has exactly one named output."""
-
-        def __init__(self, model: torch.nn.Module) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            return out.last_hidden_state
-
-    with _silenced():
-        # Eager attention traces to plain MatMul/Softmax/Add ops that ONNX Runtime fuses well.
-        model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager")
-        model.eval()
-        tokenizer = _load_tokenizer(model_path, read_max_tokens(model_path))
-        # A padded example so the traced graph keeps the attention-mask path.
-        example = _tensors(tokenizer, ["An example sentence for export.", "Short."])
-        args = tuple(torch.from_numpy(example[name]) for name in _INPUTS)
-        axes = {name: {0: "batch", 1: "sequence"} for name in (*_INPUTS, "last_hidden_state")}
-        with _atomic_target(target) as tmp, torch.inference_mode():
-            torch.onnx.export(
-                _Wrapper(model),
-                args,
-                str(tmp),
-                input_names=list(_INPUTS),
-                output_names=["last_hidden_state"],
-                dynamic_axes=axes,
-                opset_version=17,
-                dynamo=False,
-            )
-
-
-def quantize_int8(source: Path, target: Path) -> None:
-    """Dynamic int8 weights, per channel (per-tensor costs far more agreement with torch)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    with _silenced(), _atomic_target(target) as tmp:
-        quantize_dynamic(str(source), str(tmp), per_channel=True, weight_type=QuantType.QInt8)
-
-
-def _load_tokenizer(model_path: Path, max_tokens: int) -> Any:
-    """tokenizer.json with truncation set to max_tokens and no fixed padding (we pad per batch)."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
-    # The bundled file truncates and pads at 128; sentence-transformers reads max_seq_length.
-    tokenizer.enable_truncation(max_length=max_tokens)
-    tokenizer.no_padding()
-    return tokenizer
-
-
-def _pad_id(model_path: Path, tokenizer: Any) -> int:
-    """Id of the pad token named by the tokenizer config (0 for BERT)."""
-    padding = tokenizer.padding or {}
-    token = read_json(model_path / "special_tokens_map.json").get("pad_token", "[PAD]")
-    if isinstance(token, dict):
-        token = token.get("content", "[PAD]")
-    found = tokenizer.token_to_id(str(token))
-    return int(found if found is not None else padding.get("pad_id", 0))
-
-
-def _pad(encodings: Sequence[Any], pad_id: int) -> dict[str, np.ndarray]:
-    """Right-pad a batch of encodings to its longest member."""
-    import numpy as np
-
-    width = max(len(e.ids) for e in encodings)
-    ids = np.full((len(encodings), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(encodings), width), dtype=np.int64)
-    types = np.zeros((len(encodings), width), dtype=np.int64)
-    for row, enc in enumerate(encodings):
-        n = len(enc.ids)
-        ids[row, :n] = enc.ids
-        mask[row, :n] = 1
-        types[row, :n] = enc.type_ids
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-
-
-def _tensors(tokenizer: Any, texts: list[str], pad_id: int = 0) -> dict[str, np.ndarray]:
-    """Tokenize and pad a few texts (used for the export example)."""
-    return _pad(tokenizer.encode_batch(texts), pad_id)
 
 
 def _cpu_count() -> int:
@@ -236,14 +51,14 @@ class OnnxEmbedder:
         self.max_tokens = read_max_tokens(model_path)
         self._session = session
         self._feeds = [i.name for i in session.get_inputs()]
-        self._tokenizer = _load_tokenizer(model_path, self.max_tokens)
-        self._pad_id = _pad_id(model_path, self._tokenizer)
+        self._tokenizer = load_tokenizer(model_path, self.max_tokens)
+        self._pad_id = pad_id(model_path, self._tokenizer)
 
     def _run(self, encodings: Sequence[Any]) -> np.ndarray:
         """Mean-pool the token vectors over the attention mask, then L2-normalise (as sentence-transformers)."""
         import numpy as np
 
-        arrays = _pad(encodings, self._pad_id)
+        arrays = pad(encodings, self._pad_id)
         (hidden,) = self._session.run(
             ["last_hidden_state"], {name: arrays[name] for name in self._feeds}
         )
@@ -280,187 +95,6 @@ def _check_supported(model_path: Path) -> None:
             raise ValueError(f"{model_path}: the ONNX backends do not support a {kind} layer; use backend torch")
 
 
-def record_path(folder: Path) -> Path:
-    """The user's own record of the exports in a cache folder: <state_root()>/onnx/<folder name>.json."""
-    return state_root() / "onnx" / f"{folder.name}.json"
-
-
-class ExportRecord:
-    """What this user exported for one model: the source weights' sha256 and each export's sha256.
-
-    Kept in the user's state folder (0700, checked like the cache), never in the cache: an attacker who
-    can write a shared cache can rewrite a model and its sidecar, not this record. An export counts only
-    when its digest is recorded here, and only for the weights it was made from.
-    """
-
-    def __init__(self, folder: Path, model_path: Path | None) -> None:
-        self.path = record_path(folder)
-        self.model_path = model_path
-        self.data: dict[str, Any] = {}
-        try:
-            with self.path.open(encoding="utf-8") as handle:
-                loaded = json.load(handle)
-            if isinstance(loaded, dict) and loaded.get("version") == RECORD_VERSION:
-                self.data = loaded
-        except (OSError, ValueError):
-            pass  # none yet, or unreadable: nothing counts as exported
-        if model_path is not None and not self._same_source(model_path):
-            self.data = {}  # other weights than the exports were made from
-
-    def _same_source(self, model_path: Path) -> bool:
-        """True when the recorded source weights are still the model's (re-hashed only when their stat changed)."""
-        source = self.data.get("source")
-        if not isinstance(source, dict):
-            return False
-        current = _source_stat(model_path)
-        if current is None or source.get("file") != current["file"]:
-            return current is None and source.get("file") is None
-        if (source.get("size"), source.get("mtime_ns")) == (current["size"], current["mtime_ns"]):
-            return True
-        if file_sha256(model_path / current["file"]) != source.get("sha256"):
-            return False
-        self.data["source"] = {**source, **current}  # touched, not changed: remember the new stat
-        self._save()
-        return True
-
-    def knows(self, model_file: Path, digest: str) -> bool:
-        """True when this user exported `model_file` with these exact bytes."""
-        return digest in self.data.get("exports", {}).get(model_file.name, [])
-
-    def add(self, model_file: Path, digest: str) -> None:
-        """Remember a file just exported (and, on the first one, the weights it was made from)."""
-        if "source" not in self.data and self.model_path is not None:
-            current = _source_stat(self.model_path)
-            weights = None if current is None else self.model_path / current["file"]
-            self.data = {
-                "version": RECORD_VERSION,
-                "model": str(self.model_path),
-                "source": {**(current or {"file": None}), "sha256": file_sha256(weights) if weights else None},
-                "exports": {},
-            }
-        exports = self.data.setdefault("exports", {})
-        kept = [d for d in exports.get(model_file.name, []) if d != digest]
-        exports[model_file.name] = [digest, *kept][:KEEP_DIGESTS]
-        self._save()
-
-    def _save(self) -> None:
-        """Write the record atomically, readable by the user only."""
-        folder = private_folder(self.path.parent, what="the state folder", fix=_STATE_FIX)
-        fd, tmp_name = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.data, handle, indent=1)
-            os.replace(tmp_name, self.path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp_name)
-
-
-def _source_stat(model_path: Path) -> dict[str, Any] | None:
-    """The weight file's name, size and mtime (None for a folder without weights)."""
-    for name in _WEIGHT_FILES:
-        try:
-            info = (model_path / name).stat()
-        except OSError:
-            continue
-        return {"file": name, "size": info.st_size, "mtime_ns": info.st_mtime_ns}
-    return None
-
-
-def private_cache(model_path: Path, cache_dir: Path | None) -> Path:
-    """This model's export folder, each level of the cache created 0700 and refused when not the user's own."""
-    folder = export_dir(model_path, cache_dir)
-    levels = [folder.parent, folder] if cache_dir is not None else [cache_root(), folder.parent, folder]
-    for level in levels:
-        private_folder(level, what="the ONNX model cache", fix=_CACHE_FIX)
-    private_folder(record_path(folder).parent.parent, what="the state folder", fix=_STATE_FIX)
-    private_folder(record_path(folder).parent, what="the state folder", fix=_STATE_FIX)
-    return folder
-
-
-def checksum_path(model_file: Path) -> Path:
-    """The sidecar holding the sha256 of an exported file."""
-    return model_file.with_name(model_file.name + CHECKSUM_SUFFIX)
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file (about 16 ms for the 23 MB int8 model once it is in the page cache)."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _record_checksum(model_file: Path, record: ExportRecord | None = None) -> None:
-    """Write the sidecar of a file just exported, then the user's record; until both exist the file
-    counts as not exported."""
-    digest = file_sha256(model_file)
-    with _atomic_target(checksum_path(model_file)) as tmp:
-        tmp.write_text(f"{digest}  {model_file.name}\n", encoding="ascii")
-    try:
-        (record or ExportRecord(model_file.parent, None)).add(model_file, digest)
-    except OSError as err:
-        raise RuntimeError(f"cannot write the ONNX export record in {state_root()}: {err.strerror or err}") from err
-
-
-def _owned_regular_file(path: Path) -> bool:
-    """A regular file (not a link), the user's own, that no one else may write."""
-    import stat
-
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return False
-    if not stat.S_ISREG(info.st_mode):
-        return False
-    return not hasattr(os, "geteuid") or (info.st_uid == os.geteuid() and not info.st_mode & 0o022)
-
-
-def is_intact(model_file: Path, record: ExportRecord | None = None) -> bool:
-    """True when the file is the one this user exported: its sha256 is in the user's own record (and
-    in the sidecar beside it).
-
-    ONNX Runtime opens a file whose weight blocks are garbled and silently computes other vectors;
-    only a checksum notices. No sidecar or no record (a kill before they were written, a cache from an
-    older version, or files someone else put there) means not exported.
-    """
-    try:
-        if not _owned_regular_file(model_file):
-            return False
-        recorded = checksum_path(model_file).read_text(encoding="ascii").split()
-        if not recorded:
-            return False
-        digest = file_sha256(model_file)
-        known = record or ExportRecord(model_file.parent, None)
-        return digest == recorded[0] and known.knows(model_file, digest)
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
-def _discard(model_file: Path) -> None:
-    """Remove an export and its sidecar (the sidecar first: a kill in between leaves 'not exported')."""
-    checksum_path(model_file).unlink(missing_ok=True)
-    model_file.unlink(missing_ok=True)
-
-
-def _ensure_exported(model_path: Path, folder: Path, quantized: bool) -> Path:
-    """Create the fp32 (and int8) files unless present and intact; return the one the backend needs."""
-    fp32, int8 = folder / FP32_FILE, folder / INT8_FILE
-    wanted = int8 if quantized else fp32
-    record = ExportRecord(folder, model_path)
-    if is_intact(wanted, record):
-        return wanted
-    # Damaged, half-written, never checksummed (older versions) or not this user's export: removed
-    # first, so a cache that cannot be written fails here rather than after the slow export.
-    _discard(wanted)
-    if not quantized or not is_intact(fp32, record):  # hashing the 90 MB fp32 file only on this rare path
-        _discard(fp32)
-        export_fp32(model_path, fp32)
-        _record_checksum(fp32, record)
-    if quantized:
-        quantize_int8(fp32, int8)
-        _record_checksum(int8, record)
-    return wanted
-
-
 def load_onnx_embedder(
     model_path: Path,
     *,
@@ -481,27 +115,19 @@ def load_onnx_embedder(
         private_cache(model_path, cache_dir)
     except OSError as err:
         raise RuntimeError(f"cannot write the ONNX model cache {folder}: {err.strerror or err}") from err
-    path = _exported(model_path, folder, quantized)
+    path = exported_file(model_path, folder, quantized)
     try:
         session = session_factory(path, threads)
     except Exception:
         # Intact by its checksum yet unloadable (an export gone wrong): remove it (and the fp32
         # source of an int8 file) and rebuild once.
-        _discard(path)
+        discard(path)
         if quantized:
-            _discard(folder / FP32_FILE)
-        path = _exported(model_path, folder, quantized)
+            discard(folder / FP32_FILE)
+        path = exported_file(model_path, folder, quantized)
         try:
             session = session_factory(path, threads)
         except Exception as err:
             raise RuntimeError(f"cannot load the ONNX model {path}: {err}") from err
     backend = "onnx-int8" if quantized else "onnx"
     return OnnxEmbedder(model_path, session, backend=backend, onnx_path=path)
-
-
-def _exported(model_path: Path, folder: Path, quantized: bool) -> Path:
-    """_ensure_exported, with a cache that cannot be written (read-only, full) as one clear error."""
-    try:
-        return _ensure_exported(model_path, folder, quantized)
-    except OSError as err:
-        raise RuntimeError(f"cannot write the ONNX model cache {folder}: {err.strerror or err}") from err

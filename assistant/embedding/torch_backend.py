@@ -6,19 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.embedding.registry import OnBatch, encode_in_batches, model_identity, quiet_environment
+from assistant.embedding.base import OnBatch, encode_in_batches, model_identity, silence_transformers
 
 if TYPE_CHECKING:
     import numpy as np
-
-
-def silence_transformers() -> None:
-    """Turn off transformers' progress bars and warnings (they would draw over the TUI)."""
-    quiet_environment()
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
 
 
 class TorchEmbedder:

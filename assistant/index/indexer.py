@@ -24,7 +24,7 @@ from assistant.models import Article, Chunk, LoadProblem, Sentence
 if TYPE_CHECKING:
     import numpy as np
 
-    from assistant.embedding.registry import Embedder
+    from assistant.embedding.base import Embedder
 
 BATCH_CHUNKS = 2048
 """Chunks embedded between two commits: a kill loses at most this much work."""
@@ -787,7 +787,8 @@ def build_index(
     The model loads only when something needs embedding, so a run over an unchanged corpus is fast.
     Pass `embedder` (e.g. a HashEmbedder in tests) to skip model loading altogether.
     """
-    from assistant.embedding.registry import DEFAULT_BACKEND, load_embedder, model_identity, resolve_model_path
+    from assistant.embedding.base import model_identity, resolve_model_path
+    from assistant.embedding.registry import DEFAULT_BACKEND, load_embedder, reads_model
 
     if not corpus.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
@@ -796,8 +797,8 @@ def build_index(
     private = is_private(corpus)
     mode = 0o600 if private else store.new_file_mode()
     _make_folder(index_dir, private)
-    if embedder is None and backend == "hash":
-        embedder = load_embedder(None, "hash")
+    if embedder is None and not reads_model(backend):
+        embedder = load_embedder(None, backend)
     if embedder is not None:
         name, dim, chosen = embedder.model_name, embedder.dim, embedder.backend
         factory: Callable[[], Embedder] = lambda: embedder  # noqa: E731

@@ -23,7 +23,7 @@ from assistant.search.retrieval import Retrieval, Weights, retrieve
 from assistant.settings import Settings
 
 if TYPE_CHECKING:
-    from assistant.embedding.registry import Embedder
+    from assistant.embedding.base import Embedder
 
 __all__ = ["Engine", "EngineError", "Progress", "open_engine"]
 
@@ -65,10 +65,12 @@ class Engine:
         self.policy = policy or policy_for(self.embedder.model_name)
 
     def _load_embedder(self, model: str | None, backend: str | None) -> Embedder:
-        from assistant.embedding.registry import load_embedder, model_identity, resolve_model_path
+        from assistant.embedding.base import model_identity, resolve_model_path
+        from assistant.embedding.registry import load_embedder, reads_model
 
-        if (backend or self.meta.get("backend")) == "hash":
-            return load_embedder(None, "hash")  # the fast fake, for tests and demos
+        chosen = backend or self.meta.get("backend")
+        if not reads_model(chosen):
+            return load_embedder(None, chosen)  # a model-free backend (the hashing fake): nothing to check
         try:
             path = resolve_model_path(model)
             name, dim = model_identity(path)
