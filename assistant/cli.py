@@ -526,3 +526,61 @@ def mcp_cmd(ctx: click.Context, index: Path | None, model: str | None, backend: 
 
     # Config notes go to stderr: stdout carries the protocol alone.
     run(_settings(ctx, index=index, model=model), backend=backend)
+
+
+@main.command("watch")
+@click.argument("corpus", required=False, type=click.Path(path_type=Path))
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.option("--model", help="Local sentence-transformers model folder.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend (default: the index's).")
+@click.option("--follow-symlinks", is_flag=True, help="Also index what symlinks leading out of the corpus point to.")
+@click.option("--debounce-ms", type=click.IntRange(20, 10_000), default=400, show_default=True,
+              help="Longest wait gathering a burst of changes before indexing it.")
+@click.pass_context
+def watch_cmd(ctx: click.Context, corpus: Path | None, index: Path | None, model: str | None, backend: str | None,
+              follow_symlinks: bool, debounce_ms: int) -> None:
+    """Keep the index current while files in CORPUS (default ./corpus) are added, changed, moved or removed.
+
+    Catches up first, then indexes each burst of changes in batches (the same crash-safe runs as
+    `assistant index`); Ctrl-C stops it, keeping everything committed.
+    """
+    from assistant.index.watch import Watcher
+    from assistant.text.sanitize import single_line, terminal_safe
+
+    settings = _settings(ctx, corpus=corpus, index=index, model=model, follow_symlinks=follow_symlinks)
+    if not settings.corpus.is_dir():
+        raise click.ClickException(f"corpus folder not found: {settings.corpus}")
+    live = _StderrProgress()
+    state = {"read": ""}
+
+    def say(line: str) -> None:
+        live.done()
+        click.echo(single_line(terminal_safe(f"{time.strftime('%H:%M:%S')} {line}")), err=True)
+
+    def progress(p: Any) -> None:
+        if live.live:
+            live(p)
+        elif p.phase == "load" and p.total:
+            state["read"] = f"{p.done:,}/{p.total:,} files read"
+        elif p.phase == "write" and state["read"]:
+            say(f"batch: {state['read']}, writing")  # one line per committed batch of a burst
+
+    def problem(p: Any) -> None:
+        say(f"{'skipped' if p.skipped else 'warning'}: {p.path}: {p.message}")
+
+    def update(u: Any) -> None:
+        state["read"] = ""
+        shown = ", ".join(u.paths[:3]) + (" ..." if len(u.paths) > 3 else "")
+        say(u.describe() + (f" [{shown}]" if shown else ""))
+
+    watcher = Watcher(settings.corpus, settings.index, model=settings.model, backend=backend,
+                      follow_symlinks=settings.follow_symlinks, on_update=update, on_progress=progress,
+                      on_problem=problem, debounce_ms=debounce_ms)
+    say(f"watching {settings.corpus} -> {settings.index} (Ctrl-C to stop)")
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        pass
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    say("stopped; the index keeps everything committed")
