@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from tui_fakes import HARBOUR_QUOTE, HOSTILE_QUOTE, MINISTER, QUOTAS, FakeEngine, factory, quote_of, settings
 
+from assistant import notebook
 from assistant.models import Speaker
+from assistant.tui.notebook_view import NotebookScreen
 from assistant.sessions import index_data_folder
 from assistant.tui import clipboard
 from assistant.tui.clipboard import osc52_verdict, system_tool
@@ -210,3 +212,58 @@ async def test_copy_in_plain_tmux_says_where_the_text_went(tmp_path: Path, monke
         assert (path.stat().st_mode & 0o777) == 0o600
         # The pasted source line carries the paragraph, like every other citation.
         assert "Reuters, 2 Jan 2024. para. 2. news/002.txt:" in text
+
+
+# ---- 4. the notebook
+
+
+async def pinned_two(pilot: Pilot[None]) -> None:
+    """Quotes [3] and [1] pinned, the notebook open."""
+    app = pilot.app
+    await settle(app, pilot)  # type: ignore[arg-type]
+    app.query_one("#question").post_message(events.Paste("what did the minister say"))
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(app, pilot)  # type: ignore[arg-type]
+    await pilot.press("up", "j", "j", "p", "k", "k", "p", "ctrl+b")
+    app.clear_notifications()  # the "Pinned" toasts would make the snapshot depend on timing
+    await pilot.pause()
+
+
+async def test_pin_reorder_remove_and_export_the_notebook(tmp_path: Path) -> None:
+    app, _, notes = build(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pinned_two(pilot)
+        screen = app.screen
+        assert isinstance(screen, NotebookScreen)
+        assert [p.quote.text for p in screen.pinned] == [HARBOUR_QUOTE, MINISTER]
+        path = notebook.notebook_path(tmp_path / "index")
+        assert str(path).startswith(str(tmp_path / "data" / "assistant")) and (path.stat().st_mode & 0o777) == 0o600
+        await pilot.press("J")  # the first entry moves down
+        assert [p.quote.text for p in notebook.load(path)] == [MINISTER, HARBOUR_QUOTE]
+        await pilot.press("x")
+        prompt = app.screen
+        target = tmp_path / "out" / "notes.md"
+        target.parent.mkdir()
+        prompt.query_one(Input).value = f"{target} --style apa"
+        await pilot.press("enter")
+        await pilot.pause()
+        text = target.read_text(encoding="utf-8")
+        assert text.index(MINISTER) < text.index(HARBOUR_QUOTE)
+        sources = text.split("## Sources")[1].strip().splitlines()
+        assert sources[0].startswith("1. ") and sources[1].startswith("2. ") and "Harbour reopens after storm" in sources[1]
+        assert "(2024" in sources[1]  # APA puts the year in parentheses
+        assert (target.stat().st_mode & 0o777) == 0o600 and notes[-1].startswith("Exported 2 pinned quotes")
+        # An existing file (or a link planted there) is never written through.
+        await pilot.press("x")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert notes[-1].startswith("Export failed") and "already exists" in notes[-1]
+        await pilot.press("d")  # the highlight followed the moved entry: the harbour quote goes
+        assert [p.quote.text for p in notebook.load(path)] == [MINISTER]
+
+
+def test_notebook_view_100x30(snap_compare, tmp_path: Path) -> None:
+    app, _, _ = build(tmp_path)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=pinned_two)

@@ -36,9 +36,11 @@ from assistant.sessions import (
     save_session,
 )
 from assistant.settings import Settings
+from assistant import notebook
 from assistant.tui.clipboard import deliver
+from assistant.tui.notebook_view import NotebookScreen
 from assistant.tui.bars import FilterBar, StatusLine, progress_text, stats_text
-from assistant.tui.dialogs import HelpScreen, SessionPicker
+from assistant.tui.dialogs import HelpScreen, SessionPicker, TextPrompt
 from assistant.tui.filtering import FilterMenu
 from assistant.tui.messages import (
     AnswerFailed,
@@ -47,6 +49,7 @@ from assistant.tui.messages import (
     EngineFailed,
     EngineProgressed,
     EngineReady,
+    MoreQuotes,
     OpenRequested,
 )
 from assistant.tui.protocol import EngineFactory, ProgressCallback, error_text
@@ -55,7 +58,7 @@ from assistant.tui.safe import one_line, visible
 from assistant.tui.turn import QUEUED, RUNNING, QuoteView, TurnView
 
 if TYPE_CHECKING:
-    from assistant.index.indexer import Progress
+    from assistant.index.progress import Progress
     from assistant.search.engine import Engine
 
 PROGRESS_INTERVAL = 0.1
@@ -64,7 +67,7 @@ PROGRESS_INTERVAL = 0.1
 ARTICLE_CACHE = 32
 """Articles kept in memory for the reader."""
 
-CHAT_ONLY = {"cancel", "focus_question", "scroll_chat", "select_last_quote", "filters", "export", "sessions", "people",
+CHAT_ONLY = {"notebook", "pin", "more_quotes", "cancel", "focus_question", "scroll_chat", "select_last_quote", "filters", "export", "sessions", "people",
              "new_session"}
 """Key actions that only make sense on the chat screen (not in the reader or a dialog)."""
 
@@ -106,6 +109,7 @@ class AssistantApp(App[None]):
         Binding("ctrl+s", "export", "Export"),
         Binding("e", "export", "Export", show=False),
         Binding("ctrl+o", "sessions", "Sessions"),
+        Binding("ctrl+b", "notebook", "Notebook"),
         Binding("f2", "people", "People"),
         Binding("ctrl+n", "new_session", "New session", show=False),
         Binding("ctrl+t", "toggle_dark", "Theme", show=False),
@@ -450,6 +454,105 @@ class AssistantApp(App[None]):
             return
         self.copy_answer(self.selected.answer, self.selected.index, whole=whole)
 
+    # ---- the notebook
+
+    @property
+    def notebook_file(self) -> Path:
+        """The notebook of this index, in the user's data folder."""
+        return notebook.notebook_path(self.settings.index)
+
+    def _load_notebook(self) -> tuple[notebook.Pinned, ...] | None:
+        try:
+            return notebook.load(self.notebook_file)
+        except notebook.NotebookError as exc:
+            self.notify(one_line(str(exc)), severity="error", markup=False)
+            return None
+
+    def _save_notebook(self, pinned: tuple[notebook.Pinned, ...]) -> None:
+        try:
+            notebook.save(self.notebook_file, pinned)
+        except OSError as exc:
+            self.notify(f"Could not save the notebook: {one_line(str(exc))}", severity="error", markup=False)
+
+    def action_pin(self) -> None:
+        """Pin the highlighted quote to the notebook (or unpin it)."""
+        view = self.focused if isinstance(self.focused, QuoteView) else self.selected
+        if view is None or not view.is_attached:
+            self.notify("Select a quote first (Up or Tab from the question box).", severity="warning", markup=False)
+            return
+        pinned = self._load_notebook()
+        if pinned is None:
+            return
+        pinned, now = notebook.toggle(pinned, view.quote, view.answer.question)
+        self._save_notebook(pinned)
+        view.set_class(now, "-pinned")
+        self.notify(f"{'Pinned' if now else 'Unpinned'} quote [{view.quote.n}] · {len(pinned)} in the notebook "
+                    "(Ctrl+B)", timeout=3, markup=False)
+
+    def action_notebook(self) -> None:
+        pinned = self._load_notebook()
+        if pinned is not None:
+            self.push_screen(NotebookScreen(pinned, self._save_notebook, self._ask_export_path))
+
+    def _ask_export_path(self, pinned: tuple[notebook.Pinned, ...]) -> None:
+        if not pinned:
+            self.notify("Nothing pinned yet.", severity="warning", markup=False)
+            return
+        default = str(Path.cwd() / f"notebook-{dt.datetime.now():%Y%m%d-%H%M%S}.md")
+        style = getattr(self.settings, "cite_style", "chicago")
+        style = style if style in notebook.EXPORT_STYLES else "chicago"
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            target, _, asked = value.partition(" --style ")
+            try:
+                path = notebook.export(Path(target.strip()).expanduser(), pinned, asked.strip() or style)
+            except (notebook.NotebookError, OSError) as exc:
+                self.notify(f"Export failed: {one_line(str(exc))}", severity="error", markup=False)
+                return
+            self.notify(f"Exported {len(pinned)} pinned quote{'s' if len(pinned) != 1 else ''} to "
+                        f"{one_line(str(path))}", title="Notebook exported", markup=False)
+
+        self.push_screen(TextPrompt(f"Export the notebook as Markdown ({style}; add --style apa|mla|harvard|ap|chicago)"
+                                    " to:", value=default), chosen)
+
+    def action_more_quotes(self) -> None:
+        """Ask the current answer's question again for five more quotes."""
+        turn = self.current
+        if turn is None or turn.answer is None or self.engine is None:
+            self.notify("No answer to extend yet.", severity="warning", markup=False)
+            return
+        self._more(self.engine, turn.turn_id, turn.answer, len(turn.answer.quotes) + 5)
+
+    @work(thread=True, group="ask", exit_on_error=False)
+    def _more(self, engine: Engine, turn_id: int, answer: Answer, wanted: int) -> None:
+        try:
+            with self._engine_lock:
+                again = engine.ask(answer.searched, filters=answer.filters, max_quotes=wanted)
+        except Exception as exc:  # noqa: BLE001 - shown, never a crash
+            self.post_message(AnswerFailed(turn_id, error_text(exc)))
+            return
+        self.post_message(MoreQuotes(turn_id, dataclasses.replace(again, question=answer.question)))
+
+    def on_more_quotes(self, message: MoreQuotes) -> None:
+        turn = self._turns.get(message.turn_id)
+        if turn is None or turn.answer is None:
+            return
+        added = len(message.answer.quotes) - len(turn.answer.quotes)
+        if added <= 0:
+            self.notify("No more quotes for this question.", markup=False, timeout=3)
+            return
+        old = turn.answer
+        turn.replace_answer(message.answer)
+        self.session = dataclasses.replace(
+            self.session, answers=tuple(message.answer if a is old else a for a in self.session.answers))
+        try:
+            save_session(self.session_dir, self.session)
+        except OSError as exc:
+            self.notify(f"Could not save the session: {one_line(str(exc))}", severity="error", markup=False)
+        self.notify(f"{added} more quote{'s' if added != 1 else ''}.", markup=False, timeout=3)
+
     # ---- sessions and export
 
     def _record(self, answer: Answer) -> None:
@@ -613,7 +716,7 @@ def make_app(
 
     def open_default(on_progress: ProgressCallback) -> Engine:
         # Imported here, in the worker thread: the engine pulls in numpy, FAISS and the model runtime.
-        from assistant.search.engine import open_engine
+        from assistant.launch import open_engine
 
         return open_engine(settings, on_progress=on_progress)
 

@@ -10,7 +10,7 @@ from textual.message import Message
 from assistant.models import Answer, Article, IndexStats
 
 if TYPE_CHECKING:
-    from assistant.index.indexer import Progress
+    from assistant.index.progress import Progress
     from assistant.search.engine import Engine
 
 
@@ -77,3 +77,11 @@ class CopyRequested(Message):
     answer: Answer
     index: int
     whole_answer: bool
+
+
+@dataclass
+class MoreQuotes(Message):
+    """The current answer asked again for more quotes."""
+
+    turn_id: int
+    answer: Answer

@@ -54,6 +54,8 @@ class QuoteView(Widget, can_focus=True):
         Binding("enter,o", "open", "Open article"),
         Binding("c", "copy", "Copy quote"),
         Binding("C", "copy_answer", "Copy all"),
+        Binding("p", "app.pin", "Pin"),
+        Binding("m", "app.more_quotes", "More quotes", show=False),
         Binding("down,j,tab", "move(1)", "Next", show=False),
         Binding("up,k,shift+tab", "move(-1)", "Previous", show=False),
     ]
@@ -212,6 +214,13 @@ class TurnView(Vertical):
         self.state = ANSWERED
         self.answer = answer
         if self.is_mounted:
+            self._show(answer)
+
+    def replace_answer(self, answer: Answer) -> None:
+        """Show `answer` instead (the same question with more quotes)."""
+        self.answer = answer
+        if self.is_mounted:
+            self.query(QuoteView).remove()
             self._show(answer)
 
     def _show(self, answer: Answer) -> None:
