@@ -24,7 +24,8 @@ from assistant import settings as settings_mod
 from assistant.cli import main
 from assistant.embedding.base import default_model_path, model_identity
 from assistant.embedding.hashing import HashEmbedder
-from assistant.search.engine import Engine, open_engine
+from assistant.launch import open_engine
+from assistant.search.engine import Engine
 from assistant.index.indexer import build_index
 from assistant.corpus.loaders import discover_files, load_file
 from assistant.models import LoadProblem

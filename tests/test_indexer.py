@@ -26,7 +26,10 @@ from assistant.embedding.registry import HashEmbedder
 from assistant.errors import EngineError
 from assistant.search.engine import Engine
 from assistant.errors import IndexMismatch
-from assistant.index.indexer import IndexReport, Progress, build_index, check_consistency, is_stale
+from assistant.index.consistency import check_consistency
+from assistant.index.indexer import build_index
+from assistant.index.progress import IndexReport, Progress
+from assistant.index.scan import is_stale
 from assistant.corpus.loaders import discover_files, load_file
 from assistant.errors import IndexLocked
 from assistant.index.lock import IndexLock

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import IndexMismatch, NotAnIndex, StoreError
 from assistant.index import store
 from assistant.index import vectors
+from assistant.index.consistency import check_consistency
 from assistant.index.lock import IndexLock
+from assistant.index.progress import IndexReport, Progress
+from assistant.index.scan import relative, unchanged
 from assistant.models import Article, Chunk, LoadProblem, Sentence
 
 if TYPE_CHECKING:
@@ -36,44 +39,6 @@ REBUILD_MARKER = ".assistant-rebuild"
 """The file that marks such a folder as made by a rebuild (only those are ever removed)."""
 
 
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One progress event of a long step, for a progress bar or a status line."""
-
-    phase: str
-    """scan, load, embed, write, model or ready."""
-    done: int
-    """Units done in this phase."""
-    total: int
-    """Units expected in this phase (0 when unknown)."""
-    message: str
-    """One line for a person."""
-
-
-@dataclass
-class IndexReport:
-    """What one `assistant index` run did."""
-
-    files: int = 0
-    """Corpus files found."""
-    unchanged: int = 0
-    """Files skipped because their size and modification time had not changed."""
-    added: int = 0
-    """Articles added (embedded)."""
-    updated: int = 0
-    """Articles whose content changed (re-embedded)."""
-    moved: int = 0
-    """Articles found under a new path (not re-embedded)."""
-    removed: int = 0
-    """Articles deleted."""
-    chunks_embedded: int = 0
-    """Chunks sent through the model."""
-    problems: list[LoadProblem] = field(default_factory=list)
-    """Files that could not be read cleanly."""
-    seconds: float = 0.0
-    """Wall time."""
 
 
 @dataclass
@@ -126,10 +91,6 @@ class _Seen:
     content_hash: str
     format: str
     first_line: int | None
-
-
-def _rel(root: Path, path: Path) -> str:
-    return Path(os.path.relpath(path, root)).as_posix()
 
 
 def _human_rate(done: int, total: int, started: float) -> str:
@@ -227,7 +188,7 @@ class Indexer:
         self.on_progress(Progress("scan", 0, 0, f"scanning {self.corpus}"))
         on_disk: dict[str, Path] = {}
         for path in discover_files(self.corpus, on_problem=self._problem, follow_symlinks=self.follow_symlinks):
-            on_disk[_rel(self.corpus, path)] = path
+            on_disk[relative(self.corpus, path)] = path
         self.report.files = len(on_disk)
         known = store.stored_files(self.db)
         recorded_problems = store.stored_problems(self.db)
@@ -239,7 +200,7 @@ class Indexer:
                 self._problem(LoadProblem(rel, f"cannot read: {exc.strerror or exc}"))
                 continue
             old = known.get(rel)
-            if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+            if unchanged(old, st):
                 self.report.unchanged += 1
                 for problem in recorded_problems.get(rel, ()):
                     self._problem(problem)  # still bad: said again on every run, without re-reading
@@ -541,22 +502,6 @@ class Indexer:
             self.db.close()
 
 
-def check_consistency(db: Any, index: Any, index_dir: Path) -> None:
-    """Chunk ids in SQLite must equal the ids in FAISS; otherwise a clear error."""
-    import numpy as np
-
-    from assistant.errors import VectorError
-    from assistant.index.vectors import stored_ids
-
-    sql_ids = np.asarray(store.all_chunk_ids(db), dtype="int64")
-    faiss_ids = stored_ids(index)
-    if len(sql_ids) != len(faiss_ids) or not np.array_equal(sql_ids, faiss_ids):
-        raise VectorError(
-            f"index {index_dir} is inconsistent ({len(sql_ids)} chunks in SQLite, {len(faiss_ids)} vectors in FAISS); "
-            "rebuild it with `assistant index --rebuild`"
-        )
-
-
 def is_private(corpus: Path) -> bool:
     """True when others may not read the corpus folder: its index must not let them either."""
     try:
@@ -844,43 +789,4 @@ def build_index(
         if private:
             _tighten(index_dir)
         return report
-
-
-def index_size(index_dir: Path) -> int:
-    """Bytes on disk of the index files (links are not followed)."""
-    total = 0
-    for entry in os.scandir(index_dir):
-        if entry.is_file(follow_symlinks=False):
-            total += entry.stat(follow_symlinks=False).st_size
-    return total
-
-
-def is_stale(corpus: Path, index_dir: Path, *, follow_symlinks: bool = False) -> bool:
-    """True when the index is missing or any corpus file was added, changed or removed (stat only)."""
-    from assistant.corpus.loaders import discover_files
-
-    corpus = Path(os.path.abspath(corpus))
-    try:
-        db = store.connect(index_dir)
-    except StoreError:
-        return True
-    try:
-        known = store.stored_files(db)
-        # Articles of a file without a row: a run stopped inside it, so the index is not up to date.
-        if any(rel not in known for rel in store.article_paths(db)):
-            return True
-    finally:
-        db.close()
-    seen = 0
-    for path in discover_files(corpus, follow_symlinks=follow_symlinks):
-        rel = _rel(corpus, path)
-        old = known.get(rel)
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        if not old or old[0] != st.st_size or old[1] != st.st_mtime_ns:
-            return True
-        seen += 1
-    return seen != len(known)
 

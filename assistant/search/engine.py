@@ -7,25 +7,24 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.index import store
 from assistant.index import vectors
 from assistant.search.answer import AnswerPolicy, build_quotes, policy_for
-from assistant.errors import EngineError, IndexMismatch, QuestionError, StoreError, VectorError
-from assistant.index.indexer import Progress, build_index, check_consistency, index_size, is_stale
+from assistant.errors import EngineError, QuestionError, StoreError, VectorError
+from assistant.index.consistency import check_consistency, index_size
 from assistant.search.keywords import TermStats
 from assistant.models import Answer, Article, Filters, IndexStats
 from assistant.text.query import followup_text, merge_filters, parse_question
 from assistant.search.retrieval import Retrieval, Weights, retrieve
-from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.embedding.base import Embedder
 
-__all__ = ["Engine", "EngineError", "Progress", "open_engine"]
+__all__ = ["Engine", "EngineError"]
 
 
 _NUMBER_RE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
@@ -292,28 +291,3 @@ def read_stats(index_dir: Path, db: sqlite3.Connection | None = None) -> IndexSt
         faiss_type=faiss_type,
     )
 
-
-def open_engine(settings: Settings, *, on_progress: Callable[[Progress], None] | None = None, update: bool = True) -> Engine:
-    """Bring the index up to date with the corpus (when asked and needed), then open it with its model."""
-    report = on_progress or (lambda p: None)
-    if update:
-        if not settings.corpus.is_dir():
-            if not (settings.index / store.DB_NAME).exists():
-                raise EngineError(f"corpus folder not found: {settings.corpus}")
-            report(Progress("scan", 0, 0, f"corpus folder {settings.corpus} not found; using the index as it is"))
-        elif is_stale(settings.corpus, settings.index, follow_symlinks=settings.follow_symlinks):
-            try:
-                build_index(settings.corpus, settings.index, model=settings.model, backend=settings.backend,
-                            on_progress=report, follow_symlinks=settings.follow_symlinks)
-            except IndexMismatch as exc:
-                raise EngineError(str(exc)) from exc
-            except Exception as exc:
-                from assistant.errors import IndexLocked
-
-                if not isinstance(exc, IndexLocked) or not (settings.index / store.DB_NAME).exists():
-                    raise EngineError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
-                report(Progress("scan", 0, 0, str(exc)))
-    report(Progress("model", 0, 0, "loading model"))
-    engine = Engine(settings.index, model=settings.model)
-    report(Progress("ready", 1, 1, "ready"))
-    return engine

@@ -11,7 +11,7 @@ from assistant.models import Filters, IndexStats
 from assistant.tui.safe import one_line
 
 if TYPE_CHECKING:
-    from assistant.index.indexer import Progress
+    from assistant.index.progress import Progress
 
 
 class FilterBar(Static):

@@ -9,7 +9,7 @@ from assistant.errors import EngineError
 
 if TYPE_CHECKING:
     # Types only: importing assistant.search.engine at run time would pull heavy modules onto the UI thread.
-    from assistant.index.indexer import Progress
+    from assistant.index.progress import Progress
     from assistant.search.engine import Engine
 
 ProgressCallback = Callable[["Progress"], None]

@@ -1,0 +1,40 @@
+"""An engine for someone waiting at a screen: the index brought up to date with the corpus first, then opened.
+
+The one place that joins the write side (the indexer) and the read side (the engine); the UIs call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.errors import EngineError, IndexLocked, IndexMismatch
+from assistant.index import store
+from assistant.index.indexer import build_index
+from assistant.index.progress import Progress
+from assistant.index.scan import is_stale
+from assistant.search.engine import Engine
+from assistant.settings import Settings
+
+
+def open_engine(settings: Settings, *, on_progress: Callable[[Progress], None] | None = None, update: bool = True) -> Engine:
+    """Bring the index up to date with the corpus (when asked and needed), then open it with its model."""
+    report = on_progress or (lambda p: None)
+    if update:
+        if not settings.corpus.is_dir():
+            if not (settings.index / store.DB_NAME).exists():
+                raise EngineError(f"corpus folder not found: {settings.corpus}")
+            report(Progress("scan", 0, 0, f"corpus folder {settings.corpus} not found; using the index as it is"))
+        elif is_stale(settings.corpus, settings.index, follow_symlinks=settings.follow_symlinks):
+            try:
+                build_index(settings.corpus, settings.index, model=settings.model, backend=settings.backend,
+                            on_progress=report, follow_symlinks=settings.follow_symlinks)
+            except IndexMismatch as exc:
+                raise EngineError(str(exc)) from exc
+            except Exception as exc:
+                if not isinstance(exc, IndexLocked) or not (settings.index / store.DB_NAME).exists():
+                    raise EngineError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+                report(Progress("scan", 0, 0, str(exc)))
+    report(Progress("model", 0, 0, "loading model"))
+    engine = Engine(settings.index, model=settings.model)
+    report(Progress("ready", 1, 1, "ready"))
+    return engine
