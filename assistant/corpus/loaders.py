@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from assistant.corpus.metadata import apply_folder_metadata
 from assistant.text import decoding
 from assistant.models import Article, LoadProblem, LoadResult
 
@@ -256,6 +257,7 @@ class ArticleStream:
         self, root: Path, path: Path, *, max_bytes: int = 20_000_000, max_jsonl_bytes: int = 2_000_000_000
     ) -> None:
         self.path = path
+        self.root = root
         self.rel = _rel(Path(os.path.abspath(root)), path)
         self.max_bytes = max_bytes
         self.max_jsonl_bytes = max_jsonl_bytes
@@ -263,6 +265,10 @@ class ArticleStream:
         self.skipped: LoadProblem | None = None
 
     def __iter__(self) -> Iterator[Article]:
+        # Folder defaults (assistant-corpus.toml: outlet, author, date pattern) fill what an article leaves out.
+        return (apply_folder_metadata(self.root, article) for article in self._read())
+
+    def _read(self) -> Iterator[Article]:
         fmt = _FORMATS.get(os.path.splitext(str(self.path))[1].lower())
         try:
             if fmt is None:
