@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from textual.widgets import Input, Static
 from tui_fakes import HARBOUR_QUOTE, HOSTILE_QUOTE, MINISTER, QUOTAS, FakeEngine, factory, quote_of, settings
 
 from assistant import notebook
-from assistant.models import Speaker
+from assistant.models import Filters, Speaker
 from assistant.tui.notebook_view import NotebookScreen
 from assistant.sessions import index_data_folder
 from assistant.tui import clipboard
@@ -267,3 +268,53 @@ async def test_pin_reorder_remove_and_export_the_notebook(tmp_path: Path) -> Non
 def test_notebook_view_100x30(snap_compare, tmp_path: Path) -> None:
     app, _, _ = build(tmp_path)
     assert snap_compare(app, terminal_size=(100, 30), run_before=pinned_two)
+
+
+# ---- 5. filters that can match nothing say why
+
+
+class UndatedEngine(FakeEngine):
+    """A corpus like the BBC files: no article has a date or an outlet; any filter finds nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.db = sqlite3.connect(":memory:", check_same_thread=False)
+        self.db.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, date TEXT, source TEXT)")
+        self.db.executemany("INSERT INTO articles (date, source) VALUES (NULL, NULL)", [()] * 3)
+
+    def ask(self, question: str, **options: Any) -> Any:
+        answer = super().ask(question, **options)
+        if answer.filters.is_empty():
+            return answer
+        return dataclasses.replace(answer, answered=False, quotes=(),
+                                   message=f"nothing in the corpus matches ({answer.filters.describe()})")
+
+
+async def filtered(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    await settle(app, pilot)  # type: ignore[arg-type]
+    app.query_one("#question").post_message(events.Paste("what did the minister say since:2005-01-01"))
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(app, pilot)  # type: ignore[arg-type]
+    app.clear_notifications()
+    await pilot.pause()
+
+
+async def test_a_filter_that_can_match_nothing_says_why(tmp_path: Path) -> None:
+    app, _, notes = build(tmp_path, UndatedEngine())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await filtered(pilot)
+        turn = list(app.query(TurnView))[-1]
+        status = str(turn.query_one(".status", Static).render())
+        assert status.startswith("no article in this corpus has a date")
+        await pilot.click("#question")
+        app.set_filters(Filters(source="bbc"))
+        assert any(n.startswith("This filter can match nothing: no article in this corpus has an outlet") for n in notes)
+        entries = {name: help_ for name, help_, _ in app.filter_menu.entries()}
+        assert entries["Filter: since date\u2026"].endswith("(3 articles: 0 with a date, 0 with an outlet)")
+
+
+def test_filter_explanation_100x30(snap_compare, tmp_path: Path) -> None:
+    app, _, _ = build(tmp_path, UndatedEngine())
+    assert snap_compare(app, terminal_size=(100, 30), run_before=filtered)

@@ -37,6 +37,7 @@ from assistant.sessions import (
 )
 from assistant.settings import Settings
 from assistant import notebook
+from assistant.corpus.metadata import Coverage, coverage, coverage_text, why_nothing
 from assistant.tui.clipboard import deliver
 from assistant.tui.notebook_view import NotebookScreen
 from assistant.tui.bars import FilterBar, StatusLine, progress_text, stats_text
@@ -130,6 +131,8 @@ class AssistantApp(App[None]):
         self.engine_error: str | None = None
         self.sources: list[str] = []
         self.filters = Filters()
+        self.coverage: Coverage | None = None
+        """How many articles have a date and an outlet (explains filters that match nothing)."""
         self.session: Session = new_session()
         self.selected: QuoteView | None = None
         self.current: TurnView | None = None
@@ -144,7 +147,8 @@ class AssistantApp(App[None]):
         self._articles: dict[int, Article] = {}
         self._reported: set[str] = set()
         self.chat = ChatScroll(id="chat", can_focus=False)
-        self.filter_menu = FilterMenu(self, lambda: self.filters, self.set_filters, lambda: self.sources)
+        self.filter_menu = FilterMenu(self, lambda: self.filters, self.set_filters, lambda: self.sources,
+                                      lambda: coverage_text(self.coverage) if self.coverage else "")
 
     # ---- layout and start-up
 
@@ -206,7 +210,15 @@ class AssistantApp(App[None]):
             sources = sorted(engine.sources(), key=str.casefold)
         except Exception as exc:  # noqa: BLE001 - stats are nice to have, answering still works
             self.log.warning(f"stats/sources failed: {exc!r}")
-        if worker.is_cancelled or not self.post_message(EngineReady(engine, stats, sources)):
+        cover = None
+        db = getattr(engine, "db", None)
+        if db is not None:
+            try:
+                with self._engine_lock:
+                    cover = coverage(db)
+            except Exception as exc:  # noqa: BLE001 - the counts explain filters; answering works without
+                self.log.warning(f"coverage failed: {exc!r}")
+        if worker.is_cancelled or not self.post_message(EngineReady(engine, stats, sources, cover)):
             engine.close()
 
     def on_engine_progressed(self, message: EngineProgressed) -> None:
@@ -215,6 +227,7 @@ class AssistantApp(App[None]):
 
     def on_engine_ready(self, message: EngineReady) -> None:
         self.engine, self.engine_error, self.sources = message.engine, None, message.sources
+        self.coverage = message.coverage
         self.query_one(StatusLine).show_ready(stats_text(message.stats, str(self.settings.corpus)))
         self._pump()
 
@@ -338,8 +351,13 @@ class AssistantApp(App[None]):
         turn = self._finished(message.turn_id)
         if turn is None:
             return
-        turn.set_answer(message.answer)
-        self._record(message.answer)
+        answer = message.answer
+        reason = why_nothing(answer.filters, self.coverage) if not answer.quotes else None
+        if reason:
+            # "nothing in the corpus matches (source: bbc)" on a BBC corpus needs the why.
+            answer = dataclasses.replace(answer, message=reason)
+        turn.set_answer(answer)
+        self._record(answer)
         self.current = turn
         self.call_after_refresh(self._select_first, turn)
         self.call_after_refresh(self.chat.scroll_to_widget, turn, top=True, animate=False)
@@ -663,6 +681,9 @@ class AssistantApp(App[None]):
         """Replace the UI filters (applied to the next questions) and show them."""
         self.filters = filters
         self.query_one(FilterBar).show(filters)
+        reason = why_nothing(filters, self.coverage)
+        if reason:
+            self.notify(f"This filter can match nothing: {reason}.", severity="warning", timeout=10, markup=False)
         if filters.since and filters.until and filters.since > filters.until:
             self.notify("'since' is after 'until': nothing can match.", severity="warning", markup=False)
         self.notify(f"Filters: {one_line(filters.describe() or 'none')}", timeout=3, markup=False)

@@ -25,18 +25,21 @@ class FilterMenu:
     """Edits the UI filters through dialogs; `apply` receives every new Filters value."""
 
     def __init__(self, app: App[None], current: Callable[[], Filters], apply: Callable[[Filters], None],
-                 sources: Callable[[], list[str]]) -> None:
+                 sources: Callable[[], list[str]], counts: Callable[[], str] = lambda: "") -> None:
         self._app = app
         self._current = current
         self._apply = apply
         self._sources = sources
+        self._counts = counts
 
     def entries(self) -> list[Entry]:
         """The menu, for Ctrl+F and the command palette."""
+        counts = self._counts()
+        known = f" ({counts})" if counts else ""
         return [
-            ("Filter: since date\u2026", "Only articles dated on or after a day", partial(self.prompt_date, "since")),
-            ("Filter: until date\u2026", "Only articles dated on or before a day", partial(self.prompt_date, "until")),
-            ("Filter: source\u2026", "Only articles from one outlet", self.pick_source),
+            ("Filter: since date\u2026", f"Only articles dated on or after a day{known}", partial(self.prompt_date, "since")),
+            ("Filter: until date\u2026", f"Only articles dated on or before a day{known}", partial(self.prompt_date, "until")),
+            ("Filter: source\u2026", f"Only articles from one outlet{known}", self.pick_source),
             ("Filter: article\u2026", "Only the article whose title or path contains some text",
              partial(self.prompt_text, "article", "Only the article whose title or path contains:")),
             ("Filter: clear all", "Search the whole corpus again", partial(self._apply, Filters())),

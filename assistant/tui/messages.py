@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from assistant.corpus.metadata import Coverage
 from assistant.models import Answer, Article, IndexStats
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class EngineReady(Message):
     engine: Engine
     stats: IndexStats | None
     sources: list[str]
+    coverage: Coverage | None = None
 
 
 @dataclass
