@@ -80,11 +80,12 @@ class _StderrProgress:
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend (default onnx-int8).")
 @click.option("--follow-symlinks", is_flag=True, help="Also index what symlinks leading out of the corpus point to.")
 @click.option("--local-config", is_flag=True, help="Use ./assistant.toml from the current folder (ignored unless trusted).")
+@click.option("--resume", is_flag=True, help="Reopen the last chat session instead of starting a new one.")
 @click.version_option(package_name="assistant")
 @click.pass_context
 def main(
     ctx: click.Context, corpus: Path | None, index: Path | None, model: str | None, backend: str | None,
-    follow_symlinks: bool, local_config: bool,
+    follow_symlinks: bool, local_config: bool, resume: bool,
 ) -> None:
     """Ask questions of a folder of news articles; get verbatim quotes with citations.
 
@@ -93,7 +94,14 @@ def main(
     if ctx.invoked_subcommand is None:
         from assistant.tui.app import make_app
 
-        make_app(_settings(ctx)).run()
+        settings = _settings(ctx)
+        if not settings.corpus.is_dir() and not (settings.index / "index.sqlite3").exists():
+            # Said before the UI opens: a chat that can only say "Engine not available" helps nobody.
+            raise click.ClickException(
+                f"no corpus folder at {settings.corpus} and no index at {settings.index}: "
+                "pass --corpus FOLDER (a folder of .txt/.md/.html/.jsonl articles) or --index FOLDER"
+            )
+        make_app(settings, resume=resume).run()
 
 
 @main.command("index")
@@ -180,8 +188,10 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
         stats = read_stats(settings.index)
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
+    cover = _coverage(settings.index)
     if as_json:
-        click.echo(json.dumps({"index": str(settings.index), **asdict(stats)}, indent=2))
+        extra = {"dated": cover.dated, "with_outlet": cover.with_outlet} if cover else {}
+        click.echo(json.dumps({"index": str(settings.index), **asdict(stats), **extra}, indent=2))
         return
     rows = [
         ("index", str(settings.index)),
@@ -194,6 +204,8 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
         ("size", f"{stats.size_bytes / 1e6:,.1f} MB"),
         ("updated", stats.updated or "never"),
     ]
+    if cover is not None:
+        rows.insert(4, ("metadata", f"{cover.dated:,} with a date, {cover.with_outlet:,} with an outlet"))
     from assistant.text.sanitize import single_line, terminal_safe
 
     for key, value in rows:
@@ -584,3 +596,105 @@ def watch_cmd(ctx: click.Context, corpus: Path | None, index: Path | None, model
     except (FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     say("stopped; the index keeps everything committed")
+
+
+def _coverage(index: Path) -> Any:
+    """How many articles have a date and an outlet (None when the database cannot be read)."""
+    import sqlite3
+
+    from assistant.corpus.metadata import coverage
+
+    try:
+        db = sqlite3.connect(f"file:{index / 'index.sqlite3'}?mode=ro", uri=True)
+        try:
+            return coverage(db)
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+
+
+@main.group("notebook", invoke_without_command=True)
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.pass_context
+def notebook_cmd(ctx: click.Context, index: Path | None) -> None:
+    """Quotes pinned in the chat (p on a quote), kept per index in your data folder: list, export, clear."""
+    ctx.ensure_object(dict)
+    ctx.obj["notebook_index"] = index
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(notebook_list)
+
+
+def _notebook_file(ctx: click.Context) -> Path:
+    from assistant.notebook import notebook_path
+
+    return notebook_path(_settings(ctx, index=(ctx.obj or {}).get("notebook_index")).index)
+
+
+def _pinned(path: Path) -> Any:
+    from assistant.notebook import NotebookError, load
+
+    try:
+        return load(path)
+    except NotebookError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@notebook_cmd.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def notebook_list(ctx: click.Context, as_json: bool = False) -> None:
+    """The pinned quotes, numbered, with their sources."""
+    from assistant.serialize import quote_to_dict
+    from assistant.text.citations import cite
+    from assistant.text.sanitize import single_line, terminal_safe
+
+    path = _notebook_file(ctx)
+    pinned = _pinned(path)
+    if as_json:
+        click.echo(json.dumps({"notebook": str(path), "pinned": [
+            {"question": p.question, "quote": quote_to_dict(p.quote)} for p in pinned]}, indent=2))
+        return
+    if not pinned:
+        click.echo("the notebook is empty (press p on a quote in the chat to pin it)")
+        return
+    import dataclasses
+
+    for n, item in enumerate(pinned, 1):
+        click.echo(single_line(terminal_safe(cite(dataclasses.replace(item.quote, n=n)))))
+
+
+@notebook_cmd.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--style", type=click.Choice(("chicago", "apa", "mla", "harvard", "ap")), default="chicago",
+              show_default=True, help="Citation style of the numbered source list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def notebook_export(ctx: click.Context, path: Path, style: str, as_json: bool) -> None:
+    """Write the pinned quotes as Markdown to PATH (a new file, owner-only; never overwritten)."""
+    from assistant.notebook import NotebookError, export
+
+    pinned = _pinned(_notebook_file(ctx))
+    if not pinned:
+        raise click.ClickException("the notebook is empty: nothing to export")
+    try:
+        written = export(path, pinned, style)
+    except (NotebookError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps({"path": str(written), "quotes": len(pinned), "style": style}))
+    else:
+        click.echo(f"exported {len(pinned)} pinned quote{'s' * (len(pinned) != 1)} to {written}")
+
+
+@notebook_cmd.command("clear")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def notebook_clear(ctx: click.Context, as_json: bool) -> None:
+    """Unpin every quote."""
+    from assistant.notebook import save
+
+    path = _notebook_file(ctx)
+    count = len(_pinned(path))
+    save(path, ())
+    click.echo(json.dumps({"cleared": count}) if as_json else f"cleared {count} pinned quote{'s' * (count != 1)}")
