@@ -304,6 +304,63 @@ def ask_cmd(
         engine.close()
 
 
+@main.command("mentions")
+@click.argument("phrase")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of articles, each with its mentions.")
+@click.option("--since", callback=_parse_day, help="Only articles dated on or after (YYYY-MM-DD).")
+@click.option("--until", callback=_parse_day, help="Only articles dated on or before (YYYY-MM-DD).")
+@click.option("--source", help="Only articles whose outlet contains this.")
+@click.option("--article", help="Only articles whose path or title contains this.")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.pass_context
+def mentions_cmd(
+    ctx: click.Context, phrase: str, as_json: bool, since: Any, until: Any, source: str | None, article: str | None, index: Path | None
+) -> None:
+    """List every sentence of the corpus holding PHRASE, grouped by article in date order, with citations."""
+    from assistant.embedding.registry import load_embedder
+    from assistant.errors import EngineError
+    from assistant.models import Filters
+    from assistant.search.engine import Engine
+    from assistant.serialize import quote_to_dict
+    from assistant.text.sanitize import single_line, terminal_safe
+
+    settings = _settings(ctx, index=index)
+    filters = Filters(since=since, until=until, source=source, article=article)
+    _check_filter_options(filters)
+    if not any(ch.isalnum() for ch in phrase):
+        raise click.ClickException("the phrase has no words to search for")
+    try:
+        # Mentions are a word search: no question is embedded, so the model is not loaded.
+        engine = Engine(settings.index, embedder=load_embedder(None, "hash"))
+    except EngineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        quotes = engine.mentions(phrase, filters=filters)
+    finally:
+        engine.close()
+    groups: dict[int, list[Any]] = {}
+    for quote in quotes:
+        groups.setdefault(quote.article_id, []).append(quote)
+    if as_json:
+        click.echo(json.dumps([
+            {"path": qs[0].path, "title": qs[0].title, "date": qs[0].date.isoformat() if qs[0].date else None,
+             "mentions": [quote_to_dict(q) for q in qs]}
+            for qs in groups.values()
+        ], indent=2))
+        return
+    if not quotes:
+        click.echo(f"no article mentions {single_line(terminal_safe(phrase))}")
+        return
+    click.echo(f"{len(quotes)} mention{'s' * (len(quotes) != 1)} in {len(groups)} article{'s' * (len(groups) != 1)}")
+    for qs in groups.values():
+        head = qs[0]
+        date = head.date.isoformat() if head.date else "undated"
+        click.echo(f"\n{single_line(terminal_safe(head.title))} ({date}) {single_line(terminal_safe(head.path))}")
+        for q in qs:
+            where = f"{head.path}:{q.line}" if q.line is not None else f"{head.path} [{q.start}:{q.end}]"
+            click.echo(f"  - {single_line(terminal_safe(q.text))} [{single_line(terminal_safe(where))}]")
+
+
 def _check_filter_options(filters: Any) -> None:
     """A --source/--article text too long to match anything is a usage error (before any model loads)."""
     from assistant.errors import QuestionError
@@ -370,19 +427,52 @@ def render_answer(answer: Any, style: str | None = None) -> str:
 
 
 @main.command("eval")
-@click.argument("squad_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("squad_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--speakers", "speakers", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Score the index's speakers against hand-labelled quotations (docs/eval/speakers.jsonl).")
+@click.option("--who-said", "who_said", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --speakers: also ask these who-said questions (docs/eval/who-said.jsonl).")
+@click.option("--errors", "show_errors", is_flag=True, help="With --speakers: list every wrong speaker.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--exclude-title", "exclude", multiple=True, help="Leave this article out of the index; its questions become out-of-corpus.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend.")
 @click.option("--model", help="Local sentence-transformers model folder.")
+@click.option("--baselines", is_flag=True, help="Lookup sets: also score BM25-only and dense-only sentence search.")
 @click.pass_context
-def eval_cmd(ctx: click.Context, squad_file: Path, as_json: bool, exclude: tuple[str, ...], backend: str | None, model: str | None) -> None:
-    """Measure retrieval and quote quality on a SQuAD 2.0 file."""
+def eval_cmd(
+    ctx: click.Context, squad_file: Path | None, speakers: Path | None, who_said: Path | None, show_errors: bool,
+    as_json: bool, exclude: tuple[str, ...], backend: str | None, model: str | None, baselines: bool
+) -> None:
+    """Measure retrieval and quote quality on a SQuAD 2.0 file, or lookups (a .jsonl of question/path/start/end) on the index;
+    with --speakers, the speakers stored in the index against hand-labelled quotations."""
     from dataclasses import asdict
 
     from assistant.search.evaluation import format_report, run_eval
 
     settings = _settings(ctx, backend=backend, model=model)
+    if speakers is not None:  # issue 13: attribution as users see it, read from the index
+        from assistant.errors import EngineError
+        from assistant.search.speaker_eval import format_speakers, run_speaker_eval
+
+        try:
+            found = run_speaker_eval(settings.index, speakers, who_said=who_said, model=settings.model)
+        except (ValueError, EngineError) as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(json.dumps(asdict(found), indent=2) if as_json else format_speakers(found, errors=show_errors))
+        return
+    if squad_file is None:
+        raise click.UsageError("give a SQuAD .json or lookup .jsonl file, or --speakers FILE")
+    if squad_file.suffix.lower() == ".jsonl":
+        from assistant.errors import EngineError
+        from assistant.search.evaluation import format_lookup, run_lookup_eval
+
+        methods = ("full", "bm25", "dense") if baselines else ("full",)
+        try:
+            reports = run_lookup_eval(settings.index, squad_file, methods=methods, model=settings.model)
+        except (ValueError, EngineError) as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(json.dumps([asdict(r) for r in reports], indent=2) if as_json else format_lookup(reports))
+        return
     report = run_eval(squad_file, exclude_titles=list(exclude), model=settings.model, backend=settings.backend)
     click.echo(json.dumps(asdict(report), indent=2) if as_json else format_report(report))
 

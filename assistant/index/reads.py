@@ -201,9 +201,10 @@ def sentences_before(db: sqlite3.Connection, positions: Iterable[tuple[int, int]
     if not wanted:
         return {}
     values = ",".join(f"({int(a)},{int(o)})" for a, o in wanted)
+    # The VALUES list drives the join, so each position is one lookup in sentences_article.
     rows = db.execute(
-        "SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences "
-        f"WHERE (article_id, ord) IN (VALUES {values})"
+        "SELECT s.id, s.article_id, s.ord, s.start, s.end, s.paragraph, s.vector "
+        f"FROM (VALUES {values}) v CROSS JOIN sentences s ON s.article_id = v.column1 AND s.ord = v.column2"
     ).fetchall()
     return {(r[1], r[2] + 1): SentenceRow(*r) for r in rows}
 
@@ -242,3 +243,9 @@ def articles_matching(db: sqlite3.Connection, match: str, limit: int = 5000) -> 
         if "no such table" in str(exc):
             return set()
         raise
+
+
+def all_sentences(db: sqlite3.Connection) -> list[SentenceRow]:
+    """Every sentence with its vector (the dense-only lookup baseline of `assistant eval`)."""
+    rows = db.execute("SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences ORDER BY id").fetchall()
+    return [SentenceRow(*r) for r in rows]

@@ -97,7 +97,38 @@ def _migration_3(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE IF EXISTS sentences_fts")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3)
+def _migration_4(db: sqlite3.Connection) -> None:
+    """Lexical lookup over every sentence (issue 12): a contentless FTS5 table of sentence texts with
+    their article titles, kept in step with `sentences` by triggers and filled from the stored text,
+    so an existing index upgrades without re-embedding. Contentless: the text stays in `articles`."""
+    text_of = "substr(a.text, {0}.start + 1, {0}.end - {0}.start)"
+    for statement in (
+        f"CREATE VIRTUAL TABLE sentences_lex USING fts5 (title, body, content = '', tokenize = '{FTS_TOKENIZER}')",
+        "CREATE TRIGGER sentences_lex_insert AFTER INSERT ON sentences BEGIN "
+        f"INSERT INTO sentences_lex (rowid, title, body) SELECT new.id, a.title, {text_of.format('new')} "
+        "FROM articles a WHERE a.id = new.article_id; END",
+        # Deleting from a contentless table needs the values indexed; sentences go before their article.
+        "CREATE TRIGGER sentences_lex_delete AFTER DELETE ON sentences BEGIN "
+        f"INSERT INTO sentences_lex (sentences_lex, rowid, title, body) SELECT 'delete', old.id, a.title, {text_of.format('old')} "
+        "FROM articles a WHERE a.id = old.article_id; END",
+        f"INSERT INTO sentences_lex (rowid, title, body) SELECT s.id, a.title, {text_of.format('s')} "
+        "FROM sentences s JOIN articles a ON a.id = s.article_id",
+    ):
+        db.execute(statement)
+
+
+def _migration_5(db: sqlite3.Connection) -> None:
+    """Quotations and their speakers (issue 13), one row per quotation, filled from the stored article
+    text so an existing index upgrades without re-embedding (assistant/index/quotation_store.py)."""
+    from assistant.index import quotation_store
+
+    quotation_store.create_tables(db)
+    quotation_store.backfill(db)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
+)
 """Numbered schema changes; user_version says how many have run."""
 
 

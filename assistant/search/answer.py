@@ -146,7 +146,8 @@ def _similarities(found: Retrieval, pool: list[ScoredSentence]) -> Callable[[Sco
     if found.matrix is not None and all(s.sentence_id in found.rows for s in pool):
         position = {s.sentence_id: n for n, s in enumerate(pool)}
         vectors = found.matrix[[found.rows[s.sentence_id] for s in pool]]
-        table = vectors @ vectors.T
+        # einsum, not BLAS: a 60 x 60 product is too small for threads, which only contend with the model's.
+        table = np.einsum("ij,kj->ik", vectors, vectors)
         return lambda a, b: float(table[position[a.sentence_id], position[b.sentence_id]])
     vecs = found.sentence_vectors
     return lambda a, b: float(np.dot(vecs[a.sentence_id], vecs[b.sentence_id]))
@@ -257,3 +258,9 @@ def _line(fmt: str, first_line: int | None, newlines: int) -> int | None:
     if fmt == "jsonl":
         return int(first_line)
     return int(first_line) + newlines
+
+
+def sentence_quote(articles: ArticleCache, n: int, article_id: int, start: int, end: int, paragraph: int, score: float = 1.0) -> Quote:
+    """One sentence of an article as a cited quote (every-mention listings)."""
+    s = ScoredSentence(0, article_id, 0, start, end, paragraph, 0.0, 0.0, 0.0, 0.0, score)
+    return _cite(articles, n, _Draft(s, s, s, []), False)

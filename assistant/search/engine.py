@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.index import store
+from assistant.index import reads, store
 from assistant.index import vectors
-from assistant.search.answer import AnswerPolicy, build_quotes, policy_for
+from assistant.search.answer import AnswerPolicy, build_quotes, policy_for, sentence_quote
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError
 from assistant.index.consistency import check_consistency, index_size
-from assistant.search.keywords import TermStats
-from assistant.models import Answer, Article, Filters, IndexStats
-from assistant.text.query import followup_text, merge_filters, parse_question
+from assistant.search.keywords import TermStats, phrase
+from assistant.models import Answer, Article, Filters, IndexStats, Quote
+from assistant.text.query import SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, words, merge_filters, parse_question, query_shape
 from assistant.search.retrieval import Retrieval, Weights, retrieve
 
 if TYPE_CHECKING:
@@ -177,21 +177,34 @@ class Engine:
                             raise
                         # Two quick commits deleted the file this snapshot names: answer from the
                         # generation in memory (ids of chunks gone since simply find no rows).
-                    found = retrieve(self.db, self.index, vector, searched, active, self.weights, self.terms)
+                    shape = query_shape(parsed.text)
+                    absent = self._absent(shape)
+                    prefer, unspoken = self._speaker_articles(shape) if not absent else (None, None)
+                    found = retrieve(
+                        self.db, self.index, vector, searched, active, self.weights, self.terms, shape=shape, prefer=prefer
+                    )
                     best = max((s.dense for s in found.sentences), default=0.0)
                     # Both levels vote: a short "what did X say" question can match a whole chunk
                     # better than any one sentence; a keyword-only sentence needs its chunk's support.
                     confidence = (best + found.top_dense) / 2 if found.sentences else 0.0
-                    answered = bool(found.sentences) and confidence >= self.policy.abstain_below
-                    missing = self._missing_numbers(parsed.text, found) if answered else []
-                    answered = answered and not missing
+                    lexical = lexical_evidence(found)
+                    answered = bool(found.sentences) and (confidence >= self.policy.abstain_below or lexical)
+                    missing = self._missing_numbers(parsed.text, found) if answered and not lexical else []
+                    answered = answered and not missing and not absent and not unspoken
                     quotes = build_quotes(self.db, found, max_quotes, self.policy, weak=not answered)
+                    speaker_line = _speaker_line(self.db, quotes) if answered and shape.kind == WHO_SAID else ""
             except (EngineError, VectorError) as exc:
                 return self._refusal(question, active, str(exc), started), None
             except sqlite3.DatabaseError as exc:
                 message = f"search failed: {exc}; if this persists, rebuild with `assistant index --rebuild`"
                 return self._refusal(question, active, message, started), None
-        if not found.sentences:
+        if absent:
+            message = f"no article mentions {' or '.join(absent)}" + (
+                "; the closest passages below are weak matches" if quotes else ""
+            )
+        elif unspoken:
+            message = f"no article has {unspoken[0]} speaking about {unspoken[1]}; the closest passages below are weak matches"
+        elif not found.sentences:
             message = "nothing in the corpus matches" + (f" ({active.describe()})" if not active.is_empty() else "")
         elif missing:
             message = (
@@ -200,7 +213,7 @@ class Engine:
         elif not answered:
             message = "the corpus does not appear to answer this question; closest passages below are weak matches"
         else:
-            message = ""
+            message = speaker_line
         answer = Answer(
             question=question,
             searched=searched,
@@ -214,9 +227,43 @@ class Engine:
                 "top_sentence_dense": best,
                 "top_chunk_dense": found.top_dense,
                 "top_score": found.sentences[0].score if found.sentences else 0.0,
+                "shape": found.shape.kind if found.shape else "",
+                "lexical_evidence": lexical,
             },
         )
         return answer, found
+
+    def _absent(self, shape: QueryShape) -> list[str]:
+        """Names of the query whose words occur together in no passage of the index (title or text):
+        'Brexit', 'Greta Thunberg'. Words, not the exact phrase, so 'Emma Marry' or 'Western Europe'
+        written differently still count as present."""
+        absent = []
+        for name in shape.names:
+            parts = words(name)
+            if parts and reads.phrase_count(self.db, " AND ".join(phrase(w) for w in parts)) == 0:
+                absent.append(name)
+        return absent
+
+    def _speaker_articles(self, shape: QueryShape) -> tuple[set[int] | None, tuple[str, str] | None]:
+        """For 'what did X say about Y': the articles naming X and speaking of Y (preferred), or
+        (X, Y) when X is named but never next to Y."""
+        if shape.kind != SAID_ABOUT or not shape.speaker or not shape.topic:
+            return None, None
+        speaker_words = content_words(shape.speaker)
+        topic_words = [w for w in content_words(shape.topic) if w not in speaker_words]
+        if not speaker_words or not topic_words:
+            return None, None
+        named = reads.articles_matching(self.db, " AND ".join(phrase(w) for w in speaker_words))
+        if not named:
+            return None, None  # a role ("the union official"): nothing to check by name
+        topical = reads.articles_matching(self.db, " OR ".join(phrase(w) for w in topic_words))
+        quoted = _quoted_articles(self.db, shape.speaker) & topical
+        if quoted:
+            return quoted, None  # articles quoting X (issue 13's speakers) that speak of Y
+        both = named & topical
+        if not both:
+            return None, (shape.speaker, shape.topic)
+        return both, None
 
     def _missing_numbers(self, question: str, found: Retrieval) -> list[str]:
         """Numbers of the question (a year, an amount) absent from the best passage's article.
@@ -230,6 +277,22 @@ class Engine:
         row = found.articles.get(lead) if found.articles is not None else None
         haystack = f"{row.text} {row.title}" if row else ""
         return [n for n in numbers if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", haystack)]
+
+    def mentions(self, text: str, *, filters: Filters | None = None, limit: int = 2000) -> tuple[Quote, ...]:
+        """Every sentence of the corpus holding the phrase (stemmed words, in order), article by article
+        in date order (undated last), each as a cited quote with exact offsets; () for a phrase without words."""
+        cleaned = " ".join(words(text.strip().strip("\"'“”‘’")))
+        if not cleaned:
+            return ()
+        active = filters or Filters()
+        with self._lock, self._snapshot():
+            allowed = reads.allowed_articles(self.db, active)
+            rows = reads.phrase_sentences(self.db, "body : " + phrase(cleaned), allowed, limit)
+            articles = reads.ArticleCache(self.db)
+            articles.load(r.article_id for r in rows)
+            return tuple(
+                sentence_quote(articles, n, r.article_id, r.start, r.end, r.paragraph) for n, r in enumerate(rows, start=1)
+            )
 
     def _refusal(self, question: str, filters: Filters, message: str, started: float) -> Answer:
         return Answer(question, question, filters, False, (), message, time.perf_counter() - started)
@@ -252,6 +315,52 @@ class Engine:
     def close(self) -> None:
         """Release the database."""
         self.db.close()
+
+
+LEXICAL_WORDS = 3
+"""Query words that, found together in one sentence (or it and the one before), make a lookup precise."""
+LEXICAL_COVERAGE = 0.75
+"""Share of the query's idf they must carry."""
+
+
+def lexical_evidence(found: Retrieval) -> bool:
+    """True when the best sentence holds the query's quoted phrase (or a near form of it), or most of
+    the query's rare words together: a precise lookup, whatever the cosine says."""
+    if not found.sentences:
+        return False
+    top = found.sentences[0]
+    if top.phrase >= 0.8:
+        return True
+    return top.words >= LEXICAL_WORDS and top.covered >= LEXICAL_COVERAGE
+
+
+def _quoted_articles(db: sqlite3.Connection, name: str) -> set[int]:
+    """Articles holding a quotation by the person `name` means (empty on an index without quotations)."""
+    try:
+        from assistant.index.quotation_store import article_ids_by
+
+        return set(article_ids_by(db, name))
+    except sqlite3.OperationalError:
+        return set()
+
+
+def _speaker_line(db: sqlite3.Connection, quotes: tuple[Quote, ...]) -> str:
+    """'Tony Blair said it (quote 1).' for a who-said answer whose first quote has a known speaker; '' otherwise."""
+    if not quotes:
+        return ""
+    speaker = quotes[0].speaker
+    if speaker is None:
+        try:
+            from assistant.index.quotation_store import quotation_for_span
+
+            found = quotation_for_span(db, quotes[0].article_id, quotes[0].start, quotes[0].end)
+        except sqlite3.OperationalError:
+            return ""
+        speaker = found.speaker if found is not None else None
+    if speaker is None:
+        return ""
+    role = f", {speaker.role}," if speaker.role else ""
+    return f"{speaker.name}{role} said it (quote 1, {quotes[0].path})"
 
 
 def _damaged(index_dir: Path, exc: Exception) -> str:

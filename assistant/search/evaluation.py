@@ -247,3 +247,185 @@ def format_report(report: EvalReport) -> str:
 
 
 
+
+
+@dataclass(frozen=True)
+class LookupItem:
+    """One lookup: a query and the sentence it should find (path None: the corpus cannot answer it)."""
+
+    question: str
+    path: str | None
+    start: int | None
+    end: int | None
+    kind: str
+    """The line's kind, or 'answerable' / 'unanswerable' for out-of-corpus sets."""
+
+
+@dataclass(frozen=True)
+class LookupReport:
+    """Lookup hit rates: a hit is a quote overlapping the target span, or one listing a copy of it in also_in."""
+
+    method: str
+    """full (the engine), bm25 (sentence BM25 only) or dense (sentence cosine only)."""
+    questions: dict[str, int]
+    """Lookups per kind."""
+    hit_at_1: float
+    """Answerable lookups whose first quote is a hit."""
+    hit_at_3: float
+    """... one of the first three."""
+    answered: float
+    """Answerable lookups answered (not called weak)."""
+    abstained: float | None
+    """Unanswerable lookups abstained on (None when the set has none)."""
+    by_kind: dict[str, dict[str, float]]
+    """hit@1, hit@3 and answered per kind."""
+    p50_ms: float
+    """Median time per lookup."""
+    misses: list[str] = field(default_factory=list)
+    """Questions whose first quote missed (full method only)."""
+
+
+def read_lookups(path: Path) -> list[LookupItem]:
+    """Lookups from a JSONL file of {"question", "path", "start", "end"} (optional "kind", "answerable")."""
+    items: list[LookupItem] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            question = str(row["question"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not a lookup line ({exc})") from None
+        target = row.get("path")
+        if "answerable" in row:
+            kind = "answerable" if row["answerable"] else "unanswerable"
+        else:
+            kind = str(row.get("kind") or "lookup")
+        if target is not None and (not isinstance(row.get("start"), int) or not isinstance(row.get("end"), int)):
+            raise ValueError(f"{path}:{number}: start and end must be integers")
+        items.append(LookupItem(question, target, row.get("start"), row.get("end"), kind if target is not None else "unanswerable"))
+    return items
+
+
+def _overlaps(path: str, start: int, end: int, item: LookupItem) -> bool:
+    return path == item.path and item.start is not None and item.end is not None and start < item.end and end > item.start
+
+
+def quote_hits(quote: Any, item: LookupItem) -> bool:
+    """A quote overlapping the target, or listing an overlapping copy of it in also_in."""
+    if _overlaps(quote.path, quote.start, quote.end, item):
+        return True
+    return any(_overlaps(loc.path, loc.start, loc.end, item) for loc in quote.also_in)
+
+
+def score_lookups(engine: Any, items: list[LookupItem], method: str = "full") -> LookupReport:
+    """Run every lookup with the engine (or a baseline over the same index) and compute hit rates."""
+    import numpy as np
+
+    searcher = _baseline(engine, method) if method != "full" else None
+    counts: dict[str, int] = {}
+    per: dict[str, list[tuple[bool, bool, bool]]] = {}
+    abstained: list[bool] = []
+    times: list[float] = []
+    misses: list[str] = []
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+        began = time.perf_counter()
+        if searcher is None:
+            answer = engine.ask(item.question, max_quotes=5)
+            hits = [quote_hits(q, item) for q in answer.quotes]
+            answered = bool(answer.answered)
+        else:
+            hits = [quote_hits(q, item) for q in searcher(item.question)]
+            answered = bool(hits is not None)
+        times.append(time.perf_counter() - began)
+        if item.path is None:
+            abstained.append(not answered)
+            continue
+        per.setdefault(item.kind, []).append((bool(hits[:1] and hits[0]), any(hits[:3]), answered))
+        if searcher is None and not (hits[:1] and hits[0]):
+            misses.append(item.question)
+    every = [r for rows in per.values() for r in rows]
+
+    def rates(rows: list[tuple[bool, bool, bool]]) -> dict[str, float]:
+        n = max(len(rows), 1)
+        return {"hit_at_1": sum(r[0] for r in rows) / n, "hit_at_3": sum(r[1] for r in rows) / n, "answered": sum(r[2] for r in rows) / n}
+
+    total = rates(every)
+    return LookupReport(
+        method=method,
+        questions=counts,
+        hit_at_1=total["hit_at_1"],
+        hit_at_3=total["hit_at_3"],
+        answered=total["answered"],
+        abstained=sum(abstained) / len(abstained) if abstained else None,
+        by_kind={k: rates(v) for k, v in per.items()},
+        p50_ms=float(np.median(times) * 1000) if times else 0.0,
+        misses=misses,
+    )
+
+
+@dataclass(frozen=True)
+class _Hit:
+    path: str
+    start: int
+    end: int
+    also_in: tuple[Any, ...] = ()
+
+
+def _baseline(engine: Any, method: str) -> Any:
+    """A searcher returning the best three sentences by BM25 (FTS5, porter stemming, every sentence)
+    or by cosine (every stored, title-prefixed sentence vector), for comparison with the engine."""
+    import numpy as np
+
+    from assistant.search.keywords import phrase, search_words
+
+    paths = reads.article_paths(engine.db)
+    if method == "bm25":
+
+        def bm25(question: str) -> list[_Hit]:
+            terms = search_words(question)
+            if not terms:
+                return []
+            found = reads.lexical_sentences(engine.db, " OR ".join(phrase(t) for t in terms), 3, engine.weights.title_weight)
+            rows = {r.id: r for r in reads.sentences_by_id(engine.db, [i for i, _ in found])}
+            return [_Hit(paths[rows[i].article_id], rows[i].start, rows[i].end) for i, _ in found if i in rows]
+
+        return bm25
+    if method != "dense":
+        raise ValueError(f"unknown lookup method {method!r} (full, bm25 or dense)")
+    rows = reads.all_sentences(engine.db)
+    matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float16).reshape(len(rows), -1).astype(np.float32)
+
+    def dense(question: str) -> list[_Hit]:
+        vector = np.asarray(engine.embedder.encode([question])[0], dtype=np.float32)
+        best = np.argsort(-(matrix @ vector))[:3]
+        return [_Hit(paths[rows[i].article_id], rows[i].start, rows[i].end) for i in best]
+
+    return dense
+
+
+def run_lookup_eval(index_dir: Path, lookup_file: Path, *, methods: tuple[str, ...] = ("full",), model: str | None = None) -> list[LookupReport]:
+    """Open the index and score the lookups of a JSONL file with each method."""
+    from assistant.search.engine import Engine
+
+    items = read_lookups(lookup_file)
+    engine = Engine(index_dir, model=model)
+    try:
+        return [score_lookups(engine, items, m) for m in methods]
+    finally:
+        engine.close()
+
+
+def format_lookup(reports: list[LookupReport]) -> str:
+    """A Markdown table: one row per method and kind."""
+    lines = ["| method | kind | n | hit@1 | hit@3 | answered | abstained | p50 ms |", "|---|---|---|---|---|---|---|---|"]
+    for r in reports:
+        for kind, rates in sorted(r.by_kind.items()):
+            n = r.questions.get(kind, 0)
+            lines.append(f"| {r.method} | {kind} | {n} | {rates['hit_at_1']:.3f} | {rates['hit_at_3']:.3f} | {rates['answered']:.3f} | | |")
+        abst = "-" if r.abstained is None else f"{r.abstained:.3f}"
+        lines.append(
+            f"| {r.method} | all | {sum(r.questions.values())} | {r.hit_at_1:.3f} | {r.hit_at_3:.3f} | {r.answered:.3f} | {abst} | {r.p50_ms:.1f} |"
+        )
+    return "\n".join(lines)

@@ -199,3 +199,95 @@ def sentence_scores(
         return scores
     finally:
         db.execute(f"DELETE FROM {table}")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Lexical evidence of candidate sentences: BM25 and how much of the query each one holds."""
+
+    bm25: dict[int, float]
+    """BM25 over title and sentence (larger is better), index-wide idf."""
+    covered: dict[int, float]
+    """Share of the query's idf found in the sentence or the one before it (a speaker's name often
+    sits there: 'Mr Blair said: ...' then the quotation)."""
+    tight: dict[int, float]
+    """Share of the query's idf found in the sentence itself."""
+    words: dict[int, int]
+    """Query words found in the sentence or the one before it."""
+
+
+def sentence_evidence(
+    db: sqlite3.Connection, query: KeywordQuery, texts: Mapping[int, tuple[str, str, str]], title_weight: float
+) -> Evidence:
+    """BM25 and query coverage of candidate sentences, id -> (title, text, previous sentence's text).
+
+    Matching is FTS5's (porter stemming, diacritics folded), over a scratch table of just these
+    sentences, so inflected forms count and the cost depends on the candidates only.
+    """
+    if not query.phrases or not texts:
+        return Evidence({}, {}, {}, {})
+    table = f"temp.{_PREFIX}_evidence"
+    name = f"{_PREFIX}_evidence"
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5 (title, body, prev, tokenize = '{store.FTS_TOKENIZER}')")
+    db.executemany(f"INSERT INTO {table} (rowid, title, body, prev) VALUES (?, ?, ?, ?)", [(i, *t) for i, t in texts.items()])
+    try:
+        bm25: dict[int, float] = {}
+        covered: dict[int, float] = {}
+        tight: dict[int, float] = {}
+        found: dict[int, int] = {}
+        total = sum(query.idf) or 1.0
+        ranked = f"SELECT rowid, bm25({name}, {title_weight:.3f}, 1.0, 0.0) FROM {table} WHERE {name} MATCH ?"
+        plain = f"SELECT rowid FROM {table} WHERE {name} MATCH ?"
+        for text, weight in zip(query.phrases, query.idf, strict=True):
+            hits = db.execute(ranked, ("{title body} : " + text,)).fetchall()
+            local = idf(len(texts), len(hits))
+            for rowid, value in hits:
+                bm25[int(rowid)] = bm25.get(int(rowid), 0.0) + weight * (-float(value) / local)
+            for (rowid,) in db.execute(plain, ("{body prev} : " + text,)):
+                covered[int(rowid)] = covered.get(int(rowid), 0.0) + weight / total
+                found[int(rowid)] = found.get(int(rowid), 0) + 1
+            for (rowid,) in db.execute(plain, ("body : " + text,)):
+                tight[int(rowid)] = tight.get(int(rowid), 0.0) + weight / total
+        return Evidence(bm25, covered, tight, found)
+    finally:
+        db.execute(f"DELETE FROM {table}")
+
+
+_SUFFIXES = ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "ly", "s", "'s", "’s")
+
+
+def crude_stem(word: str) -> str:
+    """A word without its commonest English inflection (enough to compare a remembered phrase)."""
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+def phrase_match(phrase: str, text: str) -> float:
+    """1.0 when the text holds the phrase (inflections aside), 0.8 when it does with one word
+    misremembered, left out or added, else 0.0."""
+    wanted = [crude_stem(w) for w in words(phrase)]
+    have = [crude_stem(w) for w in words(text)]
+    n = len(wanted)
+    if not n or not have:
+        return 0.0
+    joined = " " + " ".join(have) + " "
+    if " " + " ".join(wanted) + " " in joined:
+        return 1.0
+    if n < 3:
+        return 0.0
+    for i in range(len(have) - n + 1):
+        if sum(a != b for a, b in zip(have[i : i + n], wanted, strict=True)) == 1:
+            return 0.8
+    for skip in range(n):
+        shorter = wanted[:skip] + wanted[skip + 1 :]
+        if " " + " ".join(shorter) + " " in joined:
+            return 0.8
+    for i in range(len(have) - n):
+        window = have[i : i + n + 1]
+        if any(window[:k] + window[k + 1 :] == wanted for k in range(1, n)):
+            return 0.8
+    return 0.0

@@ -8,8 +8,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant.index import vectors
-from assistant.index.reads import ArticleCache, allowed_chunks, chunk_sentence_ranges, filter_sql, sentences_of_chunks
-from assistant.search.keywords import TermStats, chunk_matches, plan, sentence_scores
+from assistant.index.reads import (
+    ArticleCache,
+    allowed_articles,
+    allowed_chunks,
+    chunk_sentence_ranges,
+    filter_sql,
+    lexical_sentences,
+    sentences_before,
+    sentences_by_id,
+    sentences_of_chunks,
+)
+from assistant.search.keywords import TermStats, chunk_matches, phrase_match, plan, sentence_evidence
+from assistant.text.query import QueryShape, query_shape
 from assistant.models import Filters
 
 if TYPE_CHECKING:
@@ -46,6 +57,26 @@ class Weights:
     """Bonus when a when/how-many question meets a sentence with a number, or a who question a name."""
     title_weight: float = 0.3
     """BM25 column weight of the title relative to the body."""
+    lexical_k: int = 30
+    """Sentences taken from the sentence-level FTS5 index (every sentence of the corpus)."""
+    coverage: float = 0.1
+    """Natural questions: weight of the share of the query's idf found in the sentence or the one before."""
+    phrase: float = 0.3
+    """Weight of a quoted phrase found in the sentence (0.8 of it for a near phrase)."""
+    lex_dense: float = 0.5
+    """Lexical-led shapes (fragment, phrase, name): weight of the sentence's cosine."""
+    lex_keyword: float = 0.3
+    """Lexical-led shapes: weight of the scaled sentence BM25."""
+    lex_coverage: float = 1.0
+    """Lexical-led shapes: weight of the query idf share in the sentence or the one before."""
+    lex_tight: float = 0.3
+    """Lexical-led shapes: weight of the query idf share in the sentence itself."""
+    lex_chunk: float = 0.1
+    """Lexical-led shapes: weight of the fused chunk score."""
+    lex_phrase: float = 1.0
+    """Lexical-led shapes: weight of a quoted phrase found in the sentence."""
+    preferred: float = 0.2
+    """Bonus of sentences in preferred articles ('what did X say about Y': articles naming X and Y)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +105,12 @@ class ScoredSentence:
     """Fused score of its best chunk, scaled to [0, 1]."""
     score: float
     """The weighted sum that ranks sentences."""
+    covered: float = 0.0
+    """Share of the query's idf found in the sentence or the one before it."""
+    words: int = 0
+    """Query words found in the sentence or the one before it."""
+    phrase: float = 0.0
+    """1.0 when it holds a quoted phrase of the query, 0.8 for a near phrase."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +133,10 @@ class Retrieval:
     """float32 vectors of the candidate sentences, one row each (similarities as one matrix product)."""
     rows: dict[int, int] = field(default_factory=dict)
     """sentence id -> its row in `matrix`."""
+    shape: QueryShape | None = None
+    """The query's shape, as recognised."""
+    searched_words: int = 0
+    """Query words the index holds."""
 
 
 __all__ = ["Retrieval", "ScoredSentence", "Weights", "allowed_chunks", "filter_sql", "retrieve"]
@@ -155,13 +196,18 @@ def retrieve(
     weights: Weights,
     terms: TermStats | None = None,
     articles: ArticleCache | None = None,
+    shape: QueryShape | None = None,
+    prefer: set[int] | None = None,
 ) -> Retrieval:
     """Find and score candidate sentences for a question; filters restrict both searches before ranking.
 
-    `terms` caches word counts between questions (the Engine keeps one per index generation).
+    Candidates are the sentences of the best fused chunks plus the best BM25 sentences of the whole
+    index; how they are ranked depends on the query's shape (dense-led for natural questions,
+    lexical-led for fragments, phrases and names). `terms` caches word counts between questions.
     """
     import numpy as np
 
+    shape = shape or query_shape(text)
     allowed = allowed_chunks(db, filters)
     cache = articles if articles is not None else ArticleCache(db)
     dense_scores, dense_ids = vectors.search(index, query_vector, weights.dense_k, allowed)
@@ -174,50 +220,85 @@ def retrieve(
         fused = fuse_linear(dense, keyword, weights.keyword_share)
     ranked = sorted(fused, key=fused.__getitem__, reverse=True)[: weights.candidates]
     top_dense = dense[0][1] if dense else 0.0
-    if not ranked:
-        return Retrieval((), (), top_dense, {}, articles=cache)
+    lexical: list[tuple[int, float]] = []
+    if keywords.match is not None and weights.lexical_k > 0:
+        lexical = lexical_sentences(
+            db, keywords.match, weights.lexical_k, weights.title_weight, None if filters.is_empty() else allowed_articles(db, filters)
+        )
+    if not ranked and not lexical:
+        return Retrieval((), (), top_dense, {}, articles=cache, shape=shape)
     # Candidate chunks' fused scores scaled to [0, 1] (best = 1, last candidate = 0).
-    best_fused, low = fused[ranked[0]], fused[ranked[-1]]
-    spread = (best_fused - low) or 1.0
     chunk_of: dict[tuple[int, int], float] = {}
-    for chunk_id, article_id, first, last in chunk_sentence_ranges(db, ranked):
-        for ord_ in range(first, last + 1):
-            key = (article_id, ord_)
-            chunk_of[key] = max(chunk_of.get(key, 0.0), (fused[chunk_id] - low) / spread)
-    sentence_rows = [r for r in sentences_of_chunks(db, ranked) if (r.article_id, r.ord) in chunk_of]
+    if ranked:
+        best_fused, low = fused[ranked[0]], fused[ranked[-1]]
+        spread = (best_fused - low) or 1.0
+        for chunk_id, article_id, first, last in chunk_sentence_ranges(db, ranked):
+            for ord_ in range(first, last + 1):
+                key = (article_id, ord_)
+                chunk_of[key] = max(chunk_of.get(key, 0.0), (fused[chunk_id] - low) / spread)
+    sentence_rows = [r for r in sentences_of_chunks(db, ranked) if (r.article_id, r.ord) in chunk_of] if ranked else []
+    known = {r.id for r in sentence_rows}
+    sentence_rows += [r for r in sentences_by_id(db, [i for i, _ in lexical if i not in known])]
+    before = sentences_before(db, [(r.article_id, r.ord) for r in sentence_rows])
     cache.load(r.article_id for r in sentence_rows)
     texts: dict[int, tuple[str, str]] = {}
+    context: dict[int, tuple[str, str, str]] = {}
     for r in sentence_rows:
         row = cache.get(r.article_id)
         if row is not None:
             texts[r.id] = (row.title, row.text[r.start : r.end])
+            prev = before.get((r.article_id, r.ord))
+            prev_text = row.text[prev.start : prev.end] if prev is not None and prev.paragraph == r.paragraph else ""
+            context[r.id] = (row.title, texts[r.id][1], prev_text)
     sentence_rows = [r for r in sentence_rows if r.id in texts]
     if not sentence_rows:
-        return Retrieval((), tuple(ranked), top_dense, {}, articles=cache)
+        return Retrieval((), tuple(ranked), top_dense, {}, articles=cache, shape=shape)
     matrix = np.frombuffer(b"".join(r.vector for r in sentence_rows), dtype=np.float16).reshape(len(sentence_rows), -1)
     matrix = matrix.astype(np.float32)
     dense = matrix @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
-    bm25 = sentence_scores(db, keywords, texts, weights.title_weight)
-    top_bm25 = max(bm25.values(), default=0.0) or 1.0
+    evidence = sentence_evidence(db, keywords, context, weights.title_weight)
+    top_bm25 = max(evidence.bm25.values(), default=0.0) or 1.0
     cos_at = {(r.article_id, r.ord): (float(c), r.paragraph) for r, c in zip(sentence_rows, dense, strict=True)}
     wanted = answer_type(text)
     typed = _typed_sentences(texts, wanted) if wanted and weights.answer_type else set()
+    lexical_led = shape.lexical
     scored: list[ScoredSentence] = []
     vectors_by_id: dict[int, Any] = {}
     for row, vec, cos in zip(sentence_rows, matrix, dense, strict=True):
         sid, article_id, ord_, start, end, paragraph = row.id, row.article_id, row.ord, row.start, row.end, row.paragraph
-        kw = bm25.get(sid, 0.0) / top_bm25
-        ctx = chunk_of[(article_id, ord_)]
+        kw = evidence.bm25.get(sid, 0.0) / top_bm25
+        ctx = chunk_of.get((article_id, ord_), 0.0)
         near = [cos_at[k][0] for k in ((article_id, ord_ - 1), (article_id, ord_ + 1)) if k in cos_at and cos_at[k][1] == paragraph]
         nb = max(near) if near else float(cos)
-        score = (
-            weights.sentence_dense * float(cos)
-            + weights.sentence_keyword * kw
-            + weights.chunk * ctx
-            + weights.neighbour * nb
-            + weights.answer_type * (sid in typed)
+        covered = evidence.covered.get(sid, 0.0)
+        tight = evidence.tight.get(sid, 0.0)
+        said = max((phrase_match(p, texts[sid][1]) for p in shape.phrases), default=0.0)
+        bonus = weights.preferred if prefer and article_id in prefer else 0.0
+        if lexical_led:
+            score = bonus + (
+                weights.lex_dense * float(cos)
+                + weights.lex_keyword * kw
+                + weights.lex_coverage * covered
+                + weights.lex_tight * tight
+                + weights.lex_chunk * ctx
+                + weights.lex_phrase * said
+            )
+        else:
+            score = bonus + (
+                weights.sentence_dense * float(cos)
+                + weights.sentence_keyword * kw
+                + weights.chunk * ctx
+                + weights.neighbour * nb
+                + weights.answer_type * (sid in typed)
+                + weights.coverage * covered
+                + weights.phrase * said
+            )
+        scored.append(
+            ScoredSentence(
+                sid, article_id, ord_, start, end, paragraph, float(cos), nb, kw, ctx, score,
+                covered, evidence.words.get(sid, 0), said,
+            )
         )
-        scored.append(ScoredSentence(sid, article_id, ord_, start, end, paragraph, float(cos), nb, kw, ctx, score))
         vectors_by_id[sid] = vec
     scored.sort(key=lambda s: s.score, reverse=True)
     return Retrieval(
@@ -229,4 +310,6 @@ def retrieve(
         articles=cache,
         matrix=matrix,
         rows={r.id: n for n, r in enumerate(sentence_rows)},
+        shape=shape,
+        searched_words=len(keywords.phrases),
     )

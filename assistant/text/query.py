@@ -29,7 +29,7 @@ STOPWORDS = frozenset(
     according also""".split()
 )
 
-_FILTER_RE = re.compile(r"""(?<!\S)(since|until|from|to|source|outlet|article|file|title):(?:"([^"]*)"|'([^']*)'|(\S+))""", re.I)
+_FILTER_RE = re.compile(r"""(?<!\S)(since|until|from|to|source|outlet|article|file|title|speaker):(?:"([^"]*)"|'([^']*)'|(\S+))""", re.I)
 _WORD_RE = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FOLLOWUP_HINT = re.compile(
@@ -90,11 +90,12 @@ def check_filters(filters: Filters) -> Filters:
     """`filters` unchanged, or QuestionError naming the first filter whose text is too long."""
     check_filter_text("source", filters.source)
     check_filter_text("article", filters.article)
+    check_filter_text("speaker", filters.speaker)
     return filters
 
 
 def parse_question(question: str) -> ParsedQuestion:
-    """Pull `since:` `until:` `source:` `article:` filters out of a question."""
+    """Pull `since:` `until:` `source:` `article:` `speaker:` filters out of a question."""
     # Undecodable bytes of argv or stdin arrive as lone surrogates, which SQLite cannot store.
     question = question.encode("utf-8", "replace").decode("utf-8")
     found: dict[str, str] = {}
@@ -111,6 +112,7 @@ def parse_question(question: str) -> ParsedQuestion:
         until=parse_date(found["until"], end=True) if "until" in found else None,
         source=found.get("source") or None,
         article=found.get("article") or None,
+        speaker=found.get("speaker") or None,
     ))
     return ParsedQuestion(text=text[:MAX_QUESTION_CHARS], filters=filters)
 
@@ -125,6 +127,7 @@ def merge_filters(base: Filters | None, extra: Filters) -> Filters:
         until=extra.until or base.until,
         source=extra.source or base.source,
         article=extra.article or base.article,
+        speaker=extra.speaker or base.speaker,
     ))
 
 
@@ -159,3 +162,91 @@ def followup_text(question: str, previous: Answer | None) -> str:
     if not carried:
         return question
     return f"{question} ({' '.join(carried)})"
+
+
+QUESTION = "question"
+FRAGMENT = "fragment"
+PHRASE = "phrase"
+WHO_SAID = "who-said"
+SAID_ABOUT = "said-about"
+NAME = "name"
+SHAPES = (QUESTION, FRAGMENT, PHRASE, WHO_SAID, SAID_ABOUT, NAME)
+"""The query shapes the search handles on purpose (docs/retrieval.md)."""
+
+_QUESTION_START = re.compile(
+    r"^\W*(who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|in what|on what|name)\b",
+    re.I,
+)
+_WHO_SAID = re.compile(r"^\W*who\s+(said|says|told|called|described|warned|claimed|stated|argued|admitted|insisted)\b\s*(?P<rest>.*)$", re.I)
+_SAID_ABOUT = re.compile(
+    r"^\W*what\s+(?:did|does|has|have|had)\s+(?P<who>.+?)\s+(?:say|said|think|tell\s+\w+|told\s+\w+|reveal|claim|argue|write)"
+    r"\s+(?:about|on|of|regarding)\s+(?P<topic>.+?)\W*$",
+    re.I,
+)
+_QUOTED = re.compile(r"[\"“”]([^\"“”]{2,})[\"“”]")
+_CAPITAL = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:de|van|von|da|del|le|la|bin)?\s*[A-Z][\w'’-]*)*")
+_QUESTION_WORDS = frozenset("who whom whose what which when where why how name".split())
+_HONORIFIC = frozenset("mr mrs ms miss dr sir lord lady dame prof professor president minister chancellor".split())
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """What kind of lookup a query is, and the parts that matter for it."""
+
+    kind: str
+    """One of SHAPES."""
+    phrases: tuple[str, ...] = ()
+    """Text inside double quotes, each a phrase to match."""
+    names: tuple[str, ...] = ()
+    """Capitalised names in the query (not the first word of a question), 'Michael Howard' whole."""
+    speaker: str | None = None
+    """X in 'what did X say about Y' (a name or a role)."""
+    topic: str | None = None
+    """Y in 'what did X say about Y', or what 'who said ...?' quotes."""
+
+    @property
+    def lexical(self) -> bool:
+        """True when the words themselves are the evidence (fragments, phrases, names): lexical-led fusion."""
+        return self.kind in (FRAGMENT, PHRASE, NAME)
+
+
+def query_names(text: str) -> tuple[str, ...]:
+    """Capitalised runs of a query that are names: not a lone capitalised first word (any sentence
+    starts with one), not stopwords or honorifics, possessives cut ("Brown's" is Brown)."""
+    found: list[str] = []
+    opening = len(text) - len(text.lstrip(" \"'“(‘"))
+    for match in _CAPITAL.finditer(text):
+        parts = [re.sub(r"(['’]s|['’])$", "", p) for p in match.group(0).split()]
+        if match.start() == opening:
+            if len(parts) == 1 or parts[0].lower() in STOPWORDS or parts[0].lower() in _QUESTION_WORDS:
+                parts = parts[1:]
+        while parts and (parts[0].lower() in STOPWORDS or parts[0].lower() in _HONORIFIC):
+            parts = parts[1:]
+        while parts and parts[-1].lower() in STOPWORDS:
+            parts = parts[:-1]
+        name = " ".join(p for p in parts if p)
+        if name:
+            found.append(name)
+    return tuple(dict.fromkeys(found))
+
+
+def query_shape(text: str) -> QueryShape:
+    """Recognise the shape of a (filter-free) query: quoted phrase, who said, what did X say about Y,
+    natural question, bare name, or keyword fragment."""
+    stripped = text.strip()
+    phrases = tuple(p.strip() for p in _QUOTED.findall(stripped) if any(ch.isalnum() for ch in p))
+    names = query_names(_QUOTED.sub(" ", stripped))
+    who = _WHO_SAID.match(stripped)
+    if who:
+        return QueryShape(WHO_SAID, phrases, names, topic=who.group("rest").strip(" ?") or None)
+    about = _SAID_ABOUT.match(stripped)
+    if about:
+        return QueryShape(SAID_ABOUT, phrases, names, speaker=about.group("who").strip(), topic=about.group("topic").strip())
+    if phrases and len(" ".join(phrases)) >= 0.6 * len(_QUOTED.sub(lambda m: m.group(1), stripped)):
+        return QueryShape(PHRASE, phrases, names)
+    if _QUESTION_START.match(stripped) or stripped.endswith("?"):
+        return QueryShape(QUESTION, phrases, names)
+    tokens = _WORD_RE.findall(stripped)
+    if tokens and len(tokens) <= 4 and all(t[0].isupper() or t.lower() in _HONORIFIC for t in tokens):
+        return QueryShape(NAME, phrases, names or (stripped,))
+    return QueryShape(FRAGMENT, phrases, names)

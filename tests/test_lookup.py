@@ -1,0 +1,222 @@
+"""Source lookup (issue 12): query shapes, phrases and near phrases, every mention, absent names, namesakes, lookup eval."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.engines import assert_quotes_verbatim, opened
+from support.indexes import build
+
+from assistant.search.engine import Engine
+from assistant.search.evaluation import LookupItem, read_lookups, score_lookups
+from assistant.search.keywords import phrase_match
+from assistant.text.query import FRAGMENT, NAME, PHRASE, QUESTION, SAID_ABOUT, WHO_SAID, query_shape
+
+ARTICLES = {
+    "politics/howard.md": (
+        "---\ntitle: Howard demands Iraq advice\ndate: 2005-03-02\n---\n\n"
+        "Tory leader Michael Howard called for the full legal advice on the Iraq war to be published. "
+        "\"The government must come clean about the legal advice on the war,\" Mr Howard said.\n\n"
+        "He also spoke about discipline in schools and the cost of council tax.\n"
+    ),
+    "sport/howard.md": (
+        "---\ntitle: Keeper saves the cup final\ndate: 2005-01-15\n---\n\n"
+        "Goalkeeper Tim Howard saved two penalties in the cup final on Saturday. "
+        "\"We deserved the win after a long and hard season,\" Howard said.\n"
+    ),
+    "business/brown-budget.md": (
+        "---\ntitle: Brown keeps to his golden rule\ndate: 2005-03-16\n---\n\n"
+        "Chancellor Gordon Brown said the golden rule on borrowing would be met with room to spare. "
+        "Critics doubt the golden rule can survive another spending round.\n\n"
+        "The budget also raised the threshold for stamp duty.\n"
+    ),
+    "business/brown-autumn.md": (
+        "---\ntitle: Autumn statement\ndate: 2004-12-02\n---\n\n"
+        "Mr Brown insisted that his golden rules for the public finances were intact. "
+        "Inflation stayed low through the autumn.\n"
+    ),
+    "tech/security.md": (
+        "---\ntitle: Banks buy new security software\ndate: 2005-02-10\n---\n\n"
+        "New software from the firm will help them foil hackers who attack online bank accounts. "
+        "The banks said the cost would be shared with customers.\n"
+    ),
+    "tech/security-copy.md": (
+        "---\ntitle: Banks buy security software\ndate: 2005-02-11\n---\n\n"
+        "New software from the firm will help them foil hackers who attack online bank accounts. "
+        "Shares in the firm rose by four percent.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def lookup_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("lookup")
+    corpus, index = root / "corpus", root / "index"
+    for name, text in ARTICLES.items():
+        path = corpus / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    build(corpus, index)
+    return index
+
+
+@pytest.fixture
+def engine(lookup_index: Path) -> Iterator[Engine]:
+    with opened(lookup_index) as opened_engine:
+        yield opened_engine
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [
+        ("What did Michael Howard say about Iraq?", SAID_ABOUT),
+        ("what has the chancellor said on borrowing", SAID_ABOUT),
+        ("Who said the government must come clean?", WHO_SAID),
+        ('"help them foil"', PHRASE),
+        ("“help them foil”", PHRASE),
+        ("Michael Howard", NAME),
+        ("Blair lessons inquiry learned mistakes", FRAGMENT),
+        ("golden rule borrowing", FRAGMENT),
+        ("When did the budget raise stamp duty?", QUESTION),
+        ("Is the golden rule intact?", QUESTION),
+        ("country with the most Eurovision wins?", QUESTION),
+    ],
+)
+def test_query_shapes_are_recognised(query: str, kind: str) -> None:
+    assert query_shape(query).kind == kind
+
+
+def test_shape_parts_name_the_speaker_topic_phrases_and_names() -> None:
+    shape = query_shape("What did Michael Howard say about Iraq?")
+    assert (shape.speaker, shape.topic) == ("Michael Howard", "Iraq")
+    assert "Michael Howard" in shape.names
+    assert query_shape('"help them foil" hackers').phrases == ("help them foil",)
+    assert query_shape("What did Mr Howard say about schools?").names[0] == "Howard"
+    assert query_shape("golden rule borrowing").names == ()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "score"),
+    [
+        ("help them foil", "It will help them foil hackers.", 1.0),
+        ("golden rule", "his golden rules were intact", 1.0),  # an inflected form
+        ("help them stop hackers", "It will help them foil hackers.", 0.8),  # one word misremembered
+        ("help foil hackers", "It will help them foil hackers.", 0.8),  # one word left out
+        ("will help them to foil", "It will help them foil hackers.", 0.8),  # one word added
+        ("help us stop crooks", "It will help them foil hackers.", 0.0),
+    ],
+)
+def test_phrase_and_near_phrase_matching(phrase: str, text: str, score: float) -> None:
+    assert phrase_match(phrase, text) == score
+
+
+def test_a_quoted_phrase_finds_its_sentence_and_is_answered(engine: Engine) -> None:
+    answer = engine.ask('"help them foil"')
+    assert answer.answered, answer.message
+    assert "help them foil" in answer.quotes[0].text
+    assert answer.quotes[0].path.startswith("tech/security")
+    assert_quotes_verbatim(engine, answer)
+
+
+def test_a_near_phrase_with_one_word_wrong_still_wins(engine: Engine) -> None:
+    answer = engine.ask('"help them stop hackers"')
+    assert "help them foil hackers" in answer.quotes[0].text
+    assert answer.answered, answer.message
+    assert_quotes_verbatim(engine, answer)
+
+
+def test_every_mention_across_articles_in_date_order(engine: Engine) -> None:
+    quotes = engine.mentions("golden rule")
+    assert [q.path for q in quotes] == ["business/brown-autumn.md", "business/brown-budget.md", "business/brown-budget.md"]
+    assert all("golden rule" in q.text.lower() for q in quotes)
+    assert [q.n for q in quotes] == [1, 2, 3]
+    for quote in quotes:
+        assert engine.article(quote.article_id).text[quote.start : quote.end] == quote.text
+    assert engine.mentions('"golden rule"') == quotes  # quotes around the phrase change nothing
+    assert engine.mentions("rule golden") == ()  # the words in order, not anywhere
+    assert engine.mentions("?!") == ()
+
+
+def test_mentions_honour_filters(engine: Engine) -> None:
+    from assistant.models import Filters
+
+    quotes = engine.mentions("golden rule", filters=Filters(article="autumn"))
+    assert [q.path for q in quotes] == ["business/brown-autumn.md"]
+
+
+def test_someone_absent_from_the_corpus_is_named_as_absent(engine: Engine) -> None:
+    answer = engine.ask("What did Boris Johnson say about the budget?")
+    assert not answer.answered
+    assert "no article mentions Boris Johnson" in answer.message
+    assert all(q.weak for q in answer.quotes)
+    assert_quotes_verbatim(engine, answer)
+
+
+def test_a_speaker_who_never_speaks_of_the_topic_is_said_so(engine: Engine) -> None:
+    answer = engine.ask("What did Tim Howard say about council tax?")
+    assert not answer.answered
+    assert "no article has Tim Howard speaking about council tax" in answer.message
+    assert_quotes_verbatim(engine, answer)
+
+
+def test_what_did_x_say_about_y_keeps_to_the_articles_of_x_on_y(engine: Engine) -> None:
+    answer = engine.ask("What did Michael Howard say about the war?")
+    assert answer.quotes[0].path == "politics/howard.md"
+
+
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        ("Howard government clean legal advice", "politics/howard.md"),
+        ("Howard deserved win hard season", "sport/howard.md"),
+    ],
+)
+def test_a_surname_is_decided_by_the_other_words(engine: Engine, query: str, path: str) -> None:
+    answer = engine.ask(query)
+    assert answer.quotes[0].path == path
+    assert answer.answered, answer.message
+    assert_quotes_verbatim(engine, answer)
+
+
+def test_lookup_eval_counts_hits_and_duplicates(engine: Engine, tmp_path: Path) -> None:
+    security = ARTICLES["tech/security-copy.md"]
+    body = security.index("New software")
+    start = len(security[:body]) - len(security[: security.index("\n\n") + 2]) + 0  # offset within the text read by the loader
+    text = engine.article(engine.mentions("foil hackers")[0].article_id).text
+    offset = text.index("New software")
+    end = text.index("accounts.") + len("accounts.")
+    lines = [
+        {"question": "software foil hackers bank accounts", "path": "tech/security-copy.md", "start": offset, "end": end, "kind": "fragment"},
+        {"question": "Howard deserved win hard season", "path": "sport/howard.md", "start": 0, "end": 5, "kind": "fragment"},
+        {"question": "What did Boris Johnson say about Brexit?", "path": None, "start": None, "end": None, "answerable": False},
+    ]
+    file = tmp_path / "set.jsonl"
+    file.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    items = read_lookups(file)
+    assert [i.kind for i in items] == ["fragment", "fragment", "unanswerable"]
+    report = score_lookups(engine, items)
+    # The first lookup is a hit whichever copy of the story comes first (the other is in also_in);
+    # the second targets the title line, which no quote overlaps.
+    assert report.by_kind["fragment"]["hit_at_1"] == 0.5
+    assert report.abstained == 1.0
+    assert start >= 0
+    bm25 = score_lookups(engine, items, "bm25")
+    assert bm25.by_kind["fragment"]["hit_at_1"] == 0.5
+
+
+def test_a_bad_lookup_line_is_one_clear_error(tmp_path: Path) -> None:
+    file = tmp_path / "bad.jsonl"
+    file.write_text('{"question": "x", "path": "a.txt", "start": "one", "end": 2}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl:1: start and end must be integers"):
+        read_lookups(file)
+    file.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl:1: not a lookup line"):
+        read_lookups(file)
+
+
+def test_lookup_item_without_target_is_unanswerable() -> None:
+    item = LookupItem("q", None, None, None, "unanswerable")
+    assert item.path is None
