@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from assistant.embedding.registry import HashEmbedder
+from assistant.embedding.hashing import HashEmbedder
 from assistant.index.indexer import build_index
 from support.corpus import write_small_corpus
+from support.model import onnx_folder, state_of
 
 KEPT_VARIABLES = ("ASSISTANT_CACHE_DIR",)
 """ASSISTANT_* variables the fixtures set themselves; every other one of the developer's is removed."""
@@ -27,16 +28,6 @@ def user_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
     (home / "cache").mkdir(mode=0o700)
     return home
-
-
-def onnx_folder(home: Path) -> Path:
-    """Where the default ONNX export of the session lands (cache_root()/onnx)."""
-    return home / "cache" / "onnx"
-
-
-def state_of(cache: Path) -> Path:
-    """The state folder (export records) that goes with an ONNX cache folder."""
-    return cache.with_name(cache.name + "-state")
 
 
 @pytest.fixture(autouse=True)

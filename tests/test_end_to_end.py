@@ -1,39 +1,50 @@
-"""The whole path on the real bundled model: index the shipped corpus, ask, read exact quotes."""
+"""The whole path on the real bundled model: index the shipped corpus, ask, read exact quotes.
+
+The model is loaded once per session (conftest's real_embedder) and shared by every engine here."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from assistant.search.engine import Engine
 from assistant.index.indexer import build_index
+from assistant.search.engine import Engine
 from assistant.settings import Settings
+from support.corpus import SEED
 
 pytestmark = pytest.mark.model
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+CORPUS = SEED.parent
 
 
 @pytest.fixture(scope="module")
-def seed_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("e2e")
     corpus = root / "corpus"
     shutil.copytree(CORPUS, corpus)
     index = root / "index"
-    report = build_index(corpus, index)
+    report = build_index(corpus, index, embedder=real_embedder)
     assert report.added == 1 and report.chunks_embedded > 5 and not report.problems
     return corpus, index
 
 
-def test_index_of_the_shipped_corpus(seed_index: tuple[Path, Path]) -> None:
+@pytest.fixture(scope="module")
+def engine(seed_index: tuple[Path, Path], real_embedder: Any) -> Iterator[Engine]:
+    opened = Engine(seed_index[1], embedder=real_embedder)
+    yield opened
+    opened.close()
+
+
+def test_index_of_the_shipped_corpus(seed_index: tuple[Path, Path], engine: Engine, real_embedder: Any) -> None:
     corpus, index = seed_index
-    engine = Engine(index)
     stats = engine.stats()
     assert (stats.files, stats.articles) == (1, 1)
     assert stats.chunks >= 6 and stats.sentences >= 30
     assert stats.model == "all-MiniLM-L6-v2" and stats.dim == 384 and stats.backend == "onnx-int8"
-    again = build_index(corpus, index)
+    again = build_index(corpus, index, embedder=real_embedder)
     assert again.chunks_embedded == 0 and again.unchanged == 1
 
 
@@ -44,9 +55,9 @@ def test_index_of_the_shipped_corpus(seed_index: tuple[Path, Path]) -> None:
         "What did Tofig Zulfugarov say about negotiations?",
     ],
 )
-def test_zulfugarov_is_quoted_first(seed_index: tuple[Path, Path], question: str) -> None:
-    corpus, index = seed_index
-    answer = Engine(index).ask(question)
+def test_zulfugarov_is_quoted_first(seed_index: tuple[Path, Path], engine: Engine, question: str) -> None:
+    corpus, _ = seed_index
+    answer = engine.ask(question)
     assert answer.answered
     first = answer.quotes[0]
     assert "Azerbaijan will not negotiate with them" in first.text and "Tofig Zulfugarov" in first.text
@@ -56,9 +67,8 @@ def test_zulfugarov_is_quoted_first(seed_index: tuple[Path, Path], question: str
         assert quote.line == text.count("\n", 0, quote.start) + 1
 
 
-def test_aghdam_road_source_lookup(seed_index: tuple[Path, Path]) -> None:
-    _, index = seed_index
-    answer = Engine(index).ask("who said the Aghdam road is not for cargo from Armenia, and when?")
+def test_aghdam_road_source_lookup(engine: Engine) -> None:
+    answer = engine.ask("who said the Aghdam road is not for cargo from Armenia, and when?")
     assert answer.answered
     # Who and when, in the first quote and its citation: the "he stressed ..." sentence comes with the
     # sentence before it, which names the speaker.
@@ -68,24 +78,14 @@ def test_aghdam_road_source_lookup(seed_index: tuple[Path, Path]) -> None:
     assert first.date is not None and first.date.isoformat() == "2023-08-08"
 
 
-def test_out_of_corpus_question_abstains(seed_index: tuple[Path, Path]) -> None:
-    _, index = seed_index
-    answer = Engine(index).ask("Which team won the 2005 Six Nations rugby championship?")
+def test_out_of_corpus_question_abstains(engine: Engine) -> None:
+    answer = engine.ask("Which team won the 2005 Six Nations rugby championship?")
     assert not answer.answered and all(q.weak for q in answer.quotes)
 
 
-def test_open_engine_builds_a_missing_index(tmp_path: Path) -> None:
-    from assistant.search.engine import open_engine
-
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    phases: list[str] = []
-    engine = open_engine(Settings(corpus=corpus, index=tmp_path / "index"), on_progress=lambda p: phases.append(p.phase))
-    assert {"embed", "ready"} <= set(phases)
-    assert engine.stats().articles == 1
-
-
-async def test_tui_answers_the_zulfugarov_question_on_the_real_model(seed_index: tuple[Path, Path], tmp_path: Path) -> None:
+async def test_tui_answers_the_zulfugarov_question_on_the_real_model(
+    seed_index: tuple[Path, Path], real_embedder: Any, tmp_path: Path
+) -> None:
     """The chat UI over the real engine and model, driven as a user: his quote comes first, with its citation."""
     from textual import events
 
@@ -96,7 +96,7 @@ async def test_tui_answers_the_zulfugarov_question_on_the_real_model(seed_index:
 
     corpus, index = seed_index
     settings = Settings(corpus=corpus, index=index)
-    app = make_app(settings, engine_factory=lambda on_progress: Engine(index), session_dir=tmp_path / "sessions")
+    app = make_app(settings, engine_factory=lambda on_progress: Engine(index, embedder=real_embedder), session_dir=tmp_path / "sessions")
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.click("#question")

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from assistant.embedding.registry import HashEmbedder
+from assistant.embedding.hashing import HashEmbedder
 from assistant.models import Answer
 from assistant.search.engine import Engine
 

@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embedding.registry import HashEmbedder
+from assistant.embedding.hashing import HashEmbedder
 from assistant.index import store, vectors
-from assistant.index.indexer import IndexReport, build_index, check_consistency
+from assistant.index.consistency import check_consistency
+from assistant.index.indexer import build_index
+from assistant.index.progress import IndexReport
 from assistant.text.chunking import passage_for_embedding
 
 
