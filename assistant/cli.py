@@ -10,9 +10,10 @@ from typing import Any
 
 import click
 
+from assistant.embedding.registry import BACKEND_NAMES
 from assistant.settings import ResolvedSettings, Settings, resolve_settings
 
-BACKEND_CHOICES = ("onnx-int8", "onnx", "torch", "hash")
+BACKEND_CHOICES = BACKEND_NAMES
 """hash is a fast fake embedder for tests and demos, not for real use."""
 CITE_CHOICES = ("chicago", "apa", "mla", "harvard", "ap", "bibtex", "csl-json")
 """assistant.text.citation_styles.STYLES, spelled out so --help needs no import."""
@@ -491,7 +492,7 @@ def bench_cmd(ctx: click.Context) -> None:
 @click.pass_context
 def config_cmd(ctx: click.Context, as_json: bool) -> None:
     """The settings in force, where each came from, and which config files were read or ignored (and why)."""
-    from assistant.embedding.registry import cache_root
+    from assistant.embedding.base import cache_root
     from assistant.text.sanitize import single_line, terminal_safe
 
     resolved = _resolve(ctx)

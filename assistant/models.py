@@ -47,6 +47,12 @@ class LoadProblem:
     """What went wrong, for a person."""
     skipped: bool = True
     """True when nothing from it was indexed; False for a warning (e.g. fallback decoding)."""
+    kind: str = field(default="other", compare=False)
+    """What went wrong, for code (never parse `message`): "unreadable" (permissions, vanished, mid-copy:
+    may pass), "special-file" (FIFO, device, /proc), "symlink" (leads out of the corpus), "bad-name",
+    "missing" (no corpus folder), "unsupported", "binary", "empty", "too-large", "malformed",
+    "decoding" (a fallback encoding was used), "metadata" (a field ignored); "other" when not known
+    (problems replayed from the index keep only their wording)."""
 
 
 @dataclass(frozen=True)

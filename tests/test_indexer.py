@@ -571,7 +571,7 @@ def test_a_large_jsonl_unreadable_during_its_second_read(tmp_path: Path, monkeyp
             reads += 1
             for n, found in enumerate(super().__iter__()):
                 if reads == 2 and n == 20:
-                    self.skipped = LoadProblem(self.rel, "cannot read file: Input/output error")
+                    self.skipped = LoadProblem(self.rel, "cannot read file: Input/output error", kind="unreadable")
                     self.problems = [self.skipped]
                     return
                 yield found

@@ -61,6 +61,11 @@ ProblemSink = Callable[[LoadProblem], None]
 class _Skipped(Exception):
     """Raised inside a loader to give up on a file (or record) with one line for the user."""
 
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        """LoadProblem.kind."""
+
 
 class _TooManyAliases(Exception):
     """Raised by the front matter loader past MAX_YAML_ALIASES aliases."""
@@ -81,15 +86,15 @@ class _Warnings:
     """Non-skipping problems collected for one path while it is read."""
 
     path: str
-    messages: list[str] = field(default_factory=list)
+    messages: list[tuple[str, str]] = field(default_factory=list)
 
-    def add(self, message: str) -> None:
+    def add(self, message: str, kind: str = "metadata") -> None:
         """Note one warning."""
-        self.messages.append(message)
+        self.messages.append((message, kind))
 
     def problems(self) -> list[LoadProblem]:
         """The warnings as LoadProblems."""
-        return [LoadProblem(self.path, m, skipped=False) for m in self.messages]
+        return [LoadProblem(self.path, m, skipped=False, kind=kind) for m, kind in self.messages]
 
 
 # --- discovery ---------------------------------------------------------------------------
@@ -108,7 +113,7 @@ def discover_files(
     report = on_problem or (lambda problem: None)
     base = Path(os.path.abspath(root))
     if not base.is_dir():
-        report(LoadProblem(base.as_posix(), "corpus folder not found or not a folder"))
+        report(LoadProblem(base.as_posix(), "corpus folder not found or not a folder", kind="missing"))
         return
     real_base = os.path.realpath(base)
     seen = {real_base}
@@ -127,13 +132,13 @@ def discover_files(
                 # take: reported once by a printable name instead of failing the whole run later.
                 if entry.is_dir() or _is_article_name(entry.name):
                     name = _printable(_rel(base, entry.path))
-                    report(LoadProblem(name, "name is not valid UTF-8; rename it to index it"))
+                    report(LoadProblem(name, "name is not valid UTF-8; rename it to index it", kind="bad-name"))
             elif entry.is_symlink() and not follow_symlinks and not _within(real_base, os.path.realpath(entry.path)):
                 # A folder someone else made may link to the user's home, to / or to /proc.
                 if os.path.exists(entry.path) and (entry.is_dir() or _is_article_name(entry.name)):
                     target = _printable(os.path.realpath(entry.path))
                     message = f"symbolic link to {target}, outside the corpus; pass --follow-symlinks to index it"
-                    report(LoadProblem(_printable(_rel(base, entry.path)), message))
+                    report(LoadProblem(_printable(_rel(base, entry.path)), message, kind="symlink"))
             elif entry.is_dir():
                 real = os.path.realpath(entry.path)
                 if real not in seen:
@@ -144,10 +149,10 @@ def discover_files(
                     yield Path(entry.path)
                 elif os.path.exists(entry.path):  # a FIFO, device or socket, perhaps behind a link
                     kind = _special_kind(os.stat(entry.path).st_mode)
-                    report(LoadProblem(_printable(_rel(base, entry.path)), f"not a regular file ({kind})"))
+                    report(LoadProblem(_printable(_rel(base, entry.path)), f"not a regular file ({kind})", kind="special-file"))
         except OSError as exc:
             if not entry.is_symlink():  # a symlink that cannot be followed is a broken one: ignored
-                report(LoadProblem(_rel(base, entry.path), f"cannot read entry: {_reason(exc)}"))
+                report(LoadProblem(_rel(base, entry.path), f"cannot read entry: {_reason(exc)}", kind="unreadable"))
 
 
 def _within(real_base: str, real: str) -> bool:
@@ -177,7 +182,7 @@ def _sorted_entries(folder: Path, rel: str, report: ProblemSink) -> Iterator[os.
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda e: e.name)
     except OSError as exc:
-        report(LoadProblem(rel, f"cannot list folder: {_reason(exc)}"))
+        report(LoadProblem(rel, f"cannot list folder: {_reason(exc)}", kind="unreadable"))
         return iter(())
     return iter(entries)
 
@@ -272,7 +277,7 @@ class ArticleStream:
         fmt = _FORMATS.get(os.path.splitext(str(self.path))[1].lower())
         try:
             if fmt is None:
-                raise _Skipped(f"unsupported file type '{Path(self.path).suffix}'")
+                raise _Skipped(f"unsupported file type '{Path(self.path).suffix}'", "unsupported")
             if fmt == "jsonl":
                 log = _JsonlLog(self.rel)
                 yield from _jsonl_articles(self.rel, self.path, self.max_jsonl_bytes, self.max_bytes, log)
@@ -282,12 +287,13 @@ class ArticleStream:
                 self.problems.extend(result.problems)
                 yield from result.articles
         except _Skipped as exc:
-            self.skipped = LoadProblem(self.rel, str(exc))
+            self.skipped = LoadProblem(self.rel, str(exc), kind=exc.kind)
             self.problems = [self.skipped]
         except (MemoryError, RecursionError) as exc:
             # One hostile file must not end the run (or the chat): it is that file's problem.
-            reason = "out of memory while reading it" if isinstance(exc, MemoryError) else "too deeply nested to read"
-            self.skipped = LoadProblem(self.rel, reason)
+            memory = isinstance(exc, MemoryError)
+            reason = "out of memory while reading it" if memory else "too deeply nested to read"
+            self.skipped = LoadProblem(self.rel, reason, kind="too-large" if memory else "malformed")
             self.problems = [self.skipped]
 
 
@@ -295,15 +301,15 @@ def _load_document(rel: str, path: Path, fmt: str, max_bytes: int) -> LoadResult
     """A whole-file article (.txt, .md, .html)."""
     data = _read_bytes(path, max_bytes)
     if not data.strip() or decoding.looks_binary(data):
-        raise _Skipped("empty file" if not data.strip() else "binary file, not text")
+        raise _Skipped("empty file", "empty") if not data.strip() else _Skipped("binary file, not text", "binary")
     decoded = decoding.decode(data, decoding.html_charset(data) if fmt == "html" else None)
     if decoding.text_looks_binary(decoded.text):
-        raise _Skipped("binary file, not text")
+        raise _Skipped("binary file, not text", "binary")
     if not decoded.text.strip():
-        raise _Skipped("empty file")
+        raise _Skipped("empty file", "empty")
     warnings = _Warnings(rel)
     if decoded.warning:
-        warnings.add(decoded.warning)
+        warnings.add(decoded.warning, "decoding")
     parse = {"txt": _parse_txt, "md": _parse_markdown, "html": _parse_html}[fmt]
     text, body_start, title, meta = parse(decoded.text, Path(path).stem, warnings)
     first_line = None if fmt == "html" else 1
@@ -318,9 +324,9 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         with _open_regular(path, limit) as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise _Skipped(f"cannot read file: {_reason(exc)}") from None
+        raise _Skipped(f"cannot read file: {_reason(exc)}", "unreadable") from None
     if len(data) > limit:  # it grew after the stat
-        raise _Skipped(_too_large(max(len(data), info.st_size), limit))
+        raise _Skipped(_too_large(max(len(data), info.st_size), limit), "too-large")
     return data
 
 
@@ -329,7 +335,7 @@ def _stat_regular(path: Path, limit: int) -> os.stat_result:
     try:
         info = os.stat(path)
     except OSError as exc:
-        raise _Skipped(f"cannot read file: {_reason(exc)}") from None
+        raise _Skipped(f"cannot read file: {_reason(exc)}", "unreadable") from None
     _check_regular(info, limit, path)
     return info
 
@@ -337,11 +343,11 @@ def _stat_regular(path: Path, limit: int) -> os.stat_result:
 def _check_regular(info: os.stat_result, limit: int, path: Path | None = None) -> None:
     """_Skipped unless `info` is a regular file of at most `limit` bytes outside /proc and /sys."""
     if stat.S_ISDIR(info.st_mode):
-        raise _Skipped("cannot read file: Is a directory")
+        raise _Skipped("cannot read file: Is a directory", "unreadable")
     if not stat.S_ISREG(info.st_mode) or _is_pseudo_file(info, path):
-        raise _Skipped("not a regular file")  # opening a FIFO would block, a device read forever
+        raise _Skipped("not a regular file", "special-file")  # opening a FIFO would block, a device read forever
     if info.st_size > limit:
-        raise _Skipped(_too_large(info.st_size, limit))
+        raise _Skipped(_too_large(info.st_size, limit), "too-large")
 
 
 @contextlib.contextmanager
@@ -371,7 +377,7 @@ def _parse_txt(text: str, stem: str, warnings: _Warnings) -> tuple[str, int, str
     """Title line (` date YYYY-MM-DD Title` or a plain title), then paragraphs."""
     first = _NON_SPACE.search(text)
     if first is None:
-        raise _Skipped("empty file")
+        raise _Skipped("empty file", "empty")
     line_start = text.rfind("\n", 0, first.start()) + 1
     line_end = _line_end(text, line_start)
     line = text[line_start:line_end]
@@ -387,7 +393,7 @@ def _parse_txt(text: str, stem: str, warnings: _Warnings) -> tuple[str, int, str
     else:
         return text, first.start(), "", _Meta()
     if body is None:
-        raise _Skipped("no body text")
+        raise _Skipped("no body text", "empty")
     return text, body.start(), _capped(decoding.strip_controls(title.strip()), "title", warnings) or "", meta
 
 
@@ -427,7 +433,7 @@ def _parse_markdown(text: str, stem: str, warnings: _Warnings) -> tuple[str, int
     )
     first = _NON_SPACE.search(text, body_from)
     if first is None:
-        raise _Skipped("no body text")
+        raise _Skipped("no body text", "empty")
     body_start = first.start()
     line_start = text.rfind("\n", 0, body_start) + 1
     heading = _ATX_H1.fullmatch(text, line_start, _line_end(text, line_start))
@@ -435,7 +441,7 @@ def _parse_markdown(text: str, stem: str, warnings: _Warnings) -> tuple[str, int
         title = heading.group(1)
         next_text = _NON_SPACE.search(text, heading.end())
         if next_text is None:
-            raise _Skipped("no body text")
+            raise _Skipped("no body text", "empty")
         body_start = next_text.start()
     title = title or _first_heading(text, body_from) or stem
     return text, body_start, _capped(decoding.strip_controls(title.strip()), "title", warnings) or "", _capped_meta(meta, warnings)
@@ -600,7 +606,7 @@ def _parse_html(html: str, stem: str, warnings: _Warnings) -> tuple[str, int, st
     lines = [_clean(line) for line in (document.text or "").splitlines()] if document else []
     text = "\n\n".join(line for line in lines if line)
     if document is None or not text:
-        raise _Skipped("no article text found in HTML")
+        raise _Skipped("no article text found in HTML", "empty")
     meta = _Meta(
         date=decoding.parse_date(document.date),
         source=_clean((document.sitename or "")[:_PRE_CUT]) or None,
@@ -652,21 +658,21 @@ class _JsonlLog:
     fallback_lines: int = 0
     fallback_encoding: str = ""
 
-    def bad_line(self, line_no: int, message: str) -> None:
+    def bad_line(self, line_no: int, message: str, kind: str = "malformed") -> None:
         """A line that was skipped."""
         self.bad_lines += 1
         if self.bad_lines <= MAX_LINE_PROBLEMS:
-            self.problems.append(LoadProblem(f"{self.rel}:{line_no}", message))
+            self.problems.append(LoadProblem(f"{self.rel}:{line_no}", message, kind=kind))
 
     def finish(self) -> tuple[LoadProblem, ...]:
         """All problems, with summaries for capped lines and fallback decoding."""
         extra = []
         if self.bad_lines > MAX_LINE_PROBLEMS:
             hidden = self.bad_lines - MAX_LINE_PROBLEMS
-            extra.append(LoadProblem(self.rel, f"{hidden} more bad lines not listed"))
+            extra.append(LoadProblem(self.rel, f"{hidden} more bad lines not listed", kind="malformed"))
         if self.fallback_lines:
             message = f"not UTF-8 ({self.fallback_lines} lines); decoded as {self.fallback_encoding}"
-            extra.append(LoadProblem(self.rel, message, skipped=False))
+            extra.append(LoadProblem(self.rel, message, skipped=False, kind="decoding"))
         return tuple(self.problems + extra)
 
 
@@ -680,7 +686,7 @@ def _jsonl_articles(
         with _open_regular(path, max_file_bytes) as fh:
             head = fh.read(decoding.SNIFF_BYTES)
             if decoding.looks_binary(head):
-                raise _Skipped("binary file, not text")
+                raise _Skipped("binary file, not text", "binary")
             fh.seek(0)
             for line_no, line in _jsonl_lines(fh, head, max_record_bytes, log):
                 if line is None or not line.strip():
@@ -690,9 +696,9 @@ def _jsonl_articles(
                 if article is not None:
                     yield article
     except OSError as exc:
-        raise _Skipped(f"cannot read file: {_reason(exc)}") from None
+        raise _Skipped(f"cannot read file: {_reason(exc)}", "unreadable") from None
     if not seen_text and not log.problems:
-        raise _Skipped("empty file")
+        raise _Skipped("empty file", "empty")
 
 
 def _jsonl_lines(
@@ -712,7 +718,7 @@ def _jsonl_lines(
         line_no += 1
         if len(raw) > max_record_bytes and not raw.endswith(b"\n"):
             _discard_rest_of_line(fh)
-            log.bad_line(line_no, f"record too large (over {decoding.format_size(max_record_bytes)})")
+            log.bad_line(line_no, f"record too large (over {decoding.format_size(max_record_bytes)})", "too-large")
             yield line_no, None
             continue
         if line_no == 1:
@@ -734,7 +740,7 @@ def _skip_long_text_line(
         return text
     while (more := wrapper.readline(1 << 20)) and not more.endswith("\n"):
         pass
-    log.bad_line(line_no, f"record too large (over {limit:,} characters)")
+    log.bad_line(line_no, f"record too large (over {limit:,} characters)", "too-large")
     return None
 
 
@@ -764,7 +770,7 @@ def _jsonl_record(rel: str, line_no: int, line: str, log: _JsonlLog) -> Article 
         return None
     text = decoding.replace_surrogates(decoding.strip_controls(value or ""))
     if not text.strip():
-        log.bad_line(line_no, "missing or empty 'text'")
+        log.bad_line(line_no, "missing or empty 'text'", "empty")
         return None
     warnings = _Warnings(f"{rel}:{line_no}")
     if _SURROGATE_ESCAPE.search(line) and any(  # only a \udXXX escape makes a lone surrogate

@@ -100,9 +100,13 @@ def _human_rate(done: int, total: int, started: float) -> str:
     return f"{rate:,.0f}/s, ETA {eta:,.0f}s"
 
 
+TRANSIENT_KINDS = frozenset({"unreadable", "special-file"})
+"""Problems that may pass (permissions, a file mid-copy, a FIFO replaced by a file), as opposed to bad content."""
+
+
 def _transient(problem: LoadProblem) -> bool:
-    """A read failure that may pass (permissions, a file mid-copy), as opposed to bad content."""
-    return problem.message.startswith(("cannot read", "not a regular file"))
+    """A read failure that may pass: the file is not recorded, so the next run tries it again."""
+    return problem.kind in TRANSIENT_KINDS
 
 
 class Indexer:
@@ -197,7 +201,7 @@ class Indexer:
             try:
                 st = path.stat()
             except OSError as exc:
-                self._problem(LoadProblem(rel, f"cannot read: {exc.strerror or exc}"))
+                self._problem(LoadProblem(rel, f"cannot read: {exc.strerror or exc}", kind="unreadable"))
                 continue
             old = known.get(rel)
             if unchanged(old, st):
@@ -391,7 +395,7 @@ class Indexer:
         sentences, chunks = chunk_article(article.text, article.body_start)
         if not chunks:
             # The record's old article (if any) is stale and removed: it no longer says this.
-            empty = LoadProblem(article.path, "no text to index", skipped=True)
+            empty = LoadProblem(article.path, "no text to index", skipped=True, kind="empty")
             self._problem(empty)
             problems.append(empty)
         return sentences, chunks
