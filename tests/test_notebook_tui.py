@@ -11,7 +11,7 @@ import pytest
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from tui_fakes import HARBOUR_QUOTE, HOSTILE_QUOTE, MINISTER, QUOTAS, FakeEngine, factory, quote_of, settings
+from support.tui import HARBOUR_QUOTE, HOSTILE_QUOTE, MINISTER, QUOTAS, FakeEngine, factory, quote_of, settings
 
 from assistant import notebook
 from assistant.models import Filters, Speaker
@@ -182,6 +182,9 @@ def test_osc52_verdicts() -> None:
     assert osc52_verdict({"TMUX": "/tmp/t,1,0", "TERM_PROGRAM": "WezTerm"}, lambda: "off")[0] is False
     assert "set-clipboard is off" in osc52_verdict({"TMUX": "x"}, lambda: "off")[1]
     assert osc52_verdict({"TMUX": "x"}, lambda: "on") == (True, "")
+    # tmux's default 'external' forwards to the outer terminal, which may swallow it (the issue's plain tmux).
+    assert osc52_verdict({"TMUX": "x", "TERM_PROGRAM": "tmux", "TERM": "tmux-256color"}, lambda: "external")[0] is False
+    assert osc52_verdict({"TMUX": "x", "LC_TERMINAL": "iTerm.app"}, lambda: "external") == (True, "")
     assert osc52_verdict({"TERM_PROGRAM": "iTerm.app"}, lambda: None) == (True, "")
     assert osc52_verdict({"TERM": "xterm-kitty"}, lambda: None)[0] is True
     assert osc52_verdict({"TERM": "xterm-256color", "TERM_PROGRAM": "gnome-terminal"}, lambda: None)[0] is False

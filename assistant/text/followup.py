@@ -166,6 +166,7 @@ def more_by(answer: Answer, speaker: str, shown: set[tuple[str, int, int, int]],
         message = answer.message if kept else f"no further quotations attributed to {speaker} found"
     else:
         kept = fresh
-        message = f"speakers are not known in this index: these passages are not attributed to {speaker}"
+        message = (f"speakers are not known in this index: these passages are not attributed to {speaker}" if kept
+                   else "no further passages found (speakers are not known in this index)")
     quotes = tuple(dataclasses.replace(q, n=i) for i, q in enumerate(kept[:limit], 1))
     return dataclasses.replace(answer, quotes=quotes, message=message, answered=answer.answered and bool(quotes))

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from assistant.text.citations import answer_markdown, quote_markdown
-from assistant.text.followup import Context, Resolution, more_by, resolve
+from assistant.text.followup import Context, Resolution, more_by, resolve, speaker_name
 from assistant.models import Answer, Article, Filters
 from assistant.sessions import (
     Session,
@@ -327,7 +327,10 @@ class AssistantApp(App[None]):
                     answer = engine.ask(question, filters=filters, max_quotes=wanted, previous=previous)
                 else:
                     asked = filters
-                    if resolution.more and speaker and "speaker" in {f.name for f in dataclasses.fields(Filters)}:
+                    # The speaker filter only where the index knows speakers (the last answer showed some):
+                    # on an index without them it would match nothing at all.
+                    known = previous is not None and any(speaker_name(q) for q in previous.quotes)
+                    if resolution.more and speaker and known and "speaker" in {f.name for f in dataclasses.fields(Filters)}:
                         asked = dataclasses.replace(filters, speaker=speaker)
                     extra = len(shown) + wanted if resolution.more else 0
                     answer = engine.ask(resolution.question, filters=asked, max_quotes=wanted + extra)

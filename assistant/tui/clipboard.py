@@ -46,9 +46,13 @@ def osc52_verdict(env: Mapping[str, str], tmux_option: Callable[[], str | None] 
     """Whether the terminal will take an OSC 52 write, and why not when it will not."""
     if env.get("TMUX"):
         option = (tmux_option or tmux_set_clipboard)()
-        if option in ("on", "external"):
+        if option == "on":
+            return True, ""  # tmux keeps it as a paste buffer too, whatever the outer terminal does
+        outer = {env.get("TERM_PROGRAM", ""), env.get("LC_TERMINAL", "")}
+        if option == "external" and outer & OSC52_PROGRAMS:
             return True, ""
-        return False, f"tmux's set-clipboard is {option or 'unknown'} (set -g set-clipboard on)"
+        return False, (f"tmux's set-clipboard is {option or 'unknown'} and the outer terminal is not known to take "
+                       "clipboard writes; set -g set-clipboard on")
     if env.get("STY"):
         return False, "GNU screen passes no clipboard writes on"
     program, term = env.get("TERM_PROGRAM", ""), env.get("TERM", "")
