@@ -427,6 +427,90 @@ def render_answer(answer: Any, style: str | None = None) -> str:
     return "\n".join(lines).rstrip()
 
 
+@main.command("people")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("-n", "--limit", type=click.IntRange(1), help="The N most quoted people only.")
+@click.pass_context
+def people_cmd(ctx: click.Context, index: Path | None, as_json: bool, limit: int | None) -> None:
+    """Everyone quoted in the index, with their numbers of quotations and articles (most quoted first)."""
+    from assistant.errors import EngineError
+    from assistant.search.people import person_to_dict, read_people
+    from assistant.text.sanitize import single_line, terminal_safe
+
+    settings = _settings(ctx, index=index)
+    try:
+        found = read_people(settings.index)[:limit]
+    except EngineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps([person_to_dict(p) for p in found], indent=2))
+        return
+    if not found:
+        click.echo("nobody is quoted by name in this index")
+        return
+    click.echo(f"{'quotes':>6} {'articles':>8}  name, role")
+    for p in found:
+        who = p.name + (f", {p.role}" if p.role else "")
+        click.echo(f"{p.quotations:>6} {p.articles:>8}  {single_line(terminal_safe(who))}")
+
+
+@main.command("quotes")
+@click.option("--by", "name", required=True, help="The person: 'Michael Howard', 'Mr Howard' or 'Howard'.")
+@click.option("--since", callback=_parse_day, help="Only quotations first seen on or after (YYYY-MM-DD).")
+@click.option("--until", callback=_parse_day, help="Only quotations first seen on or before (YYYY-MM-DD).")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def quotes_cmd(ctx: click.Context, name: str, since: Any, until: Any, index: Path | None, as_json: bool) -> None:
+    """Every quotation by a person in date order: each once, where it first appeared and where else it was reused."""
+    from assistant.errors import EngineError
+    from assistant.search.people import read_timeline, timeline_to_dict
+
+    if not name.strip():
+        raise click.BadParameter("give a name", param_hint="'--by'")
+    if len(name) > 200:
+        raise click.BadParameter("a name of at most 200 characters", param_hint="'--by'")
+    if since and until and since > until:
+        raise click.BadParameter(f"--since {since} is after --until {until}")
+    settings = _settings(ctx, index=index)
+    try:
+        found = read_timeline(settings.index, name, since, until)
+    except EngineError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(timeline_to_dict(found), indent=2))
+        return
+    click.echo(render_timeline(found))
+
+
+def render_timeline(found: Any) -> str:
+    """A quote timeline for a person: who was meant, then each quotation as a block with where it stands."""
+    from assistant.text.citations import format_date, location, quote_lines
+    from assistant.text.sanitize import single_line as name
+    from assistant.text.sanitize import terminal_safe as safe
+
+    match = found.person
+    others = ", ".join(f"{p.name} ({p.quotations})" for p in match.others)
+    if not match.keys:
+        line = f"nobody quoted as {found.asked!r} in this index"
+        return name(safe(line + (f"; did you mean: {others}" if others else "")))
+    lines = [name(safe(f"{match.name}: {len(found.quotes)} quotation(s)"))]
+    if others:
+        lines.append(name(safe(f"(also named so: {others}; give the full name to see theirs)")))
+    lines.append("")
+    for q in found.quotes:
+        block = [safe(line) for line in quote_lines(q.text, q.speaker)]
+        lines.append(f"[{q.n}] {block[0]}")
+        lines += block[1:]
+        when = format_date(q.date) or "undated"
+        lines.append(f"    {when} \u00b7 {location(q)} \u00b7 {name(safe(q.title))}")
+        for loc in q.also_in:
+            lines.append(f"    also in {name(safe(loc.path))}" + (f":{loc.line}" if loc.line else "") + f" \u00b7 {name(safe(loc.title))}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
 @main.command("eval")
 @click.argument("squad_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--speakers", "speakers", type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -10,9 +10,10 @@ import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from assistant.models import Speaker
+from assistant.models import Location, Quote, Speaker
 
 SCHEMA = """
 CREATE TABLE quotations (
@@ -237,6 +238,39 @@ def attach_speaker(db: sqlite3.Connection, article_id: int, start: int, end: int
     return QuoteSpan(lo, hi, paragraph_at(db, article_id, lo), quotation.speaker)
 
 
+def attach_speakers(db: sqlite3.Connection, quotes: Sequence[Quote], max_chars: int = MAX_QUOTE_CHARS) -> tuple[Quote, ...]:
+    """The quotes of an answer with their speakers, each grown to its whole quotation (attach_speaker):
+    text, offsets, line and paragraph re-read from the stored article, so `text` stays verbatim. A
+    quote that grows into one already given is dropped (its places join that one's `also_in`), and
+    the rest are renumbered in order."""
+    import dataclasses
+
+    kept: list[Quote] = []
+    for quote in quotes:
+        span = attach_speaker(db, quote.article_id, quote.start, quote.end, max_chars)
+        grown = quote
+        if (span.start, span.end) != (quote.start, quote.end):
+            row = db.execute(
+                "SELECT substr(text, ?, ?), format, first_line,"
+                " length(substr(text, 1, ?)) - length(replace(substr(text, 1, ?), char(10), '')) FROM articles WHERE id = ?",
+                (span.start + 1, span.end - span.start, span.start, span.start, quote.article_id),
+            ).fetchone()
+            if row is None or len(row[0]) != span.end - span.start:
+                continue  # the article changed under us: keep nothing rather than a wrong quote
+            text, fmt, first_line, newlines = row
+            line = None if first_line is None else int(first_line) if fmt == "jsonl" else int(first_line) + int(newlines)
+            grown = dataclasses.replace(quote, text=text, start=span.start, end=span.end, line=line,
+                                        paragraph=span.paragraph or quote.paragraph)
+        grown = dataclasses.replace(grown, speaker=span.speaker)
+        twin = next((k for k in kept if k.article_id == grown.article_id and k.start < grown.end and grown.start < k.end), None)
+        if twin is not None:
+            at = kept.index(twin)
+            kept[at] = dataclasses.replace(twin, also_in=twin.also_in + tuple(loc for loc in grown.also_in if loc not in twin.also_in))
+            continue
+        kept.append(grown)
+    return tuple(dataclasses.replace(q, n=n) for n, q in enumerate(kept, start=1))
+
+
 def paragraph_at(db: sqlite3.Connection, article_id: int, offset: int) -> int | None:
     """The paragraph number of the sentence holding `offset` (or the next one after it)."""
     row = db.execute(
@@ -301,13 +335,17 @@ class PersonMatch:
     """Other people the name could also mean (another Howard), most quoted first."""
 
 
-def resolve_person(db: sqlite3.Connection, name: str) -> PersonMatch:
+def resolve_person(db: sqlite3.Connection, name: str, *, exact: bool = False) -> PersonMatch:
     """The speaker a user means by `name`: 'Michael Howard', 'Mr Howard' and 'Howard' all mean the
     most quoted person of that surname (with articles that only say 'Mr Howard'); 'Alex Ferguson'
-    finds 'Sir Alex Ferguson'. Several full names sharing the surname are listed in `others`."""
+    finds 'Sir Alex Ferguson'. Several full names sharing the surname are listed in `others`.
+    With `exact`, `name` is one person's name as listed by people() and means that person only."""
     wanted = name_key(name)
     if not wanted:
         return PersonMatch((), "")
+    if exact:
+        found = _people_of(db, [wanted])
+        return PersonMatch((wanted,), found[0].name) if found else PersonMatch((), "")
     counts = dict(
         db.execute("SELECT speaker_key, count(*) FROM quotations WHERE speaker_key IS NOT NULL GROUP BY speaker_key").fetchall()
     )
@@ -408,124 +446,120 @@ def speaker_keys_at(db: sqlite3.Connection, article_id: int, start: int, end: in
 # -- quote timelines ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where a quotation stands: an article and exact offsets."""
-
-    article_id: int
-    """Article row id (to open the reader)."""
-    path: str
-    """Path relative to the corpus root."""
-    record: int
-    """JSONL record line, 0 for a whole-file article."""
-    title: str
-    """Article title."""
-    date: dt.date | None
-    """Article date, when known."""
-    source: str | None
-    """Outlet, when known."""
-    line: int | None
-    """1-based line in the file of the opening mark, when known."""
-    start: int
-    """Offset of the opening mark in the article text."""
-    end: int
-    """Offset just after the closing mark."""
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One quotation of a person, shown once: the words, who said them, where first and where else."""
-
-    text: str
-    """The quotation verbatim (marks included) as it first appeared."""
-    speaker: Speaker
-    """The speaker where it first appeared (attribution offsets in that article)."""
-    first: Place
-    """Where it first appeared (earliest date; undated after dated, then by path)."""
-    also_in: tuple[Place, ...]
-    """Other articles where the same words appear again (same speaker, or none given there)."""
-
-
 def quotations_by(
-    db: sqlite3.Connection, name: str, since: dt.date | None = None, until: dt.date | None = None
-) -> tuple[TimelineEntry, ...]:
-    """Every quotation by the person `name` means, once each, in date order (first appearance within
-    since/until when given): a quote timeline."""
-    keys = person_matches(db, name)
+    db: sqlite3.Connection, name: str, since: dt.date | None = None, until: dt.date | None = None, *, exact: bool = False
+) -> tuple[Quote, ...]:
+    """Every quotation by the person `name` means, once each, in date order: a quote timeline.
+
+    Each is a Quote of the quotation where it first appeared (earliest date, undated after dated,
+    then by path), with its speaker, and `also_in` the other articles where the same words appear
+    again (attributed to the same person there, or to nobody; someone else's identical words are
+    theirs). With since/until, only quotations that first appeared in that range. `exact`: as in
+    resolve_person.
+    """
+    keys = resolve_person(db, name, exact=exact).keys
     if not keys:
         return ()
     marks = ",".join("?" * len(keys))
-    rows = db.execute(
-        "SELECT q.text_key, q.speaker, q.role, q.attr_start, q.attr_end, q.article_id, q.start, q.end FROM quotations q"
-        f" WHERE q.speaker_key IN ({marks})",
-        keys,
-    ).fetchall()
-    own = {r[0] for r in rows}
-    groups: dict[str, list[tuple[object, ...]]] = {}
+    columns = "text_key, speaker, role, attr_start, attr_end, article_id, start, end"
+    rows = db.execute(f"SELECT {columns} FROM quotations WHERE speaker_key IN ({marks})", keys).fetchall()
+    groups: dict[str, list[tuple[Any, ...]]] = {}
     for row in rows:
-        groups.setdefault(str(row[0]), []).append(row)
-    if own:
-        # The same words elsewhere with no speaker given count as reuses; someone else's do not.
-        text_marks = ",".join("?" * len(own))
+        groups.setdefault(row[0], []).append(row)
+    if groups:
+        text_marks = ",".join("?" * len(groups))
         for row in db.execute(
-            "SELECT text_key, speaker, role, attr_start, attr_end, article_id, start, end FROM quotations"
-            f" WHERE text_key IN ({text_marks}) AND speaker_key IS NULL",
-            list(own),
+            f"SELECT {columns} FROM quotations WHERE text_key IN ({text_marks}) AND speaker_key IS NULL", list(groups)
         ):
-            groups[str(row[0])].append(row)
-    places = _places(db, [(int(r[5]), int(r[6]), int(r[7])) for group in groups.values() for r in group])  # type: ignore[call-overload]
-    entries = []
+            groups[row[0]].append(row)
+    places = _places(db, {(r[5], r[6], r[7]) for group in groups.values() for r in group})
+    found: list[tuple[_Place, Speaker, list[_Place]]] = []
     for group in groups.values():
-        ordered = sorted(group, key=lambda r: _place_order(places[(int(r[5]), int(r[6]))]))  # type: ignore[call-overload]
-        speaking = [r for r in ordered if r[1] is not None]
-        head = ordered[0]
-        said = speaking[0] if head[1] is None else head
-        first = places[(int(head[5]), int(head[6]))]  # type: ignore[call-overload]
-        if since and (first.date is None or first.date < since):
+        here = sorted((places[(r[5], r[6])], r) for r in group if (r[5], r[6]) in places)
+        if not here:
             continue
-        if until and (first.date is None or first.date > until):
+        first = here[0][0]
+        if (since and (first.date is None or first.date < since)) or (until and (first.date is None or first.date > until)):
             continue
-        seen = {(first.article_id, first.start)}
+        # First seen unattributed (a reuse naming nobody): the speaker is as given where it is attributed.
+        said = next(r for _, r in here if r[1] is not None)
+        speaker = Speaker(str(said[1]), said[2], int(said[3]), int(said[4]))
+        seen = {first.article_id}
         also = []
-        for r in ordered[1:]:
-            place = places[(int(r[5]), int(r[6]))]  # type: ignore[call-overload]
-            if (place.article_id, place.start) not in seen:
-                seen.add((place.article_id, place.start))
+        for place, _ in here[1:]:
+            if place.article_id not in seen:
+                seen.add(place.article_id)
                 also.append(place)
-        speaker = Speaker(str(said[1]), said[2], int(said[3]), int(said[4]))  # type: ignore[arg-type, call-overload]
-        entries.append(TimelineEntry(_text_at(db, first), speaker, first, tuple(also)))
-    entries.sort(key=lambda e: _place_order(e.first))
-    return tuple(entries)
+        found.append((first, speaker, also))
+    found.sort(key=lambda item: item[0])
+    return tuple(
+        _quote(db, n, first, speaker, also) for n, (first, speaker, also) in enumerate(found, start=1)
+    )
 
 
-def _place_order(place: Place) -> tuple[object, ...]:
-    return (place.date is None, place.date or dt.date.min, place.path, place.record, place.start)
+@dataclass(frozen=True, order=True)
+class _Place:
+    """A quotation's place, ordered by date (undated last), path, record, offset."""
+
+    undated: bool
+    day: dt.date
+    path: str
+    record: int
+    start: int
+    end: int = field(compare=False)
+    article_id: int = field(compare=False)
+    row: tuple[Any, ...] = field(compare=False)
+
+    @property
+    def date(self) -> dt.date | None:
+        return None if self.undated else self.day
 
 
-def _places(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> dict[tuple[int, int], Place]:
-    """Places for (article id, start, end) spans, with line numbers counted in SQL."""
-    found: dict[tuple[int, int], Place] = {}
-    for article_id, start, end in dict.fromkeys(spans):
+def _places(db: sqlite3.Connection, spans: Iterable[tuple[int, int, int]]) -> dict[tuple[int, int], _Place]:
+    """Places of (article id, start, end) spans with their article's citation fields."""
+    found: dict[tuple[int, int], _Place] = {}
+    for article_id, start, end in spans:
         row = db.execute(
-            "SELECT path, record, title, date, source, format, first_line,"
-            " length(substr(text, 1, ?)) - length(replace(substr(text, 1, ?), char(10), ''))"
-            " FROM articles WHERE id = ?",
-            (start, start, article_id),
+            "SELECT path, record, title, date, source, url, author, format, first_line,"
+            " length(substr(text, 1, ?)) - length(replace(substr(text, 1, ?), char(10), '')),"
+            " substr(text, ?, ?) FROM articles WHERE id = ?",
+            (start, start, start + 1, end - start, article_id),
         ).fetchone()
         if row is None:
             continue
-        path, record, title, date, source, fmt, first_line, newlines = row
-        line = None if first_line is None else int(first_line) if fmt == "jsonl" else int(first_line) + int(newlines)
-        day = dt.date.fromisoformat(date) if date else None
-        found[(article_id, start)] = Place(article_id, path, int(record), title, day, source, line, start, end)
+        day = dt.date.fromisoformat(row[3]) if row[3] else None
+        found[(article_id, start)] = _Place(day is None, day or dt.date.min, row[0], int(row[1]), start, end, article_id, row)
     return found
 
 
-def _text_at(db: sqlite3.Connection, place: Place) -> str:
-    row = db.execute(
-        "SELECT substr(text, ?, ?) FROM articles WHERE id = ?", (place.start + 1, place.end - place.start, place.article_id)
-    ).fetchone()
-    return str(row[0]) if row else ""
+def _line(place: _Place) -> int | None:
+    fmt, first_line, newlines = place.row[7], place.row[8], place.row[9]
+    if first_line is None:
+        return None
+    return int(first_line) if fmt == "jsonl" else int(first_line) + int(newlines)
+
+
+def _quote(db: sqlite3.Connection, n: int, first: _Place, speaker: Speaker, also: list[_Place]) -> Quote:
+    path, record, title, _, source, url, author = first.row[:7]
+    return Quote(
+        n=n,
+        text=str(first.row[10]),
+        article_id=first.article_id,
+        path=path,
+        record=int(record),
+        title=title,
+        date=first.date,
+        source=source,
+        url=url,
+        author=author,
+        paragraph=paragraph_at(db, first.article_id, first.start) or 0,
+        line=_line(first),
+        start=first.start,
+        end=first.end,
+        score=0.0,
+        also_in=tuple(Location(p.path, p.row[2], _line(p), p.start, p.end) for p in also),
+        speaker=speaker,
+    )
 
 
 def count_quotations(db: sqlite3.Connection) -> tuple[int, int]:

@@ -22,7 +22,10 @@ from assistant.text.query import SAID_ABOUT, WHO_SAID, QueryShape, content_words
 from assistant.search.retrieval import Retrieval, Weights, retrieve
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from assistant.embedding.base import Embedder
+    from assistant.search.people import Person, Timeline
 
 __all__ = ["Engine", "EngineError"]
 
@@ -311,6 +314,20 @@ class Engine:
     def sources(self) -> list[str]:
         """Distinct outlets, for filter pickers."""
         return store.sources(self.db)
+
+    def people(self) -> tuple[Person, ...]:
+        """Everyone quoted by name in the index, most quoted first (issue 13: the People view)."""
+        from assistant.search.people import people
+
+        with self._lock:
+            return people(self.db)
+
+    def timeline(self, name: str, since: dt.date | None = None, until: dt.date | None = None, *, exact: bool = False) -> Timeline:
+        """Every quotation by the person `name` means, in date order, each once (issue 13)."""
+        from assistant.search.people import timeline
+
+        with self._lock:
+            return timeline(self.db, name, since, until, exact=exact)
 
     def close(self) -> None:
         """Release the database."""
