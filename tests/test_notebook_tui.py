@@ -321,3 +321,37 @@ async def test_a_filter_that_can_match_nothing_says_why(tmp_path: Path) -> None:
 def test_filter_explanation_100x30(snap_compare, tmp_path: Path) -> None:
     app, _, _ = build(tmp_path, UndatedEngine())
     assert snap_compare(app, terminal_size=(100, 30), run_before=filtered)
+
+
+# ---- 6. sessions in the data folder
+
+
+async def test_new_session_at_start_resume_and_old_index_sessions_offered(tmp_path: Path) -> None:
+    app, _, _ = build(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await ask(app, pilot, "what did the minister say")
+        first = app.session.id
+    app, _, _ = build(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert not app.query(TurnView) and app.session.id != first  # a new session, not the last one
+    app, _, _ = build(tmp_path, resume=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert app.session.id == first and len(app.query(TurnView)) == 1
+    # The default folder is the user's data folder, never the index folder.
+    default = make_app(settings(tmp_path), engine_factory=factory(FakeEngine()))
+    assert default.session_dir == index_data_folder(tmp_path / "index") / "sessions"
+    assert str(default.session_dir).startswith(str(tmp_path / "data"))
+    # A session an older version wrote into index/sessions is listed and can be reopened.
+    old = tmp_path / "index" / "sessions"
+    old.mkdir(parents=True)
+    (tmp_path / "sessions" / f"{first}.json").rename(old / f"{first}.json")
+    async with default.run_test(size=(100, 30)) as pilot:
+        await settle(default, pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert default.session.id == first and len(default.query(TurnView)) == 1

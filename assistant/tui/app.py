@@ -651,9 +651,18 @@ class AssistantApp(App[None]):
     def action_sessions(self) -> None:
         listing = list_sessions(self.session_dir)
         self._report(listing.problems)
-        if not listing.sessions:
+        sessions = list(listing.sessions)
+        # Sessions an older version kept inside the index folder are still offered (read only there);
+        # a reopened one is saved in the data folder from then on.
+        legacy = self.settings.index / "sessions"
+        if legacy.resolve() != self.session_dir.resolve() and legacy.is_dir() and not legacy.is_symlink():
+            mine = {s.id for s in sessions}
+            sessions += [s for s in list_sessions(legacy).sessions if s.id not in mine]
+            sessions.sort(key=lambda s: (s.updated, s.id), reverse=True)
+        if not sessions:
             self.notify("No saved sessions yet.", markup=False)
             return
+        listing = dataclasses.replace(listing, sessions=tuple(sessions))
         by_id = {s.id: s for s in listing.sessions}
 
         def chosen(session_id: str | None) -> None:
