@@ -355,3 +355,36 @@ async def test_new_session_at_start_resume_and_old_index_sessions_offered(tmp_pa
         await pilot.press("enter")
         await pilot.pause()
         assert default.session.id == first and len(default.query(TurnView)) == 1
+
+
+async def test_m_asks_for_more_quotes_on_the_current_answer(tmp_path: Path) -> None:
+    app, engine, notes = build(tmp_path, SpeakerEngine())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        turn = await ask(app, pilot, "what did the minister say")
+        await pilot.press("up", "m")
+        await settle(app, pilot)
+        assert engine.calls[-1]["max_quotes"] == 8
+        assert [v.quote.n for v in turn.quote_views] == [1, 2, 3, 4] and notes[-1] == "1 more quote."
+        assert len(app.session.answers) == 1 and len(app.session.answers[0].quotes) == 4
+
+
+def test_session_export_keeps_turns_with_quotes_and_says_things_once() -> None:
+    import datetime as dt
+
+    from assistant.models import Answer
+    from assistant.sessions import new_session, session_markdown
+    from assistant.text.citations import source_entry
+
+    empty = Answer("trade since:2005-01-01", "trade", Filters(since=dt.date(2005, 1, 1)), False, (),
+                   message="nothing in the corpus matches (since 2005-01-01)")
+    weak = Answer("moon?", "moon?", Filters(), False, (quote_of(2, HARBOUR_QUOTE, 1, weak=True),),
+                  message="the corpus does not appear to answer this question; closest passages below are weak matches")
+    good = Answer("minister?", "minister?", Filters(), True, (quote_of(1, MINISTER, 1),))
+    session = dataclasses.replace(new_session(), answers=(empty, weak, good))
+    text = session_markdown(session)
+    assert "trade since" not in text and "nothing in the corpus matches" not in text
+    assert "## 1. moon?" in text and "## 2. minister?" in text
+    assert text.count("does not appear to answer") == 1
+    question = dataclasses.replace(quote_of(1, MINISTER, 1), title="Is the deal dead?")
+    assert source_entry(question).startswith("[1] Is the deal dead? BBC, 8 Aug 2023. para. 3.")
