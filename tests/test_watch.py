@@ -207,3 +207,19 @@ def test_cli_watch_reports_updates_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert proc.returncode == 0, lines
     assert any("watching" in line for line in lines) and any("b.txt" in line for line in lines)
     assert any("stopped" in line for line in lines) and not any("Traceback" in line for line in lines)
+
+
+def test_a_file_saved_while_the_watch_starts_is_not_missed(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    updates: list[WatchUpdate] = []
+    watcher = Watcher(corpus, index, embedder=HashEmbedder(), on_update=updates.append, debounce_ms=100)
+    thread = watcher.start()
+    try:
+        for n in range(30):  # saved before, during and after the start-up catch-up
+            (corpus / f"early-{n:02d}.txt").write_text(_article(n), encoding="utf-8")
+            time.sleep(0.01)
+        _wait(lambda: len(_indexed(index)) == 30, "every file saved around start-up")
+    finally:
+        watcher.stop()
+        thread.join(10)

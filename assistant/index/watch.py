@@ -22,6 +22,8 @@ DEBOUNCE_MS = 400
 """Longest wait gathering one burst of changes before indexing it (watchfiles' debounce)."""
 STEP_MS = 50
 """Quiet time after the last change that ends a burst early."""
+STARTUP_TIMEOUT_MS = 100
+"""How long the watcher waits for an event before yielding an empty set (so the catch-up can start)."""
 LOCKED_RETRY_SECONDS = 1.0
 """Pause before trying again when another process (`assistant index`) holds the index lock."""
 
@@ -168,7 +170,7 @@ class Watcher:
 
         if not self.corpus.is_dir():
             raise FileNotFoundError(f"corpus folder not found: {self.corpus}")
-        self.sync()
+        caught_up = False
         for changes in watchfiles.watch(
             self.corpus,
             watch_filter=lambda change, path: self.relevant(path),
@@ -178,9 +180,20 @@ class Watcher:
             raise_interrupt=False,
             force_polling=self.force_polling,
             recursive=True,
+            # The first (empty) yield comes once the watcher is live: the catch-up runs then, so a file
+            # saved between the catch-up and the first event is not missed.
+            yield_on_timeout=True,
+            rust_timeout=STARTUP_TIMEOUT_MS,
         ):
             if self.stop_event.is_set():
                 break
+            if not caught_up:
+                caught_up = True
+                self.sync()
+                if not changes:
+                    continue
+            if not changes:
+                continue
             paths = sorted({os.path.relpath(p, self.corpus) for _, p in changes})
             self.sync(len(changes), tuple(paths[:20]))
 
