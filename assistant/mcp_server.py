@@ -195,15 +195,15 @@ class Tools:
         rows = quotation_store.quotations_by(
             self.engine().db, name, since=parse_date(since) if since else None, until=parse_date(until) if until else None,
         )
+        from assistant.models import Quote
+
         out = []
         for row in list(rows)[:limit]:
-            item = _plain(row)
-            article_id = item.get("article_id")
-            if isinstance(article_id, int) and "start" in item and "end" in item:
-                found = self.engine().article(article_id)
-                item.setdefault("text", found.text[item["start"]:item["end"]])
-                item.setdefault("path", found.path)
-                item.setdefault("title", found.title)
+            if isinstance(row, Quote):
+                item = self._quote(row, None)
+                item["also_in"] = [_plain(loc) for loc in row.also_in]
+            else:
+                item = _plain(row)
             out.append(item)
         return {"name": name, "quotations": out}
 

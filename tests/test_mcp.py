@@ -67,6 +67,8 @@ def test_tools_end_to_end(seed_index: Path, tmp_path: Path) -> None:
             f"Zulfugarov said: \"{SEED_SENTENCE}.\"\n\n"
             "\"Inflation has stayed above the target for seven months,\" Alan Reed said.\n")})
         out["styled"] = await session.call_tool("search", {"question": "interest rates", "k": 1, "style": "mla"})
+        out["people"] = await session.call_tool("people", {})
+        out["quotes_by"] = await session.call_tool("quotes_by", {"name": "Zulfugarov"})
         return out
 
     got = _session(seed_index, tmp_path, body)
@@ -107,6 +109,13 @@ def test_tools_end_to_end(seed_index: Path, tmp_path: Path) -> None:
     assert [q["status"] for q in check["quotations"]] == ["exact", "altered"]
     assert check["quotations"][1]["diff"] == [{"kind": "changed", "draft": "seven", "source": "six"}]
     assert check["quotations"][0]["source"]["path"] == SEED.name
+
+    people = got["people"].structured_content["people"]
+    assert not got["people"].is_error and any(p["name"] == "Tofig Zulfugarov" for p in people)
+    by = got["quotes_by"].structured_content["quotations"]
+    assert not got["quotes_by"].is_error and by
+    for q in by:  # his quotations, exact text at their offsets, with their speaker
+        assert q["speaker"]["name"] == "Tofig Zulfugarov" and text[q["start"]:q["end"]] == q["text"]
 
     styled = got["styled"].structured_content["quotes"][0]["citation"]
     assert "Doe, Jane. “Central Bank Raises Rates.” BBC" in styled
