@@ -18,7 +18,7 @@ from assistant.errors import EngineError, QuestionError, StoreError, VectorError
 from assistant.index.consistency import check_consistency, index_size
 from assistant.search.keywords import TermStats, phrase
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
-from assistant.text.query import SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, words, merge_filters, parse_question, query_shape
+from assistant.text.query import QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, words, merge_filters, parse_question, query_shape
 from assistant.search.retrieval import Retrieval, Weights, retrieve
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ class Engine:
                         # Two quick commits deleted the file this snapshot names: answer from the
                         # generation in memory (ids of chunks gone since simply find no rows).
                     shape = query_shape(parsed.text)
-                    absent = self._absent(shape)
+                    absent = self._absent(shape, parsed.text)
                     prefer, unspoken = self._speaker_articles(shape) if not absent else (None, None)
                     found = retrieve(
                         self.db, self.index, vector, searched, active, self.weights, self.terms, shape=shape, prefer=prefer
@@ -236,15 +236,25 @@ class Engine:
         )
         return answer, found
 
-    def _absent(self, shape: QueryShape) -> list[str]:
-        """Names of the query whose words occur together in no passage of the index (title or text):
-        'Brexit', 'Greta Thunberg'. Words, not the exact phrase, so 'Emma Marry' or 'Western Europe'
-        written differently still count as present."""
+    def _absent(self, shape: QueryShape, text: str) -> list[str]:
+        """What the query names that no passage of the index holds: a name as written ('Lewis Hamilton',
+        'Brexit'), and on a large index any longer word of a question ('bitcoin'): in a vocabulary of
+        thousands of articles a word that never occurs is a topic the corpus does not cover. On a small
+        index most words are simply unused, so there only names count."""
         absent = []
         for name in shape.names:
             parts = words(name)
-            if parts and reads.phrase_count(self.db, " AND ".join(phrase(w) for w in parts)) == 0:
+            if parts and reads.phrase_count(self.db, phrase(" ".join(parts))) == 0:
                 absent.append(name)
+        if shape.kind != QUESTION and shape.kind != SAID_ABOUT and shape.kind != WHO_SAID:
+            return absent
+        if self.terms.rows() < LARGE_INDEX_CHUNKS:
+            return absent
+        named = {w for name in shape.names for w in words(name)}
+        candidates = [w for w in content_words(text) if w.isalpha() and len(w) >= 4 and w not in named]
+        for word, count in zip(candidates, self.terms.frequencies(candidates), strict=True):
+            if count == 0:
+                absent.append(word)
         return absent
 
     def _speaker_articles(self, shape: QueryShape) -> tuple[set[int] | None, tuple[str, str] | None]:
@@ -334,6 +344,8 @@ class Engine:
         self.db.close()
 
 
+LARGE_INDEX_CHUNKS = 5_000
+"""From this many chunks on, a question's word that occurs nowhere counts as absent (about 1,000 news articles)."""
 LEXICAL_WORDS = 3
 """Query words that, found together in one sentence (or it and the one before), make a lookup precise."""
 LEXICAL_COVERAGE = 0.75

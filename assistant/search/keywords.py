@@ -236,18 +236,23 @@ def sentence_evidence(
         tight: dict[int, float] = {}
         found: dict[int, int] = {}
         total = sum(query.idf) or 1.0
-        ranked = f"SELECT rowid, bm25({name}, {title_weight:.3f}, 1.0, 0.0) FROM {table} WHERE {name} MATCH ?"
-        plain = f"SELECT rowid FROM {table} WHERE {name} MATCH ?"
+        # One MATCH per word; a column's own bm25 (the others weighted 0) is non-zero only where it holds the word.
+        sql = (
+            f"SELECT rowid, bm25({name}, {title_weight:.3f}, 1.0, 0.0), bm25({name}, 0.0, 1.0, 0.0), "
+            f"bm25({name}, 0.0, 0.0, 1.0) FROM {table} WHERE {name} MATCH ?"
+        )
         for text, weight in zip(query.phrases, query.idf, strict=True):
-            hits = db.execute(ranked, ("{title body} : " + text,)).fetchall()
+            hits = db.execute(sql, (text,)).fetchall()
             local = idf(len(texts), len(hits))
-            for rowid, value in hits:
-                bm25[int(rowid)] = bm25.get(int(rowid), 0.0) + weight * (-float(value) / local)
-            for (rowid,) in db.execute(plain, ("{body prev} : " + text,)):
-                covered[int(rowid)] = covered.get(int(rowid), 0.0) + weight / total
-                found[int(rowid)] = found.get(int(rowid), 0) + 1
-            for (rowid,) in db.execute(plain, ("body : " + text,)):
-                tight[int(rowid)] = tight.get(int(rowid), 0.0) + weight / total
+            for rowid, value, in_body, in_prev in hits:
+                rowid = int(rowid)
+                if value:
+                    bm25[rowid] = bm25.get(rowid, 0.0) + weight * (-float(value) / local)
+                if in_body or in_prev:
+                    covered[rowid] = covered.get(rowid, 0.0) + weight / total
+                    found[rowid] = found.get(rowid, 0) + 1
+                if in_body:
+                    tight[rowid] = tight.get(rowid, 0.0) + weight / total
         return Evidence(bm25, covered, tight, found)
     finally:
         db.execute(f"DELETE FROM {table}")

@@ -184,7 +184,8 @@ _SAID_ABOUT = re.compile(
     re.I,
 )
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{2,})[\"“”]")
-_CAPITAL = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:de|van|von|da|del|le|la|bin)?\s*[A-Z][\w'’-]*)*")
+_CAPITAL = re.compile(r"\b(?:[A-Z]|[a-z]+[A-Z])[\w-]*(?:\s+(?:(?:de|van|von|da|del|le|la|bin)\s+)?[A-Z][\w-]*)*(?:['’]s?)?")
+"""Capitalised runs ('Michael Howard', 'Tim de Vries') and camel-case names ('iPhone'); a possessive ends a run."""
 _QUESTION_WORDS = frozenset("who whom whose what which when where why how name".split())
 _HONORIFIC = frozenset("mr mrs ms miss dr sir lord lady dame prof professor president minister chancellor".split())
 
