@@ -16,7 +16,7 @@ from assistant.bench.plan import Plan
 from assistant.bench.report import Report, Row, load_average, render, write_doc
 from assistant.bench.steps import Steps
 
-STEPS = ("help", "tui", "index", "rerun", "ask", "warm", "scale", "real", "fts")
+STEPS = ("help", "tui", "index", "rerun", "ask", "warm", "scale", "real", "fts", "mcp", "watch")
 
 
 def _default_corpus() -> Path:

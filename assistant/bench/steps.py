@@ -65,6 +65,8 @@ class Steps:
             ("scale", self.scale, "Scale (vectors)"),
             ("real", self.real, "Scale (real vectors)"),
             ("fts", self.fts, "Scale (FTS5)"),
+            ("mcp", self.mcp, "MCP search round trip"),
+            ("watch", self.watch, "Watch: new article answerable"),
         ]
         for name, step, label in order:
             if name not in self.plan.steps or getattr(self.plan, name, 1) == 0:
@@ -179,6 +181,33 @@ class Steps:
             f"Warm query p50 / p95 (`assistant ask -`, {len(times)} questions), {self.index_label}",
             f"{_ms(p50)} / {_ms(p95)} ({answered} answered; process {wall:.1f} s)",
             "< 20 ms / < 50 ms", p50 < 0.020 and p95 < 0.050,
+        ))
+
+    # ---- writing workflow (issue 15)
+
+    def mcp(self) -> None:
+        from assistant.bench.writing import mcp_round_trips
+
+        index = self._need_index()
+        asked = self.questions()[:20]
+        first, times = mcp_round_trips(index, asked)
+        p50, p95 = statistics.median(times), _pct(times, 95)
+        self.add(Row(
+            f"MCP `search` round trip through the SDK client (stdio), warm, p50 / p95 ({len(times)} calls), "
+            f"{self.index_label}; first call opens the engine: {first:.1f} s",
+            f"{_ms(p50)} / {_ms(p95)}", "p50 < 100 ms", p50 < 0.100,
+        ))
+
+    def watch(self) -> None:
+        from assistant.bench.writing import watch_latency
+
+        index = self._need_index()
+        catch_up, latencies = watch_latency(self.index_corpus, index, self.workdir)
+        worst = max(latencies)
+        self.add(Row(
+            f"`assistant watch`: a saved article answerable (worst of {len(latencies)}), {self.index_label}; "
+            f"start-up catch-up {catch_up:.1f} s",
+            f"{worst:.2f} s (each: {', '.join(f'{t:.2f}' for t in latencies)})", "<= 3 s", worst <= 3.0,
         ))
 
     # ---- scale
