@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import blingfire
 import pytest
@@ -19,8 +18,8 @@ from assistant.text.chunking import (
     split_sentences,
 )
 from assistant.models import Chunk, Sentence
+from support.corpus import SEED
 
-SEED = Path("/work/shared/seed/000_8c27288c5cf39a16.txt")
 WORDS = (
     "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
     "november oscar papa quebec romeo sierra tango"

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_indexer import build, check_index, generation, jsonl, prose, quotes_are_verbatim, snapshot, sql, write
+from support.corpus import jsonl, prose, write
+from support.engines import quotes_are_verbatim
+from support.indexes import build, check_index, generation, snapshot, sql
 
 from assistant.index import store
 from assistant.embedding.registry import HashEmbedder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from tui_fakes import MINISTER, QUOTAS, HARBOUR_QUOTE, quote_of
+from support.tui import MINISTER, QUOTAS, HARBOUR_QUOTE, quote_of
 
 from assistant.models import Answer, Filters, Quote, Speaker
 from assistant.text.followup import Context, more_by, names_in, resolve, shown_speaker, speaker_name

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_fakes import FakeEngine, factory, settings
+from support.tui import FakeEngine, factory, settings
 
 from assistant.embedding.registry import HashEmbedder
 from assistant.index.indexer import build_index

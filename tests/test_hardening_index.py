@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_indexer import article, build, check_index, generation, snapshot, write
+from support.corpus import article, write
+from support.indexes import build, check_index, generation, snapshot
 
 from assistant.index import store
 from assistant.index import vectors

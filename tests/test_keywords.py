@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from assistant.index import store
 from assistant.search.keywords import KeywordQuery, TermStats, chunk_matches, idf, phrase, plan, search_words, sentence_scores
-from tests.test_indexer import prose
+from support.corpus import prose
 
 
 def chunk_table(bodies: list[str], titles: list[str] | None = None) -> sqlite3.Connection:

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from assistant.corpus.loaders import SUPPORTED_SUFFIXES, discover_files, file_fingerprint, load_file
 from assistant.models import Article, LoadProblem, LoadResult
+from support.corpus import SEED
 
-SEED = Path("/work/shared/seed/000_8c27288c5cf39a16.txt")
 BBC = Path("/work/shared/data/bbc")
 
 HTML_PAGE = """<!DOCTYPE html><html><head><title>Big news today - Example News</title>
@@ -149,8 +149,6 @@ def test_txt_title_without_body_is_skipped(tmp_path: Path) -> None:
 
 
 def test_seed_article(tmp_path: Path) -> None:
-    if not SEED.exists():
-        pytest.skip("seed article not available")
     shutil.copy(SEED, tmp_path / SEED.name)
     result = load_file(tmp_path, tmp_path / SEED.name)
     article = only_article(result)

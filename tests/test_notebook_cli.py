@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tui_fakes import HARBOUR_QUOTE, MINISTER, quote_of
+from support.tui import HARBOUR_QUOTE, MINISTER, quote_of
 
 from assistant import notebook
 from assistant.cli import main

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.text.quotations import Quotation, Speaker, extract_quotations
-
-SEED = Path(__file__).resolve().parents[1] / "corpus" / "000_8c27288c5cf39a16.txt"
+from support.corpus import SEED
 
 
 def quoted(text: str) -> list[str]:

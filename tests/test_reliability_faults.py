@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_support import (
+from support.reliability import (
     ASSISTANT,
     CI,
     TRACEBACK,
@@ -42,7 +42,7 @@ from reliability_support import (
     txt_article,
     write,
 )
-from test_indexer import check_index
+from support.indexes import check_index
 
 from assistant.embedding.registry import HashEmbedder
 from assistant.search.engine import Engine

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from reliability_support import TRACEBACK, prose, run_cli, write
+from support.reliability import TRACEBACK, prose, run_cli, write
 
 from assistant.search.answer import AnswerPolicy
 from assistant.embedding.registry import HashEmbedder

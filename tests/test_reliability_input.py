@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_inputs import ENCODINGS, FILES, JSON_VALUE, QUESTION, TEXT, encode
-from reliability_support import (
+from support.inputs import ENCODINGS, FILES, JSON_VALUE, QUESTION, TEXT, encode
+from support.reliability import (
     ASSISTANT,
     TRACEBACK,
     KillCorpus,

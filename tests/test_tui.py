@@ -18,7 +18,7 @@ from textual import events
 from textual.content import Span
 from textual.pilot import Pilot
 from textual.widgets import Static
-from tui_fakes import (
+from support.tui import (
     ARTICLES,
     HOSTILE_QUOTE,
     MINISTER,

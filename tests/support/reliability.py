@@ -23,7 +23,8 @@ from assistant.index import store
 from assistant.embedding.registry import HashEmbedder
 from assistant.errors import EngineError
 from assistant.search.engine import Engine
-from test_indexer import prose as indexer_prose
+from support.corpus import prose as corpus_prose
+from support.engines import assert_quotes_verbatim
 
 CI = os.environ.get("CI", "").lower() == "true"
 """Under CI=true the fault and fuzz suites run fewer trials (docs/reliability.md gives both counts)."""
@@ -44,7 +45,7 @@ def budget(full: int, ci: int) -> int:
 
 def prose(seed: int, sentences: int = 2, words: int = 9) -> str:
     """Deterministic sentences of made-up words, distinct per seed (so a sentence finds its article)."""
-    return indexer_prose(seed, sentences, words)
+    return corpus_prose(seed, sentences, words)
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -381,12 +382,6 @@ def integrity_ok(index_dir: Path) -> None:
         db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('integrity-check')")
     finally:
         db.close()
-
-
-def assert_quotes_verbatim(engine: Engine, answer: Any) -> None:
-    """Every quote is its article's text[start:end]."""
-    for quote in answer.quotes:
-        assert engine.article(quote.article_id).text[quote.start : quote.end] == quote.text
 
 
 def assert_answers(index_dir: Path) -> int:

@@ -1,4 +1,4 @@
-"""A fake engine for the TUI tests: fixed articles and answers whose quotes have real offsets."""
+"""The fake engine, articles and answers behind the Textual tests (no index, no model: fixed answers)."""
 
 from __future__ import annotations
 
