@@ -59,8 +59,9 @@ class Weights:
     """BM25 column weight of the title relative to the body."""
     lexical_k: int = 30
     """Sentences taken from the sentence-level FTS5 index (every sentence of the corpus)."""
-    coverage: float = 0.1
-    """Natural questions: weight of the share of the query's idf found in the sentence or the one before."""
+    coverage: float = 0.25
+    """Natural questions: weight of the share of the query's idf found in the sentence or the one before
+    (SQuAD quote-hit@1: 0.820 at 0, 0.829 at 0.25 and at 0.5, hit@3 lower at 0.5)."""
     phrase: float = 0.3
     """Weight of a quoted phrase found in the sentence (0.8 of it for a near phrase)."""
     lex_dense: float = 0.5
