@@ -57,6 +57,24 @@ def mcp_round_trips(index: Path, questions: list[str], rounds: int = 3) -> tuple
     return anyio.run(main)
 
 
+def engine_asks(index: Path, questions: list[str], rounds: int = 3) -> list[float]:
+    """Seconds per warm Engine.ask in this process, the same questions: what the MCP layer adds is the difference."""
+    from assistant.search.engine import Engine
+
+    engine = Engine(index)
+    try:
+        engine.ask("warm-up question")
+        times = []
+        for _ in range(rounds):
+            for question in questions:
+                began = time.perf_counter()
+                engine.ask(question, max_quotes=5)
+                times.append(time.perf_counter() - began)
+        return times
+    finally:
+        engine.close()
+
+
 def watch_latency(corpus: Path, index: Path, workdir: Path, timeout: float = 60.0) -> tuple[float, list[float]]:
     """(seconds of the start-up catch-up; per new article, seconds from saving it to an answer quoting it).
 
