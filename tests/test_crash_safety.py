@@ -21,7 +21,7 @@ from assistant.embedding.registry import HashEmbedder
 from assistant.errors import EngineError
 from assistant.search.engine import Engine
 
-WORKER = Path(__file__).with_name("index_worker.py")
+WORKER = Path(__file__).parent / "support" / "workers.py"
 BATCH = 24
 """Chunks per commit in the killed runs: about 13 commits over the corpus."""
 SLEEP = 0.08

@@ -208,7 +208,7 @@ KILLED_REBUILD = """
 import sys
 sys.path.insert(0, sys.argv[3])
 from pathlib import Path
-from index_worker import SlowEmbedder
+from support.workers import SlowEmbedder
 from assistant.index.indexer import build_index
 def progress(p):
     if p.phase == "write":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import datetime as dt
 import json
 import os
 import random
@@ -16,65 +15,29 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from assistant.index import store
 from assistant.index import vectors
-from assistant.text.chunking import chunk_article, passage_for_embedding
+from assistant.text.chunking import chunk_article
 from assistant.embedding.registry import HashEmbedder
 from assistant.errors import EngineError
 from assistant.search.engine import Engine
 from assistant.errors import IndexMismatch
-from assistant.index.consistency import check_consistency
-from assistant.index.indexer import build_index
-from assistant.index.progress import IndexReport, Progress
+from assistant.index.progress import Progress
 from assistant.index.scan import is_stale
 from assistant.corpus.loaders import discover_files, load_file
 from assistant.errors import IndexLocked
 from assistant.index.lock import IndexLock
 from assistant.models import LoadProblem
+from support.corpus import article, jsonl, prose, write
+from support.engines import quotes_are_verbatim
+from support.indexes import build, check_index, generation, snapshot, sql
 
-WORKER = Path(__file__).with_name("index_worker.py")
-SYLLABLES = "ka lo mi ne su ta ri vo ze pa du fe gi ho ju".split()
-
-
-# --- helpers shared with test_crash_safety.py ------------------------------------------------
-
-
-def write(folder: Path, name: str, content: str | bytes) -> Path:
-    """Write `content` (str as UTF-8) to folder/name, creating folders."""
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return path
+WORKER = Path(__file__).parent / "support" / "workers.py"
 
 
-def prose(seed: int, sentences: int = 4, words: int = 9) -> str:
-    """Deterministic sentences of made-up words, distinct per seed (so questions find one article)."""
-    rng = random.Random(seed)
-    out = []
-    for _ in range(sentences):
-        made_up = ["".join(rng.choice(SYLLABLES) for _ in range(3)) for _ in range(words)]
-        out.append(" ".join(made_up).capitalize() + ".")
-    return " ".join(out)
-
-
-def article(seed: int, title: str | None = None, paragraphs: int = 2) -> str:
-    """A .txt article: a title line, a blank line, paragraphs."""
-    body = "\n\n".join(prose(seed * 100 + p) for p in range(paragraphs))
-    return f"{title or f'Report number {seed}'}\n\n{body}\n"
-
-
-def jsonl(*records: dict[str, Any]) -> str:
-    """JSON Lines text of the records."""
-    return "".join(json.dumps(r) + "\n" for r in records)
-
-
-def build(corpus: Path, index_dir: Path, **kwargs: Any) -> IndexReport:
-    """build_index with the fast fake embedder."""
-    kwargs.setdefault("embedder", HashEmbedder())
-    return build_index(corpus, index_dir, **kwargs)
+# --- helpers of this file (shared ones are in tests/support/) -----------------------------
 
 
 def expected_counts(corpus: Path) -> dict[str, int]:
@@ -86,107 +49,6 @@ def expected_counts(corpus: Path) -> dict[str, int]:
             if chunks:
                 counts.update(articles=1, chunks=len(chunks), sentences=len(sentences))
     return dict(counts)
-
-
-def generation(index_dir: Path) -> int:
-    """The FAISS generation SQLite names (0 before the first commit)."""
-    db = store.connect(index_dir)
-    try:
-        return int(store.get_meta(db).get("generation", 0))
-    finally:
-        db.close()
-
-
-def check_index(index_dir: Path, embedder: HashEmbedder | None = None) -> dict[str, int]:
-    """Assert every invariant of a committed index and return its row counts.
-
-    FAISS ids equal chunk ids; every chunk and sentence row slices its article's text to a
-    non-empty trimmed span that its FTS row repeats; chunks start and end on their sentences;
-    each FAISS vector and sentence vector is the embedding of that very passage.
-    """
-    embedder = embedder or HashEmbedder()
-    db = store.connect(index_dir)
-    try:
-        meta = store.get_meta(db)
-        index = vectors.load(index_dir, int(meta["generation"]))
-        check_consistency(db, index, index_dir)
-        assert index.d == int(meta["dim"]) == embedder.dim
-        articles = {
-            row[0]: row[1:]
-            for row in db.execute("SELECT id, text, title, date, path, body_start FROM articles")
-        }
-        sentences: dict[tuple[int, int], tuple[int, int]] = {}
-        sentence_rows = db.execute("SELECT id, article_id, ord, start, end, vector FROM sentences").fetchall()
-        passages, blobs = [], []
-        for sid, article_id, ord_, start, end, blob in sentence_rows:
-            text, title, date, _, body_start = articles[article_id]
-            assert body_start <= start < end <= len(text)
-            span = text[start:end]
-            assert span == span.strip() and span
-            sentences[(article_id, ord_)] = (start, end)
-            passages.append(passage_for_embedding(title, _date(date), span))
-            blobs.append(blob)
-        if passages:
-            stored = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
-            assert np.allclose(stored, embedder.encode(passages), atol=2e-3)
-        chunk_fts = dict(db.execute("SELECT rowid, body FROM chunks_fts"))
-        chunk_rows = db.execute("SELECT id, article_id, start, end, first_sentence, last_sentence FROM chunks").fetchall()
-        assert set(chunk_fts) == {r[0] for r in chunk_rows}
-        chunk_passages = []
-        for cid, article_id, start, end, first, last in chunk_rows:
-            text, title, date = articles[article_id][:3]
-            assert 0 <= start < end <= len(text)
-            assert chunk_fts[cid] == text[start:end]
-            assert sentences[(article_id, first)][0] == start and sentences[(article_id, last)][1] == end
-            chunk_passages.append(passage_for_embedding(title, _date(date), text[start:end]))
-        if chunk_rows:
-            faiss_vectors = np.vstack([index.reconstruct(int(r[0])) for r in chunk_rows])
-            assert np.allclose(faiss_vectors, embedder.encode(chunk_passages), atol=1e-5)
-        chunked = {r[1] for r in chunk_rows}
-        assert chunked == set(articles), "every article has chunks"
-        files = store.stored_files(db)
-        # Every article comes from a recorded file, but for one a stopped run was inside: its first batches
-        # are committed, its row waits until it is whole (so the next run reads it again).
-        assert len({a[3] for a in articles.values()} - set(files)) <= 1
-        counts = store.counts(db)
-        counts["generation"] = int(meta["generation"])
-        return counts
-    finally:
-        db.close()
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
-
-
-def snapshot(index_dir: Path) -> dict[str, Any]:
-    """What an index holds, independent of row ids and generation numbers (to compare two builds)."""
-    db = store.connect(index_dir)
-    try:
-        arts = []
-        for aid, path, record, digest, first_line, fmt in db.execute(
-            "SELECT id, path, record, content_hash, first_line, format FROM articles"
-        ):
-            chunks = db.execute(
-                "SELECT ord, start, end, paragraph, first_sentence, last_sentence FROM chunks WHERE article_id = ? ORDER BY ord",
-                (aid,),
-            ).fetchall()
-            sents = db.execute(
-                "SELECT ord, start, end, paragraph FROM sentences WHERE article_id = ? ORDER BY ord", (aid,)
-            ).fetchall()
-            arts.append((path, record, digest, first_line, fmt, tuple(chunks), tuple(sents)))
-        return {"articles": sorted(arts), "files": sorted(store.stored_files(db).items())}
-    finally:
-        db.close()
-
-
-def sql(index_dir: Path, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Rows of one query against the index database."""
-    db = store.connect(index_dir)
-    try:
-        return db.execute(query, params).fetchall()
-    finally:
-        db.close()
 
 
 def faiss_ids(index_dir: Path) -> set[int]:
@@ -203,14 +65,6 @@ def word_not_in(text: str, corpus: Path, *, besides: str = "") -> str:
     """A word of `text` found in no corpus file but `besides` (made-up words can collide)."""
     others = {w for p in corpus.rglob("*.*") if p != corpus / besides for w in words(p.read_text(errors="replace"))}
     return next(w for w in words(text) if w not in others)
-
-
-def quotes_are_verbatim(engine: Engine, question: str) -> int:
-    """Ask; every quote must be its article's text[start:end]. Returns the number of quotes."""
-    answer = engine.ask(question)
-    for quote in answer.quotes:
-        assert engine.article(quote.article_id).text[quote.start : quote.end] == quote.text
-    return len(answer.quotes)
 
 
 # --- fixtures --------------------------------------------------------------------------------

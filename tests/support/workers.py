@@ -1,4 +1,4 @@
-"""Subprocess helper for the index tests: a slow build to kill, a lock holder, and an engine open."""
+"""The child process of the index tests (run as `python tests/support/workers.py`): a slow build to kill, a lock holder, an engine open."""
 
 from __future__ import annotations
 
