@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from assistant.corpus.loaders import discover_files, load_file
-from assistant.index.indexer import _transient
+from assistant.index.reconcile import _transient
 from assistant.models import LoadProblem
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import re
 import secrets
@@ -11,22 +10,20 @@ import sqlite3
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from assistant.errors import IndexMismatch, NotAnIndex, StoreError
+from assistant.errors import NotAnIndex, StoreError
 from assistant.index import store
 from assistant.index import vectors
-from assistant.index.consistency import check_consistency
 from assistant.index.lock import IndexLock
 from assistant.index.progress import IndexReport, Progress
-from assistant.index.scan import relative, unchanged
-from assistant.models import Article, Chunk, LoadProblem, Sentence
+from assistant.index.reconcile import Reconciler
+from assistant.index.scan import scan_corpus
+from assistant.index.writer import Writer
+from assistant.models import LoadProblem
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from assistant.embedding.base import Embedder
 
 BATCH_CHUNKS = 2048
@@ -39,78 +36,8 @@ REBUILD_MARKER = ".assistant-rebuild"
 """The file that marks such a folder as made by a rebuild (only those are ever removed)."""
 
 
-
-
-@dataclass
-class _Pending:
-    """Work gathered for one commit."""
-
-    new: list[tuple[Article, tuple[Sentence, ...], tuple[Chunk, ...]]] = field(default_factory=list)
-    delete_ids: list[int] = field(default_factory=list)
-    moves: list[store.Location] = field(default_factory=list)
-    files: list[tuple[str, int, int, str]] = field(default_factory=list)
-    forget_files: list[str] = field(default_factory=list)
-    problems: dict[str, list[LoadProblem]] = field(default_factory=dict)
-    chunks: int = 0
-
-    def add(self, article: Article, sentences: tuple[Sentence, ...], chunks: tuple[Chunk, ...]) -> None:
-        self.new.append((article, sentences, chunks))
-        self.chunks += len(chunks)
-
-    def chunk_count(self) -> int:
-        return self.chunks
-
-    def empty(self) -> bool:
-        return not (self.new or self.delete_ids or self.moves or self.files or self.forget_files or self.problems)
-
-
-@dataclass
-class _FirstRead:
-    """What the first read of a file found."""
-
-    old: dict[int, store.StoredArticle]
-    """The file's stored rows (by record) not found unchanged."""
-    unchanged: set[int] = field(default_factory=set)
-    """Records whose stored row has the same content."""
-    fresh: list[_Seen] = field(default_factory=list)
-    """Changed articles whose content is stored somewhere: candidates for a move."""
-    kept: list[Article] | None = field(default_factory=list)
-    """The changed articles, or None when there were too many to hold (the file is read again)."""
-    read_any: bool = False
-    """Whether any article was read."""
-    problems: list[LoadProblem] = field(default_factory=list)
-    skipped: LoadProblem | None = None
-    """Why the file was not read through, if it was not."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Seen:
-    """Where a changed article of the file being read sits, without its text."""
-
-    record: int
-    content_hash: str
-    format: str
-    first_line: int | None
-
-
-def _human_rate(done: int, total: int, started: float) -> str:
-    elapsed = max(time.monotonic() - started, 1e-6)
-    rate = done / elapsed
-    eta = (total - done) / rate if rate > 0 and total > done else 0.0
-    return f"{rate:,.0f}/s, ETA {eta:,.0f}s"
-
-
-TRANSIENT_KINDS = frozenset({"unreadable", "special-file"})
-"""Problems that may pass (permissions, a file mid-copy, a FIFO replaced by a file), as opposed to bad content."""
-
-
-def _transient(problem: LoadProblem) -> bool:
-    """A read failure that may pass: the file is not recorded, so the next run tries it again."""
-    return problem.kind in TRANSIENT_KINDS
-
-
 class Indexer:
-    """One update of an index folder; use `build_index` rather than this class directly."""
+    """One update of an index folder: scan, reconcile, write; use `build_index` rather than this class directly."""
 
     def __init__(
         self,
@@ -130,386 +57,64 @@ class Indexer:
     ) -> None:
         self.corpus = corpus
         self.index_dir = index_dir
-        self._embedder_factory = embedder
-        self._embedder: Embedder | None = None
-        self.model_name, self.dim, self.backend = model_name, dim, backend
         self.on_progress = on_progress or (lambda p: None)
         self.on_problem = on_problem or (lambda p: None)
         self.max_bytes = max_bytes
         self.batch_chunks = batch_chunks
         self.follow_symlinks = follow_symlinks
-        self.file_mode = file_mode
-        """Mode of the files it creates (0o600 for a private corpus); None: the umask's."""
         self.report = IndexReport()
-        self.db: Any = None
-        self.index: Any = None
-        self.generation = 0
-        self.first_embedded = 0
-        self.embed_started = 0.0
-
-    # -- setup -------------------------------------------------------------------------------
-
-    def _open(self) -> None:
-        self.db = store.connect(self.index_dir, create=True, mode=self.file_mode)
-        # NORMAL may lose the last commits on power loss, and their older FAISS files are deleted
-        # by then; FULL costs one fsync per commit, next to the fsync of a whole FAISS file.
-        self.db.execute("PRAGMA synchronous = FULL")
-        meta = store.get_meta(self.db)
-        if meta.get("model"):
-            if meta["model"] != self.model_name or int(meta.get("dim", 0)) != self.dim:
-                raise IndexMismatch(
-                    f"index {self.index_dir} was built with model {meta['model']} ({meta.get('dim')} dims), "
-                    f"not {self.model_name} ({self.dim}); re-index with `assistant index --rebuild`"
-                )
-            if meta.get("backend") != self.backend:
-                raise IndexMismatch(
-                    f"index {self.index_dir} was built with the {meta.get('backend')} backend, not {self.backend}; "
-                    f"use `--backend {meta.get('backend')}` or re-index with `assistant index --rebuild`"
-                )
-        self.generation = int(meta.get("generation", 0))
-        if self.generation:
-            self.index = vectors.load(self.index_dir, self.generation)
-            check_consistency(self.db, self.index, self.index_dir)
-        else:
-            self.index = vectors.new_flat(self.dim)
-        vectors.cleanup(self.index_dir, keep={self.generation, self.generation - 1})
-
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self.on_progress(Progress("model", 0, 0, f"loading model {self.model_name} ({self.backend})"))
-            self._embedder = self._embedder_factory()
-            # The rate and ETA count from the first embedding, not from the model load.
-            self.embed_started = time.monotonic()
-        return self._embedder
-
-    # -- the run ------------------------------------------------------------------------------
+        self.writer = Writer(
+            corpus, index_dir, embedder, self.report,
+            model_name=model_name, dim=dim, backend=backend, on_progress=self.on_progress, file_mode=file_mode,
+        )
 
     def run(self) -> IndexReport:
-        from assistant.corpus.loaders import discover_files
-
         started = time.monotonic()
-        self._open()
+        writer = self.writer
+        writer.open()
+        db = writer.db
         self.on_progress(Progress("scan", 0, 0, f"scanning {self.corpus}"))
-        on_disk: dict[str, Path] = {}
-        for path in discover_files(self.corpus, on_problem=self._problem, follow_symlinks=self.follow_symlinks):
-            on_disk[relative(self.corpus, path)] = path
-        self.report.files = len(on_disk)
-        known = store.stored_files(self.db)
-        recorded_problems = store.stored_problems(self.db)
-        changed: list[tuple[str, Path, int, int]] = []
-        for rel, path in on_disk.items():
-            try:
-                st = path.stat()
-            except OSError as exc:
-                self._problem(LoadProblem(rel, f"cannot read: {exc.strerror or exc}", kind="unreadable"))
-                continue
-            old = known.get(rel)
-            if unchanged(old, st):
-                self.report.unchanged += 1
-                for problem in recorded_problems.get(rel, ()):
-                    self._problem(problem)  # still bad: said again on every run, without re-reading
-            else:
-                changed.append((rel, path, st.st_size, st.st_mtime_ns))
-        # A file a stopped run had partly committed has articles but no row (it gets one when whole):
-        # on disk it is read again like a new file, gone it vanished like any other.
-        unrecorded = [rel for rel in store.article_paths(self.db) if rel not in known]
-        vanished = [rel for rel in (*known, *unrecorded) if rel not in on_disk]
+        recorded_problems = store.stored_problems(db)
+
+        def still_unchanged(rel: str) -> None:
+            self.report.unchanged += 1
+            for problem in recorded_problems.get(rel, ()):
+                self._problem(problem)  # still bad: said again on every run, without re-reading
+
+        scan = scan_corpus(
+            self.corpus, db, follow_symlinks=self.follow_symlinks, on_problem=self._problem, on_unchanged=still_unchanged
+        )
+        self.report.files = len(scan.on_disk)
+        changed = scan.changed
         # Articles of vanished files may reappear under a new path: match them by content hash.
-        self.orphans: dict[str, list[store.StoredArticle]] = {}
-        for rel in vanished:
-            for art in store.articles_of(self.db, rel):
-                self.orphans.setdefault(art.content_hash, []).append(art)
-        self.pending = _Pending()
-        self.embed_started = time.monotonic()
-        self.total_files = len(changed)
+        orphans: dict[str, list[store.StoredArticle]] = {}
+        for rel in scan.vanished:
+            for art in store.articles_of(db, rel):
+                orphans.setdefault(art.content_hash, []).append(art)
+        reconciler = Reconciler(
+            self.corpus, db, orphans, self.report,
+            commit=writer.commit, on_problem=self._problem, max_bytes=self.max_bytes, batch_chunks=self.batch_chunks,
+        )
+        writer.embed_started = time.monotonic()
+        writer.total_files = len(changed)
         for done, (rel, path, size, mtime) in enumerate(changed, start=1):
-            self._index_file(rel, path, size, mtime, done)
+            reconciler.index_file(rel, path, size, mtime, done)
             if done % 50 == 0 or done == len(changed):
                 self.on_progress(Progress("load", done, len(changed), f"reading files {done:,}/{len(changed):,}"))
-            if self.pending.chunk_count() >= self.batch_chunks:
-                self._flush(done)
-        for arts in self.orphans.values():
-            for art in arts:
-                self.pending.delete_ids.append(art.id)
-                self.report.removed += 1
-        self.pending.forget_files.extend(vanished)
-        self._flush(len(changed))
+            if reconciler.pending.chunk_count() >= self.batch_chunks:
+                reconciler.flush(done)
+        reconciler.remove_orphans(scan.vanished)
+        reconciler.flush(len(changed))
         self.report.seconds = time.monotonic() - started
         self.on_progress(Progress("ready", 1, 1, "index up to date"))
         return self.report
-
-    def _flush(self, files_done: int) -> None:
-        """Commit the pending work and start gathering anew."""
-        self._commit(self.pending, files_done)
-        self.pending = _Pending()
 
     def _problem(self, problem: LoadProblem) -> None:
         self.report.problems.append(problem)
         self.on_problem(problem)
 
-    def _index_file(self, rel: str, path: Path, size: int, mtime: int, files_done: int) -> None:
-        """Bring one new or changed file's articles up to date in the pending work.
-
-        The file is streamed twice at most: once for content hashes (what is unchanged, moved, stale),
-        once more for the articles to embed, unless they were few enough to keep from the first read.
-        A file with more new chunks than a batch is committed in batches; until its last batch the
-        file has no row, so a stopped run leaves it to be finished, never recorded as done.
-        """
-        from assistant.corpus.loaders import file_fingerprint
-
-        first = self._first_read(rel, path)
-        for problem in first.problems:
-            self._problem(problem)
-        if first.skipped is not None and _transient(first.skipped):
-            # Could not be read this time (vanished, permission, locked): not recorded, so it is
-            # tried again next run, and what an earlier version put in the index stays.
-            return
-        try:
-            # A file refused outright (too large, binary) is not read to the end just to hash it.
-            digest = file_fingerprint(path) if first.read_any else f"stat:{size}:{mtime}"
-        except OSError:
-            return
-        moved_to = self._plan_moves(rel, first.old, first.fresh)
-        # Old rows left unmatched are stale. One where a moved article lands goes in the same commit
-        # as the move; one whose record gets a new article goes in the commit that inserts it (an
-        # edited record is never missing in between); the rest once the file has been read through.
-        stale = first.old
-        for record in moved_to & stale.keys():
-            self.pending.delete_ids.append(stale.pop(record).id)
-            self.report.removed += 1
-        # A definite verdict (binary, empty, bad lines) is recorded with the file, so an unchanged
-        # bad file is not re-read but is still reported on every run.
-        problems = list(first.problems)
-        if not self._add_new(rel, path, first, moved_to, stale, problems, files_done):
-            return
-        self.pending.delete_ids.extend(row.id for row in stale.values())
-        self.report.removed += len(stale)
-        self.pending.problems[rel] = problems
-        self.pending.files.append((rel, size, mtime, digest))
-
-    def _first_read(self, rel: str, path: Path) -> _FirstRead:
-        """Stream the file once, comparing each article's content hash with the stored rows."""
-        from assistant.corpus.loaders import ArticleStream
-
-        stream = ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
-        old = {a.record: a for a in store.articles_of(self.db, rel)}
-        stored = {a.content_hash for a in old.values()}
-        found = _FirstRead(old)
-        for article in stream:
-            found.read_any = True
-            prev = old.get(article.record)
-            if prev is not None and prev.content_hash == article.content_hash:
-                del old[article.record]
-                found.unchanged.add(article.record)
-                continue
-            if article.content_hash in stored or article.content_hash in self.orphans:
-                found.fresh.append(_Seen(article.record, article.content_hash, article.format, article.first_line))
-            if found.kept is not None:
-                found.kept.append(article)
-                if len(found.kept) > self.batch_chunks:
-                    found.kept = None  # too many to hold: read again
-        if stream.skipped is not None:
-            # Given up part-way: none of the articles read counts (refused outright: none stays).
-            found = _FirstRead({a.record: a for a in store.articles_of(self.db, rel)})
-        found.problems, found.skipped = stream.problems, stream.skipped
-        return found
-
-    def _add_new(
-        self,
-        rel: str,
-        path: Path,
-        first: _FirstRead,
-        moved_to: set[int],
-        stale: dict[int, store.StoredArticle],
-        problems: list[LoadProblem],
-        files_done: int,
-    ) -> bool:
-        """Pend the file's new and edited articles, committing every batch; False if it was not read through."""
-        from assistant.corpus.loaders import ArticleStream
-
-        touched = bool(moved_to)
-        source = first.kept if first.kept is not None else ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
-        for article in source:
-            if article.record in first.unchanged or article.record in moved_to:
-                continue
-            sentences, chunks = self._chunked(article, problems)
-            if not chunks:
-                continue
-            if self.pending.chunk_count() >= self.batch_chunks:
-                if touched:
-                    self.pending.forget_files.append(rel)  # holds part of the file: no row until whole
-                self._flush(files_done - 1)
-            replaced = stale.pop(article.record, None)
-            if replaced is not None:
-                self.pending.delete_ids.append(replaced.id)
-                self.report.updated += 1
-            else:
-                self.report.added += 1
-            self.pending.add(article, sentences, chunks)
-            touched = True
-        if isinstance(source, ArticleStream) and source.skipped is not None:
-            # Changed or unreadable since the first read: the next run finishes it (its stat changed).
-            self._problem(source.skipped)
-            if touched:
-                self.pending.forget_files.append(rel)
-            return False
-        return True
-
-    def _plan_moves(self, rel: str, old: dict[int, store.StoredArticle], fresh: list[_Seen]) -> set[int]:
-        """Pend moves of stored articles whose text reappears in this file; return the records they fill.
-
-        Rows used up are taken out of `old`. A JSONL record whose line number changed (a line
-        inserted or removed above it) keeps its vectors: the file's own old rows come first, then
-        articles of vanished files (a renamed file).
-        """
-        spare: dict[str, list[store.StoredArticle]] = {}
-        for stale in old.values():
-            spare.setdefault(stale.content_hash, []).append(stale)
-        moved_to: set[int] = set()
-        rest = []
-        for seen in fresh:
-            same = spare.get(seen.content_hash)
-            if same:
-                row = same.pop()
-                del old[row.record]
-                self.pending.moves.append((row.id, rel, seen.record, seen.format, seen.first_line))
-                moved_to.add(seen.record)
-            else:
-                rest.append(seen)
-        for seen in rest:
-            orphan = self._take_orphan(seen.content_hash)
-            if orphan is None:
-                continue
-            self.pending.moves.append((orphan.id, rel, seen.record, seen.format, seen.first_line))
-            moved_to.add(seen.record)
-            self.report.moved += 1
-            prev = old.pop(seen.record, None)
-            if prev:
-                self.pending.delete_ids.append(prev.id)
-        return moved_to
-
-    def _chunked(self, article: Article, problems: list[LoadProblem]) -> tuple[tuple[Sentence, ...], tuple[Chunk, ...]]:
-        """Sentences and chunks of an article; none (and a problem) when it has no text to index."""
-        from assistant.text.chunking import chunk_article
-
-        sentences, chunks = chunk_article(article.text, article.body_start)
-        if not chunks:
-            # The record's old article (if any) is stale and removed: it no longer says this.
-            empty = LoadProblem(article.path, "no text to index", skipped=True, kind="empty")
-            self._problem(empty)
-            problems.append(empty)
-        return sentences, chunks
-
-    def _take_orphan(self, content_hash: str) -> store.StoredArticle | None:
-        arts = self.orphans.get(content_hash)
-        return arts.pop() if arts else None
-
-    # -- writing ------------------------------------------------------------------------------
-
-    def _embed(self, pending: _Pending, files_done: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Vectors for every chunk and sentence of the pending articles (title-prefixed text)."""
-        import numpy as np
-
-        from assistant.text.chunking import passage_for_embedding
-
-        texts: list[str] = []
-        for article, sentences, chunks in pending.new:
-            for piece in (*chunks, *sentences):
-                texts.append(passage_for_embedding(article.title, article.date, article.text[piece.start : piece.end]))
-        if not texts:
-            return [], []
-        n_chunks = pending.chunk_count()
-        # Files not read yet are estimated at this batch's chunks per file, for the ETA.
-        per_file = n_chunks / max(files_done, 1)
-        expected = int(self.report.chunks_embedded + n_chunks + per_file * (self.total_files - files_done))
-        embedder = self.embedder()
-        share = n_chunks / len(texts)
-        texts_done = 0
-
-        def on_batch(count: int) -> None:
-            nonlocal texts_done
-            texts_done += count
-            done = int(self.report.chunks_embedded + share * texts_done)
-            rate = _human_rate(done - self.first_embedded, expected - self.first_embedded, self.embed_started)
-            self.on_progress(Progress("embed", done, max(expected, done), f"embedding {done:,}/{expected:,} chunks ({rate})"))
-
-        matrix = embedder.encode(texts, on_batch=on_batch)
-        out_chunks: list[np.ndarray] = []
-        out_sentences: list[np.ndarray] = []
-        row = 0
-        for _, sentences, chunks in pending.new:
-            out_chunks.append(matrix[row : row + len(chunks)])
-            row += len(chunks)
-            out_sentences.append(matrix[row : row + len(sentences)].astype(np.float16))
-            row += len(sentences)
-        self.report.chunks_embedded += n_chunks
-        return out_chunks, out_sentences
-
-    def _commit(self, pending: _Pending, files_done: int) -> None:
-        import numpy as np
-
-        if pending.empty():
-            return
-        chunk_vecs, sentence_vecs = self._embed(pending, files_done)
-        from assistant.index import quotation_store
-        from assistant.text.quotations import extract_quotations
-
-        # Quotations and speakers (issue 13), found before the write lock is taken.
-        quotations = [extract_quotations(article.text) for article, _, _ in pending.new]
-        self.on_progress(Progress("write", 0, 1, "writing index"))
-        db = self.db
-        removed: list[int] = []
-        added_ids: list[int] = []
-        with store.transaction(db):
-            for article_id in pending.delete_ids:
-                removed.extend(store.delete_article(db, article_id))
-            store.relocate_articles(db, pending.moves)
-            for (article, sentences, chunks), svecs, found in zip(pending.new, sentence_vecs, quotations, strict=True):
-                blobs = [v.tobytes() for v in svecs]
-                added_ids.extend(store.insert_article(db, article, sentences, chunks, blobs))
-                quotation_store.store_article_quotations(db, article.path, article.record, article.text, found)
-            for rel in pending.forget_files:
-                store.delete_file(db, rel)
-            for rel, size, mtime, digest in pending.files:
-                store.put_file(db, rel, size, mtime, digest)
-            for rel, problems in pending.problems.items():
-                store.put_problems(db, rel, problems)
-            if removed:
-                self.index.remove_ids(np.asarray(removed, dtype="int64"))
-            if added_ids:
-                matrix = np.concatenate(chunk_vecs).astype("float32")
-                self.index.add_with_ids(matrix, np.asarray(added_ids, dtype="int64"))
-                # Past EXACT_LIMIT vectors an exact search costs more than a query's budget: switch
-                # once to a compressed IVF index (saved below in the same generation as the rows).
-                self.index = vectors.compress_if_large(self.index, vectors.EXACT_LIMIT)
-            generation = self.generation
-            # Touched, moved or unreadable files change no vector: rewriting a large FAISS file for
-            # them would be wasted work (the first commit always writes one so readers can open it).
-            if removed or added_ids or not generation:
-                generation += 1
-                # The new FAISS file is complete on disk before SQLite names it: a kill before COMMIT
-                # leaves the old generation in force, a kill after leaves the new one, never a mix.
-                vectors.save(self.index, self.index_dir, generation, mode=self.file_mode)
-            store.set_meta(
-                db,
-                {
-                    "generation": str(generation),
-                    "model": self.model_name,
-                    "dim": str(self.dim),
-                    "backend": self.backend,
-                    "faiss_type": vectors.kind(self.index),
-                    # A folder name that is not UTF-8 comes back with lone surrogates SQLite cannot store.
-                    "corpus": str(self.corpus.resolve()).encode("utf-8", "backslashreplace").decode("utf-8"),
-                    "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                },
-            )
-        self.generation = generation
-        # Keep the previous generation: a reader may be loading it right now.
-        vectors.cleanup(self.index_dir, keep={generation, generation - 1})
-
     def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
+        self.writer.close()
 
 
 def is_private(corpus: Path) -> bool:

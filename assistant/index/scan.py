@@ -1,13 +1,17 @@
-"""The corpus side of an index update: file paths as the index names them, and which files changed (stat only)."""
+"""The corpus side of an index update: discovery, file paths as the index names them, which files changed (stat only)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from assistant.corpus.loaders import discover_files
+from assistant.corpus import loaders  # looked up at call time: tests wrap discover_files
 from assistant.errors import StoreError
 from assistant.index import store
+from assistant.models import LoadProblem
 
 
 def relative(root: Path, path: Path) -> str:
@@ -38,7 +42,7 @@ def is_stale(corpus: Path, index_dir: Path, *, follow_symlinks: bool = False) ->
     finally:
         db.close()
     seen = 0
-    for path in discover_files(corpus, follow_symlinks=follow_symlinks):
+    for path in loaders.discover_files(corpus, follow_symlinks=follow_symlinks):
         try:
             st = path.stat()
         except OSError:
@@ -47,3 +51,47 @@ def is_stale(corpus: Path, index_dir: Path, *, follow_symlinks: bool = False) ->
             return True
         seen += 1
     return seen != len(known)
+
+
+@dataclass(frozen=True)
+class CorpusScan:
+    """What an indexing run found in the corpus folder, by stat alone."""
+
+    on_disk: dict[str, Path]
+    """Every corpus file, by its index path."""
+    changed: list[tuple[str, Path, int, int]]
+    """(path, file, size, mtime_ns) of new or changed files, in corpus order."""
+    vanished: list[str]
+    """Paths the index knows (as files, or by articles of a file a stopped run left) that are gone."""
+
+
+def scan_corpus(
+    corpus: Path,
+    db: Any,
+    *,
+    follow_symlinks: bool,
+    on_problem: Callable[[LoadProblem], None],
+    on_unchanged: Callable[[str], None],
+) -> CorpusScan:
+    """Walk the corpus and compare each file's stat with the index's record; `on_unchanged(path)` for each file
+    that need not be read."""
+    on_disk: dict[str, Path] = {}
+    for path in loaders.discover_files(corpus, on_problem=on_problem, follow_symlinks=follow_symlinks):
+        on_disk[relative(corpus, path)] = path
+    known = store.stored_files(db)
+    changed: list[tuple[str, Path, int, int]] = []
+    for rel, path in on_disk.items():
+        try:
+            st = path.stat()
+        except OSError as exc:
+            on_problem(LoadProblem(rel, f"cannot read: {exc.strerror or exc}", kind="unreadable"))
+            continue
+        if unchanged(known.get(rel), st):
+            on_unchanged(rel)
+        else:
+            changed.append((rel, path, st.st_size, st.st_mtime_ns))
+    # A file a stopped run had partly committed has articles but no row (it gets one when whole):
+    # on disk it is read again like a new file, gone it vanished like any other.
+    unrecorded = [rel for rel in store.article_paths(db) if rel not in known]
+    vanished = [rel for rel in (*known, *unrecorded) if rel not in on_disk]
+    return CorpusScan(on_disk, changed, vanished)
