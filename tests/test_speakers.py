@@ -241,6 +241,45 @@ def test_speaker_filter_is_read_from_the_question() -> None:
 # -- answers -----------------------------------------------------------------------------------
 
 
+def test_ask_json_gives_every_quote_its_speaker_or_null(indexed: tuple[Path, Path]) -> None:
+    _, index = indexed
+    result = CliRunner().invoke(
+        main, ["--index", str(index), "ask", "--json", "-k", "8",
+               "Who said Azerbaijan will not negotiate with the self-styled Karabakh leaders?"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["quotes"] and all("speaker" in q for q in data["quotes"])
+    for q in data["quotes"]:
+        if q["speaker"] is not None:
+            assert set(q["speaker"]) == {"name", "role", "start", "end"}
+    negotiate = [q for q in data["quotes"] if "will not negotiate" in q["text"]]
+    assert negotiate, [q["text"][:60] for q in data["quotes"]]
+    assert negotiate[0]["speaker"]["name"] == "Tofig Zulfugarov"
+    assert negotiate[0]["speaker"]["role"] == "former Azerbaijani Foreign Minister"
+    # The whole quotation is shown, not its unnamed second half alone.
+    assert negotiate[0]["text"].startswith("\u201cNow Azerbaijan")
+    # The answer round-trips through JSON (sessions) with its speakers.
+    answer = answer_from_dict(data)
+    assert answer_to_dict(answer)["quotes"] == data["quotes"]
+    assert any(q.speaker == Speaker("Tofig Zulfugarov", "former Azerbaijani Foreign Minister",
+                                    negotiate[0]["speaker"]["start"], negotiate[0]["speaker"]["end"]) for q in answer.quotes)
+
+
+def test_speaker_filter_keeps_quotes_by_that_person(indexed: tuple[Path, Path]) -> None:
+    _, index = indexed
+    engine = Engine(index, embedder=HashEmbedder())
+    try:
+        answer = engine.ask("tax on families speaker:Howard", max_quotes=5)
+        assert answer.filters.speaker == "Howard"
+        assert answer.quotes and {q.speaker.name for q in answer.quotes if q.speaker} == {"Michael Howard"}
+        assert all(q.speaker is not None for q in answer.quotes)
+        assert [q.n for q in answer.quotes] == list(range(1, len(answer.quotes) + 1))
+        assert not engine.ask("tax on families speaker:Nobody", max_quotes=5).quotes
+    finally:
+        engine.close()
+
+
 def quote(text: str, speaker: Speaker | None = None) -> Quote:
     return Quote(n=1, text=text, article_id=1, path="seed.txt", record=0, title="Relations", date=None, source=None,
                  url=None, author=None, paragraph=3, line=7, start=0, end=len(text), score=1.0, speaker=speaker)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import sqlite3
 import threading
@@ -195,6 +196,7 @@ class Engine:
                     missing = self._missing_numbers(parsed.text, found) if answered and not lexical else []
                     answered = answered and not missing and not absent and not unspoken
                     quotes = build_quotes(self.db, found, max_quotes, self.policy, weak=not answered)
+                    quotes = _with_speakers(self.db, quotes, active.speaker)
                     speaker_line = _speaker_line(self.db, quotes) if answered and shape.kind == WHO_SAID else ""
             except (EngineError, VectorError) as exc:
                 return self._refusal(question, active, str(exc), started), None
@@ -371,6 +373,25 @@ def _quoted_articles(db: sqlite3.Connection, name: str) -> set[int]:
         return set(article_ids_by(db, name))
     except sqlite3.OperationalError:
         return set()
+
+
+def _with_speakers(db: sqlite3.Connection, quotes: tuple[Quote, ...], speaker: str | None) -> tuple[Quote, ...]:
+    """Each quote with the speaker of its quotation, grown to the whole quotation (never a lead-in or
+    half a quotation alone; issue 13, quotation_store.attach_speakers); with a `speaker:` filter, only
+    quotes of quotations by that person (name variants included)."""
+    try:
+        from assistant.index.quotation_store import attach_speakers, person_matches
+
+        quotes = attach_speakers(db, quotes)
+        if speaker:
+            from assistant.index.quotation_store import name_key
+
+            keys = set(person_matches(db, speaker))
+            quotes = tuple(q for q in quotes if q.speaker is not None and name_key(q.speaker.name) in keys)
+            quotes = tuple(dataclasses.replace(q, n=n) for n, q in enumerate(quotes, start=1))
+    except sqlite3.OperationalError:  # an index without the quotations table (never migrated)
+        return quotes
+    return quotes
 
 
 def _speaker_line(db: sqlite3.Connection, quotes: tuple[Quote, ...]) -> str:
