@@ -272,9 +272,6 @@ class Engine:
         if not named:
             return None, None  # a role ("the union official"): nothing to check by name
         topical = reads.articles_matching(self.db, " OR ".join(phrase(w) for w in topic_words))
-        quoted = _quoted_articles(self.db, shape.speaker) & topical
-        if quoted:
-            return quoted, None  # articles quoting X (issue 13's speakers) that speak of Y
         both = named & topical
         if not both:
             return None, (shape.speaker, shape.topic)
@@ -363,16 +360,6 @@ def lexical_evidence(found: Retrieval) -> bool:
     if top.phrase >= 0.8:
         return True
     return top.words >= LEXICAL_WORDS and top.covered >= LEXICAL_COVERAGE
-
-
-def _quoted_articles(db: sqlite3.Connection, name: str) -> set[int]:
-    """Articles holding a quotation by the person `name` means (empty on an index without quotations)."""
-    try:
-        from assistant.index.quotation_store import article_ids_by
-
-        return set(article_ids_by(db, name))
-    except sqlite3.OperationalError:
-        return set()
 
 
 def _with_speakers(db: sqlite3.Connection, quotes: tuple[Quote, ...], speaker: str | None) -> tuple[Quote, ...]:
