@@ -346,10 +346,15 @@ def resolve_person(db: sqlite3.Connection, name: str, *, exact: bool = False) ->
     if exact:
         found = _people_of(db, [wanted])
         return PersonMatch((wanted,), found[0].name) if found else PersonMatch((), "")
-    counts = dict(
-        db.execute("SELECT speaker_key, count(*) FROM quotations WHERE speaker_key IS NOT NULL GROUP BY speaker_key").fetchall()
-    )
     bare = _drop_honours(wanted)
+    last = bare.split()[-1] if bare.split() else bare
+    like = last.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    # Only keys ending in the surname can match: one pass over the speaker index, not every key in Python.
+    counts = dict(db.execute(
+        "SELECT speaker_key, count(*) FROM quotations WHERE speaker_key = ? OR speaker_key LIKE ? ESCAPE '\\'"
+        " GROUP BY speaker_key",
+        (last, f"% {like}"),
+    ).fetchall())
 
     def same_name(key: str) -> bool:
         return key == wanted or _drop_honours(key) == bare
