@@ -15,7 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from assistant.embedding.registry import BACKEND_NAMES, DEFAULT_BACKEND
+BACKEND_NAMES = ("onnx-int8", "onnx", "torch", "hash")
+"""Embedding backends by name, in the order help texts list them; assistant.embedding.registry holds one loader
+for each (and checks that it does). Named here so settings, a foundation module, imports nothing above it."""
+DEFAULT_BACKEND = "onnx-int8"
 
 ENV_PREFIX = "ASSISTANT_"
 LOCAL_CONFIG_NAME = "assistant.toml"

@@ -10,6 +10,7 @@ from assistant.embedding.base import Embedder, quiet_environment, resolve_model_
 from assistant.embedding.hashing import HashEmbedder
 from assistant.embedding.onnx_backend import load_onnx_embedder
 from assistant.embedding.torch_backend import TorchEmbedder
+from assistant.settings import BACKEND_NAMES, DEFAULT_BACKEND
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ BACKENDS: dict[str, Backend] = {
     )
 }
 """Every backend, in the order help texts list them; `hash` is the fast fake for tests and demos."""
-BACKEND_NAMES: tuple[str, ...] = tuple(BACKENDS)
-DEFAULT_BACKEND = "onnx-int8"
+if tuple(BACKENDS) != BACKEND_NAMES:
+    raise RuntimeError(f"settings.BACKEND_NAMES {BACKEND_NAMES} and the registry's loaders {tuple(BACKENDS)} differ")
 
 
 def reads_model(backend: str | None) -> bool:
