@@ -7,8 +7,6 @@ import io
 import itertools
 import json
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -457,9 +455,3 @@ def test_unknown_style_is_one_line_naming_the_valid_ones(style: str) -> None:
 
 def test_style_names_ignore_case_and_spaces() -> None:
     assert format_citation(SEED, " APA ") == EXPECTED["apa", SEED]
-
-
-def test_importing_the_module_leaves_citeproc_unloaded() -> None:
-    code = "import sys, assistant.text.citation_styles; print(sorted(m for m in sys.modules if m.startswith('citeproc')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"

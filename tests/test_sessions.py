@@ -7,8 +7,6 @@ import datetime as dt
 import itertools
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -180,9 +178,3 @@ def test_export_name_format_and_no_overwrite(tmp_path: Path) -> None:
     assert (tmp_path / names[0]).read_text(encoding="utf-8") == "x"
     assert export_session(tmp_path, session, moment).name == names[2]
     assert (tmp_path / names[1]).read_text(encoding="utf-8") == session_markdown(session)
-
-
-def test_sessions_module_does_not_import_textual() -> None:
-    code = "import sys, assistant.sessions; print('textual' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "False"

@@ -6,8 +6,6 @@ import dataclasses
 import datetime as dt
 import io
 import re
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -505,16 +503,6 @@ async def test_quote_keys_move_between_quotes_and_back_to_the_box(tmp_path: Path
         assert app.focused is app.query_one("#question")
         await pilot.press("up", "escape")
         assert app.focused is app.query_one("#question")
-
-
-def test_importing_the_app_stays_light() -> None:
-    code = (
-        "import sys, assistant.tui.app\n"
-        "heavy = ['torch', 'faiss', 'onnxruntime', 'sentence_transformers', 'transformers', 'assistant.search.engine']\n"
-        "print(','.join(m for m in heavy if m in sys.modules))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == ""
 
 
 def test_visible_keeps_offsets_and_neutralises_control_characters() -> None:
