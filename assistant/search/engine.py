@@ -232,8 +232,7 @@ class Engine:
                 "top_sentence_dense": best,
                 "top_chunk_dense": found.top_dense,
                 "top_score": found.sentences[0].score if found.sentences else 0.0,
-                "shape": found.shape.kind if found.shape else "",
-                "lexical_evidence": lexical,
+                "lexical_evidence": float(lexical),
             },
         )
         return answer, found
