@@ -35,6 +35,9 @@ def open_session(path: Path, threads: int | None = None) -> Any:
     # (malloc fragments across threads), and no speed difference; so keep it on.
     opts.enable_cpu_mem_arena = True
     opts.log_severity_level = 3  # errors only: ORT's warnings go straight to fd 2
+    # Idle worker threads would otherwise busy-wait after each run and take the cores from the
+    # SQLite and FAISS work that follows a question's encoding: warm ask p50 on BBC 66.7 -> 35.0 ms.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 

@@ -112,12 +112,15 @@ def build_quotes(
             texts[s.sentence_id] = known if known is not None else _span(articles, s.article_id, s.start, s.end)[0]
         return texts[s.sentence_id]
 
+    # Each candidate's highest similarity to a picked lead, kept up to date as leads are picked
+    # (the same MMR values as recomputing the max over every lead, without the quadratic loop).
+    closest: dict[int, float] = {}
     while pool and len(picked) < max_quotes:
         best_i, best_val = -1, -1e9
         for i, cand in enumerate(pool):
             if (cand.article_id, cand.ord) in used:
                 continue
-            sim = max((sims(cand, d.lead) for d in picked), default=0.0)
+            sim = closest.get(cand.sentence_id, 0.0) if picked else 0.0
             val = policy.mmr_lambda * cand.score - (1 - policy.mmr_lambda) * sim
             if val > best_val:
                 best_i, best_val = i, val
@@ -135,6 +138,9 @@ def build_quotes(
         used.add((cand.article_id, cand.ord))
         _grow(draft, by_pos, used, policy)
         _attribute(db, draft, by_pos, used, text_of)
+        for other in pool:
+            sim = sims(other, draft.lead)
+            closest[other.sentence_id] = sim if not picked else max(closest[other.sentence_id], sim)
         picked.append(draft)
     return tuple(_cite(articles, n, d, weak) for n, d in enumerate(picked, start=1))
 

@@ -284,6 +284,10 @@ def phrase_match(phrase: str, text: str) -> float:
         return 1.0
     if n < 3:
         return 0.0
+    # Every near form (one word wrong, missing or added) holds at least n - 1 of the wanted words.
+    present = set(have)
+    if sum(w not in present for w in wanted) > 1:
+        return 0.0
     for i in range(len(have) - n + 1):
         if sum(a != b for a, b in zip(have[i : i + n], wanted, strict=True)) == 1:
             return 0.8
