@@ -241,15 +241,21 @@ class Engine:
         """What the query names that no passage of the index holds: a name as written ('Lewis Hamilton',
         'Brexit'), and on a large index any longer word of a question ('bitcoin'): in a vocabulary of
         thousands of articles a word that never occurs is a topic the corpus does not cover. On a small
-        index most words are simply unused, so there only names count."""
+        index most words are simply unused, so there only names count, and only names none of whose
+        words occurs: there a name some of whose words occur, just never as written, is more often a
+        misremembered or re-cased one ('Western Europe' for 'western and southern Europe', 'Who did
+        Emma Marry?', 'Sand Bernardino') than a topic the corpus lacks (SQuAD answered 0.964 -> 0.977)."""
         absent = []
+        large = self.terms.rows() >= LARGE_INDEX_CHUNKS
         for name in shape.names:
             parts = words(name)
-            if parts and reads.phrase_count(self.db, phrase(" ".join(parts))) == 0:
+            if not parts or reads.phrase_count(self.db, phrase(" ".join(parts))) != 0:
+                continue
+            if large or not any(self.terms.frequencies(parts)):
                 absent.append(name)
         if shape.kind != QUESTION and shape.kind != SAID_ABOUT and shape.kind != WHO_SAID:
             return absent
-        if self.terms.rows() < LARGE_INDEX_CHUNKS:
+        if not large:
             return absent
         named = {w for name in shape.names for w in words(name)}
         candidates = [w for w in content_words(text) if w.isalpha() and len(w) >= 4 and w not in named]
