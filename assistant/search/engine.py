@@ -185,7 +185,8 @@ class Engine:
                     absent = self._absent(shape, parsed.text)
                     prefer, unspoken = self._speaker_articles(shape) if not absent else (None, None)
                     found = retrieve(
-                        self.db, self.index, vector, searched, active, self.weights, self.terms, shape=shape, prefer=prefer
+                        self.db, self.index, vector, searched, active, self.weights, self.terms, shape=shape, prefer=prefer,
+                        quoted=self._quoted_sentences(shape) if not absent else None,
                     )
                     best = max((s.dense for s in found.sentences), default=0.0)
                     # Both levels vote: a short "what did X say" question can match a whole chunk
@@ -263,6 +264,24 @@ class Engine:
             if count == 0:
                 absent.append(word)
         return absent
+
+    def _quoted_sentences(self, shape: QueryShape) -> set[int] | None:
+        """For 'what did X say about Y': the sentences inside quotations the store attributes to X
+        (None when it knows no such person)."""
+        if shape.kind != SAID_ABOUT or not shape.speaker:
+            return None
+        from assistant.index.quotation_store import person_matches
+
+        keys = person_matches(self.db, shape.speaker)
+        if not keys:
+            return None
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            "SELECT DISTINCT s.id FROM quotations q JOIN sentences s ON s.article_id = q.article_id"
+            f" AND s.start < q.end AND s.end > q.start WHERE q.speaker_key IN ({marks})",
+            keys,
+        )
+        return {int(r[0]) for r in rows} or None
 
     def _speaker_articles(self, shape: QueryShape) -> tuple[set[int] | None, tuple[str, str] | None]:
         """For 'what did X say about Y': the articles naming X and speaking of Y (preferred), or
