@@ -419,6 +419,8 @@ async def test_exported_and_copied_markdown_reveal_bidi_characters(tmp_path: Pat
                    session_dir=tmp_path / "sessions")
     copied: list[str] = []
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    monkeypatch.setenv("TERM_PROGRAM", "WezTerm")  # a terminal that takes OSC 52 (see tui/clipboard.py)
+    monkeypatch.delenv("TMUX", raising=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -166,6 +166,8 @@ async def test_tui_shows_hostile_articles_literally(hostile: dict[str, Any], tmp
         hostile["index"], embedder=HashEmbedder(), policy=AnswerPolicy(abstain_below=0.0)))
     copied: list[str] = []
     monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    monkeypatch.setenv("TERM_PROGRAM", "WezTerm")  # a terminal that takes OSC 52 (see tui/clipboard.py)
+    monkeypatch.delenv("TMUX", raising=False)
     async with app.run_test(size=(140, 44)) as pilot:
         await settle(app, pilot)
         turn = await app.ask(QUESTIONS[name])
