@@ -60,7 +60,12 @@ def test_zulfugarov_is_quoted_first(seed_index: tuple[Path, Path], engine: Engin
     answer = engine.ask(question)
     assert answer.answered
     first = answer.quotes[0]
-    assert "Azerbaijan will not negotiate with them" in first.text and "Tofig Zulfugarov" in first.text
+    # The whole quotation (paragraphs 3-4, which never name him) with its speaker resolved at index
+    # time, and a first line naming him (issue 13).
+    assert "Azerbaijan will not negotiate with them" in first.text
+    assert first.speaker is not None and first.speaker.name == "Tofig Zulfugarov"
+    if question.startswith("Who said"):
+        assert answer.message.startswith("Tofig Zulfugarov")
     text = (corpus / first.path).read_text(encoding="utf-8")
     for quote in answer.quotes:
         assert text[quote.start : quote.end] == quote.text

@@ -45,10 +45,12 @@ def _session(index: Path, config: Path, body: Any) -> Any:
     )
 
     async def main() -> Any:
-        async with stdio_client(params) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                return await body(session)
+        # The server's stderr goes to a real file: under pytest's capture sys.stderr has no fileno.
+        with (config / "mcp-stderr.log").open("w", encoding="utf-8") as errlog:
+            async with stdio_client(params, errlog=errlog) as (read, write):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    return await body(session)
 
     return anyio.run(main)
 

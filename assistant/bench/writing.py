@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,21 +39,23 @@ def mcp_round_trips(index: Path, questions: list[str], rounds: int = 3) -> tuple
                                    env={k: v for k, v in os.environ.items() if k.startswith(("ASSISTANT_", "XDG_"))})
 
     async def main() -> tuple[float, list[float]]:
-        async with stdio_client(params) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                began = time.perf_counter()
-                await session.call_tool("search", {"question": "warm-up question", "k": 5})
-                first = time.perf_counter() - began
-                times = []
-                for _ in range(rounds):
-                    for question in questions:
-                        began = time.perf_counter()
-                        result = await session.call_tool("search", {"question": question, "k": 5})
-                        times.append(time.perf_counter() - began)
-                        if result.is_error:
-                            raise RuntimeError(f"search failed: {result.content[0].text}")
-                return first, times
+        # The server's stderr goes to a real file: the caller's sys.stderr may have no fileno (pytest).
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as errlog:
+            async with stdio_client(params, errlog=errlog) as (read, write):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    began = time.perf_counter()
+                    await session.call_tool("search", {"question": "warm-up question", "k": 5})
+                    first = time.perf_counter() - began
+                    times = []
+                    for _ in range(rounds):
+                        for question in questions:
+                            began = time.perf_counter()
+                            result = await session.call_tool("search", {"question": question, "k": 5})
+                            times.append(time.perf_counter() - began)
+                            if result.is_error:
+                                raise RuntimeError(f"search failed: {result.content[0].text}")
+                    return first, times
 
     return anyio.run(main)
 
