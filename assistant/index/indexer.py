@@ -257,6 +257,27 @@ def _new_rebuild_folder(index_dir: Path, mode: int) -> Path:
         return folder
 
 
+def _malformed(exc: sqlite3.DatabaseError) -> bool:
+    """True when SQLite says the database file itself is damaged (SQLITE_CORRUPT or SQLITE_NOTADB)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (11, 26)
+    return "malformed" in str(exc) or "not a database" in str(exc)
+
+
+def _damaged(path: Path) -> bool:
+    """True unless SQLite's quick_check finds the database at `path` sound (so a damaged rebuilt
+    database is never taken for a damaged live one)."""
+    try:
+        db = sqlite3.connect(path, timeout=30)
+        try:
+            return db.execute("PRAGMA quick_check(1)").fetchone() != ("ok",)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return True
+
+
 def _live_state(index_dir: Path) -> tuple[bool, int]:
     """(whether the live database opens, the generation it names: 0 when none or unreadable)."""
     path = index_dir / store.DB_NAME
@@ -312,10 +333,15 @@ def _swap_in(built: Path, index_dir: Path) -> None:
                     target.close()
             except sqlite3.DatabaseError as exc:
                 # The backup is one transaction: on failure the live index is as it was.
-                if store.disk_full(index_dir):
+                if _malformed(exc) and _damaged(live):
+                    # Opens, but its pages are damaged: nobody can read it consistently, so it is
+                    # replaced as a file below, like a database that does not open at all.
+                    usable = False
+                elif store.disk_full(index_dir):
                     raise StoreError(f"cannot write {live}: the disk is full; free some space and retry") from exc
-                reason = " ".join(str(exc).split())[:160]
-                raise StoreError(f"cannot put the rebuilt index in service ({reason}); the old index is unchanged") from exc
+                else:
+                    reason = " ".join(str(exc).split())[:160]
+                    raise StoreError(f"cannot put the rebuilt index in service ({reason}); the old index is unchanged") from exc
     finally:
         new.close()  # the last connection: SQLite checkpoints the new database whole into its file
     if not usable:

@@ -103,6 +103,11 @@ def _migration_4(db: sqlite3.Connection) -> None:
     so an existing index upgrades without re-embedding. Contentless: the text stays in `articles`."""
     text_of = "substr(a.text, {0}.start + 1, {0}.end - {0}.start)"
     for statement in (
+        # Idempotent: an index whose version was set back (or a half-applied run) may already hold the
+        # table; a contentless table cannot be de-duplicated, so it is dropped and filled afresh.
+        "DROP TRIGGER IF EXISTS sentences_lex_insert",
+        "DROP TRIGGER IF EXISTS sentences_lex_delete",
+        "DROP TABLE IF EXISTS sentences_lex",
         f"CREATE VIRTUAL TABLE sentences_lex USING fts5 (title, body, content = '', tokenize = '{FTS_TOKENIZER}')",
         "CREATE TRIGGER sentences_lex_insert AFTER INSERT ON sentences BEGIN "
         f"INSERT INTO sentences_lex (rowid, title, body) SELECT new.id, a.title, {text_of.format('new')} "
@@ -122,6 +127,7 @@ def _migration_5(db: sqlite3.Connection) -> None:
     text so an existing index upgrades without re-embedding (assistant/index/quotation_store.py)."""
     from assistant.index import quotation_store
 
+    db.execute("DROP TABLE IF EXISTS quotations")  # idempotent, as _migration_4 (its indexes go with it)
     quotation_store.create_tables(db)
     quotation_store.backfill(db)
 
@@ -189,6 +195,9 @@ def connect(index_dir: Path, *, create: bool = False, mode: int | None = None) -
         if not create and version == 0:
             raise StoreError(f"{path} is empty or not an assistant index; rebuild it with `assistant index --rebuild`")
         with transaction(db):
+            # Read again under the write lock: another process may have migrated since the read above,
+            # and running its migrations a second time would fail or double the backfills.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
             for number, migrate in enumerate(MIGRATIONS[version:], start=version + 1):
                 migrate(db)
                 db.execute(f"PRAGMA user_version = {number}")
