@@ -446,3 +446,38 @@ async def test_people_key_before_the_engine_is_ready_says_so(tmp_path: Path, mon
         await pilot.pause(0.1)
         assert not isinstance(app.screen, PeopleScreen)
         assert any(n.startswith("Cannot show people yet: engine not available") for n in notes)
+
+
+def test_a_story_filed_twice_is_one_quote_with_also_in(tmp_path: Path) -> None:
+    """Two quotes of the same words in two articles fold into one, the second listed in also_in (issue 14)."""
+    import dataclasses
+
+    from assistant.index import store
+    from assistant.index.quotation_store import attach_speakers
+    from support.indexes import build
+
+    story = ("Minister backs the plan\n\nThe minister spoke on Monday.\n\n"
+             '"We will build the new bridge by spring," said Anna Berg, the transport minister.\n')
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "001.txt").write_text(story, encoding="utf-8")
+    (corpus / "207.txt").write_text(story.replace("Minister backs", "Minister  backs"), encoding="utf-8")
+    build(corpus, tmp_path / "index")
+    engine = Engine(tmp_path / "index", backend="hash")
+    try:
+        answer = engine.ask("Who said the new bridge would be built by spring?")
+        first = answer.quotes[0]
+        # The same quote placed in the other article, as a ranking may give it as a second candidate.
+        other = next(a for a in (1, 2) if a != first.article_id)
+        path = "207.txt" if first.path == "001.txt" else "001.txt"
+        twin = dataclasses.replace(first, n=2, article_id=other, path=path, also_in=())
+        db = store.connect(tmp_path / "index")
+        try:
+            (only,) = attach_speakers(db, [dataclasses.replace(first, also_in=()), twin])
+        finally:
+            db.close()
+        assert only.speaker is not None and only.speaker.name == "Anna Berg"
+        assert [loc.path for loc in only.also_in] == [path]
+        assert len({q.text for q in answer.quotes}) == len(answer.quotes)
+    finally:
+        engine.close()

@@ -267,6 +267,15 @@ def attach_speakers(db: sqlite3.Connection, quotes: Sequence[Quote], max_chars: 
             at = kept.index(twin)
             kept[at] = dataclasses.replace(twin, also_in=twin.also_in + tuple(loc for loc in grown.also_in if loc not in twin.also_in))
             continue
+        # The same words in another article (a story filed twice) fold into "also in", whatever their
+        # vectors said: two quotes of identical text are never listed as [1] and [2] (issue 14).
+        twin = next((k for k in kept if _same_words(k.text, grown.text)), None)
+        if twin is not None:
+            at = kept.index(twin)
+            here = Location(path=grown.path, title=grown.title, line=grown.line, start=grown.start, end=grown.end)
+            extra = tuple(loc for loc in (here, *grown.also_in) if loc not in twin.also_in)
+            kept[at] = dataclasses.replace(twin, also_in=twin.also_in + extra)
+            continue
         kept.append(grown)
     return tuple(dataclasses.replace(q, n=n) for n, q in enumerate(kept, start=1))
 
@@ -571,3 +580,15 @@ def count_quotations(db: sqlite3.Connection) -> tuple[int, int]:
     """(quotations, quotations with a speaker) in the index."""
     row = db.execute("SELECT count(*), count(speaker_key) FROM quotations").fetchone()
     return int(row[0]), int(row[1])
+
+
+def _same_words(a: str, b: str) -> bool:
+    """Whether two passages say the same words (case, spacing and quotation-mark styles aside)."""
+    return _folded(a) == _folded(b)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.translate(_MARKS).casefold().split())
+
+
+_MARKS = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u00ab": '"', "\u00bb": '"'})
