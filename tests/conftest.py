@@ -84,3 +84,24 @@ def real_embedder(onnx_cache: tuple[Path, Any]) -> Any:
         patch.setenv("XDG_STATE_HOME", str(state_of(onnx_cache[0])))
         return load_embedder(cache_dir=onnx_cache[0])
 
+
+@pytest.fixture
+def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Export and quantisation replaced by writers of small marker files (no torch, no model run); the calls recorded."""
+    from assistant.embedding import onnx_export
+
+    calls: list[str] = []
+
+    def export(model_path: Path, target: Path) -> None:
+        calls.append("export")
+        with onnx_export._atomic_target(target) as tmp:
+            tmp.write_bytes(b"fp32")
+
+    def quantize(source: Path, target: Path) -> None:
+        calls.append("quantize")
+        with onnx_export._atomic_target(target) as tmp:
+            tmp.write_bytes(b"int8:" + source.read_bytes())
+
+    monkeypatch.setattr(onnx_export, "export_fp32", export)
+    monkeypatch.setattr(onnx_export, "quantize_int8", quantize)
+    return calls

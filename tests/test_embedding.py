@@ -223,26 +223,6 @@ class FakeSession:
         return []
 
 
-@pytest.fixture
-def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Replace export and quantisation with writers of small marker files; record the calls."""
-    calls: list[str] = []
-
-    def export(model_path: Path, target: Path) -> None:
-        calls.append("export")
-        with onnx_export._atomic_target(target) as tmp:
-            tmp.write_bytes(b"fp32")
-
-    def quantize(source: Path, target: Path) -> None:
-        calls.append("quantize")
-        with onnx_export._atomic_target(target) as tmp:
-            tmp.write_bytes(b"int8:" + source.read_bytes())
-
-    monkeypatch.setattr(onnx_export, "export_fp32", export)
-    monkeypatch.setattr(onnx_export, "quantize_int8", quantize)
-    return calls
-
-
 def _factory(bad: set[bytes]) -> Any:
     def open_fake(path: Path, threads: int | None) -> FakeSession:
         if path.read_bytes() in bad:

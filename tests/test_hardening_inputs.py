@@ -158,26 +158,6 @@ def fake_session(path: Path, threads: int | None) -> FakeSession:
     return FakeSession()
 
 
-@pytest.fixture
-def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Export and quantisation replaced by writers of small marker files (no torch, no model run)."""
-    calls: list[str] = []
-
-    def export(model_path: Path, target: Path) -> None:
-        calls.append("export")
-        with onnx_export._atomic_target(target) as tmp:
-            tmp.write_bytes(b"fp32")
-
-    def quantize(source: Path, target: Path) -> None:
-        calls.append("quantize")
-        with onnx_export._atomic_target(target) as tmp:
-            tmp.write_bytes(b"int8:" + source.read_bytes())
-
-    monkeypatch.setattr(onnx_export, "export_fp32", export)
-    monkeypatch.setattr(onnx_export, "quantize_int8", quantize)
-    return calls
-
-
 def load_fake(cache: Path) -> Any:
     return onnx_backend.load_onnx_embedder(default_model_path(), quantized=True, cache_dir=cache,
                                            session_factory=fake_session)
