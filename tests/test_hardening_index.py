@@ -107,6 +107,27 @@ def test_indexing_into_a_folder_that_is_not_an_index_is_refused(tmp_path: Path, 
         check_index(folder)
 
 
+def test_the_shipped_index_folder_with_its_readme_is_indexed_and_rebuilt(tmp_path: Path) -> None:
+    """The repository ships index/README.md: the README's run command indexes into that folder (a
+    README, .gitignore or .gitkeep alone does not make a folder someone else's), and a rebuild keeps it."""
+    corpus = make_corpus(tmp_path / "corpus")
+    shipped = Path(__file__).resolve().parents[1] / "index" / "README.md"
+    folder = tmp_path / "index"
+    write(folder, "README.md", shipped.read_text(encoding="utf-8"))
+    write(folder, ".gitkeep", "")
+    for extra in ((), ("--rebuild",)):
+        code, err = cli("index", str(corpus), "--index", str(folder), "--backend", "hash", *extra)
+        assert code == 0, err
+        check_index(folder)
+    assert (folder / "README.md").read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+    assert (folder / ".gitkeep").exists()
+    # A README beside the user's own files is still not an index.
+    write(tmp_path / "mine", "README.md", "my project\n")
+    write(tmp_path / "mine", "notes.txt", "my notes\n")
+    code, err = cli("index", str(corpus), "--index", str(tmp_path / "mine"), "--backend", "hash")
+    one_line_error(code, err, "not an assistant index")
+
+
 def test_rebuild_of_an_index_keeps_files_it_does_not_own(tmp_path: Path) -> None:
     corpus = make_corpus(tmp_path / "corpus")
     index_dir = tmp_path / "index"

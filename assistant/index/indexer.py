@@ -158,13 +158,29 @@ def check_index_folder(index_dir: Path) -> None:
                 "program's SQLite database); name an empty or new folder for the index"
             )
         return
-    foreign = [name for name in names if not _owned(name)]
+    foreign = [name for name in names if not _owned(name) and not _placeholder(index_dir, name)]
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise NotAnIndex(
             f"index folder {describe(index_dir)} is not an assistant index (it holds {describe(foreign[0])!r}{more}); "
             "name an empty or new folder for the index"
         )
+
+
+PLACEHOLDERS = frozenset({"README.md", "README.txt", "README", ".gitignore", ".gitkeep", ".keep"})
+"""Files a repository keeps in an empty index folder (this project ships index/README.md): they may stay
+beside a new index, and the index never writes or deletes them."""
+
+
+def _placeholder(index_dir: Path, name: str) -> bool:
+    """Whether `name` is a small regular file a repository keeps in an empty folder (see PLACEHOLDERS)."""
+    if name not in PLACEHOLDERS:
+        return False
+    try:
+        info = os.lstat(index_dir / name)
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= 64 * 1024
 
 
 def _foreign_database(path: Path) -> bool:
