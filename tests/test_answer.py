@@ -28,7 +28,7 @@ def engine(small_index: tuple[Path, Path]) -> Iterator[Engine]:
 
 def found(engine: Engine, question: str) -> Retrieval:
     vector = engine.embedder.encode([question])[0]
-    return retrieve(engine.db, engine.index, vector, question, Filters(), Weights())
+    return retrieve(engine.store, vector, question, Filters(), Weights())
 
 
 def test_each_model_has_its_calibrated_threshold_and_others_get_minilms() -> None:
@@ -41,7 +41,7 @@ def test_each_model_has_its_calibrated_threshold_and_others_get_minilms() -> Non
 @given(question=st.text(max_size=80), max_quotes=st.integers(min_value=0, max_value=6), weak=st.booleans())
 def test_every_quote_is_its_articles_text_at_its_offsets(engine: Engine, question: str, max_quotes: int,
                                                          weak: bool) -> None:
-    quotes = build_quotes(engine.db, found(engine, question), max_quotes, LENIENT, weak=weak)
+    quotes = build_quotes(engine.store, found(engine, question), max_quotes, LENIENT, weak=weak)
     assert len(quotes) <= max_quotes
     assert [q.n for q in quotes] == list(range(1, len(quotes) + 1))
     for quote in quotes:
@@ -53,7 +53,7 @@ def test_every_quote_is_its_articles_text_at_its_offsets(engine: Engine, questio
 
 def test_no_two_quotes_overlap(engine: Engine) -> None:
     keep_all = AnswerPolicy(abstain_below=0.05, keep_ratio=0.0)
-    quotes = build_quotes(engine.db, found(engine, "Baku Karabakh Armenians negotiations"), 6, keep_all)
+    quotes = build_quotes(engine.store, found(engine, "Baku Karabakh Armenians negotiations"), 6, keep_all)
     spans = sorted((q.article_id, q.start, q.end) for q in quotes)
     assert len(spans) >= 2
     for (a1, _, end1), (a2, start2, _) in zip(spans, spans[1:]):
@@ -68,9 +68,9 @@ def sentences_in(engine: Engine, article_id: int, start: int, end: int) -> int:
 def test_a_quote_holds_at_most_max_sentences_besides_its_attribution(engine: Engine) -> None:
     retrieval = found(engine, "Zulfugarov negotiations self-styled leaders")
     greedy = AnswerPolicy(abstain_below=0.05, max_sentences=3, merge_ratio=0.0)
-    merged = build_quotes(engine.db, retrieval, 5, greedy)
+    merged = build_quotes(engine.store, retrieval, 5, greedy)
     assert max(sentences_in(engine, q.article_id, q.start, q.end) for q in merged) > 1
-    single = build_quotes(engine.db, retrieval, 5, replace(greedy, max_sentences=1))
+    single = build_quotes(engine.store, retrieval, 5, replace(greedy, max_sentences=1))
     assert single
     for quote in single:
         # Its own sentence, plus at most the sentences that name its speaker.
@@ -79,8 +79,8 @@ def test_a_quote_holds_at_most_max_sentences_besides_its_attribution(engine: Eng
 
 def test_nothing_to_quote_gives_no_quotes(engine: Engine) -> None:
     empty = Retrieval(sentences=(), chunk_ids=(), top_dense=0.0, sentence_vectors={})
-    assert build_quotes(engine.db, empty, 5, LENIENT) == ()
-    assert build_quotes(engine.db, found(engine, "interest rates"), 0, LENIENT) == ()
+    assert build_quotes(engine.store, empty, 5, LENIENT) == ()
+    assert build_quotes(engine.store, found(engine, "interest rates"), 0, LENIENT) == ()
 
 
 def test_a_quote_opening_on_a_pronoun_brings_the_sentence_that_names_the_speaker(

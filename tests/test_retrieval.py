@@ -22,7 +22,7 @@ def engine(small_index: tuple[Path, Path]) -> Iterator[Engine]:
 
 def search(engine: Engine, question: str, filters: Filters | None = None, weights: Weights | None = None) -> Retrieval:
     vector = engine.embedder.encode([question])[0]
-    return retrieve(engine.db, engine.index, vector, question, filters or Filters(), weights or Weights())
+    return retrieve(engine.store, vector, question, filters or Filters(), weights or Weights())
 
 
 def article_of(engine: Engine, article_id: int) -> tuple[str, str | None, dt.date | None]:

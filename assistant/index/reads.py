@@ -249,3 +249,26 @@ def all_sentences(db: sqlite3.Connection) -> list[SentenceRow]:
     """Every sentence with its vector (the dense-only lookup baseline of `assistant eval`)."""
     rows = db.execute("SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences ORDER BY id").fetchall()
     return [SentenceRow(*r) for r in rows]
+
+
+def quoted_sentences(db: sqlite3.Connection, speaker_keys: Sequence[str]) -> set[int]:
+    """Ids of the sentences inside quotations attributed to any of these speaker keys."""
+    if not speaker_keys:
+        return set()
+    marks = ",".join("?" * len(speaker_keys))
+    rows = db.execute(
+        "SELECT DISTINCT s.id FROM quotations q JOIN sentences s ON s.article_id = q.article_id"
+        f" AND s.start < q.end AND s.end > q.start WHERE q.speaker_key IN ({marks})",
+        list(speaker_keys),
+    )
+    return {int(r[0]) for r in rows}
+
+
+def keyword_articles(db: sqlite3.Connection, match: str, limit: int = 40) -> list[int]:
+    """Article ids of the chunks whose body matches an FTS5 expression, best BM25 first (repeats kept)."""
+    rows = db.execute(
+        "SELECT c.article_id FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+        "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?",
+        ("body : (" + match + ")", limit),
+    ).fetchall()
+    return [int(r[0]) for r in rows]

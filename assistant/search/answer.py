@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any
 
 from assistant.errors import QuoteMismatch
-from assistant.index.reads import ArticleCache, sentence_at
+from assistant.index.reads import ArticleCache
+from assistant.index.stores import Store
 from assistant.models import Location, Quote
 from assistant.search.retrieval import Retrieval, ScoredSentence
 
@@ -92,13 +92,13 @@ class _Draft:
 
 
 def build_quotes(
-    db: sqlite3.Connection, found: Retrieval, max_quotes: int, policy: AnswerPolicy, *, weak: bool = False
+    db: Store, found: Retrieval, max_quotes: int, policy: AnswerPolicy, *, weak: bool = False
 ) -> tuple[Quote, ...]:
     """Pick, merge and cite the quotes of an answer from the retrieval's sentences."""
     pool = list(found.sentences[:60])
     if not pool or max_quotes <= 0:
         return ()
-    articles = found.articles if found.articles is not None else ArticleCache(db)
+    articles = found.articles if found.articles is not None else db.articles()
     by_pos = {(s.article_id, s.ord): s for s in found.sentences}
     top = pool[0].score
     picked: list[_Draft] = []
@@ -194,7 +194,7 @@ ATTRIBUTION_SENTENCES = 2
 
 
 def _attribute(
-    db: sqlite3.Connection, draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: set[tuple[int, int]], text_of: Any
+    db: Store, draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: set[tuple[int, int]], text_of: Any
 ) -> None:
     """A quote whose speaker is only 'he' takes in the sentences before it (the previous paragraph's
     last one too) until one names someone: for "who said ...?" the name is the answer."""
@@ -211,9 +211,9 @@ def _attribute(
         draft.first = before
 
 
-def _sentence_at(db: sqlite3.Connection, article_id: int, ord_: int) -> ScoredSentence | None:
+def _sentence_at(db: Store, article_id: int, ord_: int) -> ScoredSentence | None:
     """A sentence that was not a candidate (no scores), by its position in the article."""
-    row = sentence_at(db, article_id, ord_)
+    row = db.sentence_at(article_id, ord_)
     if row is None:
         return None
     sid, start, end, paragraph = row

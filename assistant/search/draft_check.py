@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import sqlite3
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -193,14 +192,10 @@ class _Checker:
             return []
         query = " OR ".join('"' + w.replace('"', '""') + '"' for w in distinct)
         try:
-            rows = self.engine.db.execute(
-                "SELECT c.article_id FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
-                "WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT 40",
-                ("body : (" + query + ")",),
-            ).fetchall()
-        except sqlite3.DatabaseError:
+            rows = self.engine.store.keyword_articles(query, 40)
+        except self.engine.store.database_errors:
             return []
-        return list(dict.fromkeys(r[0] for r in rows))[:MAX_CANDIDATES]
+        return list(dict.fromkeys(rows))[:MAX_CANDIDATES]
 
     def dense_candidates(self, text: str) -> tuple[list[int], Any]:
         """Articles of the engine's closest passages, and the best passage (a Quote) itself."""
@@ -232,7 +227,7 @@ class _Checker:
             return False
         try:
             found = find(self.engine.db, article_id, start, end)
-        except sqlite3.DatabaseError:
+        except self.engine.store.database_errors:
             return False
         return found.speaker if found is not None else None
 

@@ -8,16 +8,14 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.index import reads, store
-from assistant.index import vectors
+from assistant.index import store
+from assistant.index.stores import Store, open_store
 from assistant.search.answer import AnswerPolicy, build_quotes, policy_for, sentence_quote
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError
-from assistant.index.consistency import check_consistency, index_size
-from assistant.search.keywords import TermStats, phrase
+from assistant.search.keywords import phrase
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
 from assistant.text.query import QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, words, merge_filters, parse_question, query_shape
 from assistant.search.retrieval import Retrieval, Weights, retrieve
@@ -40,7 +38,7 @@ class Engine:
 
     def __init__(
         self,
-        index_dir: Path,
+        index_dir: Path | str,
         *,
         model: str | None = None,
         backend: str | None = None,
@@ -52,17 +50,18 @@ class Engine:
         self.weights = weights or Weights()
         self._lock = threading.Lock()
         try:
-            self.db = store.connect(index_dir)
-            self.meta = store.get_meta(self.db)
+            self.store: Store = open_store(index_dir)
         except StoreError as exc:
             raise EngineError(" ".join(str(exc).split())) from exc
         except sqlite3.DatabaseError as exc:
             raise EngineError(_damaged(index_dir, exc)) from exc
+        self.db = self.store.db
+        """The store's connection (`?` placeholders): portable SQL of the edges runs on it."""
+        self.meta = self.store.meta
         if not self.meta.get("generation"):
+            self.store.close()
             raise EngineError(f"index {index_dir} is empty (run `assistant index` first)")
-        self.generation = 0
-        self.index: Any = None
-        self.terms = TermStats(self.db)
+        self.terms = self.store.term_stats()
         self._refresh()
         self.embedder = embedder or self._load_embedder(model, backend)
         self.policy = policy or policy_for(self.embedder.model_name)
@@ -89,42 +88,24 @@ class Engine:
         except Exception as exc:  # a broken model folder or ONNX cache must not end as a traceback
             raise EngineError(f"cannot load model {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
 
-    @contextlib.contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """One read transaction: the generation, the FAISS file it names and every row read
-        belong to the same committed state, whatever another process commits meanwhile."""
-        self.db.execute("BEGIN")
-        try:
-            yield
-        finally:
-            self.db.execute("COMMIT")
+    def _snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """One read transaction of the store: every row and vector read belongs to one committed state."""
+        return self.store.snapshot()
 
     def _reload(self) -> None:
-        """Load the FAISS generation SQLite names, if it changed (another process re-indexed).
+        """Pick up what another process committed (a new generation). Call inside `_snapshot()`."""
+        if self.store.refresh():
+            self.meta = self.store.meta
 
-        Call inside `_snapshot()`.
-        """
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        generation = int(row[0]) if row else 0
-        if generation == self.generation:
-            return
-        meta = store.get_meta(self.db)
-        if self.index is not None and (meta.get("model"), meta.get("dim")) != (self.meta.get("model"), self.meta.get("dim")):
-            # `index --rebuild` with another model swapped a new index in: this one's vectors and
-            # model no longer fit it, and answering from the old vectors would pick the wrong rows.
-            raise EngineError(
-                f"index {self.index_dir} was rebuilt with {meta.get('model')} ({meta.get('dim')} dims); open it again"
-            )
-        index = vectors.load(self.index_dir, generation)
-        if index.d != int(meta.get("dim", index.d)):
-            raise VectorError(
-                f"{vectors.vector_path(self.index_dir, generation)} holds {index.d}-dimension vectors, the index "
-                f"{meta.get('dim')}; rebuild it with `assistant index --rebuild`"
-            )
-        check_consistency(self.db, index, self.index_dir)
-        self.index, self.generation = index, generation
-        self.meta = meta
-        self.terms.reset()
+    @property
+    def index(self) -> Any:
+        """The embedded store's FAISS index (None for other stores)."""
+        return getattr(self.store, "index", None)
+
+    @property
+    def generation(self) -> int:
+        """The generation of the index in use."""
+        return int(getattr(self.store, "generation", 0))
 
     def _refresh(self) -> None:
         """Open the newest generation; a file deleted under us by two quick commits is retried."""
@@ -135,11 +116,11 @@ class Engine:
                 return
             except VectorError as exc:
                 if attempt == 2:
-                    if self.index is not None:
+                    if self.store.has_vectors():
                         return  # keep answering from the generation already in memory
                     raise EngineError(str(exc)) from exc
-            except sqlite3.DatabaseError as exc:
-                raise EngineError(f"{self.index_dir}: {exc}; rebuild it with `assistant index --rebuild`") from exc
+            except self.store.database_errors as exc:
+                raise EngineError(f"{self.store.location}: {exc}; rebuild it with `assistant index --rebuild`") from exc
 
     def ask(
         self,
@@ -177,7 +158,7 @@ class Engine:
                     try:
                         self._reload()
                     except VectorError:
-                        if self.index is None:
+                        if not self.store.has_vectors():
                             raise
                         # Two quick commits deleted the file this snapshot names: answer from the
                         # generation in memory (ids of chunks gone since simply find no rows).
@@ -185,7 +166,7 @@ class Engine:
                     absent = self._absent(shape, parsed.text)
                     prefer, unspoken = self._speaker_articles(shape) if not absent else (None, None)
                     found = retrieve(
-                        self.db, self.index, vector, searched, active, self.weights, self.terms, shape=shape, prefer=prefer,
+                        self.store, vector, searched, active, self.weights, self.terms, shape=shape, prefer=prefer,
                         quoted=self._quoted_sentences(shape) if not absent else None,
                     )
                     best = max((s.dense for s in found.sentences), default=0.0)
@@ -196,12 +177,12 @@ class Engine:
                     answered = bool(found.sentences) and (confidence >= self.policy.abstain_below or lexical)
                     missing = self._missing_numbers(parsed.text, found) if answered and not lexical else []
                     answered = answered and not missing and not absent and not unspoken
-                    quotes = build_quotes(self.db, found, max_quotes, self.policy, weak=not answered)
+                    quotes = build_quotes(self.store, found, max_quotes, self.policy, weak=not answered)
                     quotes = _with_speakers(self.db, quotes, active.speaker)
                     speaker_line = _speaker_line(self.db, quotes) if answered and shape.kind == WHO_SAID else ""
             except (EngineError, VectorError) as exc:
                 return self._refusal(question, active, str(exc), started), None
-            except sqlite3.DatabaseError as exc:
+            except self.store.database_errors as exc:
                 message = f"search failed: {exc}; if this persists, rebuild with `assistant index --rebuild`"
                 return self._refusal(question, active, message, started), None
         if absent:
@@ -250,7 +231,7 @@ class Engine:
         large = self.terms.rows() >= LARGE_INDEX_CHUNKS
         for name in shape.names:
             parts = words(name)
-            if not parts or reads.phrase_count(self.db, phrase(" ".join(parts))) != 0:
+            if not parts or self.store.phrase_count(phrase(" ".join(parts))) != 0:
                 continue
             if large or not any(self.terms.frequencies(parts)):
                 absent.append(name)
@@ -275,13 +256,7 @@ class Engine:
         keys = person_matches(self.db, shape.speaker)
         if not keys:
             return None
-        marks = ",".join("?" * len(keys))
-        rows = self.db.execute(
-            "SELECT DISTINCT s.id FROM quotations q JOIN sentences s ON s.article_id = q.article_id"
-            f" AND s.start < q.end AND s.end > q.start WHERE q.speaker_key IN ({marks})",
-            keys,
-        )
-        return {int(r[0]) for r in rows} or None
+        return self.store.quoted_sentences(keys) or None
 
     def _speaker_articles(self, shape: QueryShape) -> tuple[set[int] | None, tuple[str, str] | None]:
         """For 'what did X say about Y': the articles naming X and speaking of Y (preferred), or
@@ -292,10 +267,10 @@ class Engine:
         topic_words = [w for w in content_words(shape.topic) if w not in speaker_words]
         if not speaker_words or not topic_words:
             return None, None
-        named = reads.articles_matching(self.db, " AND ".join(phrase(w) for w in speaker_words))
+        named = self.store.articles_matching(" AND ".join(phrase(w) for w in speaker_words))
         if not named:
             return None, None  # a role ("the union official"): nothing to check by name
-        topical = reads.articles_matching(self.db, " OR ".join(phrase(w) for w in topic_words))
+        topical = self.store.articles_matching(" OR ".join(phrase(w) for w in topic_words))
         both = named & topical
         if not both:
             return None, (shape.speaker, shape.topic)
@@ -322,9 +297,9 @@ class Engine:
             return ()
         active = filters or Filters()
         with self._lock, self._snapshot():
-            allowed = reads.allowed_articles(self.db, active)
-            rows = reads.phrase_sentences(self.db, "body : " + phrase(cleaned), allowed, limit)
-            articles = reads.ArticleCache(self.db)
+            allowed = self.store.allowed_articles(active)
+            rows = self.store.phrase_sentences("body : " + phrase(cleaned), allowed, limit)
+            articles = self.store.articles()
             articles.load(r.article_id for r in rows)
             return tuple(
                 sentence_quote(articles, n, r.article_id, r.start, r.end, r.paragraph) for n, r in enumerate(rows, start=1)
@@ -335,18 +310,18 @@ class Engine:
 
     def article(self, article_id: int) -> Article:
         """The full article (quotes' offsets index into its text)."""
-        found = store.get_article(self.db, article_id)
+        found = self.store.article(article_id)
         if found is None:
             raise EngineError(f"article {article_id} is no longer in the index")
         return found
 
     def stats(self) -> IndexStats:
         """Counts, model and size of the open index."""
-        return read_stats(self.index_dir, self.db)
+        return read_stats(self.index_dir, self.store)
 
     def sources(self) -> list[str]:
         """Distinct outlets, for filter pickers."""
-        return store.sources(self.db)
+        return self.store.sources()
 
     def people(self) -> tuple[Person, ...]:
         """Everyone quoted by name in the index, most quoted first (issue 13: the People view)."""
@@ -364,7 +339,7 @@ class Engine:
 
     def close(self) -> None:
         """Release the database."""
-        self.db.close()
+        self.store.close()
 
 
 LARGE_INDEX_CHUNKS = 5_000
@@ -424,26 +399,28 @@ def _speaker_line(db: sqlite3.Connection, quotes: tuple[Quote, ...]) -> str:
     return f"{speaker.name}{role} said it (quote 1, {quotes[0].path})"
 
 
-def _damaged(index_dir: Path, exc: Exception) -> str:
+def _damaged(index_dir: Path | str, exc: BaseException) -> str:
     """One line for a damaged database (SQLite may quote schema text with newlines)."""
     reason = " ".join(str(exc).split())[:160]
     return f"index {index_dir} is damaged ({reason}); rebuild it with `assistant index --rebuild`"
 
 
-def read_stats(index_dir: Path, db: sqlite3.Connection | None = None) -> IndexStats:
-    """Statistics of an index folder without loading the model."""
-    own = db is None
+def read_stats(index_dir: Path | str, opened: Store | None = None) -> IndexStats:
+    """Statistics of an index (folder or URL) without loading the model."""
     try:
-        conn = db or store.connect(index_dir)
+        conn = opened or open_store(index_dir)
     except StoreError as exc:
         raise EngineError(" ".join(str(exc).split())) from exc
-    try:
-        meta = store.get_meta(conn)
-        n = store.counts(conn)
     except sqlite3.DatabaseError as exc:
         raise EngineError(_damaged(index_dir, exc)) from exc
+    try:
+        meta = store.get_meta(conn.db)
+        n = conn.counts()
+        size = conn.size_bytes()
+    except conn.database_errors as exc:
+        raise EngineError(_damaged(index_dir, exc)) from exc
     finally:
-        if own:
+        if opened is None:
             conn.close()
     # Indexes written before the large-index switch have no faiss_type and are all flat.
     faiss_type = meta.get("faiss_type", "flat") if meta.get("generation") else ""
@@ -455,7 +432,7 @@ def read_stats(index_dir: Path, db: sqlite3.Connection | None = None) -> IndexSt
         model=meta.get("model", ""),
         dim=int(meta.get("dim", 0)),
         backend=meta.get("backend", ""),
-        size_bytes=index_size(index_dir),
+        size_bytes=size,
         updated=meta.get("updated"),
         corpus=meta.get("corpus"),
         faiss_type=faiss_type,

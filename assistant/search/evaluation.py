@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.index import reads
 from assistant.search.answer import AnswerPolicy
 from assistant.search.retrieval import Weights
 
@@ -144,8 +143,8 @@ def score(setup: Setup, weights: Weights | None = None, policy: AnswerPolicy | N
     engine = setup.engine
     engine.weights = weights or engine.weights
     engine.policy = policy or engine.policy
-    articles = reads.article_paths(engine.db)
-    chunk_rows = reads.chunk_spans(engine.db)
+    articles = engine.store.article_paths()
+    chunk_rows = engine.store.chunk_spans()
     recall = {1: 0, 5: 0, 10: 0}
     mrr = 0.0
     qhit1 = qhit3 = answered = abst_un = abst_out = 0
@@ -168,7 +167,7 @@ def score(setup: Setup, weights: Weights | None = None, policy: AnswerPolicy | N
             article_id, start, end = chunk_rows[chunk_id]
             if articles[article_id] != q.path:
                 continue
-            text = reads.text_span(engine.db, article_id, start, end) or ""
+            text = engine.store.text_span(article_id, start, end) or ""
             if _hit(text, start, end, q):
                 for k in recall:
                     recall[k] += rank <= k
@@ -380,21 +379,21 @@ def _baseline(engine: Any, method: str) -> Any:
 
     from assistant.search.keywords import phrase, search_words
 
-    paths = reads.article_paths(engine.db)
+    paths = engine.store.article_paths()
     if method == "bm25":
 
         def bm25(question: str) -> list[_Hit]:
             terms = search_words(question)
             if not terms:
                 return []
-            found = reads.lexical_sentences(engine.db, " OR ".join(phrase(t) for t in terms), 3, engine.weights.title_weight)
-            rows = {r.id: r for r in reads.sentences_by_id(engine.db, [i for i, _ in found])}
+            found = engine.store.lexical_sentences(" OR ".join(phrase(t) for t in terms), 3, engine.weights.title_weight)
+            rows = {r.id: r for r in engine.store.sentences_by_id([i for i, _ in found])}
             return [_Hit(paths[rows[i].article_id], rows[i].start, rows[i].end) for i, _ in found if i in rows]
 
         return bm25
     if method != "dense":
         raise ValueError(f"unknown lookup method {method!r} (full, bm25 or dense)")
-    rows = reads.all_sentences(engine.db)
+    rows = engine.store.all_sentences()
     matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float16).reshape(len(rows), -1).astype(np.float32)
 
     def dense(question: str) -> list[_Hit]:

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assistant.index import vectors
-from assistant.index.reads import (
-    ArticleCache,
-    allowed_articles,
-    allowed_chunks,
-    chunk_sentence_ranges,
-    filter_sql,
-    lexical_sentences,
-    sentences_before,
-    sentences_by_id,
-    sentences_of_chunks,
-)
-from assistant.search.keywords import TermStats, chunk_matches, phrase_match, plan, sentence_evidence
+from assistant.index.reads import ArticleCache, allowed_chunks, filter_sql  # noqa: F401 (re-exported)
+from assistant.index.stores import Store, TermCounts
+from assistant.search.keywords import phrase_match, plan
 from assistant.text.query import SAID_ABOUT, QueryShape, query_shape
 from assistant.models import Filters
 
@@ -199,13 +188,12 @@ def _typed_sentences(texts: dict[int, tuple[str, str]], wanted: str) -> set[int]
 
 
 def retrieve(
-    db: sqlite3.Connection,
-    index: Any,
+    db: Store,
     query_vector: np.ndarray,
     text: str,
     filters: Filters,
     weights: Weights,
-    terms: TermStats | None = None,
+    terms: TermCounts | None = None,
     articles: ArticleCache | None = None,
     shape: QueryShape | None = None,
     prefer: set[int] | None = None,
@@ -221,11 +209,11 @@ def retrieve(
     import numpy as np
 
     shape = shape or query_shape(text)
-    allowed = allowed_chunks(db, filters)
-    cache = articles if articles is not None else ArticleCache(db)
-    dense_scores, dense_ids = vectors.search(index, query_vector, weights.dense_k, allowed)
-    keywords = plan(terms or TermStats(db), text)
-    keyword = chunk_matches(db, keywords, weights.keyword_k, weights.title_weight, None if allowed is None else allowed.tolist())
+    allowed = db.allowed_chunks(filters)
+    cache = articles if articles is not None else db.articles()
+    dense_scores, dense_ids = db.vector_search(query_vector, weights.dense_k, allowed)
+    keywords = plan(terms or db.term_stats(), text)
+    keyword = db.chunk_matches(keywords, weights.keyword_k, weights.title_weight, None if allowed is None else allowed.tolist())
     dense = [(int(i), float(x)) for i, x in zip(dense_ids, dense_scores, strict=True)]
     if weights.fusion == "rrf":
         fused = fuse([[i for i, _ in dense], [i for i, _ in keyword]], weights.rrf_k)
@@ -235,8 +223,8 @@ def retrieve(
     top_dense = dense[0][1] if dense else 0.0
     lexical: list[tuple[int, float]] = []
     if keywords.match is not None and weights.lexical_k > 0:
-        lexical = lexical_sentences(
-            db, keywords.match, weights.lexical_k, weights.title_weight, None if filters.is_empty() else allowed_articles(db, filters)
+        lexical = db.lexical_sentences(
+            keywords.match, weights.lexical_k, weights.title_weight, None if filters.is_empty() else db.allowed_articles(filters)
         )
     if not ranked and not lexical:
         return Retrieval((), (), top_dense, {}, articles=cache, shape=shape)
@@ -245,20 +233,20 @@ def retrieve(
     if ranked:
         best_fused, low = fused[ranked[0]], fused[ranked[-1]]
         spread = (best_fused - low) or 1.0
-        for chunk_id, article_id, first, last in chunk_sentence_ranges(db, ranked):
+        for chunk_id, article_id, first, last in db.chunk_sentence_ranges(ranked):
             for ord_ in range(first, last + 1):
                 key = (article_id, ord_)
                 chunk_of[key] = max(chunk_of.get(key, 0.0), (fused[chunk_id] - low) / spread)
     extra = [i for i, _ in dense[: weights.dense_sentences] if i not in fused or i not in ranked]
     if extra:
-        for chunk_id, article_id, first, last in chunk_sentence_ranges(db, extra):
+        for chunk_id, article_id, first, last in db.chunk_sentence_ranges(extra):
             for ord_ in range(first, last + 1):
                 chunk_of.setdefault((article_id, ord_), 0.0)
     reading = ranked + extra
-    sentence_rows = [r for r in sentences_of_chunks(db, reading) if (r.article_id, r.ord) in chunk_of] if reading else []
+    sentence_rows = [r for r in db.sentences_of_chunks(reading) if (r.article_id, r.ord) in chunk_of] if reading else []
     known = {r.id for r in sentence_rows}
-    sentence_rows += [r for r in sentences_by_id(db, [i for i, _ in lexical if i not in known])]
-    before = sentences_before(db, [(r.article_id, r.ord) for r in sentence_rows])
+    sentence_rows += [r for r in db.sentences_by_id([i for i, _ in lexical if i not in known])]
+    before = db.sentences_before([(r.article_id, r.ord) for r in sentence_rows])
     cache.load(r.article_id for r in sentence_rows)
     texts: dict[int, tuple[str, str]] = {}
     context: dict[int, tuple[str, str, str]] = {}
@@ -275,7 +263,7 @@ def retrieve(
     matrix = np.frombuffer(b"".join(r.vector for r in sentence_rows), dtype=np.float16).reshape(len(sentence_rows), -1)
     matrix = matrix.astype(np.float32)
     dense = matrix @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
-    evidence = sentence_evidence(db, keywords, context, weights.title_weight)
+    evidence = db.sentence_evidence(keywords, context, weights.title_weight)
     top_bm25 = max(evidence.bm25.values(), default=0.0) or 1.0
     cos_at = {(r.article_id, r.ord): (float(c), r.paragraph) for r, c in zip(sentence_rows, dense, strict=True)}
     wanted = answer_type(text)
