@@ -23,7 +23,7 @@ from assistant.text.citation_styles import (
     to_bibtex,
     to_csl_json,
 )
-from assistant.corpus.loaders import load_file
+from assistant.corpus.stream import load_file
 from assistant.models import Quote
 
 ROOT = Path(__file__).resolve().parents[1]

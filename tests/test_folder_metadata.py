@@ -6,7 +6,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from assistant.corpus.loaders import load_file
+from assistant.corpus.stream import load_file
 from assistant.corpus.metadata import (
     Coverage,
     coverage,

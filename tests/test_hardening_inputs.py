@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from assistant.corpus import loaders
+from assistant.corpus import fields, formats
 from assistant.embedding import onnx_backend, onnx_export
 from assistant import settings as settings_mod
 from assistant.cli import main
@@ -27,7 +27,8 @@ from assistant.embedding.hashing import HashEmbedder
 from assistant.launch import open_engine
 from assistant.search.engine import Engine
 from assistant.index.indexer import build_index
-from assistant.corpus.loaders import discover_files, load_file
+from assistant.corpus.discovery import discover_files
+from assistant.corpus.stream import load_file
 from assistant.models import LoadProblem
 from assistant.settings import Settings, load_settings
 
@@ -340,10 +341,10 @@ def test_metadata_fields_are_capped(tmp_path: Path) -> None:
     for path in (md, jsonl):
         result = load_file(tmp_path, path)
         (article,) = result.articles
-        assert len(article.title) <= loaders.MAX_FIELD_CHARS["title"] == 500
-        assert len(article.author or "") <= loaders.MAX_FIELD_CHARS["author"] == 300
-        assert len(article.source or "") <= loaders.MAX_FIELD_CHARS["source"]
-        assert len(article.url or "") <= loaders.MAX_FIELD_CHARS["url"]
+        assert len(article.title) <= fields.MAX_FIELD_CHARS["title"] == 500
+        assert len(article.author or "") <= fields.MAX_FIELD_CHARS["author"] == 300
+        assert len(article.source or "") <= fields.MAX_FIELD_CHARS["source"]
+        assert len(article.url or "") <= fields.MAX_FIELD_CHARS["url"]
         assert any("'title' longer than 500 characters; cut" in p.message for p in result.problems), result.problems
 
 
@@ -353,14 +354,14 @@ def test_running_out_of_memory_in_one_file_is_that_files_problem(
     corpus = tmp_path / "corpus"
     write(corpus / "bomb.md", "---\nauthor: boom\n---\nThe body of the bad article.\n")
     write(corpus / "good.md", "---\nauthor: Jane Doe\n---\nThe harbour reopened after the storm.\n")
-    real = loaders._author_field
+    real = formats.author_field
 
     def author(fields: Any, warnings: Any) -> Any:
         if fields.get("author") == "boom":
             raise MemoryError
         return real(fields, warnings)
 
-    monkeypatch.setattr(loaders, "_author_field", author)
+    monkeypatch.setattr(formats, "author_field", author)
     result = load_file(corpus, corpus / "bomb.md")
     assert result.articles == () and result.problems == (LoadProblem("bomb.md", "out of memory while reading it"),)
     problems: list[LoadProblem] = []

@@ -26,7 +26,8 @@ from assistant.search.engine import Engine
 from assistant.errors import IndexMismatch
 from assistant.index.progress import Progress
 from assistant.index.scan import is_stale
-from assistant.corpus.loaders import discover_files, load_file
+from assistant.corpus.discovery import discover_files
+from assistant.corpus.stream import load_file
 from assistant.errors import IndexLocked
 from assistant.index.lock import IndexLock
 from assistant.models import LoadProblem
@@ -413,13 +414,13 @@ def test_edited_records_of_a_large_jsonl_are_replaced_not_dropped(tmp_path: Path
 def test_a_large_jsonl_unreadable_during_its_second_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Too long to keep from the first read, the file fails part-way through the second (an I/O error): one
     problem, no row, the batches committed so far consistent; the next run reads it again and finishes it."""
-    import assistant.corpus.loaders
+    import assistant.corpus.stream
 
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     write(corpus, "wire.jsonl", jsonl(*(wire_record(n) for n in range(40))))
     reads = 0
 
-    class FailingSecondRead(assistant.corpus.loaders.ArticleStream):
+    class FailingSecondRead(assistant.corpus.stream.ArticleStream):
         def __iter__(self) -> Iterator[Any]:
             nonlocal reads
             reads += 1
@@ -430,7 +431,7 @@ def test_a_large_jsonl_unreadable_during_its_second_read(tmp_path: Path, monkeyp
                     return
                 yield found
 
-    monkeypatch.setattr(assistant.corpus.loaders, "ArticleStream", FailingSecondRead)
+    monkeypatch.setattr(assistant.corpus.stream, "ArticleStream", FailingSecondRead)
     report = build(corpus, index_dir, batch_chunks=8)
     assert [p.path for p in report.problems] == ["wire.jsonl"] and "cannot read" in report.problems[0].message
     assert recorded_files(index_dir) == set() and 0 < check_index(index_dir)["articles"] <= 20
@@ -460,12 +461,12 @@ def test_a_partly_indexed_file_that_vanished_is_removed(tmp_path: Path) -> None:
 def test_a_large_jsonl_is_streamed_not_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past a batch of changed records the file is read a second time instead of kept: the indexer never holds
     more than about a batch of articles, however long the file."""
-    import assistant.corpus.loaders
+    import assistant.models
 
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     write(corpus, "wire.jsonl", jsonl(*(wire_record(n) for n in range(200))))
     alive: list[int] = [0, 0]  # articles yielded and not yet garbage, the peak of it
-    real_init = assistant.corpus.loaders.Article.__init__
+    real_init = assistant.models.Article.__init__
 
     def counted(self: Any, *args: Any, **kwargs: Any) -> None:
         real_init(self, *args, **kwargs)
@@ -473,7 +474,7 @@ def test_a_large_jsonl_is_streamed_not_held(tmp_path: Path, monkeypatch: pytest.
         alive[1] = max(alive)
         weakref.finalize(self, lambda: alive.__setitem__(0, alive[0] - 1))
 
-    monkeypatch.setattr(assistant.corpus.loaders.Article, "__init__", counted)
+    monkeypatch.setattr(assistant.models.Article, "__init__", counted)
     build(corpus, index_dir, batch_chunks=16)
     assert len(wire_ids(index_dir)) == 200
     assert alive[1] <= 2 * 16 + 2
@@ -516,19 +517,19 @@ def test_file_turned_bad_drops_its_old_articles_and_is_reported_every_run(
 def test_file_vanishing_while_loaded_keeps_its_old_articles(
     corpus: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import assistant.corpus.loaders
+    import assistant.corpus.stream
 
     build(corpus, index_dir)
     before = snapshot(index_dir)
     write(corpus, "b.txt", article(4) + "\nOne more line.\n")
 
-    class VanishThenLoad(assistant.corpus.loaders.ArticleStream):
+    class VanishThenLoad(assistant.corpus.stream.ArticleStream):
         def __iter__(self) -> Iterator[Any]:
             if self.path.name == "b.txt":
                 self.path.unlink()  # another program deletes it between the scan and the read
             return super().__iter__()
 
-    monkeypatch.setattr(assistant.corpus.loaders, "ArticleStream", VanishThenLoad)
+    monkeypatch.setattr(assistant.corpus.stream, "ArticleStream", VanishThenLoad)
     report = build(corpus, index_dir)
     assert [p.path for p in report.problems] == ["b.txt"] and "cannot read" in report.problems[0].message
     assert snapshot(index_dir)["articles"] == before["articles"]
@@ -541,18 +542,18 @@ def test_file_vanishing_while_loaded_keeps_its_old_articles(
 def test_file_vanishing_after_the_scan_keeps_its_old_articles(
     corpus: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import assistant.corpus.loaders
+    import assistant.corpus.discovery
 
     build(corpus, index_dir)
     before = snapshot(index_dir)
-    real_discover = assistant.corpus.loaders.discover_files
+    real_discover = assistant.corpus.discovery.discover_files
 
     def discover_then_delete(root: Path, **kwargs: Any) -> Iterator[Path]:
         for path in list(real_discover(root, **kwargs)):
             yield path
         (corpus / "b.txt").unlink()
 
-    monkeypatch.setattr(assistant.corpus.loaders, "discover_files", discover_then_delete)
+    monkeypatch.setattr(assistant.corpus.discovery, "discover_files", discover_then_delete)
     report = build(corpus, index_dir)
     assert [p.path for p in report.problems] == ["b.txt"]
     assert report.removed == 0 and snapshot(index_dir)["articles"] == before["articles"]

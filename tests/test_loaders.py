@@ -14,7 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.corpus.loaders import SUPPORTED_SUFFIXES, discover_files, file_fingerprint, load_file
+from assistant.corpus.discovery import discover_files
+from assistant.corpus.formats import SUPPORTED_SUFFIXES
+from assistant.corpus.stream import file_fingerprint, load_file
 from assistant.models import Article, LoadProblem, LoadResult
 from support.corpus import SEED
 
@@ -501,7 +503,7 @@ def test_permission_error_when_reading(tmp_path: Path, monkeypatch: pytest.Monke
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("assistant.corpus.loaders.open", denied, raising=False)
+    monkeypatch.setattr("assistant.corpus.stream.open", denied, raising=False)
     assert skipped_message(load_file(tmp_path, path)) == "cannot read file: Permission denied"
 
 

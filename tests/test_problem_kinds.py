@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from assistant.corpus.loaders import discover_files, load_file
+from assistant.corpus.discovery import discover_files
+from assistant.corpus.stream import load_file
 from assistant.index.reconcile import _transient
 from assistant.models import LoadProblem
 

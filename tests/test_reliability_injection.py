@@ -22,7 +22,7 @@ from assistant.search.answer import AnswerPolicy
 from assistant.embedding.registry import HashEmbedder
 from assistant.errors import EngineError
 from assistant.search.engine import Engine
-from assistant.corpus.loaders import load_file
+from assistant.corpus.stream import load_file
 from assistant.settings import Settings
 
 MARKUP = "[bold red]X[/] [link=https://evil]y[/link] [@click=app.quit]q[/]"

@@ -38,7 +38,7 @@ from assistant.text.chunking import chunk_article, passage_for_embedding
 from assistant.embedding.registry import HashEmbedder
 from assistant.search.engine import Engine
 from assistant.index.indexer import build_index
-from assistant.corpus.loaders import load_file
+from assistant.corpus.stream import load_file
 from assistant.models import LoadProblem, LoadResult
 from assistant.serialize import answer_to_dict
 
@@ -320,20 +320,20 @@ def test_a_large_jsonl_is_committed_in_batches(tmp_path: Path) -> None:
 
 
 def test_a_file_too_large_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.corpus import loaders
+    from assistant.corpus import stream
 
     corpus = tmp_path / "corpus"
     write(corpus / "good.txt", "Good\n\nThe ferry left the harbour at dawn.\n")
     with open(corpus / "huge.txt", "wb") as handle:
         handle.truncate(30_000_000_000)  # sparse: no disk space used
     read: list[str] = []
-    real = loaders.file_fingerprint
+    real = stream.file_fingerprint
 
     def fingerprint(path: Path) -> str:
         read.append(Path(path).name)
         return "0" * 64 if Path(path).stat().st_size > 20_000_000 else real(path)
 
-    monkeypatch.setattr(loaders, "file_fingerprint", fingerprint)
+    monkeypatch.setattr(stream, "file_fingerprint", fingerprint)
     problems: list[LoadProblem] = []
     build_index(corpus, tmp_path / "index", embedder=HashEmbedder(), on_problem=problems.append)
     assert [p.path for p in problems] == ["huge.txt"] and "too large" in problems[0].message

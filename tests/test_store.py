@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus.loaders import load_file
+from assistant.corpus.stream import load_file
 from assistant.models import Article, LoadProblem
 from assistant.index import store
 from assistant.index.store import StoreError

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.corpus import loaders  # looked up at call time: tests put a failing ArticleStream in its place
+from assistant.corpus import stream as corpus_stream  # looked up at call time: tests put a failing ArticleStream in its place
 from assistant.index import store
 from assistant.index.progress import IndexReport
 from assistant.models import Article, Chunk, LoadProblem, Sentence
@@ -136,7 +136,7 @@ class Reconciler:
             return
         try:
             # A file refused outright (too large, binary) is not read to the end just to hash it.
-            digest = loaders.file_fingerprint(path) if first.read_any else f"stat:{size}:{mtime}"
+            digest = corpus_stream.file_fingerprint(path) if first.read_any else f"stat:{size}:{mtime}"
         except OSError:
             return
         moved_to = self._plan_moves(rel, first.old, first.fresh)
@@ -159,7 +159,7 @@ class Reconciler:
 
     def _first_read(self, rel: str, path: Path) -> FirstRead:
         """Stream the file once, comparing each article's content hash with the stored rows."""
-        stream = loaders.ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
+        stream = corpus_stream.ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
         old = {a.record: a for a in store.articles_of(self.db, rel)}
         stored = {a.content_hash for a in old.values()}
         found = FirstRead(old)
@@ -194,7 +194,7 @@ class Reconciler:
     ) -> bool:
         """Pend the file's new and edited articles, committing every batch; False if it was not read through."""
         touched = bool(moved_to)
-        source = first.kept if first.kept is not None else loaders.ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
+        source = first.kept if first.kept is not None else corpus_stream.ArticleStream(self.corpus, path, max_bytes=self.max_bytes)
         for article in source:
             if article.record in first.unchanged or article.record in moved_to:
                 continue
@@ -213,7 +213,7 @@ class Reconciler:
                 self.report.added += 1
             self.pending.add(article, sentences, chunks)
             touched = True
-        if isinstance(source, loaders.ArticleStream) and source.skipped is not None:
+        if isinstance(source, corpus_stream.ArticleStream) and source.skipped is not None:
             # Changed or unreadable since the first read: the next run finishes it (its stat changed).
             self._problem(source.skipped)
             if touched:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.corpus import loaders  # looked up at call time: tests wrap discover_files
+from assistant.corpus import discovery  # looked up at call time: tests wrap discover_files
 from assistant.errors import StoreError
 from assistant.index import store
 from assistant.models import LoadProblem
@@ -42,7 +42,7 @@ def is_stale(corpus: Path, index_dir: Path, *, follow_symlinks: bool = False) ->
     finally:
         db.close()
     seen = 0
-    for path in loaders.discover_files(corpus, follow_symlinks=follow_symlinks):
+    for path in discovery.discover_files(corpus, follow_symlinks=follow_symlinks):
         try:
             st = path.stat()
         except OSError:
@@ -76,7 +76,7 @@ def scan_corpus(
     """Walk the corpus and compare each file's stat with the index's record; `on_unchanged(path)` for each file
     that need not be read."""
     on_disk: dict[str, Path] = {}
-    for path in loaders.discover_files(corpus, on_problem=on_problem, follow_symlinks=follow_symlinks):
+    for path in discovery.discover_files(corpus, on_problem=on_problem, follow_symlinks=follow_symlinks):
         on_disk[relative(corpus, path)] = path
     known = store.stored_files(db)
     changed: list[tuple[str, Path, int, int]] = []

@@ -150,7 +150,7 @@ class Watcher:
 
     def relevant(self, path: str) -> bool:
         """True for a change that can matter to the index (not the index itself, not hidden files)."""
-        from assistant.corpus.loaders import SUPPORTED_SUFFIXES
+        from assistant.corpus.formats import SUPPORTED_SUFFIXES
 
         absolute = os.path.abspath(path)
         if absolute == str(self.index_dir) or absolute.startswith(str(self.index_dir) + os.sep):
