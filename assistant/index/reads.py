@@ -272,3 +272,21 @@ def keyword_articles(db: sqlite3.Connection, match: str, limit: int = 40) -> lis
         ("body : (" + match + ")", limit),
     ).fetchall()
     return [int(r[0]) for r in rows]
+
+
+def quotations_of(db: sqlite3.Connection, article_ids: Iterable[int]) -> list[tuple[int, int, int, str | None, str | None]]:
+    """(article id, start, end, speaker, role) of every stored quotation of these articles, in
+    article then offset order (speaker and role None when the article does not say)."""
+    ids = list(article_ids)
+    if not ids:
+        return []
+    try:
+        rows = db.execute(
+            f"SELECT article_id, start, end, speaker, role FROM quotations WHERE article_id IN ({ids_in(ids)})"
+            " ORDER BY article_id, start"
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []  # a read-only index of an older schema: no quotations known
+        raise
+    return [(int(a), int(s), int(e), sp, role) for a, s, e, sp, role in rows]

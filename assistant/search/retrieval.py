@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.index.reads import ArticleCache, allowed_chunks, filter_sql  # noqa: F401 (re-exported)
 from assistant.index.stores import Store, TermCounts
 from assistant.search.keywords import phrase_match, plan
-from assistant.text.query import SAID_ABOUT, QueryShape, query_shape
+from assistant.text.query import QueryShape, query_shape
 from assistant.models import Filters
 
 if TYPE_CHECKING:
@@ -35,10 +35,14 @@ class Weights:
     """Fused chunks whose sentences are scored."""
     sentence_dense: float = 1.0
     """Weight of the sentence's own cosine similarity to the question."""
-    sentence_keyword: float = 0.2
+    sentence_keyword: float = 0.1
     """Weight of the sentence's BM25 score, scaled to [0, 1] by the best candidate."""
-    chunk: float = 0.3
-    """Weight of the fused score of the best chunk holding the sentence, scaled to [0, 1]."""
+    chunk: float = 0.0
+    """Weight of the fused score of the best chunk holding the sentence, scaled to [0, 1] (its BM25 half
+    favours the article's most word-sharing sentence over a paraphrased one; chunk_dense replaced it)."""
+    chunk_dense: float = 0.5
+    """Natural questions: weight of the best FAISS cosine of a chunk holding the sentence (the passage
+    around it is on topic). SQuAD quote-hit@3 0.937 -> see docs/retrieval.md."""
     neighbour: float = 0.1
     """Weight of the best cosine of the adjacent sentences in the same paragraph (context such as
     'he said' or an antecedent often sits next door)."""
@@ -46,8 +50,10 @@ class Weights:
     """Bonus when a when/how-many question meets a sentence with a number, or a who question a name."""
     title_weight: float = 0.3
     """BM25 column weight of the title relative to the body."""
-    dense_sentences: int = 0
-    """Best FAISS chunks whose sentences are scored too, beyond the fused candidates (0: none)."""
+    dense_sentences: int = 50
+    """Best FAISS chunks whose sentences are scored too, beyond the fused candidates (0: none): a
+    paraphrase shares few words with its sentence, so the fused top 12 often miss it (BBC paraphrases:
+    target among the candidates 0.61 -> 0.87)."""
     lexical_k: int = 30
     """Sentences taken from the sentence-level FTS5 index (every sentence of the corpus)."""
     coverage: float = 0.25
@@ -67,10 +73,19 @@ class Weights:
     """Lexical-led shapes: weight of the fused chunk score."""
     lex_phrase: float = 1.0
     """Lexical-led shapes: weight of a quoted phrase found in the sentence."""
-    speech_lexical: float = 0.0
-    """'What did X say about Y': factor on the keyword, coverage and chunk weights (the words of a
-    remembered gist are rarely the quotation's own; BBC paraphrases hit@1 0.134 at 1, 0.189 at 0).
-    'Who said ...?' keeps them: it usually quotes some of the words."""
+    speech_keyword: float = 0.0
+    """Questions about what someone said (QueryShape.speech): weight of the sentence BM25 (the words of
+    a remembered gist are rarely the quotation's own)."""
+    speech_coverage: float = 0.1
+    """Speech questions: weight of the query idf share in the sentence or the one before."""
+    speech_chunk_dense: float = 0.2
+    """Speech questions: weight of the best FAISS cosine of a chunk holding the sentence."""
+    quotation: float = 0.3
+    """Speech questions: bonus of a sentence inside a stored quotation (the answer is something said)."""
+    speaker_words: float = 0.1
+    """Speech questions: bonus per query word (crude stem, at most two) found in the name or role of
+    the speaker of the quotation holding the sentence ('the Nissan boss' ~ 'its highly successful
+    boss', 'the Ukrainian president' ~ 'President')."""
     preferred: float = 0.2
     """Bonus of sentences in preferred articles ('what did X say about Y': articles naming X and Y)."""
     quoted: float = 0.3
@@ -215,6 +230,7 @@ def retrieve(
     keywords = plan(terms or db.term_stats(), text)
     keyword = db.chunk_matches(keywords, weights.keyword_k, weights.title_weight, None if allowed is None else allowed.tolist())
     dense = [(int(i), float(x)) for i, x in zip(dense_ids, dense_scores, strict=True)]
+    dense_chunks = dense
     if weights.fusion == "rrf":
         fused = fuse([[i for i, _ in dense], [i for i, _ in keyword]], weights.rrf_k)
     else:
@@ -237,7 +253,8 @@ def retrieve(
             for ord_ in range(first, last + 1):
                 key = (article_id, ord_)
                 chunk_of[key] = max(chunk_of.get(key, 0.0), (fused[chunk_id] - low) / spread)
-    extra = [i for i, _ in dense[: weights.dense_sentences] if i not in fused or i not in ranked]
+    ranked_set = set(ranked)
+    extra = [i for i, _ in dense[: weights.dense_sentences] if i not in ranked_set]
     if extra:
         for chunk_id, article_id, first, last in db.chunk_sentence_ranges(extra):
             for ord_ in range(first, last + 1):
@@ -269,7 +286,13 @@ def retrieve(
     wanted = answer_type(text)
     typed = _typed_sentences(texts, wanted) if wanted and weights.answer_type else set()
     lexical_led = shape.lexical
-    speech = weights.speech_lexical if shape.kind == SAID_ABOUT else 1.0
+    speech = shape.speech and not lexical_led
+    chunk_cos = _chunk_cosines(db, dense_chunks, weights.dense_k) if not lexical_led else {}
+    speakers = _speaker_evidence(db, sentence_rows, text) if speech else {}
+    if speech:
+        w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.speech_keyword, 0.0, weights.speech_coverage, weights.speech_chunk_dense
+    else:
+        w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.sentence_keyword, weights.chunk, weights.coverage, weights.chunk_dense
     scored: list[ScoredSentence] = []
     vectors_by_id: dict[int, Any] = {}
     for row, vec, cos in zip(sentence_rows, matrix, dense, strict=True):
@@ -283,6 +306,8 @@ def retrieve(
         said = max((phrase_match(p, texts[sid][1]) for p in shape.phrases), default=0.0)
         bonus = weights.preferred if prefer and article_id in prefer else 0.0
         bonus += weights.quoted if quoted and sid in quoted else 0.0
+        if speech and sid in speakers:
+            bonus += weights.quotation + weights.speaker_words * speakers[sid]
         if lexical_led:
             score = bonus + (
                 weights.lex_dense * float(cos)
@@ -295,11 +320,12 @@ def retrieve(
         else:
             score = bonus + (
                 weights.sentence_dense * float(cos)
-                + speech * weights.sentence_keyword * kw
-                + speech * weights.chunk * ctx
+                + w_keyword * kw
+                + w_chunk * ctx
+                + w_chunk_dense * chunk_cos.get((article_id, ord_), 0.0)
                 + weights.neighbour * nb
                 + weights.answer_type * (sid in typed)
-                + speech * weights.coverage * covered
+                + w_coverage * covered
                 + weights.phrase * said
             )
         scored.append(
@@ -322,3 +348,40 @@ def retrieve(
         shape=shape,
         searched_words=len(keywords.phrases),
     )
+
+
+def _chunk_cosines(db: Store, dense: list[tuple[int, float]], k: int) -> dict[tuple[int, int], float]:
+    """(article id, sentence ord) -> the best FAISS cosine of the dense hits' chunks holding that sentence."""
+    cos = dict(dense[:k])
+    found: dict[tuple[int, int], float] = {}
+    if not cos:
+        return found
+    for chunk_id, article_id, first, last in db.chunk_sentence_ranges(list(cos)):
+        for ord_ in range(first, last + 1):
+            key = (article_id, ord_)
+            found[key] = max(found.get(key, 0.0), cos[chunk_id])
+    return found
+
+
+SPEAKER_WORDS_MAX = 2
+"""Query words matching a speaker's name or role that count (a long role matches common words)."""
+
+
+def _speaker_evidence(db: Store, rows: list[Any], text: str) -> dict[int, int]:
+    """Sentence id -> how many of the query's words (crude stems) the name or role of the speaker of
+    the stored quotation holding the sentence shares (capped), for every sentence inside a quotation."""
+    from assistant.search.keywords import crude_stem
+    from assistant.text.query import content_words
+
+    wanted = {crude_stem(w) for w in content_words(text)}
+    spans: dict[int, list[tuple[int, int, str | None, str | None]]] = {}
+    for article_id, start, end, speaker, role in db.quotations_of({r.article_id for r in rows}):
+        spans.setdefault(article_id, []).append((start, end, speaker, role))
+    found: dict[int, int] = {}
+    for r in rows:
+        for start, end, speaker, role in spans.get(r.article_id, ()):
+            if start < r.end and end > r.start:
+                described = {crude_stem(w) for w in content_words(f"{speaker or ''} {role or ''}")}
+                found[r.id] = min(len(described & wanted), SPEAKER_WORDS_MAX)
+                break
+    return found

@@ -184,6 +184,16 @@ _SAID_ABOUT = re.compile(
     re.I,
 )
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{2,})[\"“”]")
+_SPEECH = re.compile(
+    r"\b(?:say|says|said|saying|tell|tells|told|warn|warns|warned|claim|claims|claimed|admit|admits|admitted|predict|predicts|"
+    r"predicted|suspect|suspects|suspected|accuse|accuses|accused|complain|complains|complained|dismiss|dismisses|dismissed|"
+    r"respond|responds|responded|insist|insists|insisted|confess|confesses|confessed|dare|dares|dared|doubt|doubts|doubted|"
+    r"blame|blames|blamed|argue|argues|argued|compare|compares|compared|urge|urges|urged|vow|vows|vowed|promise|promises|promised)\b"
+    r"|\b(?:did|does|do|has|have)\b.*\b(?:call|describe|react|reply)\b",
+    re.I,
+)
+"""Verbs of speaking in a question: its answer is probably something someone said (a quotation).
+'call' and 'describe' count only after did/does ('What is X called?' asks for a name)."""
 _CAPITAL = re.compile(r"\b(?:[A-Z]|[a-z]+[A-Z])[\w-]*(?:\s+(?:(?:de|van|von|da|del|le|la|bin)\s+)?[A-Z][\w-]*)*(?:['’]s?)?")
 """Capitalised runs ('Michael Howard', 'Tim de Vries') and camel-case names ('iPhone'); a possessive ends a run."""
 _QUESTION_WORDS = frozenset("who whom whose what which when where why how name".split())
@@ -204,6 +214,9 @@ class QueryShape:
     """X in 'what did X say about Y' (a name or a role)."""
     topic: str | None = None
     """Y in 'what did X say about Y', or what 'who said ...?' quotes."""
+    speech: bool = False
+    """The question asks what someone said ('What did the minister call ...', 'Which analyst warned
+    ...', 'who said ...'): quotations, and their speakers' names and roles, are evidence."""
 
     @property
     def lexical(self) -> bool:
@@ -231,6 +244,11 @@ def query_names(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def is_speech(text: str) -> bool:
+    """True when a question asks what someone said, by its verb of speaking (say, warn, call, ...)."""
+    return bool(_SPEECH.search(text))
+
+
 def query_shape(text: str) -> QueryShape:
     """Recognise the shape of a (filter-free) query: quoted phrase, who said, what did X say about Y,
     natural question, bare name, or keyword fragment."""
@@ -239,14 +257,16 @@ def query_shape(text: str) -> QueryShape:
     names = query_names(_QUOTED.sub(" ", stripped))
     who = _WHO_SAID.match(stripped)
     if who:
-        return QueryShape(WHO_SAID, phrases, names, topic=who.group("rest").strip(" ?") or None)
+        return QueryShape(WHO_SAID, phrases, names, topic=who.group("rest").strip(" ?") or None, speech=True)
     about = _SAID_ABOUT.match(stripped)
     if about:
-        return QueryShape(SAID_ABOUT, phrases, names, speaker=about.group("who").strip(), topic=about.group("topic").strip())
+        return QueryShape(
+            SAID_ABOUT, phrases, names, speaker=about.group("who").strip(), topic=about.group("topic").strip(), speech=True
+        )
     if phrases and len(" ".join(phrases)) >= 0.6 * len(_QUOTED.sub(lambda m: m.group(1), stripped)):
         return QueryShape(PHRASE, phrases, names)
     if _QUESTION_START.match(stripped) or stripped.endswith("?"):
-        return QueryShape(QUESTION, phrases, names)
+        return QueryShape(QUESTION, phrases, names, speech=is_speech(_QUOTED.sub(" ", stripped)))
     tokens = _WORD_RE.findall(stripped)
     if tokens and len(tokens) <= 4 and all(t[0].isupper() or t.lower() in _HONORIFIC for t in tokens):
         return QueryShape(NAME, phrases, names or (stripped,))

@@ -1,0 +1,107 @@
+"""Paraphrased lookups of what someone said (issue 12): speech questions, quotations and their speakers' roles, dense candidates."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.engines import assert_quotes_verbatim, opened
+from support.indexes import build
+
+from assistant.search.engine import Engine
+from assistant.search.retrieval import Weights
+from assistant.text.query import FRAGMENT, QUESTION, SAID_ABOUT, WHO_SAID, is_speech, query_shape
+
+# The narration shares more of the question's words than the analyst's own quotation does: only the
+# quotation, its speaker's role ("an analyst") and the speech verb point at the right sentence.
+ARTICLES = {
+    "business/exchange.md": (
+        "---\ntitle: German exchange raises its payout\ndate: 2005-01-27\n---\n\n"
+        "The German exchange raised its payout to investors, a bigger payout that investors welcomed as the bid went on. "
+        "\"There is a whiff of a sweetener in there,\" said Anais Faraj, an analyst at Nomura.\n\n"
+        "The exchange also said profits rose in the last quarter.\n"
+    ),
+    "business/rival.md": (
+        "---\ntitle: Rival exchange answers\ndate: 2005-01-28\n---\n\n"
+        "The London exchange said its own investors wanted a bigger payout this year. "
+        "Its board meets on Friday to discuss the offer.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def speech_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("speech")
+    corpus, index = root / "corpus", root / "index"
+    for name, text in ARTICLES.items():
+        path = corpus / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    build(corpus, index)
+    return index
+
+
+@pytest.fixture
+def engine(speech_index: Path) -> Iterator[Engine]:
+    with opened(speech_index) as opened_engine:
+        yield opened_engine
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "speech"),
+    [
+        ("What did the Ukrainian president call Moscow's relationship with Kiev?", QUESTION, True),
+        ("Which analyst suspected the bigger payout was a bribe?", QUESTION, True),
+        ("How did Ericsson's boss describe his firm's dream?", QUESTION, True),
+        ("Which coach said his club could not risk a mistake?", QUESTION, True),
+        ("Who said the clock is ticking?", WHO_SAID, True),
+        ("What did Michael Howard say about Iraq?", SAID_ABOUT, True),
+        # Naming and describing things is not speech: SQuAD-style questions keep their ranking.
+        ("What is the term given to describe the baseline abstract question?", QUESTION, False),
+        ("What is the Norman dynasty called?", QUESTION, False),
+        ("When was the first census taken?", QUESTION, False),
+        ("Blair lessons inquiry learned mistakes", FRAGMENT, False),
+    ],
+)
+def test_speech_questions_are_recognised(query: str, kind: str, speech: bool) -> None:
+    shape = query_shape(query)
+    assert (shape.kind, shape.speech) == (kind, speech)
+
+
+def test_a_verb_inside_a_quoted_phrase_is_not_a_speech_question() -> None:
+    assert is_speech("Which analyst warned of a slowdown?")
+    shape = query_shape('What is the story behind the "said and done" slogan of the campaign?')
+    assert (shape.kind, shape.speech) == (QUESTION, False)
+
+
+def test_a_speech_question_finds_the_quotation_of_the_role_it_names(engine: Engine) -> None:
+    question = "Which analyst suspected the bigger payout was a sweetener for investors?"
+    answer = engine.ask(question)
+    assert answer.quotes, answer.message
+    first = answer.quotes[0]
+    assert first.path == "business/exchange.md"
+    assert "whiff of a sweetener" in first.text
+    assert first.speaker is not None and first.speaker.name == "Anais Faraj"
+    assert_quotes_verbatim(engine, answer)
+
+
+def test_without_the_quotation_evidence_the_narration_wins(engine: Engine) -> None:
+    """The same question ranked with the speech evidence switched off puts the word-sharing narration
+    first: the quotation and role bonuses are what find the analyst's words."""
+    question = "Which analyst suspected the bigger payout was a sweetener for investors?"
+    engine.weights = dataclasses.replace(Weights(), quotation=0.0, speaker_words=0.0)
+    answer = engine.ask(question)
+    assert "whiff of a sweetener" not in answer.quotes[0].text
+
+
+def test_sentences_of_the_best_dense_chunks_are_candidates(engine: Engine) -> None:
+    """With only one fused chunk read, dense_sentences still brings in the other articles' sentences."""
+    engine.weights = dataclasses.replace(Weights(), candidates=1, lexical_k=0, dense_sentences=0)
+    narrow = engine.answer_with_evidence("board meets on Friday to discuss the offer")[1]
+    engine.weights = dataclasses.replace(Weights(), candidates=1, lexical_k=0, dense_sentences=50)
+    wide = engine.answer_with_evidence("board meets on Friday to discuss the offer")[1]
+    assert narrow is not None and wide is not None
+    assert len({s.article_id for s in wide.sentences}) == 2
+    assert len(wide.sentences) > len(narrow.sentences)
