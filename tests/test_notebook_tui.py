@@ -11,7 +11,10 @@ import pytest
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
-from support.tui import HARBOUR_QUOTE, HOSTILE_QUOTE, MINISTER, QUOTAS, FakeEngine, factory, quote_of, settings
+from support.tui import (
+    HARBOUR_QUOTE, HOSTILE_QUOTE, MINISTER, QUOTAS, FakeEngine, ask, build, capture_copies, factory, isolate, quote_of,
+    settings, settle,
+)
 
 from assistant import notebook
 from assistant.models import Filters, Speaker
@@ -21,54 +24,13 @@ from assistant.tui import clipboard
 from assistant.tui.clipboard import osc52_verdict, system_tool
 
 from assistant.text.citations import quote_markdown
-from assistant.tui.app import AssistantApp, make_app
+from assistant.tui.app import make_app
 from assistant.tui.turn import QuoteView, TurnView
 
 
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-
-
-def build(tmp_path: Path, engine: FakeEngine | None = None, **kwargs: Any) -> tuple[AssistantApp, FakeEngine, list[str]]:
-    """The app on a fake engine, every notification recorded."""
-    engine = engine or FakeEngine()
-    app = make_app(settings(tmp_path), engine_factory=factory(engine), session_dir=tmp_path / "sessions", **kwargs)
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message: str, **options: Any) -> None:
-        notes.append(message)
-        original(message, **options)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return app, engine, notes
-
-
-async def settle(app: AssistantApp, pilot: Pilot[None]) -> None:
-    for _ in range(2):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def ask(app: AssistantApp, pilot: Pilot[None], question: str) -> TurnView:
-    await pilot.click("#question")
-    app.query_one("#question").post_message(events.Paste(question))
-    await pilot.pause()
-    await pilot.press("enter")
-    await settle(app, pilot)
-    return list(app.query(TurnView))[-1]
-
-
-def capture_copies(app: AssistantApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Copies land here, as if the terminal took OSC 52."""
-    copied: list[str] = []
-    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
-    monkeypatch.setenv("TERM_PROGRAM", "WezTerm")
-    monkeypatch.delenv("TMUX", raising=False)
-    return copied
+    isolate(tmp_path, monkeypatch)
 
 
 # ---- 1. selection belongs to the answer on screen

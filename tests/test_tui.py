@@ -8,13 +8,10 @@ import io
 import re
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.console import Console
-from textual import events
 from textual.content import Span
-from textual.pilot import Pilot
 from textual.widgets import Static
 from support.tui import (
     ARTICLES,
@@ -24,14 +21,17 @@ from support.tui import (
     FakeEngine,
     FakeProgress,
     answer_for,
-    factory,
-    settings,
+    ask,
+    build,
+    isolate,
+    paste,
+    settle,
 )
 
 from assistant.text.citations import answer_markdown, quote_markdown
 from assistant.errors import EngineError
 from assistant.models import Filters
-from assistant.tui.app import AssistantApp, make_app
+from assistant.tui.app import AssistantApp
 from assistant.tui.bars import count, progress_text
 from assistant.tui.dialogs import HelpScreen, SessionPicker, TextPrompt
 from assistant.tui.reader import HIGHLIGHT_STYLE, ArticleView, ReaderScreen, find_span
@@ -41,46 +41,7 @@ from assistant.tui.turn import ANSWERED, CANCELLED, FAILED, QUEUED, QuoteView, T
 
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Exports go to the working directory; keep them (and any config lookup) out of the repo.
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
-def build(tmp_path: Path, engine: FakeEngine | None = None, **kwargs: Any) -> tuple[AssistantApp, FakeEngine, list[str]]:
-    """The app on a fake engine, with every notification message recorded."""
-    engine = engine or FakeEngine()
-    app = make_app(settings(tmp_path), engine_factory=factory(engine, **kwargs), session_dir=tmp_path / "sessions")
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message: str, **options: Any) -> None:
-        notes.append(message)
-        original(message, **options)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return app, engine, notes
-
-
-async def settle(app: AssistantApp, pilot: Pilot[None]) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def paste(app: AssistantApp, pilot: Pilot[None], text: str) -> None:
-    """Text arriving as a bracketed paste (typing key by key costs ~60 ms a key under Pilot)."""
-    assert app.focused is not None
-    app.focused.post_message(events.Paste(text))
-    await pilot.pause()
-
-
-async def ask(app: AssistantApp, pilot: Pilot[None], question: str) -> TurnView:
-    await pilot.click("#question")
-    await paste(app, pilot, question)
-    await pilot.press("enter")
-    await settle(app, pilot)
-    return list(app.query(TurnView))[-1]
+    isolate(tmp_path, monkeypatch)
 
 
 def shown(widget: Static) -> str:

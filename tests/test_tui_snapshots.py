@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input
-from support.tui import FakeEngine, answer_for, factory, settings
+from support.tui import FakeEngine, answer_for, factory, settings, steady
 
 from assistant.tui.app import AssistantApp, make_app
 
@@ -17,14 +16,6 @@ from assistant.tui.app import AssistantApp, make_app
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-
-
-async def steady(pilot: Pilot[None]) -> None:
-    """Text cursors shown without blinking, so a snapshot does not depend on when it was taken."""
-    for screen in pilot.app.screen_stack:
-        for box in screen.query(Input):
-            box.cursor_blink = False
-    await pilot.pause()
 
 
 def app_on(tmp_path: Path) -> AssistantApp:

@@ -1,4 +1,5 @@
-"""The fake engine, articles and answers behind the Textual tests (no index, no model: fixed answers)."""
+"""The fake engine, articles and answers behind the Textual tests (no index, no model: fixed answers), and the
+Pilot helpers every TUI test file shares (build, settle, paste, ask, capture_copies, isolate, steady)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Input
+
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
 from assistant.settings import Settings
+from assistant.tui.app import AssistantApp, make_app
+from assistant.tui.turn import TurnView
 
 FILLER = (
     "Officials spent the morning on procedural matters and the afternoon on the budget timetable, "
@@ -153,3 +161,79 @@ def factory(engine: FakeEngine, *, gate: threading.Event | None = None, error: E
 def settings(tmp: Path) -> Settings:
     """Settings pointing at a temporary folder."""
     return Settings(corpus=tmp / "corpus", index=tmp / "index")
+
+
+# --- Pilot helpers ---------------------------------------------------------------------------
+
+
+def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in `tmp_path` with config and data folders inside it: exports go to the working directory, and
+    no config, session or notebook of the real user is read or written."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+def build(
+    tmp_path: Path,
+    engine: FakeEngine | None = None,
+    *,
+    gate: threading.Event | None = None,
+    error: Exception | None = None,
+    progress: Sequence[FakeProgress] = (),
+    **app_options: Any,
+) -> tuple[AssistantApp, FakeEngine, list[str]]:
+    """The app on a fake engine (opened through factory(engine, gate=, error=, progress=)), every
+    notification message recorded; `app_options` go to make_app (resume=True, ...)."""
+    engine = engine or FakeEngine()
+    app = make_app(settings(tmp_path), engine_factory=factory(engine, gate=gate, error=error, progress=progress),
+                   session_dir=tmp_path / "sessions", **app_options)
+    notes: list[str] = []
+    original = app.notify
+
+    def notify(message: str, **options: Any) -> None:
+        notes.append(message)
+        original(message, **options)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return app, engine, notes
+
+
+async def settle(app: AssistantApp, pilot: Pilot[None]) -> None:
+    """Every worker done and the messages it posted handled (twice: a handler may start another worker)."""
+    for _ in range(2):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def paste(app: AssistantApp, pilot: Pilot[None], text: str) -> None:
+    """Text arriving as a bracketed paste in the focused widget (typing key by key costs ~60 ms a key under Pilot)."""
+    assert app.focused is not None
+    app.focused.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+async def ask(app: AssistantApp, pilot: Pilot[None], question: str) -> TurnView:
+    """Ask `question` from the question box and wait for the answer; its turn."""
+    await pilot.click("#question")
+    await paste(app, pilot, question)
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return list(app.query(TurnView))[-1]
+
+
+def capture_copies(app: AssistantApp, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Copies land in the returned list, as if the terminal took OSC 52."""
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    monkeypatch.setenv("TERM_PROGRAM", "WezTerm")
+    monkeypatch.delenv("TMUX", raising=False)
+    return copied
+
+
+async def steady(pilot: Pilot[None]) -> None:
+    """Text cursors shown without blinking, so a snapshot does not depend on when it was taken."""
+    for screen in pilot.app.screen_stack:
+        for box in screen.query(Input):
+            box.cursor_blink = False
+    await pilot.pause()
