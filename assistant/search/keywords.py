@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from assistant.index.fts import (  # noqa: F401 (re-exported: the keyword API callers know)
     B,
     K1,
@@ -67,6 +69,7 @@ def plan(stats: TermStats, text: str, budget: int = POSTING_BUDGET) -> KeywordQu
 _SUFFIXES = ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "ly", "s", "'s", "’s")
 
 
+@functools.lru_cache(maxsize=65_536)
 def crude_stem(word: str) -> str:
     """A word without its commonest English inflection (enough to compare a remembered phrase)."""
     word = word.lower()
