@@ -39,6 +39,7 @@ def _resolve(ctx: click.Context, **overrides: Any) -> ResolvedSettings:
             # Flags: absent means "not given here", so the environment and config files still count.
             follow_symlinks=(overrides.get("follow_symlinks") or root.get("follow_symlinks")) or None,
             trust_local_config=root.get("local_config") or None,
+            store=root.get("store"),
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -76,6 +77,7 @@ class _StderrProgress:
 
 @click.group(invoke_without_command=True)
 @click.option("--corpus", type=click.Path(path_type=Path), help="Folder of articles (default ./corpus).")
+@click.option("--store", "store", metavar="URL", help="Keep the index in PostgreSQL (postgresql://...; docs/team.md) instead of --index.")
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
 @click.option("--model", help="Local sentence-transformers model folder (default: bundled all-MiniLM-L6-v2).")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend (default onnx-int8).")
@@ -86,7 +88,7 @@ class _StderrProgress:
 @click.pass_context
 def main(
     ctx: click.Context, corpus: Path | None, index: Path | None, model: str | None, backend: str | None,
-    follow_symlinks: bool, local_config: bool, resume: bool,
+    follow_symlinks: bool, local_config: bool, resume: bool, store: str | None = None,
 ) -> None:
     """Ask questions of a folder of news articles; get verbatim quotes with citations.
 
@@ -96,7 +98,7 @@ def main(
         from assistant.tui.app import make_app
 
         settings = _settings(ctx)
-        if not settings.corpus.is_dir() and not (settings.index / "index.sqlite3").exists():
+        if not settings.corpus.is_dir() and not settings.store and not (settings.index / "index.sqlite3").exists():
             # Said before the UI opens: a chat that can only say "Engine not available" helps nobody.
             raise click.ClickException(
                 f"no corpus folder at {settings.corpus} and no index at {settings.index}: "
@@ -143,7 +145,7 @@ def index_cmd(
     try:
         report = build_index(
             settings.corpus,
-            settings.index,
+            settings.location,
             model=settings.model,
             backend=settings.backend,
             rebuild=rebuild,
@@ -186,16 +188,16 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
 
     settings = _settings(ctx, index=index)
     try:
-        stats = read_stats(settings.index)
+        stats = read_stats(settings.location)
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
-    cover = _coverage(settings.index)
+    cover = _coverage(settings.location)
     if as_json:
         extra = {"dated": cover.dated, "with_outlet": cover.with_outlet} if cover else {}
-        click.echo(json.dumps({"index": str(settings.index), **asdict(stats), **extra}, indent=2))
+        click.echo(json.dumps({"index": _where(settings), **asdict(stats), **extra}, indent=2))
         return
     rows = [
-        ("index", str(settings.index)),
+        ("index", _where(settings)),
         ("corpus", stats.corpus or "?"),
         ("files", f"{stats.files:,}"),
         ("articles", f"{stats.articles:,}"),
@@ -268,7 +270,7 @@ def ask_cmd(
     filters = Filters(since=since, until=until, source=source, article=article)
     _check_filter_options(filters)
     try:
-        engine = Engine(settings.index, model=settings.model, backend=backend)
+        engine = Engine(settings.location, model=settings.model, backend=backend)
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -332,7 +334,7 @@ def mentions_cmd(
         raise click.ClickException("the phrase has no words to search for")
     try:
         # Mentions are a word search: no question is embedded, so the model is not loaded.
-        engine = Engine(settings.index, embedder=load_embedder(None, "hash"))
+        engine = Engine(settings.location, embedder=load_embedder(None, "hash"))
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -440,7 +442,7 @@ def people_cmd(ctx: click.Context, index: Path | None, as_json: bool, limit: int
 
     settings = _settings(ctx, index=index)
     try:
-        found = read_people(settings.index)[:limit]
+        found = read_people(settings.location)[:limit]
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -475,7 +477,7 @@ def quotes_cmd(ctx: click.Context, name: str, since: Any, until: Any, index: Pat
         raise click.BadParameter(f"--since {since} is after --until {until}")
     settings = _settings(ctx, index=index)
     try:
-        found = read_timeline(settings.index, name, since, until)
+        found = read_timeline(settings.location, name, since, until)
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -540,7 +542,7 @@ def eval_cmd(
         from assistant.search.speaker_eval import format_speakers, run_speaker_eval
 
         try:
-            found = run_speaker_eval(settings.index, speakers, who_said=who_said, model=settings.model)
+            found = run_speaker_eval(settings.location, speakers, who_said=who_said, model=settings.model)
         except (ValueError, EngineError) as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(json.dumps(asdict(found), indent=2) if as_json else format_speakers(found, errors=show_errors))
@@ -553,12 +555,12 @@ def eval_cmd(
 
         methods = ("full", "bm25", "dense") if baselines else ("full",)
         try:
-            reports = run_lookup_eval(settings.index, squad_file, methods=methods, model=settings.model)
+            reports = run_lookup_eval(settings.location, squad_file, methods=methods, model=settings.model)
         except (ValueError, EngineError) as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(json.dumps([asdict(r) for r in reports], indent=2) if as_json else format_lookup(reports))
         return
-    report = run_eval(squad_file, exclude_titles=list(exclude), model=settings.model, backend=settings.backend)
+    report = run_eval(squad_file, exclude_titles=list(exclude), model=settings.model, backend=settings.backend, store=settings.store)
     click.echo(json.dumps(asdict(report), indent=2) if as_json else format_report(report))
 
 
@@ -590,6 +592,7 @@ def config_cmd(ctx: click.Context, as_json: bool) -> None:
         "follow_symlinks": settings.follow_symlinks,
         "trust_local_config": resolved.trust_local_config,
         "cite_style": settings.cite_style,
+        "store": _where(settings) if settings.store else None,
         "cache": str(cache_root()),
     }
     sources = {**resolved.sources, "cache": _cache_source()}
@@ -656,7 +659,7 @@ def check_cmd(ctx: click.Context, draft: str, as_json: bool, cite: str | None, i
     settings = _settings(ctx, index=index, model=model)
     text = _read_draft(draft)
     try:
-        engine = Engine(settings.index, model=settings.model, backend=backend)
+        engine = Engine(settings.location, model=settings.model, backend=backend)
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
@@ -773,12 +776,34 @@ def watch_cmd(ctx: click.Context, corpus: Path | None, index: Path | None, model
     say("stopped; the index keeps everything committed")
 
 
-def _coverage(index: Path) -> Any:
+def _where(settings: Settings) -> str:
+    """The index folder, or the store's URL without its password."""
+    if settings.store:
+        from assistant.index.postgres import safe_url
+
+        return safe_url(settings.store)
+    return str(settings.index)
+
+
+def _coverage(index: Path | str) -> Any:
     """How many articles have a date and an outlet (None when the database cannot be read)."""
     import sqlite3
 
     from assistant.corpus.metadata import coverage
 
+    if isinstance(index, str):
+        from assistant.index.stores import open_store
+
+        try:
+            opened = open_store(index)
+        except Exception:
+            return None
+        try:
+            return coverage(opened.db)
+        except opened.database_errors:
+            return None
+        finally:
+            opened.close()
     try:
         db = sqlite3.connect(f"file:{index / 'index.sqlite3'}?mode=ro", uri=True)
         try:

@@ -19,22 +19,26 @@ from assistant.settings import Settings
 def open_engine(settings: Settings, *, on_progress: Callable[[Progress], None] | None = None, update: bool = True) -> Engine:
     """Bring the index up to date with the corpus (when asked and needed), then open it with its model."""
     report = on_progress or (lambda p: None)
+    location = settings.location
+    # A database store exists once created; its writer lock, not a file, says another indexer runs.
+    exists = bool(settings.store) or (settings.index / store.DB_NAME).exists()
     if update:
         if not settings.corpus.is_dir():
-            if not (settings.index / store.DB_NAME).exists():
+            if not exists:
                 raise EngineError(f"corpus folder not found: {settings.corpus}")
             report(Progress("scan", 0, 0, f"corpus folder {settings.corpus} not found; using the index as it is"))
-        elif is_stale(settings.corpus, settings.index, follow_symlinks=settings.follow_symlinks):
+        elif settings.store or is_stale(settings.corpus, settings.index, follow_symlinks=settings.follow_symlinks):
+            # A store's staleness is the indexing run's own scan: stat comparisons only, no model unless needed.
             try:
-                build_index(settings.corpus, settings.index, model=settings.model, backend=settings.backend,
+                build_index(settings.corpus, location, model=settings.model, backend=settings.backend,
                             on_progress=report, follow_symlinks=settings.follow_symlinks)
             except IndexMismatch as exc:
                 raise EngineError(str(exc)) from exc
             except Exception as exc:
-                if not isinstance(exc, IndexLocked) or not (settings.index / store.DB_NAME).exists():
+                if not isinstance(exc, IndexLocked) or not exists:
                     raise EngineError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
                 report(Progress("scan", 0, 0, str(exc)))
     report(Progress("model", 0, 0, "loading model"))
-    engine = Engine(settings.index, model=settings.model)
+    engine = Engine(location, model=settings.model)
     report(Progress("ready", 1, 1, "ready"))
     return engine

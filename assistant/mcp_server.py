@@ -55,7 +55,7 @@ class Tools:
         if self._engine is None:
             from assistant.search.engine import Engine
 
-            self._engine = Engine(self.settings.index, model=self.settings.model, backend=self.backend)
+            self._engine = Engine(self.settings.location, model=self.settings.model, backend=self.backend)
         return self._engine
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ CITE_STYLES = ("chicago", "apa", "mla", "harvard", "ap", "bibtex", "csl-json")
 BUNDLED_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 _TRUE = {"1", "true", "yes", "on"}
 _PATH_KEYS = ("corpus", "index", "model")
-_USER_ONLY_KEYS = ("follow_symlinks", "trust_local_config")
+_USER_ONLY_KEYS = ("follow_symlinks", "trust_local_config", "store")
 """Keys only the user's own config may set: a folder must not widen what is read or trust itself."""
 
 
@@ -50,6 +50,13 @@ class Settings:
     """Follow symlinks that lead out of the corpus (links inside it are always followed)."""
     cite_style: str = "chicago"
     """Default citation style for `ask --cite`, the TUI's copy keys and the MCP `cite` tool."""
+    store: str | None = None
+    """A PostgreSQL URL (team mode, docs/team.md): the index lives there instead of the index folder."""
+
+    @property
+    def location(self) -> Path | str:
+        """Where the index lives: the store URL when one is set, else the index folder."""
+        return self.store or self.index
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,7 @@ def resolve_settings(
     backend: str | None = None,
     follow_symlinks: bool | None = None,
     trust_local_config: bool | None = None,
+    store: str | None = None,
 ) -> ResolvedSettings:
     """Settings from explicit arguments, then ASSISTANT_* variables, then config files, then defaults.
 
@@ -211,13 +219,19 @@ def resolve_settings(
     else:
         warnings.append(f"warning: cite_style = {str(style)[:40]!r} is not one of {', '.join(CITE_STYLES)}; using chicago")
         origin["cite_style"] = "default"
+    url = pick("store", store, None)
+    if url:
+        if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"store = {str(url)[:60]!r} ({origin.get('store', 'config')}) is not a postgresql:// URL")
+        settings = replace(settings, store=url)
     if trust_local_config:
         origin["trust_local_config"] = "command line"
     elif _truthy(os.environ.get(ENV_PREFIX + "TRUST_LOCAL_CONFIG", "")):
         origin["trust_local_config"] = f"environment {ENV_PREFIX}TRUST_LOCAL_CONFIG"
     elif not _truthy(values.get("trust_local_config")):
         origin["trust_local_config"] = "default"
-    keys = ("corpus", "index", "model", "backend", "max_quotes", "follow_symlinks", "trust_local_config", "cite_style")
+    keys = ("corpus", "index", "model", "backend", "max_quotes", "follow_symlinks", "trust_local_config", "cite_style",
+            "store")
     return ResolvedSettings(
         settings=settings,
         sources={key: origin[key] for key in keys},
@@ -235,9 +249,10 @@ def load_settings(
     backend: str | None = None,
     follow_symlinks: bool | None = None,
     trust_local_config: bool | None = None,
+    store: str | None = None,
 ) -> Settings:
     """The settings in force (see resolve_settings for where each value came from)."""
     return resolve_settings(
         corpus=corpus, index=index, model=model, backend=backend,
-        follow_symlinks=follow_symlinks, trust_local_config=trust_local_config,
+        follow_symlinks=follow_symlinks, trust_local_config=trust_local_config, store=store,
     ).settings

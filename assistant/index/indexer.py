@@ -20,6 +20,7 @@ from assistant.index.lock import IndexLock
 from assistant.index.progress import IndexReport, Progress
 from assistant.index.reconcile import Reconciler
 from assistant.index.scan import scan_corpus
+from assistant.index.stores import is_url
 from assistant.index.writer import Writer
 from assistant.models import LoadProblem
 
@@ -54,6 +55,7 @@ class Indexer:
         batch_chunks: int = BATCH_CHUNKS,
         file_mode: int | None = None,
         follow_symlinks: bool = False,
+        writer: type[Writer] = Writer,
     ) -> None:
         self.corpus = corpus
         self.index_dir = index_dir
@@ -63,7 +65,7 @@ class Indexer:
         self.batch_chunks = batch_chunks
         self.follow_symlinks = follow_symlinks
         self.report = IndexReport()
-        self.writer = Writer(
+        self.writer = writer(
             corpus, index_dir, embedder, self.report,
             model_name=model_name, dim=dim, backend=backend, on_progress=self.on_progress, file_mode=file_mode,
         )
@@ -74,7 +76,7 @@ class Indexer:
         writer.open()
         db = writer.db
         self.on_progress(Progress("scan", 0, 0, f"scanning {self.corpus}"))
-        recorded_problems = store.stored_problems(db)
+        recorded_problems = writer.stored_problems()
 
         def still_unchanged(rel: str) -> None:
             self.report.unchanged += 1
@@ -372,7 +374,7 @@ def _swap_in(built: Path, index_dir: Path) -> None:
 
 def build_index(
     corpus: Path,
-    index_dir: Path,
+    index_dir: Path | str,
     *,
     model: str | None = None,
     backend: str | None = None,
@@ -395,10 +397,14 @@ def build_index(
     if not corpus.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {corpus}")
     corpus = Path(os.path.abspath(corpus))
-    check_index_folder(index_dir)
-    private = is_private(corpus)
-    mode = 0o600 if private else store.new_file_mode()
-    _make_folder(index_dir, private)
+    if is_url(index_dir):
+        private = mode = None
+    else:
+        index_dir = Path(index_dir)
+        check_index_folder(index_dir)
+        private = is_private(corpus)
+        mode = 0o600 if private else store.new_file_mode()
+        _make_folder(index_dir, private)
     if embedder is None and not reads_model(backend):
         embedder = load_embedder(None, backend)
     if embedder is not None:
@@ -409,6 +415,11 @@ def build_index(
         path = resolve_model_path(model)
         name, dim = model_identity(path)
         factory = lambda: load_embedder(path, chosen, cache_dir=None)  # noqa: E731
+    if is_url(index_dir):
+        return _update_store(
+            corpus, str(index_dir), factory, model_name=name, dim=dim, backend=chosen, rebuild=rebuild, on_progress=on_progress,
+            on_problem=on_problem, max_bytes=max_bytes, batch_chunks=batch_chunks, follow_symlinks=follow_symlinks,
+        )
     with IndexLock(index_dir):
         _remove_leftovers(index_dir)
         if private:
@@ -447,3 +458,25 @@ def build_index(
             _tighten(index_dir)
         return report
 
+
+def _update_store(
+    corpus: Path, url: str, factory: Callable[[], Embedder], *, model_name: str, dim: int, backend: str, rebuild: bool,
+    on_progress: Callable[[Progress], None] | None, on_problem: Callable[[LoadProblem], None] | None, max_bytes: int,
+    batch_chunks: int, follow_symlinks: bool,
+) -> IndexReport:
+    """build_index for a database store (PostgreSQL): its writer holds the store's own lock, and each
+    batch is one transaction, so there is no folder to check, lock or swap."""
+    from assistant.index.postgres_writer import PgWriter
+
+    indexer = Indexer(
+        corpus, url, factory, model_name=model_name, dim=dim, backend=backend, on_progress=on_progress,
+        on_problem=on_problem, max_bytes=max_bytes, batch_chunks=batch_chunks, follow_symlinks=follow_symlinks, writer=PgWriter,
+    )
+    try:
+        if rebuild:
+            indexer.writer.open()
+            indexer.writer.rebuild()
+            indexer.writer.close()
+        return indexer.run()
+    finally:
+        indexer.close()

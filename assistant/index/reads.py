@@ -77,7 +77,7 @@ class ArticleCache:
 
 def filter_sql(filters: Filters) -> tuple[str, list[object]]:
     """A WHERE clause over `articles a` for the filters."""
-    clauses: list[str] = ["1"]
+    clauses: list[str] = ["1 = 1"]
     params: list[object] = []
     if filters.since:
         clauses.append("a.date >= ?")

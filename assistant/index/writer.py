@@ -14,6 +14,7 @@ from assistant.index import vectors
 from assistant.index.consistency import check_consistency
 from assistant.index.progress import IndexReport, Progress
 from assistant.index.reconcile import Pending
+from assistant.models import LoadProblem
 from assistant.text.chunking import passage_for_embedding
 
 if TYPE_CHECKING:
@@ -86,6 +87,10 @@ class Writer:
         else:
             self.index = vectors.new_flat(self.dim)
         vectors.cleanup(self.index_dir, keep={self.generation, self.generation - 1})
+
+    def stored_problems(self) -> dict[str, list[LoadProblem]]:
+        """file -> the problems recorded when it was last read."""
+        return store.stored_problems(self.db)
 
     def embedder(self) -> Embedder:
         if self._embedder is None:

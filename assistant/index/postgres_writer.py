@@ -1,0 +1,116 @@
+"""The write side of the PostgreSQL store: the embedded Writer's embedding pass, one PostgreSQL transaction per batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from assistant.errors import IndexMismatch
+from assistant.index import quotation_store
+from assistant.index import store as sql
+from assistant.index.postgres import (
+    count_terms,
+    ensure_vector_index,
+    insert_article,
+    open_writer_store,
+    safe_url,
+    vector_index_choice,
+)
+from assistant.index.progress import Progress
+from assistant.index.writer import Writer
+from assistant.models import LoadProblem
+
+
+class PgWriter(Writer):
+    """The write side of a PostgreSQL store: one transaction per batch, chunk_terms kept in step."""
+
+    def open(self) -> None:
+        url = str(self.index_dir)
+        self.location = safe_url(url)
+        self.db = open_writer_store(url)
+        meta = {str(k): str(v) for k, v in self.db.raw("SELECT key, value FROM meta").fetchall()}
+        if meta.get("model"):
+            if meta["model"] != self.model_name or int(meta.get("dim", 0)) != self.dim:
+                raise IndexMismatch(
+                    f"store {self.location} was built with model {meta['model']} ({meta.get('dim')} dims), "
+                    f"not {self.model_name} ({self.dim}); re-index with `assistant index --rebuild`"
+                )
+            if meta.get("backend") != self.backend:
+                raise IndexMismatch(
+                    f"store {self.location} was built with the {meta.get('backend')} backend, not {self.backend}; "
+                    f"use `--backend {meta.get('backend')}` or re-index with `assistant index --rebuild`"
+                )
+        self.generation = int(meta.get("generation", 0))
+        self.vector_index = meta.get("vector_index") or vector_index_choice()
+
+    def stored_problems(self) -> dict[str, list[LoadProblem]]:
+        found: dict[str, list[LoadProblem]] = {}
+        for file, path, message, skipped in self.db.raw("SELECT file, path, message, skipped FROM problems ORDER BY id"):
+            found.setdefault(file, []).append(LoadProblem(path, message, bool(skipped)))
+        return found
+
+    def rebuild(self) -> None:
+        """Empty the store (`--rebuild`): one transaction, the schema and the writer lock kept."""
+        with self.db.conn.transaction():
+            self.db.raw("TRUNCATE articles, sentences, chunks, chunk_terms, quotations, files, problems, meta")
+            self.db.raw("DROP INDEX IF EXISTS chunks_embedding")
+        self.generation = 0
+
+    def commit(self, pending: Any, files_done: int) -> None:
+        if pending.empty():
+            return
+        chunk_vecs, sentence_vecs = self._embed(pending, files_done)
+        from assistant.text.quotations import extract_quotations
+
+        quotations = [extract_quotations(article.text) for article, _, _ in pending.new]
+        self.on_progress(Progress("write", 0, 1, "writing index"))
+        db = self.db
+        removed = added = 0
+        with db.conn.transaction():
+            if not self.generation:
+                ensure_vector_index(db, self.dim, self.vector_index)
+            for article_id in pending.delete_ids:
+                ids = sql.chunk_ids_of(db, article_id)
+                count_terms(db, ids, -1)
+                db.raw("DELETE FROM articles WHERE id = %s", (article_id,))  # sentences, chunks, quotations cascade
+                removed += len(ids)
+            sql.relocate_articles(db, pending.moves)
+            for (article, sentences, chunks), svecs, cvecs, found in zip(
+                pending.new, sentence_vecs, chunk_vecs, quotations, strict=True
+            ):
+                ids = insert_article(db, article, sentences, chunks, [v.tobytes() for v in svecs], cvecs)
+                count_terms(db, ids, 1)
+                added += len(ids)
+                quotation_store.store_article_quotations(db, article.path, article.record, article.text, found)
+            for rel in pending.forget_files:
+                sql.delete_file(db, rel)
+            for rel, size, mtime, digest in pending.files:
+                db.raw(
+                    "INSERT INTO files (path, size, mtime_ns, hash) VALUES (%s, %s, %s, %s) ON CONFLICT (path) DO UPDATE "
+                    "SET size = excluded.size, mtime_ns = excluded.mtime_ns, hash = excluded.hash",
+                    (rel, size, mtime, digest),
+                )
+            for rel, problems in pending.problems.items():
+                sql.put_problems(db, rel, problems)
+            generation = self.generation + 1 if (removed or added or not self.generation) else self.generation
+            values = {
+                "generation": str(generation),
+                "model": self.model_name,
+                "dim": str(self.dim),
+                "backend": self.backend,
+                "faiss_type": f"pgvector-{self.vector_index}",
+                "vector_index": self.vector_index,
+                **({"sentence_vectors": self.sentence_vectors} if getattr(self, "sentence_vectors", None) else {}),
+                "corpus": str(self.corpus.resolve()).encode("utf-8", "backslashreplace").decode("utf-8"),
+                "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            }
+            db.conn.cursor().executemany(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
+        self.generation = generation
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

