@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from assistant.errors import UnsafeFileError
+from assistant.text.sanitize import single_line
 
 PRIVATE = 0o600
 """Owner-only: sessions, exports and lock files."""
@@ -30,8 +31,6 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 def describe(path: Path | str) -> str:
     """A path as it appears in a one-line message (control characters escaped)."""
-    from assistant.text.sanitize import single_line
-
     return single_line(str(path))
 
 

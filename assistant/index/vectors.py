@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import VectorError
 from assistant.index import store
+from assistant.safe_files import create_new
 
 if TYPE_CHECKING:
     import numpy as np
@@ -160,8 +161,6 @@ def save(index: Any, index_dir: Path, generation: int, *, mode: int | None = Non
     default what the umask leaves of 0o666, as for any new file).
     """
     import faiss
-
-    from assistant.safe_files import create_new
 
     final = vector_path(index_dir, generation)
     temp = final.with_name(f"{final.name}.{secrets.token_hex(8)}.tmp")

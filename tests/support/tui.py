@@ -1,5 +1,5 @@
 """The fake engine, articles and answers behind the Textual tests (no index, no model: fixed answers), and the
-Pilot helpers every TUI test file shares (build, settle, paste, ask, capture_copies, isolate, steady)."""
+Pilot helpers every TUI test file shares (build, record_notes, settle, paste, ask, capture_copies, isolate, steady)."""
 
 from __future__ import annotations
 
@@ -188,6 +188,11 @@ def build(
     engine = engine or FakeEngine()
     app = make_app(settings(tmp_path), engine_factory=factory(engine, gate=gate, error=error, progress=progress),
                    session_dir=tmp_path / "sessions", **app_options)
+    return app, engine, record_notes(app)
+
+
+def record_notes(app: AssistantApp) -> list[str]:
+    """Every notification message the app shows from now on, in order (they are still shown)."""
     notes: list[str] = []
     original = app.notify
 
@@ -196,7 +201,7 @@ def build(
         original(message, **options)
 
     app.notify = notify  # type: ignore[method-assign]
-    return app, engine, notes
+    return notes
 
 
 async def settle(app: AssistantApp, pilot: Pilot[None]) -> None:
