@@ -84,11 +84,13 @@ class _StderrProgress:
 @click.option("--follow-symlinks", is_flag=True, help="Also index what symlinks leading out of the corpus point to.")
 @click.option("--local-config", is_flag=True, help="Use ./assistant.toml from the current folder (ignored unless trusted).")
 @click.option("--resume", is_flag=True, help="Reopen the last chat session instead of starting a new one.")
+@click.option("--watch/--no-watch", "watch", default=None,
+              help="Keep the index current while the chat runs (default: config `watch`, auto = local writable index).")
 @click.version_option(package_name="assistant")
 @click.pass_context
 def main(
     ctx: click.Context, corpus: Path | None, index: Path | None, model: str | None, backend: str | None,
-    follow_symlinks: bool, local_config: bool, resume: bool, store: str | None = None,
+    follow_symlinks: bool, local_config: bool, resume: bool, watch: bool | None = None, store: str | None = None,
 ) -> None:
     """Ask questions of a folder of news articles; get verbatim quotes with citations.
 
@@ -104,6 +106,10 @@ def main(
                 f"no corpus folder at {settings.corpus} and no index at {settings.index}: "
                 "pass --corpus FOLDER (a folder of .txt/.md/.html/.jsonl articles) or --index FOLDER"
             )
+        if watch is not None:
+            from dataclasses import replace
+
+            settings = replace(settings, watch="on" if watch else "off")
         make_app(settings, resume=resume).run()
 
 

@@ -25,6 +25,9 @@ LOCAL_CONFIG_NAME = "assistant.toml"
 KNOWN_BACKENDS = BACKEND_NAMES
 CITE_STYLES = ("chicago", "apa", "mla", "harvard", "ap", "bibtex", "csl-json")
 """Kept in step with assistant.text.citation_styles.STYLES (not imported: reading settings stays import-free)."""
+WATCH_MODES = {"auto": "auto", "on": "on", "true": "on", "yes": "on", "1": "on", "off": "off", "false": "off",
+               "no": "off", "0": "off"}
+"""Values of `watch` (config, ASSISTANT_WATCH) and the mode each means."""
 BUNDLED_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 _TRUE = {"1", "true", "yes", "on"}
 _PATH_KEYS = ("corpus", "index", "model")
@@ -52,6 +55,9 @@ class Settings:
     """Default citation style for `ask --cite`, the TUI's copy keys and the MCP `cite` tool."""
     store: str | None = None
     """A PostgreSQL URL (team mode, docs/team.md): the index lives there instead of the index folder."""
+    watch: str = "auto"
+    """Whether the chat keeps the index current as the corpus folder changes: 'on', 'off', or 'auto' (on for a
+    local corpus whose index folder may be written; see assistant.tui.watching.watch_choice)."""
 
     @property
     def location(self) -> Path | str:
@@ -219,6 +225,12 @@ def resolve_settings(
     else:
         warnings.append(f"warning: cite_style = {str(style)[:40]!r} is not one of {', '.join(CITE_STYLES)}; using chicago")
         origin["cite_style"] = "default"
+    watch = pick("watch", None, "auto")
+    mode = WATCH_MODES.get(str(watch).strip().lower()) if not isinstance(watch, bool) else ("on" if watch else "off")
+    if mode is None:
+        warnings.append(f"warning: watch = {str(watch)[:40]!r} is not true, false or auto; using auto")
+        origin["watch"], mode = "default", "auto"
+    settings = replace(settings, watch=mode)
     url = pick("store", store, None)
     if url:
         if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
@@ -231,7 +243,7 @@ def resolve_settings(
     elif not _truthy(values.get("trust_local_config")):
         origin["trust_local_config"] = "default"
     keys = ("corpus", "index", "model", "backend", "max_quotes", "follow_symlinks", "trust_local_config", "cite_style",
-            "store")
+            "watch", "store")
     return ResolvedSettings(
         settings=settings,
         sources={key: origin[key] for key in keys},

@@ -432,7 +432,9 @@ async def test_exported_and_copied_markdown_reveal_bidi_characters(tmp_path: Pat
     (exported,) = tmp_path.glob("assistant-session-*.md")
     for text in (exported.read_text(encoding="utf-8"), *copied):
         assert not INVISIBLES.search(text), repr(text)
-        assert "\\<U+2067>news\\<U+2069>" in text  # the '<' escaped like any other in Markdown
+    assert "\\<U+2067>news\\<U+2069>" in exported.read_text(encoding="utf-8")  # the '<' escaped like any other in Markdown
+    # The copy keys give citations in the configured style (plain text, not Markdown): written out, unescaped.
+    assert all("<U+2067>news<U+2069>" in text for text in copied)
     assert len(copied) == 2 and "\\<U+202E>detpecca\\<U+202C>" in exported.read_text(encoding="utf-8")
 
 

@@ -23,7 +23,7 @@ from assistant.sessions import index_data_folder
 from assistant.tui import clipboard
 from assistant.tui.clipboard import osc52_verdict, system_tool
 
-from assistant.text.citations import quote_markdown
+from assistant.tui.citing import quote_citation
 from assistant.tui.app import make_app
 from assistant.tui.turn import QuoteView, TurnView
 
@@ -53,7 +53,7 @@ async def test_new_answer_takes_the_selection_and_up_stays_inside_it(tmp_path: P
         await pilot.press("up", "k", "down", "j")  # never into the first answer
         assert app.focused in (second.quote_views[0], app.query_one("#question"))
         await pilot.press("up", "c")
-        assert copied[-1] == quote_markdown(second.answer.quotes[0])
+        assert copied[-1] == quote_citation(second.answer.quotes[0], "chicago")
         assert HARBOUR_QUOTE in copied[-1] and MINISTER not in copied[-1]
         assert notes[-1].startswith("Copied quote [1]")
 
@@ -85,7 +85,7 @@ async def test_an_answer_arriving_while_a_quote_has_focus_moves_focus_and_copy(t
         second = list(app.query(TurnView))[-1]
         assert app.focused is second.quote_views[0]
         await pilot.press("j", "c")
-        assert copied == [quote_markdown(second.answer.quotes[1])] and QUOTAS in copied[0]
+        assert copied == [quote_citation(second.answer.quotes[1], "chicago")] and QUOTAS in copied[0]
 
 
 async def test_resizing_keeps_the_current_answer_in_view(tmp_path: Path) -> None:
@@ -174,10 +174,10 @@ async def test_copy_in_plain_tmux_says_where_the_text_went(tmp_path: Path, monke
         path = index_data_folder(tmp_path / "index") / "copied.md"
         assert str(path) in note and "select it in the reader" in note
         text = path.read_text(encoding="utf-8")
-        assert text == quote_markdown(turn.answer.quotes[2])
+        assert text == quote_citation(turn.answer.quotes[2], "chicago")
         assert (path.stat().st_mode & 0o777) == 0o600
-        # The pasted source line carries the paragraph, like every other citation.
-        assert "Reuters, 2 Jan 2024. para. 2. news/002.txt:" in text
+        # The pasted citation carries the paragraph, like every other citation.
+        assert "Reuters, January 2, 2024, para. 2" in text
 
 
 # ---- 4. the notebook

@@ -28,7 +28,7 @@ from support.tui import (
     settle,
 )
 
-from assistant.text.citations import answer_markdown, quote_markdown
+from assistant.tui.citing import answer_citations, quote_citation
 from assistant.errors import EngineError
 from assistant.models import Filters
 from assistant.tui.app import AssistantApp
@@ -164,17 +164,18 @@ async def test_copy_quote_and_whole_answer(tmp_path: Path, monkeypatch: pytest.M
         await pilot.press("tab", "j")
         assert app.focused is turn.quote_views[1]
         await pilot.press("c")
-        expected = quote_markdown(turn.answer.quotes[1])
+        # In the configured citation style (Chicago by default; tests/test_tui_cite.py has every style).
+        expected = quote_citation(turn.answer.quotes[1], "chicago")
         assert copied == [expected]
-        assert notes[-1].startswith(f"Copied quote [2] ({len(expected)} chars) to ")
+        assert notes[-1].startswith(f"Copied quote [2] cited in Chicago ({len(expected)} chars) to ")
         await pilot.press("C")
-        assert copied[-1] == answer_markdown(turn.answer)
-        assert notes[-1].startswith(f"Copied 3 quotes with sources ({len(copied[-1]):,} chars) to ")
+        assert copied[-1] == answer_citations(turn.answer, "chicago")
+        assert notes[-1].startswith(f"Copied 3 quotes cited in Chicago ({len(copied[-1]):,} chars) to ")
         # The reader copies the quote it shows.
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.press("n", "c")
-        assert copied[-1] == quote_markdown(turn.answer.quotes[2])
+        assert copied[-1] == quote_citation(turn.answer.quotes[2], "chicago")
 
 
 async def test_typing_in_the_question_box_never_triggers_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

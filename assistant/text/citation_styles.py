@@ -582,9 +582,15 @@ _OPENING, _CLOSING = "\"\u201c", "\"\u201d"
 def _split_marks(text: str) -> tuple[str, str, str]:
     """(opening mark, inner text, closing mark): the text's own marks when it is one whole
     quotation, otherwise typographic double quotes around it."""
+    from assistant.text.citations import carries_marks
+
     inner = text[1:-1]
     if len(text) > 1 and text[0] in _OPENING and text[-1] in _CLOSING and not any(m in inner for m in _OPENING + _CLOSING):
         return text[0], inner, text[-1]
+    if carries_marks(text):
+        # A passage holding quotation marks of its own ('“Now Azerbaijan … etc.\n\nThese people …,” Zulfugarov
+        # commented'): another pair around it would read ““Now; it stands as it is, as on screen.
+        return "", text, ""
     return "\u201c", text, "\u201d"
 
 

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from assistant.text.citations import answer_markdown, quote_markdown
 from assistant.text.followup import Context, Resolution, more_by, resolve, speaker_name
 from assistant.models import Answer, Article, Filters
 from assistant.sessions import (
@@ -40,8 +39,10 @@ from assistant import notebook
 from assistant.corpus.metadata import Coverage, coverage, coverage_text, why_nothing
 from assistant.tui.clipboard import deliver
 from assistant.tui.notebook_view import NotebookScreen
-from assistant.tui.bars import FilterBar, StatusLine, progress_text, stats_text
+from assistant.tui.bars import FilterBar, StatusLine, WritingStatus, progress_text, stats_text
+from assistant.tui.citing import STYLE_NAMES, answer_citations, known_style, next_style, quote_citation, warm_up
 from assistant.tui.dialogs import HelpScreen, SessionPicker, TextPrompt
+from assistant.tui.draft_view import DraftResult, DraftScreen, build_result, read_draft
 from assistant.tui.filtering import FilterMenu
 from assistant.tui.messages import (
     AnswerFailed,
@@ -52,11 +53,16 @@ from assistant.tui.messages import (
     EngineReady,
     MoreQuotes,
     OpenRequested,
+    StatsRefreshed,
+    WatchFailed,
+    WatchProgressed,
+    WatchUpdated,
 )
 from assistant.tui.protocol import EngineFactory, ProgressCallback, error_text
 from assistant.tui.reader import ReaderScreen
-from assistant.tui.safe import one_line, visible
+from assistant.tui.safe import one_line, shown
 from assistant.tui.turn import QUEUED, RUNNING, QuoteView, TurnView
+from assistant.tui.watching import WatchLink, watch_choice
 
 if TYPE_CHECKING:
     from assistant.index.progress import Progress
@@ -69,7 +75,7 @@ ARTICLE_CACHE = 32
 """Articles kept in memory for the reader."""
 
 CHAT_ONLY = {"notebook", "pin", "more_quotes", "cancel", "focus_question", "scroll_chat", "select_last_quote", "filters", "export", "sessions", "people",
-             "new_session"}
+             "new_session", "check_draft"}
 """Key actions that only make sense on the chat screen (not in the reader or a dialog)."""
 
 WELCOME = (
@@ -112,6 +118,9 @@ class AssistantApp(App[None]):
         Binding("ctrl+o", "sessions", "Sessions"),
         Binding("ctrl+b", "notebook", "Notebook"),
         Binding("f2", "people", "People"),
+        Binding("f3", "cycle_style", "Cite style"),
+        Binding("s", "cycle_style", "Cite style", show=False),
+        Binding("f4", "check_draft", "Check draft"),
         Binding("ctrl+n", "new_session", "New session", show=False),
         Binding("ctrl+t", "toggle_dark", "Theme", show=False),
         Binding("f1,question_mark", "help", "Help"),
@@ -147,6 +156,13 @@ class AssistantApp(App[None]):
         self._articles: dict[int, Article] = {}
         self._reported: set[str] = set()
         self.chat = ChatScroll(id="chat", can_focus=False)
+        self.cite_style = known_style(settings.cite_style)
+        """The citation style of the copy keys (settings.cite_style at start; F3 steps through the others)."""
+        self.watch: WatchLink | None = None
+        """The folder watch keeping the index current, while it runs."""
+        self._watch_wanted, self._watch_reason = False, ""
+        self._watch_problems: set[tuple[str, str]] | None = None
+        self._last_draft = ""
         self.filter_menu = FilterMenu(self, lambda: self.filters, self.set_filters, lambda: self.sources,
                                       lambda: coverage_text(self.coverage) if self.coverage else "")
 
@@ -157,12 +173,17 @@ class AssistantApp(App[None]):
             yield Static(Content.styled(WELCOME, "$text-muted"), id="welcome", markup=False)
         yield FilterBar()
         yield QuestionInput(placeholder="Ask a question\u2026  (F1: keys, Ctrl+P: commands)", id="question")
-        yield StatusLine()
+        with Horizontal(id="status-row"):
+            yield StatusLine()
+            yield WritingStatus()
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).show(self.filters)
         self.query_one(StatusLine).show_loading("starting")
+        self._watch_wanted, self._watch_reason = watch_choice(self.settings)
+        waiting = "watch: starts with the index" if self._watch_wanted else self._watch_reason
+        self.query_one(WritingStatus).show(style=STYLE_NAMES[self.cite_style], watch=waiting, kind="off")
         if self.resume:
             self._restore_latest()
         self.query_one("#question").focus()
@@ -174,6 +195,9 @@ class AssistantApp(App[None]):
             self.chat.scroll_to_widget(self.current, top=True, animate=False)
 
     def on_unmount(self) -> None:
+        if self.watch is not None:
+            # After the current update (its committed batches stay); the engine's model must outlive it.
+            self.watch.stop(wait=10.0)
         if self.engine is not None:
             try:
                 self.engine.close()
@@ -230,6 +254,13 @@ class AssistantApp(App[None]):
         self.coverage = message.coverage
         self.query_one(StatusLine).show_ready(stats_text(message.stats, str(self.settings.corpus)))
         self._pump()
+        self._warm_style(self.cite_style)
+        # Decided again now the index exists (the first start builds it).
+        self._watch_wanted, self._watch_reason = watch_choice(self.settings)
+        if self._watch_wanted and self.watch is None:
+            self.start_watch()
+        elif not self._watch_wanted:
+            self.query_one(WritingStatus).show(watch=self._watch_reason, kind="off")
 
     def on_engine_failed(self, message: EngineFailed) -> None:
         self.engine_error = message.error
@@ -446,15 +477,21 @@ class AssistantApp(App[None]):
         self.copy_answer(message.answer, message.index, whole=message.whole_answer)
 
     def copy_answer(self, answer: Answer, index: int, *, whole: bool) -> None:
-        """Put quote `index` (or all quotes with a source list) on the clipboard and say so."""
-        if whole:
-            text, count = answer_markdown(answer), len(answer.quotes)
-            what = f"{count} quote{'s' if count != 1 else ''} with sources"
-        else:
-            quote = answer.quotes[index]
-            text, what = quote_markdown(quote), f"quote [{quote.n}]"
-        # Control characters never reach the clipboard: pasting escapes into a terminal is unsafe.
-        text = visible(text)
+        """Put quote `index` (or every quote) with its citation in the current style on the clipboard and say so."""
+        style = STYLE_NAMES[self.cite_style]
+        try:
+            if whole:
+                text, count = answer_citations(answer, self.cite_style), len(answer.quotes)
+                what = f"{count} quote{'s' if count != 1 else ''} cited in {style}"
+            else:
+                quote = answer.quotes[index]
+                text, what = quote_citation(quote, self.cite_style), f"quote [{quote.n}] cited in {style}"
+        except Exception as exc:  # noqa: BLE001 - a citation the CSL processor cannot render: said, never a crash
+            self.notify(f"Could not cite in {style}: {one_line(error_text(exc))}", severity="error", markup=False)
+            return
+        # Control characters never reach the clipboard (pasting escapes into a terminal is unsafe), and
+        # bidi controls are written out, as on screen, so a pasted quote never reads reordered.
+        text = shown(text)
         try:
             delivery = deliver(text, osc52=self.copy_to_clipboard, folder=index_data_folder(self.settings.index))
         except OSError as exc:
@@ -520,8 +557,7 @@ class AssistantApp(App[None]):
             self.notify("Nothing pinned yet.", severity="warning", markup=False)
             return
         default = str(Path.cwd() / f"notebook-{dt.datetime.now():%Y%m%d-%H%M%S}.md")
-        style = getattr(self.settings, "cite_style", "chicago")
-        style = style if style in notebook.EXPORT_STYLES else "chicago"
+        style = self.cite_style if self.cite_style in notebook.EXPORT_STYLES else "chicago"
 
         def chosen(value: str | None) -> None:
             if not value:
@@ -687,6 +723,161 @@ class AssistantApp(App[None]):
         self.notify(f"Exported {count} question{'s' if count != 1 else ''} to {one_line(str(path))}",
                     title="Session exported", markup=False)
 
+    # ---- citation style
+
+    def action_cycle_style(self) -> None:
+        """Copy in the next citation style (chicago, apa, mla, harvard, ap, bibtex, csl-json, then round again)."""
+        self.set_cite_style(next_style(self.cite_style))
+
+    def set_cite_style(self, style: str) -> None:
+        """The copy keys (and the draft check's citations) use `style` from now on."""
+        self.cite_style = known_style(style)
+        name = STYLE_NAMES[self.cite_style]
+        self.query_one(WritingStatus).show(style=name)
+        for screen in self.screen_stack:
+            if isinstance(screen, DraftScreen):
+                screen.restyle(self.cite_style)
+        self._warm_style(self.cite_style)
+        self.notify(f"Citation style: {name} (c and C copy in it; F3 for the next)", timeout=3, markup=False)
+
+    @work(thread=True, group="cite-warm", exit_on_error=False)
+    def _warm_style(self, style: str) -> None:
+        # The CSL processor and the style file load here, so the copy key itself answers at once.
+        try:
+            warm_up(style)
+        except Exception as exc:  # noqa: BLE001 - the copy key will say what is wrong
+            self.log.warning(f"warming citation style {style} failed: {exc!r}")
+
+    # ---- draft check
+
+    def action_check_draft(self) -> None:
+        """Ask for a draft file and show the check of its quotations (as `assistant check` does)."""
+        if self.engine is None:
+            reason = f"engine not available: {self.engine_error}" if self.engine_error else "the model is still loading"
+            self.notify(f"Cannot check a draft yet: {one_line(reason)}", severity="warning", markup=False)
+            return
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._last_draft = value
+                self.open_draft(Path(value).expanduser())
+
+        self.push_screen(TextPrompt("Check the quotations of a draft (a Markdown or text file):",
+                                    value=self._last_draft or f"{Path.cwd()}/",
+                                    hint="Enter checks it (as `assistant check` would), Esc cancels"), chosen)
+
+    def open_draft(self, path: Path) -> DraftScreen:
+        """Show the check of `path`'s quotations."""
+        screen = DraftScreen(path, self.run_draft_check, self.fetch_article, self.cite_style)
+        self.push_screen(screen)
+        return screen
+
+    def run_draft_check(self, path: Path, style: str) -> DraftResult:
+        """Read and check a draft with the core's checker (called in the draft screen's worker thread)."""
+        from assistant.search.draft_check import check_draft
+
+        engine = self.engine
+        if engine is None:
+            raise RuntimeError("the engine is not open")
+        text = read_draft(path)
+        with self._engine_lock:
+            report = check_draft(engine, text, style=style)
+        return build_result(path, report, self.fetch_article, style)
+
+    # ---- keeping the index current (folder watch)
+
+    def start_watch(self) -> None:
+        """Watch the corpus folder: every saved, changed, moved or deleted article updates the index."""
+        engine = self.engine
+        embedder = getattr(engine, "embedder", None)
+        if engine is None or embedder is None:
+            self.query_one(WritingStatus).show(watch="watch off: no model to share", kind="off")
+            return
+        self._watch_problems = None
+        self.watch = WatchLink(self.settings, embedder, self.post_message)
+        self.watch.start()
+        self.query_one(WritingStatus).show(watch="watch: catching up…", kind="busy")
+
+    def stop_watch(self) -> None:
+        """Stop following the folder (an update in progress finishes its batch first)."""
+        if self.watch is not None:
+            self.watch.stop()
+            self.watch = None
+        self.query_one(WritingStatus).show(watch="watch off", kind="off")
+
+    def action_toggle_watch(self) -> None:
+        if self.watch is not None:
+            self.stop_watch()
+            self.notify("Stopped watching the corpus folder.", timeout=3, markup=False)
+        elif self.engine is None:
+            self.notify("The index is not open yet.", severity="warning", markup=False)
+        elif not self.settings.corpus.is_dir():
+            self.notify(f"No corpus folder to watch at {one_line(str(self.settings.corpus))}.", severity="warning",
+                        markup=False)
+        else:
+            self.start_watch()
+            self.notify("Watching the corpus folder: saved articles are indexed as they change.", timeout=3,
+                        markup=False)
+
+    def on_watch_progressed(self, message: WatchProgressed) -> None:
+        if self.watch is not None:
+            self.query_one(WritingStatus).show(watch=f"indexing: {progress_text(message.progress)}", kind="busy")
+
+    def on_watch_updated(self, message: WatchUpdated) -> None:
+        if self.watch is None:
+            return
+        update = message.update
+        status = self.query_one(WritingStatus)
+        if update.report is None:
+            status.show(watch=f"watch: {update.error}", kind="failed")
+            self.notify(f"The index could not be updated: {one_line(update.error)}", title="Watch",
+                        severity="warning", timeout=8, markup=False)
+            return
+        report = update.report
+        changed = report.added + report.updated + report.moved + report.removed
+        problems = {(p.path, p.message) for p in report.problems}
+        if self._watch_problems is not None:
+            for path, why in sorted(problems - self._watch_problems)[:3]:
+                self.notify(f"{one_line(path)}: {one_line(why)}", title="Not indexed", severity="warning",
+                            timeout=8, markup=False)
+        self._watch_problems = problems
+        if changed:
+            bits = [f"{n} {what}" for n, what in ((report.added, "added"), (report.updated, "updated"),
+                                                  (report.moved, "moved"), (report.removed, "removed")) if n]
+            status.show(watch=f"watching · {', '.join(bits)} at {dt.datetime.now():%H:%M:%S}", kind="idle")
+            with self._engine_lock:
+                self._articles.clear()  # an article changed or went: never show the old text
+            self._refresh_stats()
+        else:
+            status.show(watch="watching · up to date", kind="idle")
+
+    def on_watch_failed(self, message: WatchFailed) -> None:
+        self.watch = None
+        self.query_one(WritingStatus).show(watch=f"watch stopped: {message.error}", kind="failed")
+        self.notify(f"Stopped watching the corpus: {one_line(message.error)}", title="Watch", severity="error",
+                    timeout=12, markup=False)
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def _refresh_stats(self) -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        try:
+            with self._engine_lock:
+                stats = engine.stats()
+                sources = sorted(engine.sources(), key=str.casefold)
+                db = getattr(engine, "db", None)
+                cover = coverage(db) if db is not None else None
+        except Exception as exc:  # noqa: BLE001 - the counts are nice to have
+            self.log.warning(f"stats after a watch update failed: {exc!r}")
+            return
+        self.post_message(StatsRefreshed(stats, sources, cover))
+
+    def on_stats_refreshed(self, message: StatsRefreshed) -> None:
+        self.sources, self.coverage = message.sources, message.coverage or self.coverage
+        if self.engine is not None:
+            self.query_one(StatusLine).show_ready(stats_text(message.stats, str(self.settings.corpus)))
+
     # ---- filters
 
     def set_filters(self, filters: Filters) -> None:
@@ -717,6 +908,12 @@ class AssistantApp(App[None]):
         yield SystemCommand("Copy selected quote", "With its citation (c)", partial(self._copy_selected, False))
         yield SystemCommand("Copy selected answer", "Every quote with a numbered source list (C)",
                             partial(self._copy_selected, True))
+        yield SystemCommand("Citation style: next", f"Copy keys cite in {STYLE_NAMES[self.cite_style]} now (F3)",
+                            self.action_cycle_style)
+        yield SystemCommand("Check a draft\u2026", "Every quotation of a draft file against the corpus (F4)",
+                            self.action_check_draft)
+        yield SystemCommand("Stop watching the corpus folder" if self.watch is not None else "Watch the corpus folder",
+                            "Keep the index current while the chat runs", self.action_toggle_watch)
         yield SystemCommand("Toggle light/dark theme", "Ctrl+T", self.action_toggle_dark)
         yield SystemCommand("Help: keys", "Every key (F1)", self.action_help)
         if self.engine_error is not None:

@@ -80,3 +80,28 @@ class StatusLine(Static):
         """The engine could not be opened."""
         self.update(Content.assemble(("\u2716 engine not available: ", "bold $error"), one_line(error)))
         self.set_classes("-failed")
+
+
+class WritingStatus(Static):
+    """Right of the status line: the citation style the copy keys use, and what the folder watch is doing."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="writing-status", markup=False)
+        self.style_name = ""
+        self.watch_text = ""
+        self.watch_kind = "off"
+
+    def show(self, *, style: str | None = None, watch: str | None = None, kind: str | None = None) -> None:
+        """Update the parts given: `style` (display name), `watch` (one line) and its `kind` (off, idle, busy, failed)."""
+        if style is not None:
+            self.style_name = style
+        if watch is not None:
+            self.watch_text = one_line(watch)
+        if kind is not None:
+            self.watch_kind = kind
+        look = {"busy": "$warning", "failed": "bold $error", "idle": "$success"}.get(self.watch_kind, "$text-muted")
+        # The style first: it is what the keys act on; on a narrow screen the watch line is cut instead.
+        parts: list[tuple[str, str] | str] = [("cite ", "$text-muted"), (self.style_name, "bold"), (" (F3)", "$text-muted")]
+        if self.watch_text:
+            parts += [" \u00b7 ", (self.watch_text, look)]
+        self.update(Content.assemble(*parts))

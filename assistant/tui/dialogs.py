@@ -23,8 +23,8 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Selected quote", (
         ("Up Down / k j", "previous / next quote"),
         ("Enter / o / double-click", "open the article in the reader"),
-        ("c", "copy the quote with its citation"),
-        ("C", "copy every quote of that answer with a numbered source list"),
+        ("c", "copy the quote with its citation in the current style (F3 changes it)"),
+        ("C", "copy every quote of that answer, each with its citation (BibTeX / CSL-JSON: the records)"),
         ("p", "pin the quote to the notebook (again: unpin)"),
         ("m", "five more quotes for this answer"),
         ("e", "export the session as Markdown"),
@@ -37,6 +37,13 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Up Down PageUp PageDown", "scroll"),
         ("Esc / q", "back to the chat"),
     )),
+    ("Draft check (F4)", (
+        ("Up Down", "move through the quotations: exact, altered (word diff), wrong speaker, not found"),
+        ("Enter", "open the source passage (or the closest one) in the reader; n/p there step through them"),
+        ("c", "copy the source passage with its citation in the current style"),
+        ("r", "check the draft again (after editing it)"),
+        ("Esc / q", "back to the chat"),
+    )),
     ("Anywhere", (
         ("Ctrl+F", "filters: since, until, source, article, clear"),
         ("Ctrl+S", "export the session as Markdown (./assistant-session-….md)"),
@@ -44,6 +51,8 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Ctrl+N", "start a new session"),
         ("Ctrl+O", "open a past session"),
         ("F2", "people quoted in the index: pick one, browse their quotations, Enter opens the reader"),
+        ("F3 / s", "next citation style for the copy keys: Chicago, APA, MLA, Harvard, AP, BibTeX, CSL-JSON"),
+        ("F4", "check a draft: every quotation of a Markdown or text file against the corpus"),
         ("Ctrl+T", "toggle light / dark theme"),
         ("Ctrl+P", "command palette (every action, filters, sessions)"),
         ("F1", "this help"),
@@ -76,18 +85,19 @@ class TextPrompt(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, *, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, title: str, *, value: str = "", placeholder: str = "",
+                 hint: str = "Enter sets it, an empty value clears it, Esc cancels") -> None:
         super().__init__()
         self._title = title
         self._value = value
         self._placeholder = placeholder
+        self._hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog prompt"):
             yield Static(Content(one_line(self._title)), classes="dialog-title", markup=False)
             yield Input(value=self._value, placeholder=self._placeholder, id="prompt-input")
-            yield Static(Content.styled("Enter sets it, an empty value clears it, Esc cancels", "$text-muted"),
-                         markup=False)
+            yield Static(Content.styled(self._hint, "$text-muted"), markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

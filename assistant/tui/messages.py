@@ -12,6 +12,7 @@ from assistant.models import Answer, Article, IndexStats
 
 if TYPE_CHECKING:
     from assistant.index.progress import Progress
+    from assistant.index.watch import WatchUpdate
     from assistant.search.engine import Engine
 
 
@@ -87,3 +88,33 @@ class MoreQuotes(Message):
 
     turn_id: int
     answer: Answer
+
+
+@dataclass
+class WatchProgressed(Message):
+    """The folder watch is indexing (thinned to a few events a second)."""
+
+    progress: Progress
+
+
+@dataclass
+class WatchUpdated(Message):
+    """The folder watch finished one update of the index (or failed to: update.error)."""
+
+    update: WatchUpdate
+
+
+@dataclass
+class WatchFailed(Message):
+    """The folder watch stopped for good (the folder vanished, no inotify watches left...)."""
+
+    error: str
+
+
+@dataclass
+class StatsRefreshed(Message):
+    """The index changed under the open engine (the folder watch): its size, sources and coverage read again."""
+
+    stats: IndexStats | None
+    sources: list[str]
+    coverage: Coverage | None = None
