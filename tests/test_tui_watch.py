@@ -226,3 +226,46 @@ def test_the_chat_flag_overrides_the_config(tmp_path: Path, monkeypatch: pytest.
     assert CliRunner().invoke(cli.main, ["--corpus", str(tmp_path / "corpus"), "--no-watch"]).exit_code == 0
     assert CliRunner().invoke(cli.main, ["--corpus", str(tmp_path / "corpus")]).exit_code == 0
     assert [s.watch for s in seen] == ["off", "on"]
+
+
+class SlowHash(HashEmbedder):
+    """The hash embedder, 40 ms a batch: a burst of files takes long enough to quit in the middle of it."""
+
+    def encode(self, texts, *, batch_size: int = 8, on_batch=None):  # type: ignore[no-untyped-def]
+        time.sleep(0.04)
+        return super().encode(texts, batch_size=batch_size, on_batch=on_batch)
+
+
+async def test_quitting_during_a_burst_is_quick_and_loses_nothing(tmp_path: Path,
+                                                                  corpus_index: tuple[Path, Path]) -> None:
+    from support.indexes import check_index
+
+    from assistant.index.indexer import build_index
+
+    corpus, index = corpus_index
+    app = make_app(Settings(corpus=corpus, index=index, backend="hash"),
+                   engine_factory=lambda on_progress: Engine(index, embedder=SlowHash()), session_dir=tmp_path / "s")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await until(pilot, lambda: "up to date" in status(app), "the catch-up")
+        for n in range(300):
+            (corpus / f"burst-{n:03d}.txt").write_text(
+                article(f"Report {n}", f"The committee met on day {n} and discussed item {n} at length. " * 30),
+                encoding="utf-8")
+        await until(pilot, lambda: "indexing: " in status(app), "the burst to start")
+        link = app.watch
+        assert link is not None and link.thread is not None
+        started = time.monotonic()
+    quitting = time.monotonic() - started
+    assert not link.thread.is_alive()
+    assert quitting < 8.0  # the update stops at its next progress event, not after the whole burst
+    check_index(index)  # whatever was committed is whole: an index of the old or a newer state, never a mix
+    report = build_index(corpus, index, embedder=HashEmbedder())  # the next run picks up the rest
+    assert report.added > 0  # the burst really was cut short (it takes the slow embedder far longer than 8 s)
+    assert len({r for r in _paths(index)}) == 302
+
+
+def _paths(index: Path) -> list[str]:
+    from support.indexes import sql
+
+    return [row[0] for row in sql(index, "SELECT path FROM articles")]

@@ -28,6 +28,12 @@ PROGRESS_INTERVAL = 0.2
 """Seconds between watch progress lines on screen."""
 
 
+class _Stopping(BaseException):
+    """Raised from the progress callback to end an update in progress when the watch is stopped (the chat is
+    closing): a BaseException so the watcher's `except Exception` does not report it as a failed update. The
+    indexer is crash-safe, so what was committed stays and the next start picks up the rest."""
+
+
 def mount_type(path: Path, mounts: str | None = None) -> str | None:
     """The filesystem type `path` lives on, from /proc/self/mounts (None when it cannot be told)."""
     if mounts is None:
@@ -121,6 +127,8 @@ class WatchLink:
             self._post(message)
 
     def _progress(self, progress: Progress) -> None:
+        if self._stopped.is_set():
+            raise _Stopping
         now = time.monotonic()
         finished = progress.total > 0 and progress.done >= progress.total
         if progress.phase != self._phase or finished or now - self._last >= PROGRESS_INTERVAL:
@@ -143,5 +151,7 @@ class WatchLink:
             if self._stopped.is_set():
                 return
             self.watcher.run()
+        except _Stopping:
+            return
         except Exception as exc:  # noqa: BLE001 - inotify limits, a vanished folder: said once, the chat goes on
             self._send(WatchFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
