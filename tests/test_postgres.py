@@ -186,14 +186,14 @@ def test_fts5_expressions_become_tsqueries() -> None:
     from assistant.index.postgres import tsquery
 
     assert tsquery('"rates" OR "inflation"') == (
-        "(phraseto_tsquery('english', %s) || phraseto_tsquery('english', %s))", ["rates", "inflation"], None)
+        "(phraseto_tsquery('assistant_english', %s) || phraseto_tsquery('assistant_english', %s))", ["rates", "inflation"], None)
     sql, params, column = tsquery('"a" OR ("b" AND "c d")')
-    assert sql == "(phraseto_tsquery('english', %s) || ((phraseto_tsquery('english', %s) && phraseto_tsquery('english', %s))))"
+    assert sql == "(phraseto_tsquery('assistant_english', %s) || ((phraseto_tsquery('assistant_english', %s) && phraseto_tsquery('assistant_english', %s))))"
     assert params == ["a", "b", "c d"] and column is None
     sql, params, column = tsquery('body : "say ""no"" now"')
     assert params == ["say no now"] and column == "body"  # split as FTS5 splits: at every non-word character
     assert tsquery('"shoot-out"')[1] == ["shoot out"]
-    assert tsquery('"x" NOT "y"')[0] == "(phraseto_tsquery('english', %s) && !!phraseto_tsquery('english', %s))"
+    assert tsquery('"x" NOT "y"')[0] == "(phraseto_tsquery('assistant_english', %s) && !!phraseto_tsquery('assistant_english', %s))"
 
 
 def test_the_dialect_runs_portable_sql() -> None:
@@ -214,7 +214,9 @@ def test_keyword_search_is_stemmed_and_length_normalised(pg_url: str, tmp_path: 
         from assistant.search.keywords import plan
 
         query = plan(engine.terms, "raise rate")
-        assert query.match is not None and engine.terms.frequencies(["raise", "rates", "the"]) == [2, 2, 0]
+        # stemmed, stop words kept (as FTS5 keeps them), diacritics folded as FTS5 folds them
+        assert query.match is not None and engine.terms.frequencies(["raise", "rates", "bänk"]) == [2, 2, 2]
+        assert engine.terms.frequencies(["the"]) == [engine.terms.rows()] and engine.terms.rows() > 2
         hits = engine.store.chunk_matches(query, 10, 0.3, None)
         paths = dict(engine.db.execute("SELECT c.id, a.path FROM chunks c JOIN articles a ON a.id = c.article_id").fetchall())
         assert paths[hits[0][0]] == "short.txt", "a short chunk with the same words ranks first"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
     from assistant.index.fts import Evidence, KeywordQuery
     from assistant.models import Article, Chunk, Sentence
 
-TS_CONFIG = "english"
-"""Text search configuration: stemmed English (Snowball), stop words left out."""
+TS_CONFIG = "assistant_english"
+"""Text search configuration (made by migration 1): PostgreSQL's English with its Snowball stemmer but no
+stop-word list, as FTS5's porter tokenizer keeps every word ('The Who', 'to be or not to be' stay searchable)."""
 LOCK_KEY = 0x61737369  # 'assi'
 """Advisory lock key (with the schema's oid) that keeps writers to one per store."""
 EF_SEARCH = 100
@@ -109,6 +111,10 @@ def connect(url: str, *, autocommit: bool = True) -> PgConnection:
 MIGRATIONS: tuple[str, ...] = (
     f"""
     CREATE EXTENSION IF NOT EXISTS vector;
+    CREATE TEXT SEARCH DICTIONARY assistant_stem (TEMPLATE = snowball, Language = english);
+    CREATE TEXT SEARCH CONFIGURATION assistant_english (COPY = english);
+    ALTER TEXT SEARCH CONFIGURATION assistant_english ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword,
+        hword_part WITH assistant_stem;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE files (path TEXT PRIMARY KEY, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL, hash TEXT NOT NULL);
     CREATE TABLE problems (
@@ -177,6 +183,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX quotations_speaker ON quotations (speaker_key text_pattern_ops);
     CREATE INDEX quotations_text ON quotations (text_key)
     """,
+    # Article texts uncompressed out of line: substr() (quotes, line numbers) then reads only the pages it needs.
+    """
+    ALTER TABLE articles ALTER COLUMN text SET STORAGE EXTERNAL
+    """,
 )
 """Numbered schema changes; the table assistant_schema says how many have run."""
 
@@ -211,9 +221,12 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 
 def ts_text(text: str) -> str:
-    """Text as full-text search reads it here: split at every non-alphanumeric character, as FTS5's
-    unicode61 tokenizer splits, so 'shoot-out' or "Blair's" index and match word by word (PostgreSQL's
-    own parser would keep 'shoot-out' as one more token and shift the positions phrases need)."""
+    """Text as full-text search reads it here, as FTS5's unicode61 tokenizer (remove_diacritics 2) reads
+    it: diacritics dropped ('Beyoncé' matches 'Beyonce') and split at every non-alphanumeric character,
+    so 'shoot-out' or "Blair's" index and match word by word (PostgreSQL's own parser would keep
+    'shoot-out' as one more token and shift the positions phrases need)."""
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return _NON_WORD.sub(" ", text)
 
 
@@ -525,15 +538,20 @@ class PostgresStore(SqlReads):
             return Evidence({}, {}, {}, {})
         ids = list(texts)
         phrases = [ts_text(p[1:-1].replace('""', '"')) for p in query.phrases]
-        rows = self.db.raw(
-            f"SELECT to_tsvector('{TS_CONFIG}', t)::text, to_tsvector('{TS_CONFIG}', b)::text, to_tsvector('{TS_CONFIG}', p)::text "
-            "FROM unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS x(t, b, p, i) ORDER BY i",
-            tuple([ts_text(texts[i][c]) for i in ids] for c in range(3)),
-        ).fetchall()
+        # Titles and previous sentences repeat across candidates: each distinct string is stemmed once.
+        distinct = list(dict.fromkeys(part for i in ids for part in texts[i]))
+        parsed = [
+            parse_tsvector(r[0])
+            for r in self.db.raw(
+                f"SELECT to_tsvector('{TS_CONFIG}', t)::text FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, i) ORDER BY i",
+                ([ts_text(t) for t in distinct],),
+            ).fetchall()
+        ]
+        by_text = dict(zip(distinct, parsed, strict=True))
+        docs = [[by_text[part] for part in texts[i]] for i in ids]
         wanted = self.db.raw(
             f"SELECT to_tsvector('{TS_CONFIG}', w)::text FROM unnest(%s::text[]) WITH ORDINALITY AS x(w, i) ORDER BY i", (phrases,)
         ).fetchall()
-        docs = [[parse_tsvector(c) for c in row] for row in rows]
         # FTS5's bm25: one weighted term frequency over the columns, one length: the row's tokens in all of them.
         lengths = [sum(len(ts_text(part).split()) for part in texts[i]) for i in ids]
         avg = max(sum(lengths) / len(lengths), 1e-6)
@@ -562,6 +580,33 @@ class PostgresStore(SqlReads):
                     tight[row_id] = tight.get(row_id, 0.0) + weight / total
         return Evidence(bm25, covered, tight, found)
 
+    def articles(self) -> reads.ArticleCache:
+        return PgArticleCache(self.db)
+
+    def chunk_sentence_ranges(self, chunk_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:
+        return self.db.raw(
+            "SELECT id, article_id, first_sentence, last_sentence FROM chunks WHERE id = ANY(%s)", ([int(i) for i in chunk_ids],)
+        ).fetchall()
+
+    def sentences_of_chunks(self, chunk_ids: Sequence[int]) -> list[reads.SentenceRow]:
+        rows = self.db.raw(
+            'SELECT s.id, s.article_id, s.ord, s.start, s."end", s.paragraph, s.vector FROM sentences s WHERE s.id IN '
+            "(SELECT t.id FROM chunks c JOIN sentences t ON t.article_id = c.article_id "
+            "AND t.ord BETWEEN c.first_sentence AND c.last_sentence WHERE c.id = ANY(%s)) ORDER BY s.article_id, s.ord",
+            ([int(i) for i in chunk_ids],),
+        ).fetchall()
+        return [reads.SentenceRow(*r) for r in rows]
+
+    def sentences_by_id(self, sentence_ids: Iterable[int]) -> list[reads.SentenceRow]:
+        ids = [int(i) for i in sentence_ids]
+        if not ids:
+            return []
+        rows = self.db.raw(
+            'SELECT id, article_id, ord, start, "end", paragraph, vector FROM sentences WHERE id = ANY(%s) ORDER BY article_id, ord',
+            (ids,),
+        ).fetchall()
+        return [reads.SentenceRow(*r) for r in rows]
+
     def sentences_before(self, positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], reads.SentenceRow]:
         wanted = [(int(a), int(o) - 1) for a, o in positions if o > 0]
         if not wanted:
@@ -582,6 +627,19 @@ class PostgresStore(SqlReads):
 
     def close(self) -> None:
         self.db.close()
+
+
+class PgArticleCache(reads.ArticleCache):
+    """ArticleCache reading a batch with one array parameter (one prepared plan, whatever the ids)."""
+
+    def load(self, ids: Iterable[int]) -> None:
+        missing = sorted({int(i) for i in ids if int(i) not in self._rows})
+        if not missing:
+            return
+        for row in self.db.raw(f"SELECT {reads._ARTICLE_COLUMNS} FROM articles WHERE id = ANY(%s)", (missing,)):
+            self._rows[int(row[0])] = reads.ArticleRow(*row)
+        for i in missing:
+            self._rows.setdefault(i, None)
 
 
 def vector_text(vec: Any) -> str:
