@@ -60,6 +60,35 @@ def mcp_round_trips(index: Path, questions: list[str], rounds: int = 3) -> tuple
     return anyio.run(main)
 
 
+def mcp_read_round_trips(index: Path, article_id: int = 1, calls: int = 30) -> list[float]:
+    """Seconds per `read` of one paragraph through the SDK client: the protocol's own cost (stdio, JSON-RPC,
+    schema checks) with next to no engine work, so a loaded machine's search figure can be read against it."""
+    import anyio
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    params = StdioServerParameters(command=sys.executable, args=["-m", "assistant", "--index", str(index), "mcp"],
+                                   env={k: v for k, v in os.environ.items() if k.startswith(("ASSISTANT_", "XDG_"))})
+    arguments = {"article_id": article_id, "first_paragraph": 1, "last_paragraph": 1}
+
+    async def main() -> list[float]:
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as errlog:
+            async with stdio_client(params, errlog=errlog) as (read, write):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    await session.call_tool("read", arguments)  # opens the engine
+                    times = []
+                    for _ in range(calls):
+                        began = time.perf_counter()
+                        result = await session.call_tool("read", arguments)
+                        times.append(time.perf_counter() - began)
+                        if result.is_error:
+                            raise RuntimeError(f"read failed: {result.content[0].text}")
+                    return times
+
+    return anyio.run(main)
+
+
 def engine_asks(index: Path, questions: list[str], rounds: int = 3) -> list[float]:
     """Seconds per warm Engine.ask in this process, the same questions: what the MCP layer adds is the difference."""
     from assistant.search.engine import Engine
