@@ -171,6 +171,8 @@ def test_watch_default_is_on_for_a_local_writable_corpus_only(tmp_path: Path) ->
     assert watch_choice(Settings(corpus=corpus, index=index), mounts=smb) == (False, "watch off: corpus on cifs")
     # watch = true forces it even there
     assert watch_choice(Settings(corpus=corpus, index=index, watch="on"), mounts=smb) == (True, "watching")
+    team = Settings(corpus=corpus, index=index, watch="on", store="postgresql://db.example/news")
+    assert watch_choice(team, mounts=MOUNTS) == (False, "watch off: database store")
     # Before the first build the index folder does not exist: the folder it will be made in counts.
     assert watch_choice(Settings(corpus=corpus, index=tmp_path / "new" / "index"), mounts=MOUNTS)[0]
 

@@ -67,11 +67,15 @@ def watch_choice(settings: Settings, *, mounts: str | None = None) -> tuple[bool
 
     `watch = "auto"` (the default) watches a corpus on a local filesystem whose index folder may be written:
     a read-only or shared index must not be written by every chat opened on it, and on a network filesystem
-    inotify misses changes made elsewhere. `true` watches whenever the corpus folder exists; `false` never.
+    inotify misses changes made elsewhere. `true` watches whenever the corpus folder exists; `false` never. An index in
+    a database store (team mode) is never watched from the chat.
     """
     mode = getattr(settings, "watch", "auto")
     if mode == "off":
         return False, "watch off"
+    if getattr(settings, "store", None):
+        # The watcher updates an index folder; a shared database store is kept current by its indexing machine.
+        return False, "watch off: database store"
     if not settings.corpus.is_dir():
         return False, "watch off: no corpus folder"
     if mode == "on":
