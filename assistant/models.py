@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,13 @@ class Article:
     """1-based line in the file of text[0]; None when offsets do not map to file lines (HTML)."""
 
 
+ProblemKind = Literal[
+    "unreadable", "special-file", "symlink", "bad-name", "missing", "unsupported", "binary", "empty", "too-large",
+    "malformed", "decoding", "metadata", "other",
+]
+"""What went wrong with a corpus file, for code (LoadProblem.kind)."""
+
+
 @dataclass(frozen=True)
 class LoadProblem:
     """A file (or record) that could not be read cleanly, reported as one line."""
@@ -47,7 +55,7 @@ class LoadProblem:
     """What went wrong, for a person."""
     skipped: bool = True
     """True when nothing from it was indexed; False for a warning (e.g. fallback decoding)."""
-    kind: str = field(default="other", compare=False)
+    kind: ProblemKind = field(default="other", compare=False)
     """What went wrong, for code (never parse `message`): "unreadable" (permissions, vanished, mid-copy:
     may pass), "special-file" (FIFO, device, /proc), "symlink" (leads out of the corpus), "bad-name",
     "missing" (no corpus folder), "unsupported", "binary", "empty", "too-large", "malformed",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.models import LoadProblem
+from assistant.models import LoadProblem, ProblemKind
 
 __all__ = ["MAX_LINE_PROBLEMS", "JsonlLog", "ProblemSink", "Skipped", "Warnings", "first_line", "os_reason"]
 
@@ -17,7 +17,7 @@ ProblemSink = Callable[[LoadProblem], None]
 class Skipped(Exception):
     """Raised inside a loader to give up on a file (or record) with one line for the user."""
 
-    def __init__(self, message: str, kind: str) -> None:
+    def __init__(self, message: str, kind: ProblemKind) -> None:
         super().__init__(message)
         self.kind = kind
         """LoadProblem.kind."""
@@ -28,9 +28,9 @@ class Warnings:
     """Non-skipping problems collected for one path while it is read."""
 
     path: str
-    messages: list[tuple[str, str]] = field(default_factory=list)
+    messages: list[tuple[str, ProblemKind]] = field(default_factory=list)
 
-    def add(self, message: str, kind: str = "metadata") -> None:
+    def add(self, message: str, kind: ProblemKind = "metadata") -> None:
         """Note one warning."""
         self.messages.append((message, kind))
 
@@ -49,7 +49,7 @@ class JsonlLog:
     fallback_lines: int = 0
     fallback_encoding: str = ""
 
-    def bad_line(self, line_no: int, message: str, kind: str = "malformed") -> None:
+    def bad_line(self, line_no: int, message: str, kind: ProblemKind = "malformed") -> None:
         """A line that was skipped."""
         self.bad_lines += 1
         if self.bad_lines <= MAX_LINE_PROBLEMS:

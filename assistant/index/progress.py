@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from assistant.models import LoadProblem
+
+
+Phase = Literal["scan", "load", "embed", "write", "model", "ready"]
+"""What a long step is doing: walking the corpus, reading changed files, embedding, committing, loading the model, done."""
 
 
 @dataclass(frozen=True)
 class Progress:
     """One progress event of a long step, for a progress bar or a status line."""
 
-    phase: str
-    """scan, load, embed, write, model or ready."""
+    phase: Phase
     done: int
     """Units done in this phase."""
     total: int
