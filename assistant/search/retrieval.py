@@ -42,7 +42,8 @@ class Weights:
     favours the article's most word-sharing sentence over a paraphrased one; chunk_dense replaced it)."""
     chunk_dense: float = 0.5
     """Natural questions: weight of the best FAISS cosine of a chunk holding the sentence (the passage
-    around it is on topic). SQuAD quote-hit@3 0.937 -> see docs/retrieval.md."""
+    around it is on topic; no BM25 in it, so a paraphrase is not outranked by its article's most
+    word-sharing sentence; docs/retrieval.md)."""
     neighbour: float = 0.1
     """Weight of the best cosine of the adjacent sentences in the same paragraph (context such as
     'he said' or an antecedent often sits next door)."""
@@ -63,9 +64,10 @@ class Weights:
     """The same for natural questions (dense-led); 0: none. They cost a sentence-level BM25 over the whole
     index (5 ms on BBC) for no gain: BBC paraphrases hit@1/@3 0.402/0.535 with 30, 0.394/0.535 without;
     out-of-corpus in-corpus hit@3 0.725 -> 0.750; SQuAD unchanged."""
-    coverage: float = 0.25
+    coverage: float = 0.4
     """Natural questions: weight of the share of the query's idf found in the sentence or the one before
-    (SQuAD quote-hit@1: 0.820 at 0, 0.829 at 0.25 and at 0.5, hit@3 lower at 0.5)."""
+    (with chunk_dense, SQuAD quote-hit@1/@3 0.827/0.956 at 0.25, 0.835/0.958 at 0.4, 0.837/0.960 at 0.5;
+    BBC paraphrases 0.394/0.535, 0.402/0.528, 0.386/0.520)."""
     phrase: float = 0.3
     """Weight of a quoted phrase found in the sentence (0.8 of it for a near phrase)."""
     lex_dense: float = 0.5
