@@ -264,7 +264,8 @@ def retrieve(
                 key = (article_id, ord_)
                 chunk_of[key] = max(chunk_of.get(key, 0.0), (fused[chunk_id] - low) / spread)
     ranked_set = set(ranked)
-    extra = [i for i, _ in dense[: weights.dense_sentences] if i not in ranked_set]
+    # Lexical-led shapes hold the passage's own words: the fused chunks and the BM25 sentences find it.
+    extra = [] if shape.lexical else [i for i, _ in dense[: weights.dense_sentences] if i not in ranked_set]
     chunk_fused = set(chunk_of)
     if extra:
         for chunk_id, article_id, first, last in db.chunk_sentence_ranges(extra):
