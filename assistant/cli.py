@@ -566,7 +566,10 @@ def eval_cmd(
             raise click.ClickException(str(exc)) from None
         click.echo(json.dumps([asdict(r) for r in reports], indent=2) if as_json else format_lookup(reports))
         return
-    report = run_eval(squad_file, exclude_titles=list(exclude), model=settings.model, backend=settings.backend, store=settings.store)
+    try:
+        report = run_eval(squad_file, exclude_titles=list(exclude), model=settings.model, backend=settings.backend, store=settings.store)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(asdict(report), indent=2) if as_json else format_report(report))
 
 

@@ -22,13 +22,14 @@ def open_engine(settings: Settings, *, on_progress: Callable[[Progress], None] |
     location = settings.location
     # A database store exists once created; its writer lock, not a file, says another indexer runs.
     exists = bool(settings.store) or (settings.index / store.DB_NAME).exists()
-    if update:
+    # A database store is shared: it is kept current by its indexer (`assistant --store URL index CORPUS`), never
+    # by a chat opening on it, whose corpus folder (./corpus by default) may be any folder at all.
+    if update and not settings.store:
         if not settings.corpus.is_dir():
             if not exists:
                 raise EngineError(f"corpus folder not found: {settings.corpus}")
             report(Progress("scan", 0, 0, f"corpus folder {settings.corpus} not found; using the index as it is"))
-        elif settings.store or is_stale(settings.corpus, settings.index, follow_symlinks=settings.follow_symlinks):
-            # A store's staleness is the indexing run's own scan: stat comparisons only, no model unless needed.
+        elif is_stale(settings.corpus, settings.index, follow_symlinks=settings.follow_symlinks):
             try:
                 build_index(settings.corpus, location, model=settings.model, backend=settings.backend,
                             on_progress=report, follow_symlinks=settings.follow_symlinks)

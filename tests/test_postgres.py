@@ -446,3 +446,34 @@ def test_squad_quote_hits_agree_with_the_embedded_store(pg_url: str, tmp_path: P
     assert embedded.questions["answerable"] == pg.questions["answerable"] > 20
     assert abs(embedded.quote_hit_at_1 - pg.quote_hit_at_1) <= 0.05
     assert abs(embedded.quote_hit_at_3 - pg.quote_hit_at_3) <= 0.05
+
+
+def test_eval_refuses_a_store_holding_another_index(pg_url: str, tmp_path: Path) -> None:
+    from assistant.search.evaluation import prepare
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", article(1))
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    squad = tmp_path / "squad.json"
+    squad.write_text(json.dumps({"version": "v2.0", "data": []}), encoding="utf-8")
+    with pytest.raises(ValueError, match="give it an empty database"):
+        prepare(squad, embedder=HashEmbedder(), store=pg_url)
+    assert rows(pg_url, "SELECT path FROM articles") == [("a.txt",)]
+
+
+def test_a_chat_opening_on_a_store_never_indexes_into_it(pg_url: str, tmp_path: Path) -> None:
+    from assistant.launch import open_engine
+    from assistant.settings import Settings
+
+    corpus, other = tmp_path / "corpus", tmp_path / "other"
+    write(corpus, "a.txt", article(1))
+    write(other, "b.txt", article(2))
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    settings = Settings(corpus=other, index=tmp_path / "index", backend="hash", store=pg_url)
+    engine = open_engine(settings)
+    try:
+        assert engine.stats().articles == 1
+    finally:
+        engine.close()
+    assert rows(pg_url, "SELECT path FROM articles") == [("a.txt",)]
+    assert not (tmp_path / "index").exists()

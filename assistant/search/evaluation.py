@@ -137,6 +137,8 @@ def prepare(
 
         embedder = load_embedder(model, backend or DEFAULT_BACKEND)
     location: Path | str = store or index
+    if store:
+        _check_scratch_store(store)
     build_index(corpus, location, embedder=embedder, rebuild=bool(store))
     return Setup(Engine(location, embedder=embedder), questions, workdir)
 
@@ -213,6 +215,29 @@ def quantile(values: list[float], q: float) -> float:
 
 def _below(values: list[float], threshold: float) -> float:
     return sum(v < threshold for v in values) / len(values) if values else 0.0
+
+
+def _check_scratch_store(url: str) -> None:
+    """Evaluation empties the store it builds in: only an empty one, or one an earlier evaluation filled, will do
+    (ASSISTANT_STORE may name a team's shared archive)."""
+    from assistant.errors import StoreError
+    from assistant.index.postgres import connect, safe_url, schema_version
+
+    try:
+        db = connect(url)
+    except StoreError as exc:
+        raise ValueError(str(exc)) from exc
+    try:
+        if schema_version(db) is None:
+            return
+        row = db.raw("SELECT value FROM meta WHERE key = 'corpus'").fetchone()
+        articles = db.raw("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        db.close()
+    corpus = str(row[0]) if row else ""
+    if articles and "assistant-eval-" not in corpus:
+        raise ValueError(f"{safe_url(url)} holds an index of {corpus or 'another corpus'}; evaluation empties the store it "
+                         "builds in, so give it an empty database")
 
 
 def run_eval(
