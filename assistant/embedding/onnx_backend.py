@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.embedding.base import OnBatch, encode_in_batches, model_identity, read_json, read_max_tokens, read_modules
 from assistant.embedding.onnx_export import FP32_FILE, discard, export_dir, exported_file, private_cache
+from assistant.embedding.pooling import SpanText, encoding_ranges, pool_batch
 from assistant.embedding.tokens import load_tokenizer, pad, pad_id
 
 if TYPE_CHECKING:
@@ -84,6 +85,41 @@ class OnnxEmbedder:
             batch_size=batch_size,
             on_batch=on_batch,
         )
+
+
+    def encode_spans(
+        self, items: Sequence[SpanText], *, batch_tokens: int = 4096, on_batch: OnBatch | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One model pass over the items' texts: a unit row per text (as `encode`) and, per item, a
+        (spans, dim) array of span vectors pooled from the same token states; NaN rows for spans that
+        could not be pooled (no token, or cut off by truncation), which the caller embeds alone.
+
+        Texts run longest first in batches of at most `batch_tokens` padded tokens: sorting keeps the
+        padding small, and a token budget (not a count) keeps every batch about as costly."""
+        import numpy as np
+
+        out = np.zeros((len(items), self.dim), dtype=np.float32)
+        spans: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(items)
+        if not items:
+            return out, spans
+        encodings = self._tokenizer.encode_batch([item.text for item in items])
+        ranges = [encoding_ranges(enc, item) for enc, item in zip(encodings, items, strict=True)]
+        order = sorted(range(len(items)), key=lambda i: len(encodings[i].ids), reverse=True)
+        start = 0
+        while start < len(order):
+            width = len(encodings[order[start]].ids)
+            size = max(1, batch_tokens // max(width, 1))
+            batch = order[start : start + size]
+            start += len(batch)
+            arrays = pad([encodings[i] for i in batch], self._pad_id)
+            (hidden,) = self._session.run(["last_hidden_state"], {name: arrays[name] for name in self._feeds})
+            texts, pooled = pool_batch(hidden, [len(encodings[i].ids) for i in batch], [ranges[i] for i in batch])
+            out[batch] = texts
+            for i, vectors in zip(batch, pooled, strict=True):
+                spans[i] = vectors
+            if on_batch is not None:
+                on_batch(len(batch))
+        return out, spans
 
 
 def _check_supported(model_path: Path) -> None:

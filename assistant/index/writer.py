@@ -15,7 +15,6 @@ from assistant.index.consistency import check_consistency
 from assistant.index.progress import IndexReport, Progress
 from assistant.index.reconcile import Pending
 from assistant.models import LoadProblem
-from assistant.text.chunking import passage_for_embedding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -62,6 +61,9 @@ class Writer:
         self.embed_started = 0.0
         self.total_files = 0
         """Files this run reads (for the ETA)."""
+        self.sentence_vectors: str | None = None
+        """How the index's sentence vectors are made (index.embed_pass), recorded in its metadata; None until known."""
+        self._sentence_mode = ""
 
     def open(self) -> None:
         self.db = store.connect(self.index_dir, create=True, mode=self.file_mode)
@@ -101,21 +103,27 @@ class Writer:
         return self._embedder
 
     def _embed(self, pending: Pending, files_done: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Vectors for every chunk and sentence of the pending articles (title-prefixed text)."""
-        import numpy as np
+        """Vectors for every chunk and sentence of the pending articles (title-prefixed text); sentence
+        vectors pooled from the chunk pass where the embedder and the index allow (index.embed_pass)."""
+        from assistant.index import embed_pass
 
-        texts: list[str] = []
-        for article, sentences, chunks in pending.new:
-            for piece in (*chunks, *sentences):
-                texts.append(passage_for_embedding(article.title, article.date, article.text[piece.start : piece.end]))
-        if not texts:
+        if not pending.new:
             return [], []
         n_chunks = pending.chunk_count()
         # Files not read yet are estimated at this batch's chunks per file, for the ETA.
         per_file = n_chunks / max(files_done, 1)
         expected = int(self.report.chunks_embedded + n_chunks + per_file * (self.total_files - files_done))
         embedder = self.embedder()
-        share = n_chunks / len(texts)
+        if self.sentence_vectors is None:
+            recorded = store.get_meta(self.db).get(embed_pass.SENTENCE_VECTORS_KEY)
+            holds = bool(store.counts(self.db)["sentences"]) if not recorded else True
+            mode = embed_pass.sentence_mode(recorded, holds, embedder)
+            # What the index says wins: an index stays with the kind of sentence vectors it began with.
+            self.sentence_vectors, self._sentence_mode = recorded or mode, mode
+            if mode == embed_pass.SEPARATE and embed_pass.can_pool(embedder):
+                self.on_progress(Progress("model", 0, 0, "this index embeds sentences one by one (built before pooled sentence "
+                                          "vectors); `assistant index --rebuild` makes indexing about twice as fast"))
+        share = n_chunks / max(embed_pass.texts_to_embed(pending.new, self._sentence_mode), 1)
         texts_done = 0
 
         def on_batch(count: int) -> None:
@@ -125,17 +133,9 @@ class Writer:
             rate = _human_rate(done - self.first_embedded, expected - self.first_embedded, self.embed_started)
             self.on_progress(Progress("embed", done, max(expected, done), f"embedding {done:,}/{expected:,} chunks ({rate})"))
 
-        matrix = embedder.encode(texts, on_batch=on_batch)
-        out_chunks: list[np.ndarray] = []
-        out_sentences: list[np.ndarray] = []
-        row = 0
-        for _, sentences, chunks in pending.new:
-            out_chunks.append(matrix[row : row + len(chunks)])
-            row += len(chunks)
-            out_sentences.append(matrix[row : row + len(sentences)].astype(np.float16))
-            row += len(sentences)
+        found = embed_pass.embed(embedder, pending.new, self._sentence_mode, on_batch)
         self.report.chunks_embedded += n_chunks
-        return out_chunks, out_sentences
+        return found.chunks, found.sentences
 
     def commit(self, pending: Pending, files_done: int) -> None:
         import numpy as np
@@ -189,6 +189,7 @@ class Writer:
                     "model": self.model_name,
                     "dim": str(self.dim),
                     "backend": self.backend,
+                    **({"sentence_vectors": self.sentence_vectors} if self.sentence_vectors else {}),
                     "faiss_type": vectors.kind(self.index),
                     # A folder name that is not UTF-8 comes back with lone surrogates SQLite cannot store.
                     "corpus": str(self.corpus.resolve()).encode("utf-8", "backslashreplace").decode("utf-8"),

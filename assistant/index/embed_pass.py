@@ -1,0 +1,163 @@
+"""The embedding step of an indexing run: one model pass per chunk, sentence vectors pooled from its token states.
+
+Sentences are about three quarters of the texts an index holds vectors for. Embedding each of them again
+after its chunk doubled the model's work; here a sentence's vector is the mean of its own tokens' (and the
+title's) states in the pass over the chunk that holds it. Embedders without token states (the torch
+backend, the hashing fake) and indexes built before (whose sentence vectors were embedded alone) keep
+the two-pass way, so an index never mixes the two kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.embedding.pooling import SPAN_POOLING, SpanText
+from assistant.text.chunking import passage_for_embedding
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.embedding.base import Embedder
+    from assistant.models import Article, Chunk, Sentence
+
+SENTENCE_VECTORS_KEY = "sentence_vectors"
+"""Index metadata key: how its sentence vectors were made (SEPARATE when absent: indexes made before)."""
+SEPARATE = "separate"
+"""Sentence vectors from a pass of their own over 'Title. sentence'."""
+POOLED = SPAN_POOLING
+"""Sentence vectors pooled from the chunk pass (embedding.pooling)."""
+
+NewArticle = tuple["Article", Sequence["Sentence"], Sequence["Chunk"]]
+OnTexts = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """Vectors for a batch of new articles, one array per article, in the order given."""
+
+    chunks: list[np.ndarray]
+    """(chunks, dim) float32 unit rows."""
+    sentences: list[np.ndarray]
+    """(sentences, dim) float16 unit rows (as the sentences table stores them)."""
+    texts: int
+    """Texts the model read (chunks, plus sentences embedded alone)."""
+
+
+def can_pool(embedder: Embedder) -> bool:
+    """True when the embedder gives token-level pooling (the ONNX backends)."""
+    return callable(getattr(embedder, "encode_spans", None))
+
+
+def sentence_mode(recorded: str | None, holds_sentences: bool, embedder: Embedder) -> str:
+    """How this index's sentence vectors are made: as its metadata says (`recorded`); SEPARATE for an
+    index that holds sentences but says nothing (made before pooling, or by an unknown rule); for an
+    empty index, POOLED when the embedder can pool."""
+    if recorded == POOLED and can_pool(embedder):
+        return POOLED
+    if recorded or holds_sentences:
+        return SEPARATE
+    return POOLED if can_pool(embedder) else SEPARATE
+
+
+def texts_to_embed(new: Sequence[NewArticle], mode: str) -> int:
+    """How many texts `embed` will send through the model at most (for progress)."""
+    chunks = sum(len(c) for _, _, c in new)
+    return chunks if mode == POOLED else chunks + sum(len(s) for _, s, _ in new)
+
+
+def embed(embedder: Embedder, new: Sequence[NewArticle], mode: str, on_texts: OnTexts | None = None) -> Embedded:
+    """Chunk and sentence vectors for `new`: one pass (POOLED) or two (SEPARATE)."""
+    if mode == POOLED and can_pool(embedder):
+        return _pooled(embedder, new, on_texts)
+    return _separate(embedder, new, on_texts)
+
+
+def _separate(embedder: Embedder, new: Sequence[NewArticle], on_texts: OnTexts | None) -> Embedded:
+    """Every chunk and every sentence embedded as its own 'Title. text' (the way before pooling)."""
+    import numpy as np
+
+    texts: list[str] = []
+    for article, sentences, chunks in new:
+        for piece in (*chunks, *sentences):
+            texts.append(passage_for_embedding(article.title, article.date, article.text[piece.start : piece.end]))
+    matrix = embedder.encode(texts, on_batch=on_texts) if texts else np.zeros((0, embedder.dim), dtype=np.float32)
+    out_chunks, out_sentences = [], []
+    row = 0
+    for _, sentences, chunks in new:
+        out_chunks.append(matrix[row : row + len(chunks)])
+        row += len(chunks)
+        out_sentences.append(matrix[row : row + len(sentences)].astype(np.float16))
+        row += len(sentences)
+    return Embedded(out_chunks, out_sentences, len(texts))
+
+
+def owners(sentences: Sequence[Sentence], chunks: Sequence[Chunk]) -> list[int | None]:
+    """For each sentence, the chunk whose pass pools it: the first chunk holding it (a sentence two
+    chunks share is the last of the first, read after the sentences that lead to it); None when no
+    chunk holds it."""
+    found: list[int | None] = [None] * len(sentences)
+    for number, chunk in enumerate(chunks):
+        for ord_ in range(chunk.first_sentence, min(chunk.last_sentence, len(sentences) - 1) + 1):
+            if found[ord_] is None:
+                found[ord_] = number
+    return found
+
+
+def span_items(article: Article, sentences: Sequence[Sentence], chunks: Sequence[Chunk]) -> tuple[list[SpanText], list[tuple[int, int] | None]]:
+    """The chunk texts of one article with their owned sentences' spans, and where each sentence's
+    vector will be: (chunk number, span number), or None when no chunk holds it."""
+    owner = owners(sentences, chunks)
+    spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
+    where: list[tuple[int, int] | None] = []
+    texts: list[tuple[str, int]] = []
+    for chunk in chunks:
+        passage = article.text[chunk.start : chunk.end]
+        text = passage_for_embedding(article.title, article.date, passage)
+        texts.append((text, len(text) - len(passage)))
+    for ord_, sentence in enumerate(sentences):
+        number = owner[ord_]
+        if number is None:
+            where.append(None)
+            continue
+        chunk = chunks[number]
+        if not chunk.start <= sentence.start < sentence.end <= chunk.end:
+            where.append(None)  # a chunk that does not contain its own sentence: embed the sentence alone
+            continue
+        prefix = texts[number][1]
+        where.append((number, len(spans[number])))
+        spans[number].append((prefix + sentence.start - chunk.start, prefix + sentence.end - chunk.start))
+    items = [SpanText(text, tuple(found), prefix) for (text, prefix), found in zip(texts, spans, strict=True)]
+    return items, where
+
+
+def _pooled(embedder: Any, new: Sequence[NewArticle], on_texts: OnTexts | None) -> Embedded:
+    """One pass over the chunks; sentences pooled from it, and the few it cannot give embedded alone."""
+    import numpy as np
+
+    items: list[SpanText] = []
+    layout: list[tuple[int, list[tuple[int, int] | None]]] = []
+    for article, sentences, chunks in new:
+        found, where = span_items(article, sentences, chunks)
+        layout.append((len(items), where))
+        items.extend(found)
+    chunk_matrix, span_vectors = embedder.encode_spans(items, on_batch=on_texts)
+    out_chunks, out_sentences = [], []
+    alone: list[tuple[int, int, str]] = []  # (article number, sentence ord, text)
+    for number, ((article, sentences, chunks), (first, where)) in enumerate(zip(new, layout, strict=True)):
+        out_chunks.append(chunk_matrix[first : first + len(chunks)])
+        rows = np.zeros((len(sentences), embedder.dim), dtype=np.float32)
+        for ord_, place in enumerate(where):
+            vector = span_vectors[first + place[0]][place[1]] if place is not None else None
+            if vector is None or not np.isfinite(vector).all():
+                alone.append((number, ord_, passage_for_embedding(article.title, article.date, article.text[sentences[ord_].start : sentences[ord_].end])))
+            else:
+                rows[ord_] = vector
+        out_sentences.append(rows)
+    if alone:
+        # Cut by truncation (a sentence past the model's token limit) or holding no token: embedded alone.
+        extra = embedder.encode([text for _, _, text in alone])
+        for (number, ord_, _), vector in zip(alone, extra, strict=True):
+            out_sentences[number][ord_] = vector
+    return Embedded(out_chunks, [s.astype(np.float16) for s in out_sentences], len(items) + len(alone))
