@@ -48,6 +48,7 @@ async def test_copy_uses_the_configured_style_and_f3_steps_through_every_style(t
         assert seen == [*CITE_STYLES, "chicago"]  # every style once, then round again
         await pilot.press("f3")  # APA
         assert "cite APA (F3)" in status(app) and notes[-1].startswith("Citation style: APA")
+        assert app.screen.active_bindings["f3"].binding.description == "Cite: APA"  # the footer names it too
         await pilot.press("c")
         assert "(\u201cTrade Talks Collapse in Brussels,\u201d 2023, para. 3)" in copied[-1]
         assert "Trade talks collapse in Brussels. (2023, August 8). BBC." in copied[-1]
@@ -92,6 +93,7 @@ async def test_configured_style_is_the_start_and_s_switches_from_a_quote_and_the
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert "cite MLA (F3)" in status(app)
+        assert app.screen.active_bindings["f3"].binding.description == "Cite: MLA"
         turn = await ask(app, pilot, "what did the minister say")
         await pilot.press("up", "s")  # s on a quote: the next style
         assert app.cite_style == next_style("mla") == "harvard"

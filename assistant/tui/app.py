@@ -184,6 +184,7 @@ class AssistantApp(App[None]):
         self._watch_wanted, self._watch_reason = watch_choice(self.settings)
         waiting = "watch: starts with the index" if self._watch_wanted else self._watch_reason
         self.query_one(WritingStatus).show(style=STYLE_NAMES[self.cite_style], watch=waiting, kind="off")
+        self._label_style_key(STYLE_NAMES[self.cite_style])
         if self.resume:
             self._restore_latest()
         self.query_one("#question").focus()
@@ -734,11 +735,20 @@ class AssistantApp(App[None]):
         self.cite_style = known_style(style)
         name = STYLE_NAMES[self.cite_style]
         self.query_one(WritingStatus).show(style=name)
+        self._label_style_key(name)
         for screen in self.screen_stack:
             if isinstance(screen, DraftScreen):
                 screen.restyle(self.cite_style)
         self._warm_style(self.cite_style)
         self.notify(f"Citation style: {name} (c and C copy in it; F3 for the next)", timeout=3, markup=False)
+
+    def _label_style_key(self, name: str) -> None:
+        """The footer's F3 entry names the style in force ('f3 Cite: APA')."""
+        # Textual has no public way to relabel a binding; the map is replaced entry by entry and re-read.
+        table = getattr(self._bindings, "key_to_bindings", None)
+        if isinstance(table, dict) and "f3" in table:
+            table["f3"] = [dataclasses.replace(b, description=f"Cite: {name}") for b in table["f3"]]
+            self.refresh_bindings()
 
     @work(thread=True, group="cite-warm", exit_on_error=False)
     def _warm_style(self, style: str) -> None:
