@@ -472,11 +472,8 @@ def _update_store(
         corpus, url, factory, model_name=model_name, dim=dim, backend=backend, on_progress=on_progress,
         on_problem=on_problem, max_bytes=max_bytes, batch_chunks=batch_chunks, follow_symlinks=follow_symlinks, writer=PgWriter,
     )
+    indexer.writer.rebuilding = rebuild  # emptied in one transaction when it opens, then filled batch by batch
     try:
-        if rebuild:
-            indexer.writer.open()
-            indexer.writer.rebuild()
-            indexer.writer.close()
         return indexer.run()
     finally:
         indexer.close()

@@ -722,10 +722,17 @@ def acquire_writer_lock(db: PgConnection, location: str) -> None:
 
 def open_writer_store(url: str) -> PgConnection:
     """A writer's connection: the schema migrated, the writer lock held for the session."""
+    import psycopg
+
     db = connect(url)
     try:
-        migrate(db)
         acquire_writer_lock(db, safe_url(url))
+        migrate(db)
+    except psycopg.Error as exc:
+        db.close()
+        reason = " ".join(str(exc).split())[:200]
+        hint = "; an administrator must run CREATE EXTENSION vector in it" if "vector" in reason else ""
+        raise StoreError(f"cannot set up the store at {safe_url(url)}: {reason}{hint}") from exc
     except Exception:
         db.close()
         raise

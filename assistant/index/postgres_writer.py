@@ -28,6 +28,8 @@ class PgWriter(Writer):
         url = str(self.index_dir)
         self.location = safe_url(url)
         self.db = open_writer_store(url)
+        if getattr(self, "rebuilding", False):
+            self.rebuild()  # before the model check: a rebuild may change the model
         meta = {str(k): str(v) for k, v in self.db.raw("SELECT key, value FROM meta").fetchall()}
         if meta.get("model"):
             if meta["model"] != self.model_name or int(meta.get("dim", 0)) != self.dim:
