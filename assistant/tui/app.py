@@ -42,7 +42,6 @@ from assistant.tui.notebook_view import NotebookScreen
 from assistant.tui.bars import FilterBar, StatusLine, WritingStatus, progress_text, stats_text
 from assistant.tui.citing import STYLE_NAMES, answer_citations, known_style, next_style, quote_citation, warm_up
 from assistant.tui.dialogs import HelpScreen, SessionPicker, TextPrompt
-from assistant.tui.draft_view import DraftResult, DraftScreen, build_result, read_draft
 from assistant.tui.filtering import FilterMenu
 from assistant.tui.messages import (
     AnswerFailed,
@@ -67,6 +66,7 @@ from assistant.tui.watching import WatchLink, watch_choice
 if TYPE_CHECKING:
     from assistant.index.progress import Progress
     from assistant.search.engine import Engine
+    from assistant.tui.draft_view import DraftResult, DraftScreen
 
 PROGRESS_INTERVAL = 0.1
 """Seconds between progress updates on screen (an index build reports far more often)."""
@@ -737,8 +737,9 @@ class AssistantApp(App[None]):
         self.query_one(WritingStatus).show(style=name)
         self._label_style_key(name)
         for screen in self.screen_stack:
-            if isinstance(screen, DraftScreen):
-                screen.restyle(self.cite_style)
+            restyle = getattr(screen, "restyle", None)  # the draft check's citations (DraftScreen)
+            if callable(restyle):
+                restyle(self.cite_style)
         self._warm_style(self.cite_style)
         self.notify(f"Citation style: {name} (c and C copy in it; F3 for the next)", timeout=3, markup=False)
 
@@ -778,6 +779,9 @@ class AssistantApp(App[None]):
 
     def open_draft(self, path: Path) -> DraftScreen:
         """Show the check of `path`'s quotations."""
+        # Imported on first use: the draft view is not part of the chat's first frame.
+        from assistant.tui.draft_view import DraftScreen
+
         screen = DraftScreen(path, self.run_draft_check, self.fetch_article, self.cite_style)
         self.push_screen(screen)
         return screen
@@ -785,6 +789,7 @@ class AssistantApp(App[None]):
     def run_draft_check(self, path: Path, style: str) -> DraftResult:
         """Read and check a draft with the core's checker (called in the draft screen's worker thread)."""
         from assistant.search.draft_check import check_draft
+        from assistant.tui.draft_view import build_result, read_draft
 
         engine = self.engine
         if engine is None:
