@@ -178,9 +178,13 @@ def sentence_evidence(
     """
     if not query.phrases or not texts:
         return Evidence({}, {}, {}, {})
-    table = f"temp.{_PREFIX}_evidence"
-    name = f"{_PREFIX}_evidence"
-    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5 (title, body, prev, tokenize = '{store.FTS_TOKENIZER}')")
+    # Contentless: only rowids and bm25 are read back, and 'delete-all' empties it at once (a DELETE
+    # re-tokenised every row to take it out of the index: most of this function's cost).
+    table = f"temp.{_PREFIX}_evidence_scratch"
+    name = f"{_PREFIX}_evidence_scratch"
+    db.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5 (title, body, prev, content = '', tokenize = '{store.FTS_TOKENIZER}')"
+    )
     db.executemany(f"INSERT INTO {table} (rowid, title, body, prev) VALUES (?, ?, ?, ?)", [(i, *t) for i, t in texts.items()])
     try:
         bm25: dict[int, float] = {}
@@ -207,4 +211,4 @@ def sentence_evidence(
                     tight[rowid] = tight.get(rowid, 0.0) + weight / total
         return Evidence(bm25, covered, tight, found)
     finally:
-        db.execute(f"DELETE FROM {table}")
+        db.execute(f"INSERT INTO {table} ({name}) VALUES ('delete-all')")
