@@ -256,10 +256,12 @@ def retrieve(
         return Retrieval((), (), top_dense, {}, articles=cache, shape=shape)
     # Candidate chunks' fused scores scaled to [0, 1] (best = 1, last candidate = 0).
     chunk_of: dict[tuple[int, int], float] = {}
+    spans: dict[int, tuple[int, int, int]] = {}
     if ranked:
         best_fused, low = fused[ranked[0]], fused[ranked[-1]]
         spread = (best_fused - low) or 1.0
         for chunk_id, article_id, first, last in db.chunk_sentence_ranges(ranked):
+            spans[chunk_id] = (article_id, first, last)
             for ord_ in range(first, last + 1):
                 key = (article_id, ord_)
                 chunk_of[key] = max(chunk_of.get(key, 0.0), (fused[chunk_id] - low) / spread)
@@ -269,6 +271,7 @@ def retrieve(
     chunk_fused = set(chunk_of)
     if extra:
         for chunk_id, article_id, first, last in db.chunk_sentence_ranges(extra):
+            spans[chunk_id] = (article_id, first, last)
             for ord_ in range(first, last + 1):
                 chunk_of.setdefault((article_id, ord_), 0.0)
     reading = ranked + extra
@@ -301,7 +304,7 @@ def retrieve(
     typed = _typed_sentences(texts, wanted) if wanted and weights.answer_type else set()
     lexical_led = shape.lexical
     speech = shape.speech and not lexical_led
-    chunk_cos = _chunk_cosines(db, dense_chunks, weights.dense_k) if not lexical_led else {}
+    chunk_cos = _chunk_cosines(db, dense_chunks, weights.dense_k, spans) if not lexical_led else {}
     speakers = _speaker_evidence(db, sentence_rows, text) if speech else {}
     if speech:
         w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.speech_keyword, 0.0, weights.speech_coverage, weights.speech_chunk_dense
@@ -364,13 +367,18 @@ def retrieve(
     )
 
 
-def _chunk_cosines(db: Store, dense: list[tuple[int, float]], k: int) -> dict[tuple[int, int], float]:
-    """(article id, sentence ord) -> the best FAISS cosine of the dense hits' chunks holding that sentence."""
+def _chunk_cosines(
+    db: Store, dense: list[tuple[int, float]], k: int, spans: dict[int, tuple[int, int, int]]
+) -> dict[tuple[int, int], float]:
+    """(article id, sentence ord) -> the best FAISS cosine of the dense hits' chunks holding that sentence;
+    `spans` holds the sentence ranges of chunks already read (chunk id -> article id, first, last)."""
     cos = dict(dense[:k])
     found: dict[tuple[int, int], float] = {}
     if not cos:
         return found
-    for chunk_id, article_id, first, last in db.chunk_sentence_ranges(list(cos)):
+    missing = [c for c in cos if c not in spans]
+    ranges = [(c, *spans[c]) for c in cos if c in spans] + (db.chunk_sentence_ranges(missing) if missing else [])
+    for chunk_id, article_id, first, last in ranges:
         for ord_ in range(first, last + 1):
             key = (article_id, ord_)
             found[key] = max(found.get(key, 0.0), cos[chunk_id])
