@@ -260,3 +260,28 @@ def test_the_core_report_is_what_the_view_lists(tmp_path: Path, corpus_index: tu
         assert [(c.line, c.status) for c in check_draft(engine, DRAFT).checks] == EXPECTED
     finally:
         engine.close()
+
+
+async def test_saving_the_draft_checks_it_again_by_itself(tmp_path: Path, corpus_index: tuple[Path, Path]) -> None:
+    import asyncio
+    import os
+    import time
+
+    corpus, index = corpus_index
+    draft = tmp_path / "draft.md"
+    draft.write_text("\"We have waited thirty years for this harbour,\" Maria Olsen said.\n", encoding="utf-8")
+    app = chat(tmp_path, corpus, index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = await open_draft(app, pilot, draft)
+        assert [c.status for c in screen.result.report.checks] == ["altered"]  # type: ignore[union-attr]
+        draft.write_text("\"We have waited twenty years for this harbour,\" Maria Olsen said.\n", encoding="utf-8")
+        later = draft.stat().st_mtime_ns + 2_000_000_000  # same size: only the time says it was saved
+        os.utime(draft, ns=(later, later))
+        started = time.monotonic()
+        while time.monotonic() - started < 30:
+            await asyncio.sleep(0.2)
+            await checked(app, pilot)
+            if [c.status for c in screen.result.report.checks] == ["exact"]:  # type: ignore[union-attr]
+                break
+        assert [c.status for c in screen.result.report.checks] == ["exact"]  # type: ignore[union-attr]

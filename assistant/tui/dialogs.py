@@ -41,7 +41,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Up Down", "move through the quotations: exact, altered (word diff), wrong speaker, not found"),
         ("Enter", "open the source passage (or the closest one) in the reader; n/p there step through them"),
         ("c", "copy the source passage with its citation in the current style"),
-        ("r", "check the draft again (after editing it)"),
+        ("r", "check the draft again (saving it in your editor does this by itself)"),
         ("Esc / q", "back to the chat"),
     )),
     ("Anywhere", (

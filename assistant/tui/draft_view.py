@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 MAX_DRAFT_BYTES = 5_000_000
 """A draft larger than this is refused (a book, or the wrong file)."""
 
+POLL_SECONDS = 1.0
+"""How often the view looks whether the draft was saved again (one stat call), to check it again by itself."""
+
 PREVIEW_CHARS = 240
 """Characters of a quotation or passage shown in the list."""
 
@@ -45,6 +48,15 @@ STATUS_LOOK = {
 
 class DraftError(ValueError):
     """A draft file that cannot be checked; the message is one line naming the file and the problem."""
+
+
+def draft_stamp(path: Path) -> tuple[int, int] | None:
+    """(modification time in ns, size) of the draft, None when it cannot be read: a change means it was saved."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def read_draft(path: Path) -> str:
@@ -223,7 +235,8 @@ DraftRunner = Callable[[Path, str], DraftResult]
 
 
 class DraftScreen(Screen[None]):
-    """The report of one draft; Enter opens a quotation's source passage in the reader, r checks again."""
+    """The report of one draft; Enter opens a quotation's source passage in the reader, r checks again (and the
+    draft is checked again by itself when it is saved while the view is open)."""
 
     DEFAULT_CSS = """
     DraftScreen #draft-title { padding: 0 1; height: auto; background: $panel; }
@@ -244,6 +257,8 @@ class DraftScreen(Screen[None]):
         self.result: DraftResult | None = None
         self._run = run
         self._load_article = load_article
+        self._stamp: tuple[int, int] | None = None
+        self._checking = False
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled(f"Draft check \u00b7 {one_line(str(self.path))}", "bold"), id="draft-title",
@@ -254,9 +269,21 @@ class DraftScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.check()
+        self.set_interval(POLL_SECONDS, self._saved_again)
+
+    def _saved_again(self) -> None:
+        if self._checking or self._stamp is None:
+            return
+        stamp = draft_stamp(self.path)
+        if stamp is not None and stamp != self._stamp:
+            self.notify(f"{self.path.name} was saved: checking it again.", timeout=3, markup=False)
+            self.check()
 
     def check(self) -> None:
         """Read and check the draft again (in a worker: the look-ups embed the quotations)."""
+        self._checking = True
+        # Taken before reading, so a save during the check is noticed afterwards.
+        self._stamp = draft_stamp(self.path)
         listing = self.query_one("#draft-list", OptionList)
         listing.loading = True
         self._status(f"checking the quotations of {self.path.name}\u2026")
@@ -270,6 +297,7 @@ class DraftScreen(Screen[None]):
             self.post_message(DraftChecked(None, str(exc) if isinstance(exc, DraftError) else error_text(exc)))
 
     def on_draft_checked(self, message: DraftChecked) -> None:
+        self._checking = False
         listing = self.query_one("#draft-list", OptionList)
         listing.loading = False
         if message.result is None:
