@@ -177,3 +177,18 @@ def test_seeded_changes_on_real_bbc_articles(tmp_path: Path) -> None:
         assert all(item["status"] for item in report_to_dicts(check_draft(engine, draft)))
     finally:
         engine.close()
+
+
+def test_a_changed_first_or_last_word_reads_as_changed_not_added(fixture_engine: Engine) -> None:
+    draft = (
+        "\"We have waited twenty years for this harbour, and tonight the town finally said no,\" Maria Olsen said.\n\n"
+        "\"Those trees simply did not get enough water when the blossom came out,\" Anna Berg said.\n"
+    )
+    got = check_draft(fixture_engine, draft).checks
+    assert [c.status for c in got] == ["altered", "altered"]
+    assert [(d.kind, d.draft, d.source) for d in got[0].diff if d.kind != "same"] == [("changed", "no", "yes")]
+    assert [(d.kind, d.draft, d.source) for d in got[1].diff if d.kind != "same"] == [("changed", "Those", "The")]
+    # The reported passage covers the source word the draft replaced.
+    source = got[0].source
+    assert source is not None and ORCHARD not in HARBOUR[source.start:source.end]
+    assert HARBOUR[source.start:source.end].rstrip(",.\"").endswith("said yes")

@@ -274,6 +274,11 @@ class _Checker:
         blocks = [m for m in matcher.get_matching_blocks() if m.size]
         matched = sum(m.size for m in blocks)
         first, last = lo + blocks[0].b, lo + blocks[-1].b + blocks[-1].size
+        # Draft words before the first or after the last match face the source words in the same places,
+        # so a misremembered first or last word reads as changed, not as added.
+        lead = sum(1 for t in draft[: blocks[0].a] if not t.norm.startswith("\x00"))
+        tail = sum(1 for t in draft[blocks[-1].a + blocks[-1].size :] if not t.norm.startswith("\x00"))
+        first, last = max(0, first - lead), min(len(b), last + tail)
         window = difflib.SequenceMatcher(None, a, b[first:last], autojunk=False)
         ops = [(tag, i1, i2, first + j1, first + j2) for tag, i1, i2, j1, j2 in window.get_opcodes()]
         return matched / n_words, first, last, ops
