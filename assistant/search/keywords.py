@@ -34,8 +34,10 @@ def search_words(text: str) -> list[str]:
     return found[:MAX_TERMS]
 
 
-def plan(stats: TermStats, text: str, budget: int = POSTING_BUDGET) -> KeywordQuery:
-    """The keyword searches for a question, sized so the chunk search scores at most ~`budget` rows."""
+def plan(stats: TermStats, text: str, budget: int | None = None) -> KeywordQuery:
+    """The keyword searches for a question, sized so the chunk search scores at most ~`budget` rows
+    (by default the store's own `posting_budget`, else POSTING_BUDGET)."""
+    budget = budget if budget is not None else getattr(stats, "posting_budget", POSTING_BUDGET)
     terms = search_words(text)
     if not terms:
         return KeywordQuery(None, (), (), ())
