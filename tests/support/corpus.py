@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,14 @@ def write(folder: Path, name: str, content: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return path
+
+
+def write_articles(folder: Path, articles: Mapping[str, str | bytes]) -> Path:
+    """A corpus folder holding each `relative name -> content` of `articles`; the folder."""
+    for name, content in articles.items():
+        write(folder, name, content)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def prose(seed: int, sentences: int = 4, words: int = 9) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,20 @@ from assistant.index.consistency import check_consistency
 from assistant.index.indexer import build_index
 from assistant.index.progress import IndexReport
 from assistant.text.chunking import passage_for_embedding
+from support.corpus import write_articles
 
 
 def build(corpus: Path, index_dir: Path, **kwargs: Any) -> IndexReport:
     """build_index with the fast fake embedder."""
     kwargs.setdefault("embedder", HashEmbedder())
     return build_index(corpus, index_dir, **kwargs)
+
+
+def index_of(root: Path, articles: Mapping[str, str | bytes]) -> Path:
+    """The index (root/index, fake embedder) of a corpus (root/corpus) holding `articles` (relative name -> text)."""
+    corpus, index = write_articles(root / "corpus", articles), root / "index"
+    build(corpus, index)
+    return index
 
 
 def generation(index_dir: Path) -> int:
