@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from assistant.embedding.registry import BACKEND_NAMES
-from assistant.settings import ResolvedSettings, Settings, resolve_settings
+# The names only: the registry would import every backend module (hashlib, tempfile, logging...) for --help.
+from assistant.settings import BACKEND_NAMES, ResolvedSettings, Settings, resolve_settings
 
 BACKEND_CHOICES = BACKEND_NAMES
 """hash is a fast fake embedder for tests and demos, not for real use."""

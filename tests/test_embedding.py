@@ -350,9 +350,10 @@ def test_export_is_silent_and_cached(onnx_cache: tuple[Path, subprocess.Complete
     assert result.returncode == 0, result.stderr
     assert (result.stdout, result.stderr) == ("", "")
     (folder,) = cache.iterdir()
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "model-int8.onnx", "model-int8.onnx.sha256", "model.onnx", "model.onnx.sha256"
-    ]
+    fast = onnx_backend.optimized_file(folder / "model-int8.onnx").name  # ONNX Runtime's optimised copy
+    assert sorted(p.name for p in folder.iterdir()) == sorted([
+        "model-int8.onnx", "model-int8.onnx.sha256", "model.onnx", "model.onnx.sha256", fast, f"{fast}.sha256"
+    ])
     # `sha256sum -c` format, and each names the file as exported.
     for name in ("model.onnx", "model-int8.onnx"):
         digest, listed = (folder / f"{name}.sha256").read_text().split()
@@ -405,3 +406,34 @@ def test_onnx_query_path_imports_no_torch(onnx_cache: tuple[Path, Any]) -> None:
 @pytest.mark.model
 def test_backend_none_means_default(onnx_cache: tuple[Path, Any]) -> None:
     assert load_embedder(None, None, cache_dir=onnx_cache[0]).backend == DEFAULT_BACKEND
+
+
+@pytest.mark.model
+def test_the_optimised_copy_is_used_and_made_again_when_garbled(onnx_cache: tuple[Path, Any], real_embedder: Any) -> None:
+    """Later starts open ONNX Runtime's saved optimisations (issue 17: cold start); a copy that fails its
+    checksum is never opened, and is made again from the intact export."""
+    cache = onnx_cache[0]
+    (folder,) = cache.iterdir()
+    fast = onnx_backend.optimized_file(folder / "model-int8.onnx")
+    assert onnx_export.is_intact(fast)
+    opened: list[str] = []
+    real_open = onnx_backend.open_session
+
+    def spy(path: Path, threads: int | None = None) -> Any:
+        opened.append(Path(path).name)
+        return real_open(path, threads)
+
+    reference = real_embedder.encode(SENTENCES[:3], batch_size=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(onnx_backend, "open_session", spy)
+        quick = onnx_backend.load_onnx_embedder(default_model_path(), quantized=True, cache_dir=cache, session_factory=spy)
+        assert opened == [fast.name]
+        np.testing.assert_allclose(quick.encode(SENTENCES[:3], batch_size=1), reference, atol=1e-6)
+        data = bytearray(fast.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        fast.write_bytes(bytes(data))
+        assert not onnx_export.is_intact(fast)
+        rebuilt = onnx_backend.load_onnx_embedder(default_model_path(), quantized=True, cache_dir=cache, session_factory=spy)
+    assert opened == [fast.name, "model-int8.onnx"]  # the garbled copy was never opened
+    assert onnx_export.is_intact(fast)  # ... and is made again
+    np.testing.assert_allclose(rebuilt.encode(SENTENCES[:3], batch_size=1), reference, atol=1e-6)

@@ -253,6 +253,16 @@ def checksum_path(model_file: Path) -> Path:
     return model_file.with_name(model_file.name + CHECKSUM_SUFFIX)
 
 
+def atomic_target(final: Path) -> contextlib.AbstractContextManager[Path]:
+    """A temporary path beside `final` that replaces it when the block ends without error."""
+    return _atomic_target(final)
+
+
+def record_checksum(model_file: Path) -> None:
+    """Write the sidecar and the user's record of a file just made from an intact export."""
+    _record_checksum(model_file)
+
+
 def file_sha256(path: Path) -> str:
     """Hex sha256 of a file (about 16 ms for the 23 MB int8 model once it is in the page cache)."""
     with path.open("rb") as handle:
