@@ -480,3 +480,20 @@ def test_a_chat_opening_on_a_store_never_indexes_into_it(pg_url: str, tmp_path: 
         engine.close()
     assert rows(pg_url, "SELECT path FROM articles") == [("a.txt",)]
     assert not (tmp_path / "index").exists()
+
+
+async def test_the_chat_answers_from_a_store(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Textual app through launch.open_engine on a PostgreSQL store (no fake engine)."""
+    from assistant.settings import Settings
+    from assistant.tui.app import make_app
+    from support.tui import ask, isolate, settle
+
+    corpus = write_small_corpus(tmp_path / "corpus")
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    isolate(tmp_path, monkeypatch)
+    app = make_app(Settings(corpus=corpus, index=tmp_path / "index", backend="hash", store=pg_url),
+                   session_dir=tmp_path / "sessions")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        turn = await ask(app, pilot, "central bank raised interest rates")
+        assert turn.answer is not None and turn.answer.quotes and turn.answer.quotes[0].path == "markets.md"
