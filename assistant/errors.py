@@ -31,6 +31,10 @@ class SessionError(Exception):
     """A session file that cannot be read; str(exc) is one line for a person."""
 
 
+class NotebookError(Exception):
+    """A notebook file that cannot be read or written; str(exc) is one line for a person."""
+
+
 class QuestionError(ValueError):
     """A question that cannot be searched (empty, only punctuation, a bad filter); the message says why."""
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import NotebookError
 from assistant.models import Quote
 from assistant.safe_files import PRIVATE, private_folder, replace_atomically, write_new
 from assistant.serialize import quote_from_dict, quote_to_dict
@@ -19,10 +20,6 @@ FORMAT = "assistant-notebook"
 VERSION = 1
 EXPORT_STYLES = ("chicago", "apa", "mla", "harvard", "ap")
 """Citation styles a notebook export can use for its numbered source list."""
-
-
-class NotebookError(Exception):
-    """A notebook file that cannot be read or written; str(exc) is one line for a person."""
 
 
 @dataclass(frozen=True)
