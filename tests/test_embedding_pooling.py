@@ -231,7 +231,15 @@ def _sentence_vectors(index: Path, path: str) -> np.ndarray:
     return np.stack([np.frombuffer(r[0], dtype=np.float16).astype(np.float32) for r in rows])
 
 
-def test_a_new_index_pools_and_says_so_and_answers(tmp_path: Path, real_embedder: Any) -> None:
+def test_a_new_index_embeds_sentences_alone_unless_pooling_is_asked_for(tmp_path: Path, real_embedder: Any) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "seed.txt", SEED.read_text(encoding="utf-8"))
+    build_index(corpus, tmp_path / "index", embedder=real_embedder)
+    assert _meta(tmp_path / "index")[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.SEPARATE
+
+
+def test_a_new_index_pools_and_says_so_and_answers(tmp_path: Path, real_embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(embed_pass.OPT_IN, "pooled")
     corpus = tmp_path / "corpus"
     write(corpus, "seed.txt", SEED.read_text(encoding="utf-8"))
     build_index(corpus, tmp_path / "index", embedder=real_embedder)
@@ -247,7 +255,10 @@ def test_a_new_index_pools_and_says_so_and_answers(tmp_path: Path, real_embedder
     assert text[quote.start : quote.end] == quote.text
 
 
-def test_an_index_built_before_pooling_keeps_embedding_sentences_alone(tmp_path: Path, real_embedder: Any) -> None:
+def test_an_index_built_before_pooling_keeps_embedding_sentences_alone(
+    tmp_path: Path, real_embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(embed_pass.OPT_IN, "pooled")
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     write(corpus, "seed.txt", SEED.read_text(encoding="utf-8"))
     build_index(corpus, index, embedder=real_embedder)
@@ -280,12 +291,14 @@ def test_the_hash_fake_keeps_two_passes(tmp_path: Path) -> None:
     )
 
 
-def test_sentence_mode_rules() -> None:
+def test_sentence_mode_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     class Pools(HashEmbedder):
         def encode_spans(self, items: Any, **kwargs: Any) -> Any:  # pragma: no cover - only its presence counts
             raise NotImplementedError
 
     pools, plain = Pools(), HashEmbedder()
+    assert embed_pass.sentence_mode(None, False, pools) == embed_pass.SEPARATE  # not asked for
+    monkeypatch.setenv(embed_pass.OPT_IN, "pooled")
     assert embed_pass.sentence_mode(None, False, pools) == embed_pass.POOLED
     assert embed_pass.sentence_mode(None, False, plain) == embed_pass.SEPARATE
     assert embed_pass.sentence_mode(None, True, pools) == embed_pass.SEPARATE  # an index from before

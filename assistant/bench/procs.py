@@ -68,7 +68,8 @@ def assistant_command() -> list[str]:
 
 def child_env(workdir: Path) -> dict[str, str]:
     """The environment without ASSISTANT_* settings or a user config file: only the bench's arguments count."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_") or k == "ASSISTANT_CACHE_DIR"}
+    kept = ("ASSISTANT_CACHE_DIR", "ASSISTANT_SENTENCE_VECTORS")  # the ONNX cache; pooled sentence vectors (issue 17)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_") or k in kept}
     env["XDG_CONFIG_HOME"] = str(workdir / "no-config")
     env["PYTHONUNBUFFERED"] = "1"
     return env

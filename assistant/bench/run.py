@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--only", help=f"Comma-separated steps to run, of: {', '.join(STEPS)}.")
     p.add_argument("--skip", default="", help="Comma-separated steps to leave out.")
     p.add_argument("--backend", default="onnx-int8", help="Backend measured (default onnx-int8).")
-    p.add_argument("--baseline", default="torch", help="Backend compared against (default torch).")
+    p.add_argument("--baseline", default="sentence-transformers",
+                   help="The indexing reference: sentence-transformers (default), or none to skip it.")
     p.add_argument("--compare-every", type=int, help="Baseline subset: every n-th file (default 10; quick 25).")
     p.add_argument("--compare-runs", type=int, help="Runs of each backend on that subset, best counts (default 2; quick 1).")
     p.add_argument("--questions", type=int, help="Warm-batch questions (default 200; quick 100).")

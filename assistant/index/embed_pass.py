@@ -50,15 +50,32 @@ def can_pool(embedder: Embedder) -> bool:
     return callable(getattr(embedder, "encode_spans", None))
 
 
+OPT_IN = "ASSISTANT_SENTENCE_VECTORS"
+"""Set to 'pooled' to build new indexes with pooled sentence vectors (off by default: see below)."""
+
+
+def pooling_wanted() -> bool:
+    """Whether a new index pools its sentence vectors.
+
+    Off by default: on the BBC lookup sets pooled vectors lost 9.5 points of paraphrase hit@1 (0.402 ->
+    0.307) and 5 points of out-of-corpus in-corpus hit@1 (0.575 -> 0.525) against sentences embedded
+    alone, while SQuAD quote-hit@1 moved 0.827 -> 0.835 (docs/benchmarks.md, issue 17). Opt in with
+    ASSISTANT_SENTENCE_VECTORS=pooled until the pooling rule is tuned for lookups.
+    """
+    import os
+
+    return os.environ.get(OPT_IN, "").strip().lower() == "pooled"
+
+
 def sentence_mode(recorded: str | None, holds_sentences: bool, embedder: Embedder) -> str:
     """How this index's sentence vectors are made: as its metadata says (`recorded`); SEPARATE for an
     index that holds sentences but says nothing (made before pooling, or by an unknown rule); for an
-    empty index, POOLED when the embedder can pool."""
+    empty index, POOLED when asked for (pooling_wanted) and the embedder can pool."""
     if recorded == POOLED and can_pool(embedder):
         return POOLED
     if recorded or holds_sentences:
         return SEPARATE
-    return POOLED if can_pool(embedder) else SEPARATE
+    return POOLED if can_pool(embedder) and pooling_wanted() else SEPARATE
 
 
 def texts_to_embed(new: Sequence[NewArticle], mode: str) -> int:
