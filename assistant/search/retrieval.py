@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.index.reads import ArticleCache, allowed_chunks, filter_sql  # noqa: F401 (re-exported)
 from assistant.index.stores import Store, TermCounts
 from assistant.search.keywords import phrase_match, plan
-from assistant.text.query import QueryShape, query_shape
+from assistant.text.query import WHO_SAID, QueryShape, query_shape
 from assistant.models import Filters
 
 if TYPE_CHECKING:
@@ -91,6 +91,11 @@ class Weights:
     """Speech questions: weight of the best FAISS cosine of a chunk holding the sentence."""
     quotation: float = 0.3
     """Speech questions: bonus of a sentence inside a stored quotation (the answer is something said)."""
+    who_said_gist: bool = False
+    """True: 'who said ...?' ranks like the other speech questions (by the gist); False: like a natural
+    question (the words of X count)."""
+    who_said_quotation: bool = True
+    """With who_said_gist False: whether who-said questions still get the quotation and speaker bonuses."""
     speaker_words: float = 0.1
     """Speech questions: bonus per query word (crude stem, at most two) found in the name or role of
     the speaker of the quotation holding the sentence ('the Nissan boss' ~ 'its highly successful
@@ -306,7 +311,12 @@ def retrieve(
     speech = shape.speech and not lexical_led
     chunk_cos = _chunk_cosines(db, dense_chunks, weights.dense_k, spans) if not lexical_led else {}
     speakers = _speaker_evidence(db, sentence_rows, text) if speech else {}
-    if speech:
+    if speech and shape.kind == WHO_SAID and not weights.who_said_gist:
+        # "Who said X?" usually repeats some of X's words, and X is often reported speech ("he stressed
+        # that ..."), not a quotation: it keeps the natural question's lexical weights.
+        speakers = speakers if weights.who_said_quotation else {}
+        w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.sentence_keyword, weights.chunk, weights.coverage, weights.chunk_dense
+    elif speech:
         w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.speech_keyword, 0.0, weights.speech_coverage, weights.speech_chunk_dense
     else:
         w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.sentence_keyword, weights.chunk, weights.coverage, weights.chunk_dense
