@@ -497,3 +497,29 @@ async def test_the_chat_answers_from_a_store(pg_url: str, tmp_path: Path, monkey
         await settle(app, pilot)
         turn = await ask(app, pilot, "central bank raised interest rates")
         assert turn.answer is not None and turn.answer.quotes and turn.answer.quotes[0].path == "markets.md"
+
+
+def test_keyword_rankings_are_fts5_bm25(pg_url: str, tmp_path: Path) -> None:
+    """Chunks and index-wide sentences rank by FTS5's bm25 in both stores (same scores, same order)."""
+    from assistant.search.keywords import plan
+
+    corpus = write_small_corpus(tmp_path / "corpus")
+    for n in range(8):
+        write(corpus, f"r{n}.txt", f"Rates report {n}\n\nThe bank raised rates again. {article(n).split(chr(10))[2]}\n")
+    folder = tmp_path / "index"
+    build_index(corpus, folder, embedder=HashEmbedder())
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    embedded, pg = opened(folder), opened(pg_url)
+    try:
+        for question in ("bank rates inflation", "penalties goalkeeper cup", "Karabakh negotiations"):
+            got = []
+            for engine in (embedded, pg):
+                query = plan(engine.terms, question)
+                chunks = engine.store.chunk_matches(query, 10, 0.3, None)
+                sentences = engine.store.lexical_sentences(query.match, 10, 0.3)
+                got.append(([round(s, 6) for _, s in chunks], [round(s, 6) for _, s in sentences]))
+            assert got[0][0] == pytest.approx(got[1][0], rel=1e-4), question
+            assert got[0][1] == pytest.approx(got[1][1], rel=1e-4), question
+    finally:
+        embedded.close()
+        pg.close()

@@ -93,7 +93,7 @@ def build_store(url: str, n: int, corpus: Path, *, seed: int = 0) -> tuple[float
     kind = vector_index_choice()
     name, dim = model_identity(resolve_model_path(None))
     db.raw(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({dim})")
-    db.raw("CREATE TEMP TABLE staged (id BIGINT, article_id BIGINT, ord INT, start INT, stop INT, title TEXT, body TEXT, vec TEXT, half BYTEA)")
+    db.raw("CREATE TEMP TABLE staged (id BIGINT, article_id BIGINT, ord INT, start INT, stop INT, length INT, title TEXT, body TEXT, vec TEXT, half BYTEA)")
     made = 0
     for block in clustered(n, seed, block=BLOCK):
         m = len(block)
@@ -116,7 +116,9 @@ def build_store(url: str, n: int, corpus: Path, *, seed: int = 0) -> tuple[float
                 start = 0
                 for ord_, piece in enumerate(texts):
                     vec = block[first + ord_]
-                    staged.append((made + first + ord_ + 1, article_id, ord_, start, start + len(piece), ts_text(title), ts_text(piece),
+                    body, head = ts_text(piece), ts_text(title)
+                    staged.append((made + first + ord_ + 1, article_id, ord_, start, start + len(piece),
+                                   len(head.split()) + len(body.split()), head, body,
                                    "[" + ",".join(f"{x:.4f}" for x in vec) + "]", vec.astype(np.float16).tobytes()))
                     start += len(piece) + 2
             with db.conn.cursor().copy(
@@ -130,12 +132,12 @@ def build_store(url: str, n: int, corpus: Path, *, seed: int = 0) -> tuple[float
                     copy.write_row(row)
             weighted = f"setweight(to_tsvector('{TS_CONFIG}', title), 'A') || setweight(to_tsvector('{TS_CONFIG}', body), 'B')"
             db.raw(
-                'INSERT INTO sentences (article_id, ord, start, "end", paragraph, vector, tsv) '
-                f"SELECT article_id, ord, start, stop, ord + 1, half, {weighted} FROM staged"
+                'INSERT INTO sentences (article_id, ord, start, "end", paragraph, vector, length, tsv) '
+                f"SELECT article_id, ord, start, stop, ord + 1, half, length, {weighted} FROM staged"
             )
             db.raw(
-                'INSERT INTO chunks (id, article_id, ord, start, "end", paragraph, first_sentence, last_sentence, embedding, tsv) '
-                f"SELECT id, article_id, ord, start, stop, ord + 1, ord, ord, vec::halfvec, {weighted} FROM staged"
+                'INSERT INTO chunks (id, article_id, ord, start, "end", paragraph, first_sentence, last_sentence, embedding, length, tsv) '
+                f"SELECT id, article_id, ord, start, stop, ord + 1, ord, ord, vec::halfvec, length, {weighted} FROM staged"
             )
             db.raw("TRUNCATE staged")
         made += m

@@ -39,7 +39,10 @@ Exact exists for servers whose pgvector build cannot run its index code on the C
 wheel's pgvector uses AVX-512 in HNSW and IVFFlat and dies with SIGILL elsewhere; docs/team.md)."""
 VECTOR_INDEXES = ("hnsw", "exact")
 RANK_NORMALISATION = 1
-"""ts_rank normalisation: rank divided by 1 + log(document length)."""
+"""ts_rank normalisation for the first cut: rank divided by 1 + log(document length)."""
+BM25_POOL = 1_000
+"""Rows a keyword search scores with FTS5's bm25 (in SQL, per lexeme: ~10 times ts_rank's cost a row): the best
+this many by ts_rank; every matching row when there are no more (most searches of a few thousand articles)."""
 
 # -- the dialect: the portable SQL of index.reads and quotation_store, written with `?` ----------
 
@@ -186,6 +189,17 @@ MIGRATIONS: tuple[str, ...] = (
     # Article texts uncompressed out of line: substr() (quotes, line numbers) then reads only the pages it needs.
     """
     ALTER TABLE articles ALTER COLUMN text SET STORAGE EXTERNAL
+    """,
+    # Token counts (title + text, as FTS5 counts a row's length) for BM25 ranking; rows of older stores estimated here.
+    """
+    ALTER TABLE chunks ADD COLUMN length INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sentences ADD COLUMN length INTEGER NOT NULL DEFAULT 0;
+    UPDATE chunks c SET length = coalesce(array_length(regexp_split_to_array(btrim(regexp_replace(a.title || ' ' ||
+        substr(a.text, c.start + 1, c."end" - c.start), '[^[:alnum:]]+', ' ', 'g')), ' '), 1), 0) FROM articles a
+        WHERE a.id = c.article_id;
+    UPDATE sentences s SET length = coalesce(array_length(regexp_split_to_array(btrim(regexp_replace(a.title || ' ' ||
+        substr(a.text, s.start + 1, s."end" - s.start), '[^[:alnum:]]+', ' ', 'g')), ' '), 1), 0) FROM articles a
+        WHERE a.id = s.article_id
     """,
 )
 """Numbered schema changes; the table assistant_schema says how many have run."""
@@ -358,10 +372,30 @@ class PgTermStats:
         self.db = db
         self._freq: dict[str, int] = {}
         self._rows: int | None = None
+        self._sentence_freq: dict[str, int] = {}
+        self._shape: dict[str, tuple[int, float]] = {}
 
     def reset(self) -> None:
         self._freq.clear()
         self._rows = None
+        self._sentence_freq: dict[str, int] = {}
+        self._shape: dict[str, tuple[int, float]] = {}
+
+    def shape(self, table: str) -> tuple[int, float]:
+        """(rows, mean length) of chunks or sentences, for BM25."""
+        if table not in self._shape:
+            n, avg = self.db.raw(f"SELECT count(*), coalesce(avg(length), 0) FROM {table}").fetchone()
+            self._shape[table] = (int(n), float(avg))
+        return self._shape[table]
+
+    def sentence_frequencies(self, phrases: Sequence[str]) -> list[int]:
+        """Sentences matching each phrase (their idf in an index-wide sentence search, as FTS5 counts it)."""
+        for phrase in phrases:
+            if phrase not in self._sentence_freq:
+                self._sentence_freq[phrase] = int(self.db.raw(
+                    f"SELECT count(*) FROM sentences WHERE tsv @@ phraseto_tsquery('{TS_CONFIG}', %s)", (ts_text(phrase),)
+                ).fetchone()[0])
+        return [self._sentence_freq[p] for p in phrases]
 
     def rows(self) -> int:
         if self._rows is None:
@@ -472,32 +506,40 @@ class PostgresStore(SqlReads):
         allowed_list = None if allowed is None else [int(i) for i in allowed]
         if allowed_list is not None and not allowed_list:
             return []
-        q, params, column = tsquery(query.match)
         restrict = " AND id = ANY(%s)" if allowed_list is not None else ""
+        return self._bm25("chunks", query.match, k, title_weight, restrict, [allowed_list] if allowed_list is not None else [])
+
+    def _bm25(self, table: str, match: str, k: int, title_weight: float, restrict: str, restrict_args: list[object]) -> list[tuple[int, float]]:
+        """The best k rows of chunks or sentences for an FTS5 expression by FTS5's own bm25 (title weighted by
+        `title_weight`, a row's length its tokens, idf from the store's counts), larger better."""
+        from assistant.index.fts import B, K1, idf
+
+        q, params, column = tsquery(match)
+        if table == "chunks":
+            rows, avg = self.terms.shape("chunks")
+            counts = self.terms.frequencies(params)
+        else:
+            rows, avg = self.terms.shape("sentences")
+            counts = self.terms.sentence_frequencies(params)
+        weights = [idf(rows, n) for n in counts]
         sql = (
-            f"WITH q AS (SELECT {q} AS q) SELECT id, ts_rank({_weights(title_weight)}, tsv, q.q, {RANK_NORMALISATION}) AS r "
-            f"FROM chunks, q WHERE tsv @@ q.q{_column_filter(column, 'tsv', 'q.q')}{restrict} ORDER BY r DESC, id LIMIT %s"
+            f"WITH q AS (SELECT {q} AS q), "
+            f"t AS (SELECT l AS lexeme, p.idf FROM unnest(%s::text[], %s::float8[]) AS p(txt, idf), "
+            f"unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', p.txt))) AS l), "
+            f"h AS (SELECT id, tsv, length FROM {table}, q WHERE tsv @@ q.q{_column_filter(column, 'tsv', 'q.q')}{restrict} "
+            f"ORDER BY ts_rank({_weights(title_weight)}, tsv, q.q, {RANK_NORMALISATION}) DESC LIMIT {BM25_POOL}) "
+            f"SELECT h.id, sum(t.idf * f.tf * {K1 + 1} / (f.tf + {K1} * ({1 - B} + {B} * h.length / %s))) AS s "
+            "FROM h CROSS JOIN LATERAL unnest(h.tsv) AS u(lexeme, positions, weights) JOIN t ON t.lexeme = u.lexeme "
+            "CROSS JOIN LATERAL (SELECT sum(CASE WHEN w = 'A' THEN %s ELSE 1.0 END) AS tf FROM unnest(u.weights) AS w) f "
+            "GROUP BY h.id ORDER BY s DESC, h.id LIMIT %s"
         )
-        args: list[object] = [*params]
-        if allowed_list is not None:
-            args.append(allowed_list)
-        args.append(k)
+        args: list[object] = [*params, params, weights, *restrict_args, max(avg, 1e-6), float(title_weight), k]
         return [(int(i), float(r)) for i, r in self.db.raw(sql, args)]
 
     def _ranked_sentences(self, match: str, k: int | None, title_weight: float, allowed: set[int] | None) -> list[tuple[int, float]]:
-        q, params, column = tsquery(match)
         restrict = " AND article_id = ANY(%s)" if allowed is not None else ""
-        sql = (
-            f"WITH q AS (SELECT {q} AS q) SELECT id, ts_rank({_weights(title_weight)}, tsv, q.q, {RANK_NORMALISATION}) AS r "
-            f"FROM sentences, q WHERE tsv @@ q.q{_column_filter(column, 'tsv', 'q.q')}{restrict} ORDER BY r DESC, id"
-        )
-        args: list[object] = [*params]
-        if allowed is not None:
-            args.append(sorted(allowed))
-        if k is not None:
-            sql += " LIMIT %s"
-            args.append(k)
-        return [(int(i), float(r)) for i, r in self.db.raw(sql, args)]
+        return self._bm25("sentences", match, k if k is not None else 1_000_000, title_weight, restrict,
+                          [sorted(allowed)] if allowed is not None else [])
 
     def lexical_sentences(self, match: str, k: int, title_weight: float, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         return self._ranked_sentences(match, k, title_weight, allowed)
@@ -664,22 +706,25 @@ def insert_article(db: PgConnection, article: Article, sentences: Sequence[Sente
          article.source, article.url, article.author, article.format, article.text, article.body_start, article.first_line),
     ).fetchone()[0])
     text, ts_title = article.text, ts_text(article.title)
+    title_length = len(ts_title.split())
     cur = db.conn.cursor()
     if sentences:
+        bodies = [ts_text(text[s.start : s.end]) for s in sentences]
         cur.executemany(
-            'INSERT INTO sentences (article_id, ord, start, "end", paragraph, vector, tsv) VALUES (%s, %s, %s, %s, %s, %s, '
+            'INSERT INTO sentences (article_id, ord, start, "end", paragraph, vector, length, tsv) VALUES (%s, %s, %s, %s, %s, %s, %s, '
             f"setweight(to_tsvector('{TS_CONFIG}', %s), 'A') || setweight(to_tsvector('{TS_CONFIG}', %s), 'B'))",
-            [(article_id, ord_, s.start, s.end, s.paragraph, blob, ts_title, ts_text(text[s.start : s.end]))
-             for ord_, (s, blob) in enumerate(zip(sentences, sentence_vectors, strict=True))],
+            [(article_id, ord_, s.start, s.end, s.paragraph, blob, title_length + len(body.split()), ts_title, body)
+             for ord_, (s, blob, body) in enumerate(zip(sentences, sentence_vectors, bodies, strict=True))],
         )
     ids: list[int] = []
     for ord_, (chunk, vec) in enumerate(zip(chunks, chunk_vectors, strict=True)):
+        body = ts_text(text[chunk.start : chunk.end])
         ids.append(int(db.raw(
-            'INSERT INTO chunks (article_id, ord, start, "end", paragraph, first_sentence, last_sentence, embedding, tsv)'
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s::halfvec, "
+            'INSERT INTO chunks (article_id, ord, start, "end", paragraph, first_sentence, last_sentence, embedding, length, tsv)'
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s::halfvec, %s, "
             f"setweight(to_tsvector('{TS_CONFIG}', %s), 'A') || setweight(to_tsvector('{TS_CONFIG}', %s), 'B')) RETURNING id",
             (article_id, ord_, chunk.start, chunk.end, chunk.paragraph, chunk.first_sentence, chunk.last_sentence,
-             vector_text(vec), ts_title, ts_text(text[chunk.start : chunk.end])),
+             vector_text(vec), title_length + len(body.split()), ts_title, body),
         ).fetchone()[0]))
     return ids
 
