@@ -3,7 +3,10 @@ fast fake embedder; the real model, exported and loaded once per session. Helper
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -57,21 +60,47 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return corpus, index
 
 
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of the whole run: the session's own, or under pytest-xdist the one its workers share."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
-def onnx_cache(user_home: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """The session's default ONNX export, made once, in a subprocess (so a test can check it printed
-    nothing): (its cache folder, the export's process)."""
+def onnx_cache(user_home: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The default ONNX export, made once per run in a subprocess (so a test can check it printed nothing):
+    (this session's cache folder, the export's process). Under pytest-xdist the first worker exports into a
+    home the workers share and each copies the cache and its records into its own home (40 s of export once)."""
+    shared = _run_folder(tmp_path_factory) / "onnx-home"
+    with open(shared.with_name("onnx-home.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait here until the export is there
+        if not (shared / "export.json").exists():
+            (shared / "cache").mkdir(parents=True, mode=0o700, exist_ok=True)
+            result = _export(shared)
+            (shared / "export.json").write_text(json.dumps(
+                {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}), encoding="utf-8")
+    done = json.loads((shared / "export.json").read_text(encoding="utf-8"))
+    result = subprocess.CompletedProcess(["export"], done["returncode"], done["stdout"], done["stderr"])
     cache = onnx_folder(user_home)
+    if shared != user_home:
+        for source, target in ((onnx_folder(shared), cache), (state_of(onnx_folder(shared)), state_of(cache))):
+            if source.exists():
+                shutil.copytree(source, target, dirs_exist_ok=True)  # modes kept: the cache checks them
+    return cache, result
+
+
+def _export(home: Path) -> subprocess.CompletedProcess[str]:
+    """Export the bundled model into `home`'s cache (and records) in a fresh interpreter."""
+    cache = onnx_folder(home)
     code = f"""
         from pathlib import Path
         from assistant.embedding.registry import load_embedder
         load_embedder(backend="onnx-int8", cache_dir=Path({str(cache)!r}))
         """
-    env = {**os.environ, "HOME": str(user_home), "ASSISTANT_CACHE_DIR": str(user_home / "cache"),
+    env = {**os.environ, "HOME": str(home), "ASSISTANT_CACHE_DIR": str(home / "cache"),
            "XDG_STATE_HOME": str(state_of(cache))}
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                            timeout=300, env=env)
-    return cache, result
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=300, env=env)
 
 
 @pytest.fixture(scope="session")
