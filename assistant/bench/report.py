@@ -26,11 +26,13 @@ What is measured, and how:
 - The TUI's first frame: a driver launches the real app headless with an engine factory that never
   returns (so the UI, not the model, is timed) and prints the wall clock at Textual's `Ready` event,
   which follows the first screen refresh; the time counts from spawning the process.
-- The torch baseline is the same `assistant index` pipeline with `--backend torch`
-  (sentence-transformers on PyTorch). It runs on a fixed subset of the corpus (every 10th file in a
-  full run) to fit the time budget; onnx-int8 runs on the same subset, and also on the whole corpus.
-  In a full run each backend indexes the subset twice, alternating, and its best run counts: the
-  speed of this shared VM drifts by tens of percent from one minute to the next.
+- The indexing reference is fixed (issue 17): a process that imports sentence-transformers, loads the
+  model and calls `SentenceTransformer.encode` (batch 32, torch CPU) on every chunk and sentence text of
+  a fixed subset of the corpus (every 10th file in a full run), as the two-pass pipeline embedded them.
+  A whole `assistant index` run on the same subset is compared with it; in a full run each runs twice,
+  alternating, and its best run counts: the speed of this shared VM drifts by tens of percent from one
+  minute to the next. One more `assistant index` run on the subset, with timers around each stage, gives
+  the per-stage split (`bench/reference.py`). `--baseline none` skips the reference.
 - Warm queries are the per-question `seconds` of one `assistant ask -` process (model loaded once).
 - Scale: synthetic unit vectors around 2,000 random centres in 384 dimensions (uniform random
   vectors have no real neighbours and would understate recall). The IVF-SQ8 index is trained on
