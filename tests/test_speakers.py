@@ -157,10 +157,10 @@ def test_backfill_migration_upgrades_an_index_without_quotations(tmp_path: Path)
     index = tmp_path / "index"
     build_index(corpus, index, embedder=HashEmbedder())
     expected = rows(index)
-    # What an index written before the quotations migration looks like: no table, one version lower.
+    # What an index written before the quotations migration (5) looks like: no table, version 4.
     old = sqlite3.connect(index / store.DB_NAME)
     old.execute("DROP TABLE quotations")
-    old.execute(f"PRAGMA user_version = {len(store.MIGRATIONS) - 1}")
+    old.execute("PRAGMA user_version = 4")
     old.commit()
     old.close()
     vectors_before = sorted(p.name for p in index.glob("vectors-*"))

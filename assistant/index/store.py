@@ -132,8 +132,15 @@ def _migration_5(db: sqlite3.Connection) -> None:
     quotation_store.backfill(db)
 
 
+def _migration_6(db: sqlite3.Connection) -> None:
+    """The sentence-lookup rows are written by insert_article/delete_article from the text already in
+    hand: the triggers read the whole article text once per sentence, quadratic on a long article."""
+    db.execute("DROP TRIGGER IF EXISTS sentences_lex_insert")
+    db.execute("DROP TRIGGER IF EXISTS sentences_lex_delete")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6,
 )
 """Numbered schema changes; user_version says how many have run."""
 
@@ -361,6 +368,14 @@ def delete_article(db: sqlite3.Connection, article_id: int) -> list[int]:
     """Remove an article with its chunks, sentences and FTS rows; returns the removed chunk ids."""
     chunk_ids = chunk_ids_of(db, article_id)
     db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in chunk_ids])
+    row = db.execute("SELECT title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if row is not None:
+        # A contentless FTS5 table forgets a row only when told the values it indexed.
+        title, text = row
+        db.executemany(
+            "INSERT INTO sentences_lex (sentences_lex, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+            [(i, title, text[a:b]) for i, a, b in db.execute("SELECT id, start, end FROM sentences WHERE article_id = ?", (article_id,))],
+        )
     db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
@@ -398,6 +413,10 @@ def insert_article(
     db.executemany(
         "INSERT INTO sentences (article_id, ord, start, end, paragraph, vector) VALUES (?, ?, ?, ?, ?, ?)",
         [(article_id, ord_, s.start, s.end, s.paragraph, blob) for ord_, (s, blob) in enumerate(zip(sentences, sentence_vectors, strict=True))],
+    )
+    db.executemany(
+        "INSERT INTO sentences_lex (rowid, title, body) VALUES (?, ?, ?)",
+        [(i, title, text[a:b]) for i, a, b in db.execute("SELECT id, start, end FROM sentences WHERE article_id = ? ORDER BY ord", (article_id,))],
     )
     chunk_ids: list[int] = []
     for ord_, chunk in enumerate(chunks):
