@@ -602,6 +602,7 @@ def config_cmd(ctx: click.Context, as_json: bool) -> None:
         "trust_local_config": resolved.trust_local_config,
         "cite_style": settings.cite_style,
         "store": _where(settings) if settings.store else None,
+        "watch": settings.watch,
         "cache": str(cache_root()),
     }
     sources = {**resolved.sources, "cache": _cache_source()}
@@ -612,7 +613,11 @@ def config_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps({"settings": values, "sources": sources, "files": files}, indent=2))
         return
     for key, value in values.items():
-        shown = "(bundled all-MiniLM-L6-v2)" if key == "model" and value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        shown = (
+            "(bundled all-MiniLM-L6-v2)" if key == "model" and value is None
+            else "(embedded, in the index folder)" if key == "store" and value is None
+            else str(value).lower() if isinstance(value, bool) else str(value)
+        )
         click.echo(single_line(terminal_safe(f"{key:<19} {shown}  ({sources[key]})")))
     click.echo("")
     click.echo("config files:")

@@ -127,8 +127,9 @@ def test_assistant_config_says_what_is_in_force_and_why(tmp_path: Path, monkeypa
     assert report["settings"] == {
         "corpus": str(tmp_path / "articles"), "index": "index", "model": None, "backend": "onnx",
         "max_quotes": 7, "follow_symlinks": False, "trust_local_config": False,
-        "cache": str(tmp_path / "xdg-cache" / "assistant"), "cite_style": "chicago",
+        "cache": str(tmp_path / "xdg-cache" / "assistant"), "cite_style": "chicago", "store": None, "watch": "auto",
     }
+    assert report["sources"]["store"] == "default" and report["sources"]["watch"] == "default"
     assert report["sources"]["corpus"] == "environment ASSISTANT_CORPUS"
     assert report["sources"]["backend"] == str(user_config())
     assert report["sources"]["index"] == "default"
