@@ -481,3 +481,21 @@ def test_a_story_filed_twice_is_one_quote_with_also_in(tmp_path: Path) -> None:
         assert len({q.text for q in answer.quotes}) == len(answer.quotes)
     finally:
         engine.close()
+
+
+def test_someone_speaking_for_a_person_or_an_unnamed_son_is_not_that_person() -> None:
+    from assistant.text.quotations import extract_quotations
+
+    text = (
+        "Tory defects to Labour\n\n"
+        "Tory leader Michael Howard said the move was a surprise. A spokesman for Michael Howard said the views of "
+        "the MP were \"very different\" from those of the party. \"He believes students should pay fees,\" the "
+        "spokesman said.\n\n"
+        "The speech, full of references to Mr Howard's humble beginnings, had been introduced by his son Nick, who "
+        "praised his father's honesty. \"I always know where I am with him,\" he said.\n\n"
+        "\"We will fight for every seat,\" Mr Howard said.\n"
+    )
+    got = {text[q.start:q.end]: (q.speaker.name if q.speaker else None) for q in extract_quotations(text)}
+    assert got['"He believes students should pay fees,"'] is None
+    assert got['"I always know where I am with him,"'] is None
+    assert got['"We will fight for every seat,"'] == "Michael Howard"

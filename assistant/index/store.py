@@ -139,8 +139,14 @@ def _migration_6(db: sqlite3.Connection) -> None:
     db.execute("DROP TRIGGER IF EXISTS sentences_lex_delete")
 
 
+def _migration_7(db: sqlite3.Connection) -> None:
+    """Speaker rules changed ('a spokesman for X' is not X; an unnamed son or wife nearer than anyone named
+    leaves 'he said' unknown): quotations are extracted again from the stored text, nothing re-embedded."""
+    _migration_5(db)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6,
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
 )
 """Numbered schema changes; user_version says how many have run."""
 

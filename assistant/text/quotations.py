@@ -1427,6 +1427,10 @@ class _Article:
             return self._common_noun(stripped, offset, whole)
         if len(name_tokens) == 1 and name_tokens[0].endswith("s") and name_tokens[0][:-1].lower() in _ROLE_HEADS:
             return _Ref("unnamed", stripped, offset, offset + len(stripped))  # 'MPs have warned'
+        before = prefix.split()
+        if len(before) >= 2 and before[-1] in ("for", "of", "to") and before[-2].islower() and _is_personal_noun(before[-2]):
+            # 'a spokesman for Michael Howard', 'a friend of Ms Smith': someone else speaks of or for the person.
+            return _Ref("unnamed", stripped, offset, offset + len(stripped), None, _gender_of_words(before))
         if re.search(r"\b(?:for|of|at|from|with|in|on|by|to|about|against)\s", prefix + " ") and not self._personal(name_text):
             # 'a spokesman for the LSE': the speaker is the spokesman, not the LSE.
             return self._common_noun(stripped, offset, whole)
@@ -1658,6 +1662,11 @@ class _Article:
                 return subjects[0][2] if subjects else candidates[-1][2]
             owners = {p.name: p for s, e, p, possessive in self._mentions_in(s_start, hi) if possessive and p.person and p.gender in ("", gender)}
             same = re.search(r"\b(?:he|He)\b" if gender == "m" else r"\b(?:she|She)\b", self.frame[s_start:hi])
+            other = (_HIS_KIN if gender == "m" else _HER_KIN).search(self.frame, s_start, hi) is not None
+            if other:
+                # 'introduced by his son Nick ... "...," he said': a man no name list knows stands nearer than
+                # anyone named; the son may be the one speaking, so nobody is guessed.
+                return None
             if len(owners) == 1 and not same:
                 return next(iter(owners.values()))  # 'surprised by Greer's decision. ... she told'
         return None
@@ -1915,6 +1924,11 @@ def _role_word(word: str) -> str:
     """A role word compared without case, punctuation or possessive: "Lloyd's" -> "lloyd"."""
     word = word.lower().strip(",.;:()")
     return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
+_HIS_KIN = re.compile(r"\b(?:his|her|their|a|an)\s+(?:\w+\s+)?(?:son|father|brother|husband|boyfriend|partner|stepson|nephew|uncle)\b", re.I)
+_HER_KIN = re.compile(r"\b(?:his|her|their|a|an)\s+(?:\w+\s+)?(?:daughter|mother|sister|wife|girlfriend|partner|stepdaughter|niece|aunt)\b", re.I)
+"""Someone else of the pronoun's gender brought in without a name ('his son Nick', 'her younger sister')."""
 
 
 def _gender_of_words(words: list[str]) -> str:
