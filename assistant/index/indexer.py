@@ -23,6 +23,7 @@ from assistant.index.scan import scan_corpus
 from assistant.index.stores import is_url
 from assistant.index.writer import Writer
 from assistant.models import LoadProblem
+from assistant.safe_files import describe, write_new
 
 if TYPE_CHECKING:
     from assistant.embedding.base import Embedder
@@ -150,7 +151,6 @@ def check_index_folder(index_dir: Path) -> None:
         raise NotAnIndex(f"index folder {index_dir} is not a folder") from None
     except OSError as exc:
         raise NotAnIndex(f"cannot read index folder {index_dir}: {exc.strerror or exc}") from None
-    from assistant.safe_files import describe
 
     if store.DB_NAME in names:
         # An index, damaged or not (--rebuild is the cure), unless its database is another program's.
@@ -263,7 +263,6 @@ def _remove_rebuild_folder(folder: Path) -> None:
 
 def _new_rebuild_folder(index_dir: Path, mode: int) -> Path:
     """A new, marked folder beside the live index for a rebuild to fill (mkdir fails on any existing name)."""
-    from assistant.safe_files import write_new
 
     while True:
         folder = index_dir / f".rebuild-{secrets.token_hex(8)}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from assistant.errors import StoreError
 from assistant.models import Article, Chunk, LoadProblem, Sentence
+from assistant.safe_files import create_new
 
 DB_NAME = "index.sqlite3"
 SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -179,7 +180,6 @@ def connect(index_dir: Path, *, create: bool = False, mode: int | None = None) -
     if not path.exists() and not create:
         raise StoreError(f"no index at {index_dir} (run `assistant index` first)")
     if create and not os.path.lexists(path):
-        from assistant.safe_files import create_new
 
         try:
             os.close(create_new(path, new_file_mode() if mode is None else mode))

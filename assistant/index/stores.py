@@ -19,6 +19,7 @@ from assistant.index import reads
 from assistant.index import store as sqlite_store
 from assistant.index.sql_reads import SqlReads, TermCounts
 from assistant.models import Article, Filters
+from assistant.index.consistency import check_consistency, index_size
 
 if TYPE_CHECKING:
     import numpy as np
@@ -105,7 +106,6 @@ class EmbeddedStore(SqlReads):
         """Load the FAISS generation SQLite names, if it changed (another process re-indexed); True
         when it did. Call inside `snapshot()`."""
         from assistant.index import vectors
-        from assistant.index.consistency import check_consistency
 
         row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         generation = int(row[0]) if row else 0
@@ -167,7 +167,6 @@ class EmbeddedStore(SqlReads):
         return reads.keyword_articles(self.db, match, limit)
 
     def size_bytes(self) -> int:
-        from assistant.index.consistency import index_size
 
         return index_size(self.index_dir)
 

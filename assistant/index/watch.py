@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.index.indexer import IndexReport, Progress, build_index
+from assistant.corpus.formats import SUPPORTED_SUFFIXES
+from assistant.index.lock import IndexLocked
 
 if TYPE_CHECKING:
     from assistant.embedding.registry import Embedder
@@ -117,7 +119,6 @@ class Watcher:
 
     def sync(self, changes: int = 0, paths: tuple[str, ...] = ()) -> WatchUpdate:
         """Bring the index up to date now (waiting while another process holds the lock)."""
-        from assistant.index.lock import IndexLocked
 
         started = time.monotonic()
         while True:
@@ -150,7 +151,6 @@ class Watcher:
 
     def relevant(self, path: str) -> bool:
         """True for a change that can matter to the index (not the index itself, not hidden files)."""
-        from assistant.corpus.formats import SUPPORTED_SUFFIXES
 
         absolute = os.path.abspath(path)
         if absolute == str(self.index_dir) or absolute.startswith(str(self.index_dir) + os.sep):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant.text.quotations import Speaker, extract_quotations
+from assistant.text.chunking import split_paragraphs
 
 if TYPE_CHECKING:
     from assistant.models import Article
@@ -151,7 +152,6 @@ def _inner(draft: str, start: int, end: int) -> tuple[str, int]:
 
 def paragraph_of(article: Article, offset: int) -> int | None:
     """1-based paragraph of the article body holding `offset` (the index's own paragraph split), None before the body."""
-    from assistant.text.chunking import split_paragraphs
 
     for n, (_, end) in enumerate(split_paragraphs(article.text, article.body_start), 1):
         if offset < end:

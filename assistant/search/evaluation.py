@@ -11,6 +11,7 @@ from typing import Any
 
 from assistant.search.answer import AnswerPolicy
 from assistant.search.retrieval import Weights
+from assistant.errors import StoreError
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,6 @@ def _below(values: list[float], threshold: float) -> float:
 def _check_scratch_store(url: str) -> None:
     """Evaluation empties the store it builds in: only an empty one, or one an earlier evaluation filled, will do
     (ASSISTANT_STORE may name a team's shared archive)."""
-    from assistant.errors import StoreError
     from assistant.index.postgres import connect, safe_url, schema_version
 
     try:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.index.reads import ArticleCache, allowed_chunks, filter_sql  # noqa: F401 (re-exported)
 from assistant.index.stores import Store, TermCounts
-from assistant.search.keywords import phrase_match, plan
-from assistant.text.query import WHO_SAID, QueryShape, query_shape
+from assistant.search.keywords import crude_stem, phrase_match, plan
+from assistant.text.query import QueryShape, WHO_SAID, content_words, query_shape
 from assistant.models import Filters
 
 if TYPE_CHECKING:
@@ -402,8 +402,6 @@ SPEAKER_WORDS_MAX = 2
 def _speaker_evidence(db: Store, rows: list[Any], text: str) -> dict[int, int]:
     """Sentence id -> how many of the query's words (crude stems) the name or role of the speaker of
     the stored quotation holding the sentence shares (capped), for every sentence inside a quotation."""
-    from assistant.search.keywords import crude_stem
-    from assistant.text.query import content_words
 
     wanted = {crude_stem(w) for w in content_words(text)}
     spans: dict[int, list[tuple[int, int, str | None, str | None]]] = {}

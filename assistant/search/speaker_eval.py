@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import EngineError, StoreError
+from assistant.text.citations import attribution
 
 NOT_SAME_SENTENCE = ("pronoun", "role", "previous-sentence", "other-paragraph")
 KINDS = ("same-sentence", *NOT_SAME_SENTENCE, "unattributed")
@@ -182,7 +183,6 @@ def score_who_said(engine: Any, questions: list[dict[str, Any]]) -> WhoSaidRepor
 def first_line(answer: Any) -> str:
     """The line a reader sees first: the answer's own first line (its message), else the first
     quote's speaker line ('— Name, role'), else ''."""
-    from assistant.text.citations import attribution
 
     if answer.message:
         return answer.message.splitlines()[0]

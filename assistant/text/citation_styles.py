@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
+from assistant.text.citations import carries_marks
 
 if TYPE_CHECKING:
     from assistant.models import Article, Quote
@@ -582,7 +583,6 @@ _OPENING, _CLOSING = "\"\u201c", "\"\u201d"
 def _split_marks(text: str) -> tuple[str, str, str]:
     """(opening mark, inner text, closing mark): the text's own marks when it is one whole
     quotation, otherwise typographic double quotes around it."""
-    from assistant.text.citations import carries_marks
 
     inner = text[1:-1]
     if len(text) > 1 and text[0] in _OPENING and text[-1] in _CLOSING and not any(m in inner for m in _OPENING + _CLOSING):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from assistant.errors import QuestionError
 from assistant.models import Answer, Filters
+from assistant.text.sanitize import strip_escapes
 
 MAX_QUESTION_CHARS = 2_000
 """Longer questions are cut here: the model sees 128 word pieces anyway."""
@@ -74,7 +75,6 @@ def parse_date(value: str, *, end: bool = False) -> dt.date:
 
 def clean_text(text: str) -> str:
     """Terminal escape sequences go, control characters become spaces, runs of whitespace collapse."""
-    from assistant.text.sanitize import strip_escapes
 
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from undecodable bytes
     return " ".join(_CONTROL_RE.sub(" ", strip_escapes(text)).split())
