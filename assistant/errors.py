@@ -49,3 +49,7 @@ class UnsafeFolder(ValueError):
 
 class QuoteMismatch(AssertionError):
     """A quote that is not an exact substring of its article: a bug, never shown to users."""
+
+
+class DraftError(ValueError):
+    """A draft file that cannot be checked; the message is one line naming the file and the problem."""

@@ -87,7 +87,7 @@ def test_questions_come_from_titles(tmp_path: Path) -> None:
 def test_the_synthetic_index_opens_and_answers_like_any_other(tmp_path: Path) -> None:
     corpus = write_toy_corpus(tmp_path / "corpus", copies=1)
     folder = tmp_path / "synthetic"
-    built = bench_index.build_index(folder, 603, corpus, backend="hash")
+    built = bench_index.build_synthetic_index(folder, 603, corpus, backend="hash")
     assert (built.chunks, built.articles) == (603, 121)
     # The Engine's own consistency check passes (FAISS ids = chunk ids) and every quote is verbatim.
     engine = Engine(folder, embedder=HashEmbedder())

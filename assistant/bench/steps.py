@@ -13,7 +13,7 @@ from assistant.bench import procs
 from assistant.bench import scale as bench_scale
 from assistant.bench.plan import Plan
 from assistant.bench.report import Report, Row, cpu_snapshot, load_average, others_share
-from assistant.bench.synthetic_index import ask_whole, build_index, keyword_only
+from assistant.bench.synthetic_index import ask_whole, build_synthetic_index, keyword_only
 from assistant.embedding.registry import load_embedder, reads_model
 
 
@@ -311,7 +311,7 @@ class Steps:
         n = self.plan.fts
         folder = self.workdir / "synthetic-index"
         shutil.rmtree(folder, ignore_errors=True)
-        built = build_index(folder, n, self.plan.corpus, backend=self.plan.backend)
+        built = build_synthetic_index(folder, n, self.plan.corpus, backend=self.plan.backend)
         try:
             result = keyword_only(folder, self.questions(), n)
             whole = ask_whole(folder, self.questions(), self.plan.backend)

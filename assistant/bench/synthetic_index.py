@@ -48,7 +48,7 @@ class WholeQueries:
     """Opening the Engine: model, FAISS file, consistency check."""
 
 
-def build_index(index_dir: Path, n: int, corpus: Path, *, backend: str = "onnx-int8", seed: int = 0) -> SyntheticIndex:
+def build_synthetic_index(index_dir: Path, n: int, corpus: Path, *, backend: str = "onnx-int8", seed: int = 0) -> SyntheticIndex:
     """An index the Engine opens like any other: n chunks of 30-110 words drawn with the corpus's word
     frequencies under real titles, one sentence each, with clustered unit vectors (FAISS IVF-SQ8
     trained on the first `vectors.EXACT_LIMIT` as the indexer does at its switch; float16 sentence

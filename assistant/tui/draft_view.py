@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from assistant.errors import DraftError
 from assistant.models import Answer, Article, Filters, Quote
 from assistant.text.citations import quoted
 from assistant.tui.messages import CopyRequested
@@ -44,10 +45,6 @@ STATUS_LOOK = {
     "not_found": ("\u2716 not found", "bold $error"),
 }
 """How each status is labelled and coloured."""
-
-
-class DraftError(ValueError):
-    """A draft file that cannot be checked; the message is one line naming the file and the problem."""
 
 
 def draft_stamp(path: Path) -> tuple[int, int] | None:
