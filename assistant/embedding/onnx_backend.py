@@ -168,7 +168,10 @@ def load_onnx_embedder(
         raise RuntimeError(f"cannot write the ONNX model cache {folder}: {err.strerror or err}") from err
     plain = folder / (INT8_FILE if quantized else FP32_FILE)
     fast = optimized_file(plain) if session_factory is open_session else None
-    if fast is not None and is_intact(fast, ExportRecord(folder, model_path)):
+    record = ExportRecord(folder, model_path)
+    # The optimised copy stands in for its export only while the export itself is intact: a damaged or
+    # planted export is noticed (and made again) at the next start, whichever file that start opens.
+    if fast is not None and is_intact(plain, record) and is_intact(fast, record):
         try:
             session = session_factory(fast, threads)
         except Exception:
