@@ -17,7 +17,7 @@ from assistant.search.answer import AnswerPolicy, build_quotes, policy_for, sent
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError
 from assistant.search.keywords import phrase
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
-from assistant.text.query import QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, words, merge_filters, parse_question, query_shape
+from assistant.text.query import QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, is_speech, words, merge_filters, parse_question, query_shape
 from assistant.search.retrieval import Retrieval, Weights, retrieve
 
 if TYPE_CHECKING:
@@ -179,6 +179,12 @@ class Engine:
                     answered = answered and not missing and not absent and not unspoken
                     quotes = build_quotes(self.store, found, max_quotes, self.policy, weak=not answered)
                     quotes = _with_speakers(self.db, quotes, active.speaker)
+                    if not answered and not absent and not unspoken and _asks_for_speaker_of(shape, parsed.text, quotes):
+                        # 'What did Zulfugarov say?' / 'What did the union official say?': the first quote is a
+                        # quotation by exactly whom the question names, which is the answer whatever the cosine.
+                        answered = True
+                        quotes = build_quotes(self.store, found, max_quotes, self.policy, weak=False)
+                        quotes = _with_speakers(self.db, quotes, active.speaker)
                     speaker_line = _speaker_line(self.db, quotes) if answered and shape.kind == WHO_SAID else ""
             except (EngineError, VectorError) as exc:
                 return self._refusal(question, active, str(exc), started), None
@@ -359,6 +365,18 @@ def lexical_evidence(found: Retrieval) -> bool:
     if top.phrase >= 0.8:
         return True
     return top.words >= LEXICAL_WORDS and top.covered >= LEXICAL_COVERAGE
+
+
+def _asks_for_speaker_of(shape: QueryShape, question: str, quotes: tuple[Quote, ...]) -> bool:
+    """True for a speech question that names only a person or a role ('What did Zulfugarov say?', 'What
+    did the union official say?') whose first quote is a quotation by that speaker: every word of the
+    question besides its verbs of speaking is in the speaker's name or role."""
+    if not shape.speech or shape.topic or not quotes or quotes[0].speaker is None:
+        return False
+    wanted = [w for w in content_words(question) if not is_speech(w)]
+    speaker = quotes[0].speaker
+    known = set(content_words(f"{speaker.name} {speaker.role or ''}"))
+    return bool(wanted) and all(w in known for w in wanted)
 
 
 def _with_speakers(db: sqlite3.Connection, quotes: tuple[Quote, ...], speaker: str | None) -> tuple[Quote, ...]:
