@@ -234,8 +234,11 @@ def _sentence_vectors(index: Path, path: str) -> np.ndarray:
 def test_a_new_index_embeds_sentences_alone_unless_pooling_is_asked_for(tmp_path: Path, real_embedder: Any) -> None:
     corpus = tmp_path / "corpus"
     write(corpus, "seed.txt", SEED.read_text(encoding="utf-8"))
-    build_index(corpus, tmp_path / "index", embedder=real_embedder)
+    said: list[str] = []
+    build_index(corpus, tmp_path / "index", embedder=real_embedder, on_progress=lambda p: said.append(p.message))
     assert _meta(tmp_path / "index")[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.SEPARATE
+    # Pooling was not asked for: no advice that a rebuild would make indexing faster.
+    assert not [m for m in said if "--rebuild" in m]
 
 
 def test_a_new_index_pools_and_says_so_and_answers(tmp_path: Path, real_embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -268,8 +271,10 @@ def test_an_index_built_before_pooling_keeps_embedding_sentences_alone(
         db.execute("DELETE FROM meta WHERE key = ?", (embed_pass.SENTENCE_VECTORS_KEY,))
     db.close()
     write(corpus, "more.txt", "Another report\n\nThe minister said the talks would go on. Nobody else spoke.\n")
-    build_index(corpus, index, embedder=real_embedder)
+    said: list[str] = []
+    build_index(corpus, index, embedder=real_embedder, on_progress=lambda p: said.append(p.message))
     assert _meta(index)[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.SEPARATE
+    assert [m for m in said if "--rebuild" in m]  # pooling asked for: the older index says how to get it
     stored = _sentence_vectors(index, "more.txt")
     alone = real_embedder.encode([
         passage_for_embedding("Another report", None, "The minister said the talks would go on."),

@@ -120,7 +120,7 @@ class Writer:
             mode = embed_pass.sentence_mode(recorded, holds, embedder)
             # What the index says wins: an index stays with the kind of sentence vectors it began with.
             self.sentence_vectors, self._sentence_mode = recorded or mode, mode
-            if mode == embed_pass.SEPARATE and embed_pass.can_pool(embedder):
+            if mode == embed_pass.SEPARATE and embed_pass.can_pool(embedder) and embed_pass.pooling_wanted():
                 self.on_progress(Progress("model", 0, 0, "this index embeds sentences one by one (built before pooled sentence "
                                           "vectors); `assistant index --rebuild` makes indexing about twice as fast"))
         share = n_chunks / max(embed_pass.texts_to_embed(pending.new, self._sentence_mode), 1)
