@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from assistant.errors import IndexMismatch
 from assistant.index import quotation_store
 from assistant.index import store as sql
 from assistant.index.postgres import (
@@ -31,17 +30,7 @@ class PgWriter(Writer):
         if getattr(self, "rebuilding", False):
             self.rebuild()  # before the model check: a rebuild may change the model
         meta = {str(k): str(v) for k, v in self.db.raw("SELECT key, value FROM meta").fetchall()}
-        if meta.get("model"):
-            if meta["model"] != self.model_name or int(meta.get("dim", 0)) != self.dim:
-                raise IndexMismatch(
-                    f"store {self.location} was built with model {meta['model']} ({meta.get('dim')} dims), "
-                    f"not {self.model_name} ({self.dim}); re-index with `assistant index --rebuild`"
-                )
-            if meta.get("backend") != self.backend:
-                raise IndexMismatch(
-                    f"store {self.location} was built with the {meta.get('backend')} backend, not {self.backend}; "
-                    f"use `--backend {meta.get('backend')}` or re-index with `assistant index --rebuild`"
-                )
+        self.check_model(meta, f"store {self.location}")
         self.generation = int(meta.get("generation", 0))
         self.vector_index = meta.get("vector_index") or vector_index_choice()
 

@@ -71,17 +71,7 @@ class Writer:
         # by then; FULL costs one fsync per commit, next to the fsync of a whole FAISS file.
         self.db.execute("PRAGMA synchronous = FULL")
         meta = store.get_meta(self.db)
-        if meta.get("model"):
-            if meta["model"] != self.model_name or int(meta.get("dim", 0)) != self.dim:
-                raise IndexMismatch(
-                    f"index {self.index_dir} was built with model {meta['model']} ({meta.get('dim')} dims), "
-                    f"not {self.model_name} ({self.dim}); re-index with `assistant index --rebuild`"
-                )
-            if meta.get("backend") != self.backend:
-                raise IndexMismatch(
-                    f"index {self.index_dir} was built with the {meta.get('backend')} backend, not {self.backend}; "
-                    f"use `--backend {meta.get('backend')}` or re-index with `assistant index --rebuild`"
-                )
+        self.check_model(meta, f"index {self.index_dir}")
         self.generation = int(meta.get("generation", 0))
         if self.generation:
             self.index = vectors.load(self.index_dir, self.generation)
@@ -89,6 +79,21 @@ class Writer:
         else:
             self.index = vectors.new_flat(self.dim)
         vectors.cleanup(self.index_dir, keep={self.generation, self.generation - 1})
+
+    def check_model(self, meta: dict[str, str], where: str) -> None:
+        """Refuse to add vectors of another model, size or backend to an index built with one (`where` names it)."""
+        if not meta.get("model"):
+            return
+        if meta["model"] != self.model_name or int(meta.get("dim", 0)) != self.dim:
+            raise IndexMismatch(
+                f"{where} was built with model {meta['model']} ({meta.get('dim')} dims), "
+                f"not {self.model_name} ({self.dim}); re-index with `assistant index --rebuild`"
+            )
+        if meta.get("backend") != self.backend:
+            raise IndexMismatch(
+                f"{where} was built with the {meta.get('backend')} backend, not {self.backend}; "
+                f"use `--backend {meta.get('backend')}` or re-index with `assistant index --rebuild`"
+            )
 
     def stored_problems(self) -> dict[str, list[LoadProblem]]:
         """file -> the problems recorded when it was last read."""
