@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.tui import FakeEngine, factory, settings
+from support.tui import FakeEngine, factory, record_notes, settings
 
 from assistant.embedding.registry import HashEmbedder
 from assistant.index.indexer import build_index
@@ -122,18 +122,6 @@ async def test_opening_the_chat_on_a_folder_with_a_lock_symlink_leaves_the_targe
         assert ".lock" in app.engine_error and "symbolic link" in app.engine_error
         assert any("symbolic link" in note for note in notes)
     assert untouched(home / ".bashrc", BASHRC)
-
-
-def record_notes(app: AssistantApp) -> list[str]:
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message: str, **options: Any) -> None:
-        notes.append(message)
-        original(message, **options)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return notes
 
 
 def fake_app(tmp_path: Path, engine: FakeEngine | None = None) -> tuple[AssistantApp, list[str]]:

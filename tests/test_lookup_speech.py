@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from support.engines import assert_quotes_verbatim, opened
-from support.indexes import build
+from support.indexes import index_of
 
 from assistant.search.engine import Engine
 from assistant.search.retrieval import Weights
@@ -33,14 +33,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def speech_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("speech")
-    corpus, index = root / "corpus", root / "index"
-    for name, text in ARTICLES.items():
-        path = corpus / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    build(corpus, index)
-    return index
+    return index_of(tmp_path_factory.mktemp("speech"), ARTICLES)
 
 
 @pytest.fixture
