@@ -183,8 +183,7 @@ class Engine:
                         # 'What did Zulfugarov say?' / 'What did the union official say?': the first quote is a
                         # quotation by exactly whom the question names, which is the answer whatever the cosine.
                         answered = True
-                        quotes = build_quotes(self.store, found, max_quotes, self.policy, weak=False)
-                        quotes = _with_speakers(self.db, quotes, active.speaker)
+                        quotes = tuple(dataclasses.replace(q, weak=False) for q in quotes)
                     speaker_line = _speaker_line(self.db, quotes) if answered and shape.kind == WHO_SAID else ""
             except (EngineError, VectorError) as exc:
                 return self._refusal(question, active, str(exc), started), None
