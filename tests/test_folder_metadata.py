@@ -85,3 +85,44 @@ def test_coverage_and_filters_that_cannot_match(tmp_path: Path) -> None:
     assert why_nothing(Filters(since=dt.date(2005, 1, 1)), none).startswith("no article in this corpus has a date")
     assert "no article in this corpus has an outlet" in why_nothing(Filters(source="bbc"), none)
     assert why_nothing(Filters(article="tax"), none) is None
+
+
+def test_an_edited_added_or_removed_metadata_file_updates_the_index(tmp_path: Path) -> None:
+    from assistant.index.scan import is_stale
+
+    root, index = corpus(tmp_path), tmp_path / "index"
+
+    def outlets() -> dict[str, str | None]:
+        db = sqlite3.connect(index / "index.sqlite3")
+        try:
+            return dict(db.execute("SELECT path, source FROM articles"))
+        finally:
+            db.close()
+
+    build_index(root, index, backend="hash")
+    assert outlets()["politics/undated.txt"] == "BBC Politics" and outlets()["top.txt"] == "BBC News"
+    assert not is_stale(root, index)
+
+    # Edited: only the files below that folder are read again; the others stay unchanged.
+    (root / "politics" / "assistant-corpus.toml").write_text('outlet = "Westminster Desk"\n', encoding="utf-8")
+    assert is_stale(root, index)
+    report = build_index(root, index, backend="hash")
+    assert (report.updated, report.unchanged) == (2, 2)
+    assert outlets()["politics/undated.txt"] == "Westminster Desk" and outlets()["top.txt"] == "BBC News"
+    assert outlets()["politics/2005/2005-04-12-resigns.txt"] == "Westminster Desk"
+    assert not is_stale(root, index)
+    assert build_index(root, index, backend="hash").updated == 0
+
+    # Removed: the root's file takes over again.
+    (root / "politics" / "assistant-corpus.toml").unlink()
+    assert is_stale(root, index)
+    build_index(root, index, backend="hash")
+    assert outlets()["politics/undated.txt"] == "BBC News"
+
+    # Added in a folder that had none.
+    (root / "politics" / "2005" / "assistant-corpus.toml").write_text('outlet = "Archive"\n', encoding="utf-8")
+    assert is_stale(root, index)
+    report = build_index(root, index, backend="hash")
+    assert (report.updated, report.unchanged) == (1, 3)
+    assert outlets()["politics/2005/2005-04-12-resigns.txt"] == "Archive"
+    assert not is_stale(root, index)

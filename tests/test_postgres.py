@@ -523,3 +523,15 @@ def test_keyword_rankings_are_fts5_bm25(pg_url: str, tmp_path: Path) -> None:
     finally:
         embedded.close()
         pg.close()
+
+
+def test_an_edited_folder_metadata_file_updates_both_stores(location: str | Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "a.txt", article(1))
+    (corpus / "assistant-corpus.toml").write_text('outlet = "Daily Post"\n', encoding="utf-8")
+    build_index(corpus, location, embedder=HashEmbedder())
+    assert rows(location, "SELECT source FROM articles") == [("Daily Post",)]
+    (corpus / "assistant-corpus.toml").write_text('outlet = "Evening Star"\n', encoding="utf-8")
+    assert build_index(corpus, location, embedder=HashEmbedder()).updated == 1
+    assert rows(location, "SELECT source FROM articles") == [("Evening Star",)]
+    assert build_index(corpus, location, embedder=HashEmbedder()).unchanged == 1

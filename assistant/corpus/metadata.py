@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import sqlite3
+import stat
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,17 +90,67 @@ def _cached(path: Path) -> FolderMetadata | None:
         return _CACHE[key]
 
 
+def folders_of(rel: str) -> list[str]:
+    """The folders whose metadata file applies to the file at `rel`, root ('') first: 'a/b/x.txt' -> ['', 'a', 'a/b']."""
+    parts = rel.split(":", 1)[0].split("/")[:-1]
+    return ["/".join(parts[:depth]) for depth in range(len(parts) + 1)]
+
+
 def folder_metadata(root: Path, rel: str) -> FolderMetadata:
     """The metadata for the article at `rel` (relative to `root`): the root's file, then each subfolder's."""
-    parts = rel.split(":", 1)[0].split("/")[:-1]
     found = FolderMetadata()
     folder = Path(os.path.abspath(root))
-    for depth in range(len(parts) + 1):
-        here = folder.joinpath(*parts[:depth]) / FILE_NAME
-        meta = _cached(here)
+    for sub in folders_of(rel):
+        meta = _cached(folder / sub / FILE_NAME if sub else folder / FILE_NAME)
         if meta is not None:
             found = found.under(meta)
     return found
+
+
+STAMPS_KEY = "folder_metadata"
+"""Index metadata key: the metadata files' stamps (folder -> 'size:mtime_ns') when the index was last brought up to date."""
+
+
+def folder_stamps(root: Path, rels: Iterable[str]) -> dict[str, str]:
+    """'size:mtime_ns' of every metadata file that applies to one of the files at `rels`, by folder ('' is `root`).
+
+    What an index records so that editing, adding or removing a metadata file re-reads the files below it."""
+    folder = Path(os.path.abspath(root))
+    stamps: dict[str, str] = {}
+    looked: set[str] = set()
+    for rel in rels:
+        for sub in folders_of(rel):
+            if sub in looked:
+                continue
+            looked.add(sub)
+            try:
+                st = (folder / sub / FILE_NAME).lstat()
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                stamps[sub] = f"{st.st_size}:{st.st_mtime_ns}"
+    return stamps
+
+
+def changed_folders(recorded: str | None, stamps: dict[str, str]) -> set[str]:
+    """Folders whose metadata file was edited, added or removed since `recorded` (the index's STAMPS_KEY value)."""
+    try:
+        before = json.loads(recorded) if recorded else {}
+    except ValueError:
+        before = None
+    if not isinstance(before, dict):
+        return set(stamps) | {""}  # unreadable record: every folder with a file counts as changed
+    return {sub for sub in set(before) | set(stamps) if before.get(sub) != stamps.get(sub)}
+
+
+def affected(rel: str, folders: set[str]) -> bool:
+    """True when a metadata file that applies to the file at `rel` is in `folders`."""
+    return bool(folders) and any(sub in folders for sub in folders_of(rel))
+
+
+def stamps_value(stamps: dict[str, str]) -> str:
+    """The STAMPS_KEY value recorded for `stamps`."""
+    return json.dumps(stamps, sort_keys=True, separators=(",", ":"))
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:

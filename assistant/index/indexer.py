@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.corpus import metadata
 from assistant.errors import NotAnIndex, StoreError
 from assistant.index import store
 from assistant.index import vectors
@@ -108,6 +109,8 @@ class Indexer:
                 reconciler.flush(done)
         reconciler.remove_orphans(scan.vanished)
         reconciler.flush(len(changed))
+        if scan.metadata_stamps is not None:
+            store.put_meta_value(db, metadata.STAMPS_KEY, scan.metadata_stamps)
         self.report.seconds = time.monotonic() - started
         self.on_progress(Progress("ready", 1, 1, "index up to date"))
         return self.report

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.corpus import discovery  # looked up at call time: tests wrap discover_files
+from assistant.corpus import metadata
 from assistant.errors import StoreError
 from assistant.index import store
 from assistant.models import LoadProblem
@@ -36,21 +37,26 @@ def is_stale(corpus: Path, index_dir: Path, *, follow_symlinks: bool = False) ->
         return True
     try:
         known = store.stored_files(db)
+        recorded_stamps = store.get_meta(db).get(metadata.STAMPS_KEY)
         # Articles of a file without a row: a run stopped inside it, so the index is not up to date.
         if any(rel not in known for rel in store.article_paths(db)):
             return True
     finally:
         db.close()
-    seen = 0
+    rels: list[str] = []
     for path in discovery.discover_files(corpus, follow_symlinks=follow_symlinks):
         try:
             st = path.stat()
         except OSError:
             continue
-        if not unchanged(known.get(relative(corpus, path)), st):
+        rel = relative(corpus, path)
+        if not unchanged(known.get(rel), st):
             return True
-        seen += 1
-    return seen != len(known)
+        rels.append(rel)
+    if len(rels) != len(known):
+        return True
+    folders = metadata.changed_folders(recorded_stamps, metadata.folder_stamps(corpus, rels))
+    return any(metadata.affected(rel, folders) for rel in rels)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,8 @@ class CorpusScan:
     """(path, file, size, mtime_ns) of new or changed files, in corpus order."""
     vanished: list[str]
     """Paths the index knows (as files, or by articles of a file a stopped run left) that are gone."""
+    metadata_stamps: str | None = None
+    """The folder metadata files' stamps to record once the run is done; None when the index's record is current."""
 
 
 def scan_corpus(
@@ -79,6 +87,11 @@ def scan_corpus(
     for path in discovery.discover_files(corpus, on_problem=on_problem, follow_symlinks=follow_symlinks):
         on_disk[relative(corpus, path)] = path
     known = store.stored_files(db)
+    # An edited, added or removed metadata file changes what its folder's articles say (outlet, author,
+    # date): their files are read again, and the content hash decides whether anything is rewritten.
+    recorded = store.get_meta(db).get(metadata.STAMPS_KEY)
+    stamps = metadata.folder_stamps(corpus, on_disk)
+    folders = metadata.changed_folders(recorded, stamps)
     changed: list[tuple[str, Path, int, int]] = []
     for rel, path in on_disk.items():
         try:
@@ -86,7 +99,7 @@ def scan_corpus(
         except OSError as exc:
             on_problem(LoadProblem(rel, f"cannot read: {exc.strerror or exc}", kind="unreadable"))
             continue
-        if unchanged(known.get(rel), st):
+        if unchanged(known.get(rel), st) and not metadata.affected(rel, folders):
             on_unchanged(rel)
         else:
             changed.append((rel, path, st.st_size, st.st_mtime_ns))
@@ -94,4 +107,5 @@ def scan_corpus(
     # on disk it is read again like a new file, gone it vanished like any other.
     unrecorded = [rel for rel in store.article_paths(db) if rel not in known]
     vanished = [rel for rel in (*known, *unrecorded) if rel not in on_disk]
-    return CorpusScan(on_disk, changed, vanished)
+    value = metadata.stamps_value(stamps)
+    return CorpusScan(on_disk, changed, vanished, None if value == (recorded or metadata.stamps_value({})) else value)

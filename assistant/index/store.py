@@ -9,6 +9,7 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import StoreError
 from assistant.models import Article, Chunk, LoadProblem, Sentence
@@ -291,6 +292,13 @@ def get_meta(db: sqlite3.Connection) -> dict[str, str]:
 def set_meta(db: sqlite3.Connection, values: dict[str, str]) -> None:
     """Write settings (inside the caller's transaction)."""
     db.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(values.items()))
+
+
+def put_meta_value(db: Any, key: str, value: str) -> None:
+    """Write one setting on its own (SQL both stores take: SQLite and PostgreSQL upsert alike)."""
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value)
+    )
 
 
 def stored_files(db: sqlite3.Connection) -> dict[str, tuple[int, int, str]]:
