@@ -103,3 +103,40 @@ def test_help_lists_the_commands() -> None:
     # Names in the Commands section, not words anywhere in the text ('index' is in most descriptions).
     listed = {line.split()[0] for line in out.partition("Commands:")[2].splitlines() if line.strip()}
     assert code == 0 and {"index", "ask", "stats", "eval", "config"} <= listed
+
+
+def test_quick_help_and_version_are_what_click_prints() -> None:
+    """`assistant --help` / `--version` are answered without click (issue 17); the text must stay click's."""
+    import importlib.metadata
+
+    from assistant import __version__
+    from assistant.__main__ import HELP, quick_answer
+
+    # Wider terminals wrap at 78 like 80 columns do; narrower ones, `python -m` and other arguments go to click.
+    rendered = CliRunner().invoke(main, ["--help"], prog_name="assistant", terminal_width=78).output
+    assert HELP == rendered, "paste the new `assistant --help` into assistant/__main__.py's HELP"
+    assert quick_answer(["--help"], "assistant") == rendered
+    version = CliRunner().invoke(main, ["--version"], prog_name="assistant").output
+    assert quick_answer(["--version"], "assistant") == version == f"assistant, version {__version__}\n"
+    assert importlib.metadata.version("assistant") == __version__
+    for argv, prog in ((["--help"], "__main__.py"), (["ask", "--help"], "assistant"), (["--help", "x"], "assistant"), ([], "assistant")):
+        assert quick_answer(argv, prog) is None
+
+
+def test_quick_help_in_a_fresh_process_loads_neither_click_nor_the_cli(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nsys.argv = ['assistant', '--help']\nfrom assistant.__main__ import run\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in sys.modules if m == 'click' or m.startswith('assistant.')))\n"
+    )
+    env = {**os.environ, "COLUMNS": "120"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.endswith("LOADED ['assistant.__main__']\n")
+    assert out.startswith("Usage: assistant [OPTIONS] [COMMAND] [ARGS]...")
+    narrow = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**env, "COLUMNS": "60"}).stdout
+    assert "'click'" in narrow.splitlines()[-1]  # a 60-column terminal: click wraps the text itself
