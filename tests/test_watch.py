@@ -121,6 +121,7 @@ def test_hidden_files_and_the_index_folder_are_ignored(tmp_path: Path) -> None:
     assert not watcher.relevant(str(corpus / ".draft.txt.swp"))
     assert not watcher.relevant(str(corpus / "notes.pdf"))
     assert watcher.relevant(str(corpus / "a" / "b.md")) and watcher.relevant(str(corpus / "moved-folder"))
+    assert watcher.relevant(str(corpus / "a" / "assistant-corpus.toml"))  # an outlet or date pattern changed
 
 
 def test_a_burst_of_500_files_is_indexed_in_batches(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.index.indexer import IndexReport, Progress, build_index
+from assistant.corpus import metadata
 from assistant.corpus.formats import SUPPORTED_SUFFIXES
 from assistant.index.lock import IndexLocked
 
@@ -160,6 +161,8 @@ class Watcher:
             return False
         if any(part.startswith(".") for part in Path(rel).parts):
             return False
+        if os.path.basename(absolute) == metadata.FILE_NAME:
+            return True  # a folder's outlet, author or date pattern changed
         suffix = os.path.splitext(absolute)[1].lower()
         # A folder moved in or out comes as one event on a name without a suffix.
         return suffix in SUPPORTED_SUFFIXES or suffix == ""
