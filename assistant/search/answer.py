@@ -115,6 +115,7 @@ def build_quotes(
     # Each candidate's highest similarity to a picked lead, kept up to date as leads are picked
     # (the same MMR values as recomputing the max over every lead, without the quadratic loop).
     closest: dict[int, float] = {}
+    spoken: dict[int, list[tuple[int, int, str | None]]] = {}
     while pool and len(picked) < max_quotes:
         best_i, best_val = -1, -1e9
         for i, cand in enumerate(pool):
@@ -137,6 +138,8 @@ def build_quotes(
         draft = _Draft(cand, cand, cand, [])
         used.add((cand.article_id, cand.ord))
         _grow(draft, by_pos, used, policy)
+        if draft.first is not draft.last:
+            _one_speaker(db, draft, by_pos, used, spoken)
         _attribute(db, draft, by_pos, used, text_of)
         for other in pool:
             sim = sims(other, draft.lead)
@@ -187,6 +190,50 @@ def _grow(draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: se
         else:
             draft.last = near
         size += 1
+
+
+def _one_speaker(
+    db: Store, draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: set[tuple[int, int]],
+    spoken: dict[int, list[tuple[int, int, str | None]]],
+) -> None:
+    """Narrow a grown quote so that it never runs into another speaker's quotation: joined neighbours
+    stop at the first sentence whose quotation has another named speaker, so the speaker shown for the
+    quote said every attributed word of it. (An unattributed quotation is often the same speaker going
+    on; it joins, and a quote it dominates shows no speaker.) Sentences let go can make quotes of their own."""
+    article_id = draft.lead.article_id
+    if article_id not in spoken:
+        spoken[article_id] = [(start, end, speaker) for _, start, end, speaker, _ in db.quotations_of([article_id])]
+    quotations = [(start, end, speaker.lower()) for start, end, speaker in spoken[article_id] if speaker]
+    if not quotations:
+        return
+
+    def owner(s: ScoredSentence) -> str | None:
+        """Whose attributed words the sentence mostly holds; None for narration or unattributed words."""
+        best, overlap = None, 0
+        for start, end, speaker in quotations:
+            shared = min(end, s.end) - max(start, s.start)
+            if shared > overlap:
+                best, overlap = speaker, shared
+        return best
+
+    fixed = owner(draft.lead)
+    for step in (-1, 1):
+        edge = draft.lead
+        while (edge is not draft.first) if step < 0 else (edge is not draft.last):
+            near = by_pos[(article_id, edge.ord + step)]
+            who = owner(near)
+            if who is not None and fixed is not None and who != fixed:
+                break
+            fixed = fixed or who
+            edge = near
+        if step < 0:
+            for ord_ in range(draft.first.ord, edge.ord):
+                used.discard((article_id, ord_))
+            draft.first = edge
+        else:
+            for ord_ in range(edge.ord + 1, draft.last.ord + 1):
+                used.discard((article_id, ord_))
+            draft.last = edge
 
 
 ATTRIBUTION_SENTENCES = 2
