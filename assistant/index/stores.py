@@ -118,7 +118,7 @@ class EmbeddedStore(SqlReads):
             raise EngineError(
                 f"index {self.index_dir} was rebuilt with {meta.get('model')} ({meta.get('dim')} dims); open it again"
             )
-        index = vectors.load(self.index_dir, generation)
+        index = vectors.load_for_search(self.index_dir, generation)
         if index.d != int(meta.get("dim", index.d)):
             raise VectorError(
                 f"{vectors.vector_path(self.index_dir, generation)} holds {index.d}-dimension vectors, the index "

@@ -8,6 +8,8 @@ import os
 import re
 import secrets
 import stat
+import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,33 @@ Measured single-threaded (docs/benchmarks.md): exact search costs 5-8 ms per 100
 A BBC-sized query takes 13 ms, so past 100k exact vectors it would leave the 20 ms budget.
 """
 
+
+
+@dataclass(frozen=True)
+class FlatVectors:
+    """A flat FAISS file read with numpy, for searching only: importing faiss would cost a cold `ask` more
+    than reading the file and searching it (issue 17). `search` ranks as FAISS does, to the last bit."""
+
+    matrix: np.ndarray
+    """(ntotal, d) float32 rows, in the file's order."""
+    ids: np.ndarray
+    """(ntotal,) int64 chunk ids, one per row."""
+    largest_norm: float
+    """The longest row's length: bounds the rounding error of a matrix product (see `_flat_search`)."""
+
+    @property
+    def d(self) -> int:
+        return int(self.matrix.shape[1])
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.matrix.shape[0])
+
+
+_HEADER = struct.Struct("<4siqqq?i")
+"""FAISS's index header: fourcc, d, ntotal, two unused int64s, is_trained, metric (write_index_header)."""
+_SIMD_LANES = 8
+"""FAISS (AVX2 build) sums an inner product in 8 lanes of float32 products, then halves them: see `faiss_dot`."""
 
 
 def vector_path(index_dir: Path, generation: int) -> Path:
@@ -94,6 +123,8 @@ def compress_if_large(index: Any, limit: int | None = None) -> Any:
 
 def kind(index: Any) -> str:
     """A short name of the index type ('flat' or 'ivf-sq8')."""
+    if isinstance(index, FlatVectors):
+        return "flat"
     import faiss
 
     return "ivf-sq8" if isinstance(faiss.try_extract_index_ivf(index), faiss.IndexIVF) else "flat"
@@ -101,8 +132,11 @@ def kind(index: Any) -> str:
 
 def stored_ids(index: Any) -> np.ndarray:
     """All ids in the index, sorted."""
-    import faiss
     import numpy as np
+
+    if isinstance(index, FlatVectors):
+        return np.sort(index.ids)
+    import faiss
 
     ivf = faiss.try_extract_index_ivf(index)
     if ivf is not None:
@@ -116,11 +150,8 @@ def stored_ids(index: Any) -> np.ndarray:
     return np.sort(faiss.vector_to_array(index.id_map))
 
 
-def load(index_dir: Path, generation: int, *, mmap: bool = False) -> Any:
-    """Read one generation's FAISS file; a missing, unreadable or non-regular file is a VectorError."""
-    import faiss
-
-    path = vector_path(index_dir, generation)
+def _regular_file(path: Path) -> None:
+    """A missing or non-regular vector file is a VectorError that says to rebuild."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -129,6 +160,142 @@ def load(index_dir: Path, generation: int, *, mmap: bool = False) -> Any:
         # A planted link (to /dev/zero, to someone's file) is never read as the index's vectors.
         what = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "something else"
         raise VectorError(f"{path} is not a regular file ({what}); rebuild with `assistant index --rebuild`")
+
+
+def load_for_search(index_dir: Path, generation: int) -> Any:
+    """One generation's vectors for searching: a flat file of up to EXACT_LIMIT vectors is read with numpy
+    (a FlatVectors), anything else with FAISS (`load`). Both answer `search`, `stored_ids`, `kind`, `.d`."""
+    path = vector_path(index_dir, generation)
+    _regular_file(path)
+    flat = read_flat(path)
+    return flat if flat is not None else load(index_dir, generation)
+
+
+def read_flat(path: Path, limit: int = EXACT_LIMIT) -> FlatVectors | None:
+    """The vectors of a FAISS file holding an IndexIDMap2 over an IndexFlatIP of at most `limit` rows whose
+    size is a multiple of 8 (what the indexer writes below the switch), read with numpy; None for any other
+    file, which FAISS itself then reads (and reports on, when it is damaged)."""
+    import numpy as np
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with open(fd, "rb", buffering=0) as f:
+        head = f.read(2 * _HEADER.size + 8)
+        if len(head) != 2 * _HEADER.size + 8:
+            return None
+        outer = _HEADER.unpack_from(head, 0)
+        inner = _HEADER.unpack_from(head, _HEADER.size)
+        (floats,) = struct.unpack_from("<Q", head, 2 * _HEADER.size)
+        dim, n = outer[1], outer[2]
+        # metric 0 is METRIC_INNER_PRODUCT; a metric above 1 would add a field this reader does not expect.
+        if (outer[0], outer[5:], inner[0], inner[1:3], inner[5:]) != (b"IxM2", (True, 0), b"IxFI", (dim, n), (True, 0)):
+            return None
+        if not (0 < dim and dim % _SIMD_LANES == 0 and 0 <= n <= limit and floats == n * dim):
+            return None
+        if os.fstat(fd).st_size != len(head) + 4 * n * dim + 8 + 8 * n:
+            return None
+        matrix = np.empty((n, dim), dtype="<f4")
+        count = np.empty(1, dtype="<u8")
+        ids = np.empty(n, dtype="<i8")
+        for part in (matrix, count, ids):
+            view = memoryview(part.reshape(-1).view("u1")) if part.size else memoryview(b"")
+            while view:
+                got = f.readinto(view)
+                if not got:
+                    return None
+                view = view[got:]
+    if int(count[0]) != n:
+        return None
+    largest = float(np.sqrt(np.einsum("ij,ij->i", matrix, matrix).max())) if n else 0.0
+    return FlatVectors(matrix.astype(np.float32, copy=False), ids.astype(np.int64, copy=False), largest)
+
+
+def faiss_dot(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Inner products of float32 `rows` with `query`, rounded exactly as FAISS's AVX2 `fvec_inner_product`
+    rounds them: products summed in 8 lanes in order, then the lanes folded in halves (8 -> 4 -> 2 -> 1).
+    Checked bit for bit against FAISS in tests/test_vectors_numpy.py."""
+    import numpy as np
+
+    products = (rows * query).reshape(len(rows), -1, _SIMD_LANES)
+    lanes = products[:, 0, :].copy()
+    for step in range(1, products.shape[1]):
+        lanes += products[:, step, :]
+    width = _SIMD_LANES
+    while width > 1:
+        width //= 2
+        lanes = lanes[:, :width] + lanes[:, width : 2 * width]
+    return lanes[:, 0].astype(np.float32, copy=False)
+
+
+def _flat_search(flat: FlatVectors, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """FAISS's flat inner-product search (one thread, k < 100), in numpy: the same ids, order and scores.
+
+    A plain sum of products ranks every row (its rounding differs from FAISS's in the last bits); every
+    row that could be in FAISS's top k (within twice the rounding bound of the k-th best) is scored again
+    as FAISS scores it. FAISS keeps a heap: rows scoring above the k-th best are all in it, and among rows
+    tied at the k-th best score (duplicate chunks) the heap's history decides (`_tied_survivors`); it
+    lists the result by score, equal scores last row first. (From k = 100 FAISS collects results another
+    way, whose order among equal scores this does not copy; the engine asks for 50.)"""
+    import numpy as np
+
+    rows = np.arange(flat.ntotal)
+    matrix = flat.matrix
+    if allowed is not None:
+        rows = np.flatnonzero(np.isin(flat.ids, np.asarray(allowed, dtype="int64")))
+        matrix = matrix[rows]
+    if len(rows) == 0 or k <= 0:
+        return np.zeros(0, dtype="float32"), np.zeros(0, dtype="int64")
+    query = np.ascontiguousarray(query.reshape(-1), dtype="float32")
+    # einsum, not a BLAS product: one thread, like FAISS's search (BLAS threads stall on a busy machine).
+    approx = np.einsum("ij,j->i", matrix, query)
+    k = min(k, len(rows))
+    kth = np.partition(approx, len(approx) - k)[len(approx) - k]
+    # Any float32 sum of d products is within d * 2^-24 * |row| * |query| (to first order) of the exact
+    # inner product, so the two sums differ by at most twice that, and a row in FAISS's top k scores at
+    # least kth - 4 * that here; the margin is rounded up.
+    margin = 4.5 * flat.d * 2.0**-24 * flat.largest_norm * float(np.sqrt(np.dot(query, query)))
+    near = np.flatnonzero(approx >= kth - margin)
+    exact = faiss_dot(matrix[near], query)
+    last = np.partition(exact, len(exact) - k)[len(exact) - k]
+    above, tied = near[exact > last], near[exact == last]
+    if len(above) + len(tied) > k:
+        tied = _tied_survivors(above, tied, k)
+    kept = np.concatenate([above, tied])
+    scores = np.concatenate([exact[exact > last], np.full(len(tied), last, dtype=np.float32)])
+    order = np.lexsort((-kept, -scores))
+    return scores[order], flat.ids[rows[kept[order]]]
+
+
+def _tied_survivors(above: np.ndarray, tied: np.ndarray, k: int) -> np.ndarray:
+    """Which rows tied at the k-th best score FAISS's heap keeps, given the rows scoring above it.
+
+    Rows arrive in order. A tied row enters only while the heap holds fewer than k rows scoring at least
+    the tie (an equal score does not beat the heap's minimum); a row scoring above it that arrives when
+    the heap holds k such rows pushes out the tied row with the lowest row number (the heap orders equal
+    scores by row)."""
+    inside: list[int] = []
+    seen_above = 0
+    events = sorted([(int(r), True) for r in above] + [(int(r), False) for r in tied])
+    for row, is_above in events:
+        if is_above:
+            if seen_above + len(inside) >= k:
+                inside.pop(0)
+            seen_above += 1
+        elif seen_above + len(inside) < k:
+            inside.append(row)
+    import numpy as np
+
+    return np.asarray(inside, dtype=np.int64)
+
+
+def load(index_dir: Path, generation: int, *, mmap: bool = False) -> Any:
+    """Read one generation's FAISS file; a missing, unreadable or non-regular file is a VectorError."""
+    import faiss
+
+    path = vector_path(index_dir, generation)
+    _regular_file(path)
     try:
         flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
         index = faiss.read_index(str(path), flags)
@@ -244,6 +411,8 @@ def _single_thread() -> None:
 
 def search(index: Any, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Top-k (scores, ids) for one query vector; `allowed` restricts the search to those ids before ranking."""
+    if isinstance(index, FlatVectors):
+        return _flat_search(index, query, k, allowed)
     import faiss
     import numpy as np
 
