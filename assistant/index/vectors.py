@@ -215,7 +215,8 @@ def read_flat(path: Path, limit: int = EXACT_LIMIT) -> FlatVectors | None:
 def faiss_dot(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Inner products of float32 `rows` with `query`, rounded exactly as FAISS's AVX2 `fvec_inner_product`
     rounds them: products summed in 8 lanes in order, then the lanes folded in halves (8 -> 4 -> 2 -> 1).
-    Checked bit for bit against FAISS in tests/test_vectors_numpy.py."""
+    Checked bit for bit against FAISS in tests/test_vectors_numpy.py. (FAISS on an AVX-512 or ARM build sums
+    otherwise, so there the last bits may differ from its own.)"""
     import numpy as np
 
     products = (rows * query).reshape(len(rows), -1, _SIMD_LANES)
