@@ -66,3 +66,17 @@ def test_a_speaker_the_corpus_does_not_have_stays_unanswered(engine: Engine) -> 
         answer = engine.ask(question)
         assert not answer.answered, (question, answer.message)
         assert all(q.weak for q in answer.quotes)
+
+
+def test_a_speaker_who_never_speaks_of_the_topic_is_told_not_answered(engine: Engine) -> None:
+    # The harbour article names Maria Olsen and "fishermen", but the fishermen are Peter Lund's words.
+    answer = engine.ask("What did Maria Olsen say about the fishermen?")
+    assert not answer.answered
+    assert answer.message.startswith("no article has Maria Olsen speaking about the fishermen")
+    assert all(q.weak for q in answer.quotes)
+    lund = engine.ask("What did Peter Lund say about the fishermen?")
+    assert lund.answered, lund.message
+    assert lund.quotes[0].speaker is not None and lund.quotes[0].speaker.name == "Peter Lund"
+    # A word of the sentence that names her as the speaker counts too ("... Maria Olsen said after the vote").
+    olsen = engine.ask("What did Maria Olsen say about the vote?")
+    assert "speaking about" not in olsen.message

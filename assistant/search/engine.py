@@ -164,10 +164,11 @@ class Engine:
                         # generation in memory (ids of chunks gone since simply find no rows).
                     shape = query_shape(parsed.text)
                     absent = self._absent(shape, parsed.text)
-                    prefer, unspoken = self._speaker_articles(shape) if not absent else (None, None)
+                    quoted = self._quoted_sentences(shape) if not absent else None
+                    prefer, unspoken = self._speaker_articles(shape, quoted) if not absent else (None, None)
                     found = retrieve(
                         self.store, vector, searched, active, self.weights, self.terms, shape=shape, prefer=prefer,
-                        quoted=self._quoted_sentences(shape) if not absent else None,
+                        quoted=quoted,
                     )
                     best = max((s.dense for s in found.sentences), default=0.0)
                     # Both levels vote: a short "what did X say" question can match a whole chunk
@@ -263,9 +264,14 @@ class Engine:
             return None
         return self.store.quoted_sentences(keys) or None
 
-    def _speaker_articles(self, shape: QueryShape) -> tuple[set[int] | None, tuple[str, str] | None]:
+    def _speaker_articles(
+        self, shape: QueryShape, quoted: set[int] | None = None
+    ) -> tuple[set[int] | None, tuple[str, str] | None]:
         """For 'what did X say about Y': the articles naming X and speaking of Y (preferred), or
-        (X, Y) when X is named but never next to Y."""
+        (X, Y) when X is named but never speaks of Y: no article names both, or, when the index holds
+        quotations by X (`quoted`, their sentences), none of them and no sentence naming X holds a word
+        of Y ('What did Michael Howard say about football?' where only another speaker in his article
+        calls policing "a political football")."""
         if shape.kind != SAID_ABOUT or not shape.speaker or not shape.topic:
             return None, None
         speaker_words = content_words(shape.speaker)
@@ -279,6 +285,14 @@ class Engine:
         both = named & topical
         if not both:
             return None, (shape.speaker, shape.topic)
+        if quoted:
+            about = " OR ".join(phrase(w) for w in topic_words)
+            by_name = " AND ".join(phrase(w) for w in speaker_words)
+            reported = self.store.lexical_sentences(f"body : (({by_name}) AND ({about}))", 1, 1.0, both)
+            if not reported:
+                holding = self.store.lexical_sentences(f"body : ({about})", 5000, 1.0, both)
+                if not any(sentence_id in quoted for sentence_id, _ in holding):
+                    return None, (shape.speaker, shape.topic)
         return both, None
 
     def _missing_numbers(self, question: str, found: Retrieval) -> list[str]:
