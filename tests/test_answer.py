@@ -12,9 +12,21 @@ from hypothesis import strategies as st
 
 from assistant.index.indexer import build_index
 from assistant.models import Filters
-from assistant.search.answer import ABSTAIN_THRESHOLDS, ATTRIBUTION_SENTENCES, AnswerPolicy, build_quotes, needs_antecedent, policy_for
+from assistant.search.answer import (
+    ABSTAIN_THRESHOLDS,
+    ATTRIBUTION_SENTENCES,
+    SUPPORT_MARGIN,
+    AnswerPolicy,
+    article_support,
+    build_quotes,
+    needs_antecedent,
+    policy_for,
+    support_stem,
+    unsupported,
+)
 from assistant.search.engine import Engine
-from assistant.search.retrieval import Retrieval, Weights, retrieve
+from assistant.search.retrieval import Retrieval, ScoredSentence, Weights, retrieve
+from assistant.text.query import query_shape
 from support.engines import check_offsets, opened
 
 LENIENT = AnswerPolicy(abstain_below=0.05)
@@ -135,3 +147,83 @@ def test_the_speaker_is_found_up_to_two_sentences_back_across_a_paragraph(tmp_pa
         "He also stressed that zebra quasar rates would not matter."
     )
     assert first.paragraph == 2
+
+
+# Support of the quoted article (issue 12: abstention on topics never seen).
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("countries", "country"), ("changes", "changing"), ("change", "changed"), ("Margaret's", "margaret"), ("Penalties", "penalty")],
+)
+def test_support_stems_meet_across_inflections(a: str, b: str) -> None:
+    assert support_stem(a) == support_stem(b)
+
+
+def test_support_stems_keep_different_words_apart() -> None:
+    assert support_stem("class") != support_stem("clash")
+    assert support_stem("goalkeeper") != support_stem("goal")
+
+
+def test_article_support_is_the_share_of_idf_the_article_holds() -> None:
+    text = "Keeper saves the cup final. Goalkeeper Tim Howard saved two penalties."
+    # 'howard' (rare) and 'penalty' are in the text, 'budget' (common) is not; 'zzz' is in no chunk, so it does not count.
+    share = article_support(["howard", "penalty", "budget", "zzz"], [2, 4, 50, 0], 100, text)
+    import math
+
+    idf = [math.log(101 / (f + 0.5)) for f in (2, 4, 50)]
+    assert share == pytest.approx((idf[0] + idf[1]) / sum(idf))
+    assert article_support(["zzz"], [0], 100, text) == 1.0  # nothing the index holds: no evidence either way
+    assert article_support(["budget"], [50], 100, text) == 0.0
+
+
+def _retrieval(phrase: float = 0.0) -> Retrieval:
+    top = ScoredSentence(1, 7, 0, 0, 10, 1, 0.5, 0.5, 0.0, 0.0, 1.0, phrase=phrase)
+    return Retrieval(sentences=(top,), chunk_ids=(1,), top_dense=0.5, sentence_vectors={})
+
+
+MINILM = policy_for("all-MiniLM-L6-v2")
+
+
+def test_the_support_floor_sits_a_margin_above_each_models_threshold() -> None:
+    assert MINILM.support_floor == pytest.approx(0.70)
+    assert policy_for("hash").support_floor == pytest.approx(ABSTAIN_THRESHOLDS["hash"] + SUPPORT_MARGIN)
+
+
+@pytest.mark.parametrize(
+    ("query", "phrase", "stands"),
+    [
+        ('"help them foil"', 1.0, True),  # the phrase itself
+        ('"help them stop hackers"', 0.8, True),  # one word wrong in four: a near phrase
+        ('"help them stop"', 0.8, False),  # one word wrong in three: two words in order are found anywhere
+        ('"help them stop"', 0.0, False),
+    ],
+)
+def test_a_quoted_phrase_must_be_found(query: str, phrase: float, stands: bool) -> None:
+    reason = unsupported(query_shape(query), _retrieval(phrase), 0.9, True, lambda _a: 1.0, MINILM, large=False)
+    assert (reason is None) == stands
+    if not stands:
+        assert reason is not None and reason.startswith('no passage holds the phrase "help them stop"')
+
+
+@pytest.mark.parametrize(
+    ("query", "confidence", "share", "large", "stands"),
+    [
+        ("What did the keeper say about the final?", 0.45, 1.0, True, True),  # every rarer word in the article
+        ("What did the keeper say about the final?", 0.45, 0.3, True, False),  # another story of the same domain
+        ("What did the keeper say about the final?", 0.72, 0.0, True, True),  # cosine far above any same-domain passage
+        ("What did the keeper say about the final?", 0.45, 0.3, False, True),  # small index: idf says little
+        ("Howard saved penalties cup final", 0.6, 0.95, True, True),  # a fragment's words are its article's
+        ("Howard saved penalties cup final", 0.6, 0.8, True, False),
+    ],
+)
+def test_cosine_evidence_needs_the_quoted_articles_support_on_a_large_index(
+    query: str, confidence: float, share: float, large: bool, stands: bool
+) -> None:
+    reason = unsupported(query_shape(query), _retrieval(), confidence, False, lambda _a: share, MINILM, large=large)
+    assert (reason is None) == stands
+
+
+def test_precise_lexical_evidence_needs_no_support() -> None:
+    shape = query_shape("Howard saved penalties cup final")
+    assert unsupported(shape, _retrieval(), 0.2, True, lambda _a: 0.0, MINILM, large=True) is None

@@ -209,3 +209,25 @@ def test_a_bad_lookup_line_is_one_clear_error(tmp_path: Path) -> None:
 def test_lookup_item_without_target_is_unanswerable() -> None:
     item = LookupItem("q", None, None, None, "unanswerable")
     assert item.path is None
+
+
+def test_a_short_quoted_phrase_the_corpus_lacks_is_said_so(engine: Engine) -> None:
+    answer = engine.ask('"help them stop"')  # only 'help them' in order is in the corpus
+    assert not answer.answered
+    assert answer.message.startswith('no passage holds the phrase "help them stop"')
+    assert answer.quotes and all(q.weak for q in answer.quotes)
+    assert_quotes_verbatim(engine, answer)
+
+
+def test_on_a_large_index_a_lookup_whose_words_are_in_other_stories_is_weak(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.search.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "LARGE_INDEX_CHUNKS", 1)  # this corpus counts as large: idf is evidence
+    mixed = engine.ask("Howard penalties budget stamp duty")  # words of three stories, none holds them all
+    assert not mixed.answered
+    assert "lack most of the query's words" in mixed.message
+    assert all(q.weak for q in mixed.quotes)
+    assert_quotes_verbatim(engine, mixed)
+    for precise in ("Howard government clean legal advice", "Who saved two penalties in the cup final?", "What did Michael Howard say about Iraq?"):
+        answer = engine.ask(precise)
+        assert answer.answered, (precise, answer.message)

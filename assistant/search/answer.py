@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from assistant.index.reads import ArticleCache
 from assistant.index.stores import Store
 from assistant.models import Location, Quote
 from assistant.search.retrieval import Retrieval, ScoredSentence
+from assistant.text.query import FRAGMENT, NAME, PHRASE, QueryShape, words
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,9 @@ class AnswerPolicy:
     """Cosine similarity above which a passage repeats one already quoted."""
     mmr_lambda: float = 0.85
     """Relevance versus novelty when picking the next quote."""
+    support_floor: float = 0.70
+    """On a large index, cosine evidence answers only when `confidence + SUPPORT_WEIGHT x support` reaches
+    this (`unsupported`): `abstain_below + SUPPORT_MARGIN` for each model."""
 
 
 ABSTAIN_THRESHOLDS = {"all-MiniLM-L6-v2": 0.37, "hash": 0.15}
@@ -42,8 +47,106 @@ MiniLM's, which `assistant eval` can check."""
 
 def policy_for(model_name: str) -> AnswerPolicy:
     """The answer policy calibrated for an embedding model."""
-    return AnswerPolicy(abstain_below=ABSTAIN_THRESHOLDS.get(model_name, ABSTAIN_THRESHOLDS["all-MiniLM-L6-v2"]))
+    threshold = ABSTAIN_THRESHOLDS.get(model_name, ABSTAIN_THRESHOLDS["all-MiniLM-L6-v2"])
+    return AnswerPolicy(abstain_below=threshold, support_floor=round(threshold + SUPPORT_MARGIN, 3))
 
+
+_POSSESSIVE_RE = re.compile(r"['’]s?$")
+_WORD_RE = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
+_STEM_SUFFIXES = ("ingly", "edly", "ing", "ed", "es", "ly", "s")
+
+
+@functools.lru_cache(maxsize=65_536)
+def support_stem(word: str) -> str:
+    """A word reduced for telling whether an article holds a question's word: possessive and common
+    endings off, a final y/ies folded to i, a final e dropped, at most 7 letters ('countries' and
+    'country', 'changes' and 'changing', "Margaret's" and 'Margaret' meet)."""
+    w = _POSSESSIVE_RE.sub("", word.lower())
+    if w.endswith(("ies", "ied")) and len(w) > 4:
+        w = w[:-3] + "i"
+    else:
+        for suffix in _STEM_SUFFIXES:
+            if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not (suffix == "s" and w.endswith("ss")):
+                w = w[: -len(suffix)]
+                break
+    if w.endswith("y") and len(w) > 3:
+        w = w[:-1] + "i"
+    elif w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    return w[:7]
+
+
+@functools.lru_cache(maxsize=512)
+def article_stems(text: str) -> frozenset[str]:
+    """The support stems of every word of an article (title included by the caller), cached per text."""
+    return frozenset(support_stem(w) for w in set(_WORD_RE.findall(text.lower())))
+
+
+SUPPORT_MARGIN = 0.33
+"""How far above the abstention threshold the cosine must be to answer on its own when the quoted article
+holds none of the question's rarer words (docs/retrieval.md, "Abstention on topics never seen"): for MiniLM
+0.37 + 0.33 = 0.70, above what same-domain passages of another story reach (0.45-0.6 on BBC category folds).
+With every such word in the article the threshold alone decides."""
+SUPPORT_WEIGHT = 0.4
+"""Weight of the support share in `confidence + SUPPORT_WEIGHT x support >= AnswerPolicy.support_floor`."""
+FRAGMENT_SUPPORT = 0.9
+"""Share of a keyword fragment's idf its quoted article must hold when cosine alone would answer it: the
+words of a half-remembered passage are the passage's own words."""
+NEAR_PHRASE_WORDS = 4
+"""A quoted phrase counts as found in a near form (one word wrong or missing) only from this many words on:
+two words of a three-word phrase in order are found in many unrelated sentences."""
+
+
+def article_support(question_words: list[str], frequencies: list[int], rows: int, text: str) -> float:
+    """The share of a question's idf (over its content words the index holds; the absent-word rule speaks
+    for the others) that an article's `text` (title and body) holds, on support stems."""
+    import math
+
+    stems = article_stems(text)
+    total = found = 0.0
+    for word, count in zip(question_words, frequencies, strict=True):
+        if count <= 0:
+            continue
+        weight = math.log((rows + 1) / (count + 0.5))
+        total += weight
+        found += weight * (support_stem(word) in stems)
+    return found / total if total else 1.0
+
+
+def unsupported(
+    shape: QueryShape,
+    found: Retrieval,
+    confidence: float,
+    lexical: bool,
+    support: Callable[[int], float],
+    policy: AnswerPolicy,
+    *,
+    large: bool,
+) -> str | None:
+    """Why an answer the cosine threshold or a near phrase would give is not one, as the answer's message;
+    None when it stands. A quoted phrase must be found (exactly, or in a near form when long enough). On a
+    large index (where idf tells a story's own words from common ones) cosine evidence must also be backed
+    by the quoted article: a keyword fragment's words must be in it, a question's rarer words partly so
+    (`support(article_id)` is the share of the query's idf the article holds). `lexical`: the engine's
+    precise-lookup evidence (rare words together in one sentence), which needs no more backing."""
+    if not found.sentences:
+        return None
+    top = found.sentences[0]
+    if shape.kind == PHRASE:
+        longest = max((len(words(p)) for p in shape.phrases), default=0)
+        if top.phrase >= 1.0 or (top.phrase >= 0.8 and longest >= NEAR_PHRASE_WORDS):
+            return None
+        return f"no passage holds the phrase \"{shape.phrases[0]}\"; the closest passages below are weak matches"
+    if not large or lexical:
+        return None
+    share = support(top.article_id)
+    if shape.kind in (FRAGMENT, NAME):
+        enough = share >= FRAGMENT_SUPPORT
+    else:
+        enough = confidence + SUPPORT_WEIGHT * share >= policy.support_floor
+    if enough:
+        return None
+    return "the closest passages are from stories that lack most of the query's words; they are shown below as weak matches"
 
 
 _SPACE_RE = re.compile(r"\W+", re.UNICODE)

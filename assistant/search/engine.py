@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.index import store
 from assistant.index.stores import Store, open_store
-from assistant.search.answer import AnswerPolicy, build_quotes, policy_for, sentence_quote
+from assistant.search.answer import AnswerPolicy, article_support, build_quotes, policy_for, sentence_quote, unsupported
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError
 from assistant.search.keywords import phrase
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
@@ -178,12 +178,17 @@ class Engine:
                     answered = bool(found.sentences) and (confidence >= self.policy.abstain_below or lexical)
                     missing = self._missing_numbers(parsed.text, found) if answered and not lexical else []
                     answered = answered and not missing and not absent and not unspoken
+                    weak_reason = unsupported(
+                        shape, found, confidence, lexical, lambda article_id: self._support(searched, found, article_id),
+                        self.policy, large=self.terms.rows() >= LARGE_INDEX_CHUNKS,
+                    ) if answered else None
+                    answered = answered and weak_reason is None
                     quotes = build_quotes(self.store, found, max_quotes, self.policy, weak=not answered)
                     quotes = _with_speakers(self.db, quotes, active.speaker)
                     if not answered and not absent and not unspoken and _asks_for_speaker_of(shape, parsed.text, quotes):
                         # 'What did Zulfugarov say?' / 'What did the union official say?': the first quote is a
                         # quotation by exactly whom the question names, which is the answer whatever the cosine.
-                        answered = True
+                        answered, weak_reason = True, None
                         quotes = tuple(dataclasses.replace(q, weak=False) for q in quotes)
                     speaker_line = _speaker_line(self.db, quotes) if answered and shape.kind == WHO_SAID else ""
             except (EngineError, VectorError) as exc:
@@ -199,6 +204,8 @@ class Engine:
             message = f"no article has {unspoken[0]} speaking about {unspoken[1]}; the closest passages below are weak matches"
         elif not found.sentences:
             message = "nothing in the corpus matches" + (f" ({active.describe()})" if not active.is_empty() else "")
+        elif weak_reason:
+            message = weak_reason
         elif missing:
             message = (
                 f"the closest passages do not mention {', '.join(missing)}; they are shown below as weak matches"
@@ -251,6 +258,14 @@ class Engine:
             if count == 0:
                 absent.append(word)
         return absent
+
+    def _support(self, text: str, found: Retrieval, article_id: int) -> float:
+        """The share of the query's idf that an article of the retrieval holds (answer.article_support)."""
+        row = found.articles.get(article_id) if found.articles is not None else None
+        if row is None:
+            return 1.0
+        cws = content_words(text)
+        return article_support(cws, self.terms.frequencies(cws), self.terms.rows(), f"{row.title} {row.text}")
 
     def _quoted_sentences(self, shape: QueryShape) -> set[int] | None:
         """For 'what did X say about Y': the sentences inside quotations the store attributes to X
