@@ -450,6 +450,18 @@ def test_no_speaker_when_the_article_does_not_say(text: str) -> None:
     assert speakers(text) == [None]
 
 
+def test_a_name_after_a_preposition_or_a_publication_is_no_speaker() -> None:
+    # BBC entertainment/072: "said the director behind JFK, ..." gave the speaker "JFK", and "Rolling
+    # Stone magazine" made "Stone" (Oliver Stone, named first) resolve to "Rolling Stone".
+    text = (
+        "Director Oliver Stone's epic has failed at the box office.\n\n"
+        "\"It is hamstrung,\" wrote one reviewer in Rolling Stone magazine. In Sweden, Stone expressed the hope "
+        "that the film might be better appreciated. \"Europeans see me a little differently,\" said the director "
+        "behind JFK, Platoon and Born on the Fourth of July. He added that \"it was not an easy movie\"."
+    )
+    assert speakers(text) == [None, None, "Oliver Stone"]
+
+
 def test_heading_quotation_has_no_speaker_unless_it_repeats_a_later_one() -> None:
     text = (
         "Title\n\n"

@@ -147,8 +147,14 @@ def _migration_7(db: sqlite3.Connection) -> None:
     _migration_5(db)
 
 
+def _migration_8(db: sqlite3.Connection) -> None:
+    """Speaker rules changed again (a name after a preposition, 'the director behind JFK', is not the
+    speaker; a publication's name, 'Rolling Stone magazine', lends no surname): quotations extracted again."""
+    _migration_5(db)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7,
+    _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7, _migration_8,
 )
 """Numbered schema changes; user_version says how many have run."""
 

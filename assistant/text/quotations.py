@@ -463,6 +463,9 @@ _TERMINAL_TAIL = re.compile(
 _SURNAME_PARTICLES = frozenset("Le La De Du Van Von Di Da Del Della Dos Des Der Den Ter Ten".split())
 """'Le Bon' is Simon Le Bon's surname, not a full name of its own."""
 _HYPHEN_WORDS = frozenset("of the in year old time match a on up maker winner born based owned led".split())
+_PUBLICATION_AFTER = re.compile(r"\s+(?:magazine|newspaper|journal|website|tabloid)\b", re.IGNORECASE)
+"""What follows a capitalised run that names a publication, not a person ('Rolling Stone magazine')."""
+
 _ROLE_STOP_VERBS = frozenset(
     "met joined signed backed named beat replaced succeeded thanked appointed hired fired sacked "
     "interviewed asked invited urged visited congratulated phoned called blamed including aside despite "
@@ -837,6 +840,9 @@ class _Article:
             runs.append((m, tokens, offset))
             if len(tokens) == 1:
                 alone.add(tokens[0].rstrip("."))
+        # A publication's name ('Rolling Stone magazine') is no person: its last word must not take
+        # the surname of one ('Stone expressed the hope ...' is Oliver Stone).
+        runs = [r for r in runs if r[1] is None or not _PUBLICATION_AFTER.match(self.frame, r[0].end())]
         # Full names first, so that a surname before its full name ('Howard ... Michael Howard') finds it.
         for m, tokens, offset in runs:
             if tokens is not None:
@@ -1431,7 +1437,7 @@ class _Article:
         if len(before) >= 2 and before[-1] in ("for", "of", "to") and before[-2].islower() and _is_personal_noun(before[-2]):
             # 'a spokesman for Michael Howard', 'a friend of Ms Smith': someone else speaks of or for the person.
             return _Ref("unnamed", stripped, offset, offset + len(stripped), None, _gender_of_words(before))
-        if re.search(r"\b(?:for|of|at|from|with|in|on|by|to|about|against)\s", prefix + " ") and not self._personal(name_text):
+        if re.search(r"\b(?:for|of|at|from|with|in|on|by|to|about|against|behind|over|under|after|before|into|across|between|without|within|through)\s", prefix + " ") and not self._personal(name_text):
             # 'a spokesman for the LSE': the speaker is the spokesman, not the LSE.
             return self._common_noun(stripped, offset, whole)
         name_start = offset + m.start() + len(" ".join(tokens[: len(tokens) - len(name_tokens)])) + (1 if len(name_tokens) < len(tokens) else 0)
