@@ -20,6 +20,14 @@ JOBS = (
     "of employment growth,\" said Ken Mayland, president of ClearView Economics. \"That means there are a "
     "limited number of new employment opportunities for workers.\"\n"
 )
+TRADE = (
+    "Russia closer to trade body entry\n\n"
+    "Russia has moved closer to joining the world trade body, officials said on Friday.\n\n"
+    "But the chairman of the working party, Ambassador Stefan Johannesson of Iceland, warned that there was "
+    "\"still a lot of work to be done on the trade talks\". His comments came as President George Bush said the US "
+    "backed Russian entry. But he said for Russia to make progress the government must \"renew a commitment to "
+    "democracy and the rule of law\".\n"
+)
 OTHER = (
     "Harbour plan approved\n\n"
     "The council approved the new harbour plan on Tuesday after a long debate about fishing boats.\n"
@@ -33,6 +41,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     corpus.mkdir()
     (corpus / "jobs.txt").write_text(JOBS, encoding="utf-8")
     (corpus / "harbour.txt").write_text(OTHER, encoding="utf-8")
+    (corpus / "trade.txt").write_text(TRADE, encoding="utf-8")
     build_index(corpus, root / "index", embedder=HashEmbedder())
     opened = Engine(root / "index", embedder=HashEmbedder())
     yield opened
@@ -51,6 +60,8 @@ def speakers_inside(engine: Engine, quote) -> set[str | None]:
         ("Who said the economy is producing a moderate amount of employment growth?", "Ken Mayland"),
         ("economy producing moderate satisfying employment growth", "Ken Mayland"),
         ("Who said they are not getting the boost to employment growth from the low dollar?", "Rick Egelton"),
+        # "But he said ..." reaches back for its speaker's name, never into Johannesson's quotation.
+        ("Who said Russia must renew a commitment to democracy and the rule of law?", "George Bush"),
     ],
 )
 def test_a_quote_holds_the_words_of_its_speaker_only(engine: Engine, question: str, speaker: str) -> None:

@@ -218,7 +218,7 @@ def build_quotes(
     # Each candidate's highest similarity to a picked lead, kept up to date as leads are picked
     # (the same MMR values as recomputing the max over every lead, without the quadratic loop).
     closest: dict[int, float] = {}
-    spoken: dict[int, list[tuple[int, int, str | None]]] = {}
+    spoken: dict[int, list[tuple[int, int, str]]] = {}
     while pool and len(picked) < max_quotes:
         best_i, best_val = -1, -1e9
         for i, cand in enumerate(pool):
@@ -243,7 +243,7 @@ def build_quotes(
         _grow(draft, by_pos, used, policy)
         if draft.first is not draft.last:
             _one_speaker(db, draft, by_pos, used, spoken)
-        _attribute(db, draft, by_pos, used, text_of)
+        _attribute(db, draft, by_pos, used, text_of, spoken)
         for other in pool:
             sim = sims(other, draft.lead)
             closest[other.sentence_id] = sim if not picked else max(closest[other.sentence_id], sim)
@@ -297,34 +297,22 @@ def _grow(draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: se
 
 def _one_speaker(
     db: Store, draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: set[tuple[int, int]],
-    spoken: dict[int, list[tuple[int, int, str | None]]],
+    spoken: dict[int, list[tuple[int, int, str]]],
 ) -> None:
     """Narrow a grown quote so that it never runs into another speaker's quotation: joined neighbours
     stop at the first sentence whose quotation has another named speaker, so the speaker shown for the
     quote said every attributed word of it. (An unattributed quotation is often the same speaker going
     on; it joins, and a quote it dominates shows no speaker.) Sentences let go can make quotes of their own."""
     article_id = draft.lead.article_id
-    if article_id not in spoken:
-        spoken[article_id] = [(start, end, speaker) for _, start, end, speaker, _ in db.quotations_of([article_id])]
-    quotations = [(start, end, speaker.lower()) for start, end, speaker in spoken[article_id] if speaker]
+    quotations = _named_quotations(db, article_id, spoken)
     if not quotations:
         return
-
-    def owner(s: ScoredSentence) -> str | None:
-        """Whose attributed words the sentence mostly holds; None for narration or unattributed words."""
-        best, overlap = None, 0
-        for start, end, speaker in quotations:
-            shared = min(end, s.end) - max(start, s.start)
-            if shared > overlap:
-                best, overlap = speaker, shared
-        return best
-
-    fixed = owner(draft.lead)
+    fixed = _owner(quotations, draft.lead.start, draft.lead.end)
     for step in (-1, 1):
         edge = draft.lead
         while (edge is not draft.first) if step < 0 else (edge is not draft.last):
             near = by_pos[(article_id, edge.ord + step)]
-            who = owner(near)
+            who = _owner(quotations, near.start, near.end)
             if who is not None and fixed is not None and who != fixed:
                 break
             fixed = fixed or who
@@ -339,15 +327,35 @@ def _one_speaker(
             draft.last = edge
 
 
+def _named_quotations(db: Store, article_id: int, spoken: dict[int, list[tuple[int, int, str]]]) -> list[tuple[int, int, str]]:
+    """(start, end, speaker in lower case) of an article's quotations whose speaker is named (read once per answer)."""
+    if article_id not in spoken:
+        spoken[article_id] = [(start, end, speaker.lower()) for _, start, end, speaker, _ in db.quotations_of([article_id]) if speaker]
+    return spoken[article_id]
+
+
+def _owner(quotations: list[tuple[int, int, str]], start: int, end: int) -> str | None:
+    """Whose attributed words [start, end) mostly holds; None for narration or unattributed words."""
+    best, overlap = None, 0
+    for q_start, q_end, speaker in quotations:
+        shared = min(q_end, end) - max(q_start, start)
+        if shared > overlap:
+            best, overlap = speaker, shared
+    return best
+
+
 ATTRIBUTION_SENTENCES = 2
 """Sentences a quote may reach back for the name of its speaker ("He said ... He also stressed ...")."""
 
 
 def _attribute(
-    db: Store, draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: set[tuple[int, int]], text_of: Any
+    db: Store, draft: _Draft, by_pos: dict[tuple[int, int], ScoredSentence], used: set[tuple[int, int]], text_of: Any,
+    spoken: dict[int, list[tuple[int, int, str]]],
 ) -> None:
     """A quote whose speaker is only 'he' takes in the sentences before it (the previous paragraph's
-    last one too) until one names someone: for "who said ...?" the name is the answer."""
+    last one too) until one names someone: for "who said ...?" the name is the answer. It never takes
+    in another named speaker's quotation (whose words would then stand under this quote's speaker)."""
+    mine: str | None = None
     for _ in range(ATTRIBUTION_SENTENCES):
         if not needs_antecedent(text_of(draft.first)):
             return
@@ -356,6 +364,11 @@ def _attribute(
             return
         before = by_pos.get(key) or _sentence_at(db, *key)
         if before is None:
+            return
+        quotations = _named_quotations(db, before.article_id, spoken)
+        who = _owner(quotations, before.start, before.end)
+        mine = mine or _owner(quotations, draft.first.start, draft.last.end)
+        if who is not None and mine is not None and who != mine:
             return
         used.add(key)
         draft.first = before
