@@ -198,6 +198,7 @@ _NUMBER_Q = re.compile(
 _PERSON_Q = re.compile(r"^\W*(who|whom|whose)\b", re.I)
 _HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|"
                          r"january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_DIGIT = re.compile(r"\d")
 _HAS_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
 
 
@@ -212,8 +213,10 @@ def answer_type(question: str) -> str | None:
 
 def _typed_sentences(texts: dict[int, tuple[str, str]], wanted: str) -> set[int]:
     """Ids of the sentences that hold the kind of thing the question asks for."""
-    pattern = _HAS_NUMBER if wanted == "number" else _HAS_NAME
-    return {sid for sid, (_, text) in texts.items() if pattern.search(text)}
+    if wanted == "number":
+        # Most sentences with a number hold a digit: the plain digit scan spares the word alternatives.
+        return {sid for sid, (_, text) in texts.items() if _DIGIT.search(text) or _HAS_NUMBER.search(text)}
+    return {sid for sid, (_, text) in texts.items() if _HAS_NAME.search(text)}
 
 
 def retrieve(
@@ -262,30 +265,40 @@ def retrieve(
     # Candidate chunks' fused scores scaled to [0, 1] (best = 1, last candidate = 0).
     chunk_of: dict[tuple[int, int], float] = {}
     spans: dict[int, tuple[int, int, int]] = {}
-    if ranked:
-        best_fused, low = fused[ranked[0]], fused[ranked[-1]]
-        spread = (best_fused - low) or 1.0
-        for chunk_id, article_id, first, last in db.chunk_sentence_ranges(ranked):
-            spans[chunk_id] = (article_id, first, last)
-            for ord_ in range(first, last + 1):
-                key = (article_id, ord_)
-                chunk_of[key] = max(chunk_of.get(key, 0.0), (fused[chunk_id] - low) / spread)
     ranked_set = set(ranked)
     # Lexical-led shapes hold the passage's own words: the fused chunks and the BM25 sentences find it.
     extra = [] if shape.lexical else [i for i, _ in dense[: weights.dense_sentences] if i not in ranked_set]
+    reading = ranked + extra
+    # One read of the sentence ranges of both kinds of chunk (the fused ones first, as scored below).
+    ranges = db.chunk_sentence_ranges(reading) if reading else []
+    if ranked:
+        best_fused, low = fused[ranked[0]], fused[ranked[-1]]
+        spread = (best_fused - low) or 1.0
+        for chunk_id, article_id, first, last in ranges:
+            if chunk_id in ranked_set:
+                spans[chunk_id] = (article_id, first, last)
+                share = (fused[chunk_id] - low) / spread
+                for ord_ in range(first, last + 1):
+                    key = (article_id, ord_)
+                    chunk_of[key] = max(chunk_of.get(key, 0.0), share)
     chunk_fused = set(chunk_of)
     if extra:
-        for chunk_id, article_id, first, last in db.chunk_sentence_ranges(extra):
-            spans[chunk_id] = (article_id, first, last)
-            for ord_ in range(first, last + 1):
-                chunk_of.setdefault((article_id, ord_), 0.0)
-    reading = ranked + extra
+        for chunk_id, article_id, first, last in ranges:
+            if chunk_id not in ranked_set:
+                spans[chunk_id] = (article_id, first, last)
+                for ord_ in range(first, last + 1):
+                    chunk_of.setdefault((article_id, ord_), 0.0)
     sentence_rows = [r for r in db.sentences_of_chunks(reading) if (r.article_id, r.ord) in chunk_of] if reading else []
     known = {r.id for r in sentence_rows}
     sentence_rows += [r for r in db.sentences_by_id([i for i, _ in lexical if i not in known])]
     if extra:
         sentence_rows = _closest_extra(sentence_rows, chunk_fused, lexical, query_vector, weights.dense_sentence_k)
-    before = db.sentences_before([(r.article_id, r.ord) for r in sentence_rows])
+    # The sentence before a candidate is often a candidate too: only the others are read.
+    in_hand = {(r.article_id, r.ord): r for r in sentence_rows}
+    before = {(a, o + 1): in_hand[a, o] for a, o in in_hand if (a, o + 1) in in_hand}
+    unread = [(r.article_id, r.ord) for r in sentence_rows if (r.article_id, r.ord) not in before]
+    if unread:
+        before.update(db.sentences_before(unread))
     cache.load(r.article_id for r in sentence_rows)
     texts: dict[int, tuple[str, str]] = {}
     context: dict[int, tuple[str, str, str]] = {}
