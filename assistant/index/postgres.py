@@ -40,9 +40,10 @@ wheel's pgvector uses AVX-512 in HNSW and IVFFlat and dies with SIGILL elsewhere
 VECTOR_INDEXES = ("hnsw", "exact")
 RANK_NORMALISATION = 1
 """ts_rank normalisation for the first cut: rank divided by 1 + log(document length)."""
-BM25_POOL = 1_000
-"""Rows a keyword search scores with FTS5's bm25 (in SQL, per lexeme: ~10 times ts_rank's cost a row): the best
-this many by ts_rank; every matching row when there are no more (most searches of a few thousand articles)."""
+BM25_POOL = 300
+"""Rows a keyword search scores with FTS5's bm25 (in SQL, from the query's lexemes of each row's tsvector): the best
+this many by ts_rank; every matching row when there are no more (searches of a few hundred articles, SQuAD's).
+Chunk searches keep 50, sentence searches 30: 300 leaves the BM25 order room to differ from ts_rank's."""
 
 # -- the dialect: the portable SQL of index.reads and quotation_store, written with `?` ----------
 
@@ -364,9 +365,11 @@ class PgTermStats:
     """Document frequencies of words over chunks from the chunk_terms table the writer keeps in step,
     through PostgreSQL's own stemming (a word it splits counts its rarest lexeme, as in FTS5)."""
 
-    posting_budget = 10_000
-    """Rows one keyword search may rank (keywords.plan): ts_rank costs several times FTS5's bm25 a row
-    (about 3 us against 0.8), so half FTS5's budget. Below 10,000 chunks no word reaches it."""
+    posting_budget = 4_000
+    """Rows one keyword search may rank (keywords.plan, rarest words first): each matching row is read from the
+    heap and ranked by ts_rank (~5 us a row against FTS5's 0.8 us for bm25 on its own postings), so a fifth of
+    FTS5's budget keeps a chunk search near 20 ms at 500,000 chunks (docs/team.md). Below 4,000 chunks no
+    word reaches it."""
 
     def __init__(self, db: PgConnection) -> None:
         self.db = db
@@ -417,8 +420,12 @@ class PgTermStats:
         return [self._freq[w] for w in terms]
 
     def count(self, match: str) -> int:
+        """Chunks an FTS5 expression matches, counted up to posting_budget + 1: the planner compares the count with
+        its budget and the engine asks whether a phrase occurs at all, and counting every row of common words
+        in a large archive costs more than the whole search."""
         query, params, column = tsquery(match)
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM chunks WHERE tsv @@ {query}{_column_filter(column, 'tsv', query)} LIMIT 1000001) x"
+        limit = self.posting_budget + 1
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM chunks WHERE tsv @@ {query}{_column_filter(column, 'tsv', query)} LIMIT {limit}) x"
         return int(self.db.raw(sql, params * (2 if column else 1)).fetchone()[0])
 
 
@@ -527,10 +534,16 @@ class PostgresStore(SqlReads):
             f"t AS (SELECT l AS lexeme, p.idf FROM unnest(%s::text[], %s::float8[]) AS p(txt, idf), "
             f"unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', p.txt))) AS l), "
             f"h AS (SELECT id, tsv, length FROM {table}, q WHERE tsv @@ q.q{_column_filter(column, 'tsv', 'q.q')}{restrict} "
-            f"ORDER BY ts_rank({_weights(title_weight)}, tsv, q.q, {RANK_NORMALISATION}) DESC LIMIT {BM25_POOL}) "
+            f"ORDER BY ts_rank({_weights(title_weight)}, tsv, q.q, {RANK_NORMALISATION}) DESC LIMIT {BM25_POOL}), "
+            "w AS (SELECT array_agg(DISTINCT lexeme) AS lex FROM t) "
+            # Only the query's lexemes are unnested (weight D marks them, ts_filter keeps them: the rest of a row's
+            # tsvector is never expanded); tf counts a title (A) position as title_weight.
             f"SELECT h.id, sum(t.idf * f.tf * {K1 + 1} / (f.tf + {K1} * ({1 - B} + {B} * h.length / %s))) AS s "
-            "FROM h CROSS JOIN LATERAL unnest(h.tsv) AS u(lexeme, positions, weights) JOIN t ON t.lexeme = u.lexeme "
-            "CROSS JOIN LATERAL (SELECT sum(CASE WHEN w = 'A' THEN %s ELSE 1.0 END) AS tf FROM unnest(u.weights) AS w) f "
+            "FROM h CROSS JOIN w CROSS JOIN LATERAL unnest(ts_filter(setweight(h.tsv, 'D', w.lex), '{d}')) AS u(lexeme, positions, weights) "
+            "JOIN t ON t.lexeme = u.lexeme "
+            "LEFT JOIN LATERAL unnest(ts_filter(setweight(ts_filter(h.tsv, '{a}'), 'D', w.lex), '{d}')) AS a(lexeme, positions, weights) "
+            "ON a.lexeme = u.lexeme "
+            "CROSS JOIN LATERAL (SELECT cardinality(u.positions) + (%s - 1.0) * coalesce(cardinality(a.positions), 0) AS tf) f "
             "GROUP BY h.id ORDER BY s DESC, h.id LIMIT %s"
         )
         args: list[object] = [*params, params, weights, *restrict_args, max(avg, 1e-6), float(title_weight), k]
@@ -584,22 +597,27 @@ class PostgresStore(SqlReads):
             return Evidence({}, {}, {}, {})
         ids = list(texts)
         phrases = [ts_text(p[1:-1].replace('""', '"')) for p in query.phrases]
-        # Titles and previous sentences repeat across candidates: each distinct string is stemmed once.
-        distinct = list(dict.fromkeys(part for i in ids for part in texts[i]))
-        parsed = [
-            parse_tsvector(r[0])
-            for r in self.db.raw(
-                f"SELECT to_tsvector('{TS_CONFIG}', t)::text FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, i) ORDER BY i",
-                ([ts_text(t) for t in distinct],),
-            ).fetchall()
-        ]
-        by_text = dict(zip(distinct, parsed, strict=True))
-        docs = [[by_text[part] for part in texts[i]] for i in ids]
         wanted = self.db.raw(
             f"SELECT to_tsvector('{TS_CONFIG}', w)::text FROM unnest(%s::text[]) WITH ORDINALITY AS x(w, i) ORDER BY i", (phrases,)
         ).fetchall()
+        lexemes = sorted({lex for (v,) in wanted for lex in parse_tsvector(v)})
+        # Titles and previous sentences repeat across candidates: each distinct string is stemmed once, and only
+        # the query's lexemes come back (weight A marks them, ts_filter keeps them) with their positions.
+        distinct = list(dict.fromkeys(part for i in ids for part in texts[i]))
+        plain = {t: ts_text(t) for t in distinct}
+        parsed: list[dict[str, list[int]]] = [{} for _ in distinct]
+        if lexemes:
+            for i, lexeme, positions in self.db.raw(
+                f"SELECT x.i, u.lexeme, u.positions FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, i) CROSS JOIN LATERAL "
+                f"unnest(ts_filter(setweight(to_tsvector('{TS_CONFIG}', x.t), 'A', %s::text[]), '{{a}}')) AS u(lexeme, positions, weights)",
+                ([plain[t] for t in distinct], lexemes),
+            ):
+                parsed[int(i) - 1][lexeme] = list(positions)
+        by_text = dict(zip(distinct, parsed, strict=True))
+        docs = [[by_text[part] for part in texts[i]] for i in ids]
         # FTS5's bm25: one weighted term frequency over the columns, one length: the row's tokens in all of them.
-        lengths = [sum(len(ts_text(part).split()) for part in texts[i]) for i in ids]
+        tokens = {t: len(v.split()) for t, v in plain.items()}
+        lengths = [sum(tokens[part] for part in texts[i]) for i in ids]
         avg = max(sum(lengths) / len(lengths), 1e-6)
         bm25: dict[int, float] = {}
         covered: dict[int, float] = {}
