@@ -17,6 +17,8 @@ from assistant.search.answer import (
     ATTRIBUTION_SENTENCES,
     SUPPORT_MARGIN,
     AnswerPolicy,
+    _Draft,
+    _grow,
     article_support,
     build_quotes,
     needs_antecedent,
@@ -227,3 +229,28 @@ def test_cosine_evidence_needs_the_quoted_articles_support_on_a_large_index(
 def test_precise_lexical_evidence_needs_no_support() -> None:
     shape = query_shape("Howard saved penalties cup final")
     assert unsupported(shape, _retrieval(), 0.2, True, lambda _a: 0.0, MINILM, large=True) is None
+
+
+@pytest.mark.parametrize(
+    ("following", "score", "joined"),
+    [
+        ("But a storm dispersed the fleet.", 0.75, True),  # refers back: joins from 70% of the lead's score
+        ("There the monks kept up their singing.", 0.75, True),
+        ("A storm dispersed the fleet.", 0.75, False),  # stands alone: needs the usual 85%
+        ("A storm dispersed the fleet.", 0.9, True),
+        ('"But we were never afraid," he said.', 0.75, False),  # a quotation's own 'But'
+        ("But a storm dispersed the fleet.", 0.6, False),
+    ],
+)
+def test_a_following_sentence_that_refers_back_joins_the_quote(following: str, score: float, joined: bool) -> None:
+    texts = {1: "Richard left for Acre on 5 June.", 2: following, 0: "But the king had other plans."}
+
+    def sentence(sid: int, ord_: int, value: float) -> ScoredSentence:
+        return ScoredSentence(sid, 7, ord_, 0, 1, 1, value, value, 0.0, 0.0, value)
+
+    before, lead, after = sentence(0, 0, 0.75), sentence(1, 1, 1.0), sentence(2, 2, score)
+    draft = _Draft(lead, lead, lead, [])
+    by_pos = {(7, 0): before, (7, 1): lead, (7, 2): after}
+    _grow(draft, by_pos, {(7, 1)}, AnswerPolicy(), lambda s: texts[s.sentence_id])
+    assert (draft.last is after) == joined
+    assert draft.first is lead  # a preceding 'But ...' sentence continues something else: usual ratio
