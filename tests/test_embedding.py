@@ -275,6 +275,29 @@ def test_cached_file_that_opens_but_fails_its_checksum_is_rebuilt(tmp_path: Path
     assert fp32.read_bytes() == b"fp32" and fake_export[3:] == ["export"]
 
 
+def test_an_export_not_written_since_it_was_hashed_is_not_hashed_again(
+    tmp_path: Path, fake_export: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold start skips hashing the model files it verified before (issue 17); any write since moves
+    the file's ctime, so a garbled file is still hashed and refused."""
+    import time
+
+    model = default_model_path()
+    path = onnx_backend.load_onnx_embedder(model, quantized=True, cache_dir=tmp_path, session_factory=_factory(set())).onnx_path
+    hashed: list[Path] = []
+    real_sha256 = onnx_export.file_sha256
+    monkeypatch.setattr(onnx_export, "file_sha256", lambda p: hashed.append(p) or real_sha256(p))
+    assert onnx_export.is_intact(path) and hashed == [path]  # written a moment ago: hashed, not remembered
+    monkeypatch.setattr(onnx_export, "SETTLED_NS", -1)  # as if it had been written long ago
+    assert onnx_export.is_intact(path) and len(hashed) == 2
+    assert onnx_export.is_intact(path) and onnx_export.is_intact(path) and len(hashed) == 2
+    time.sleep(0.05)  # past the file system clock's tick
+    path.write_bytes(path.read_bytes()[:-1] + b"X")  # same size, other bytes
+    assert not onnx_export.is_intact(path) and len(hashed) == 3
+    again = onnx_backend.load_onnx_embedder(model, quantized=True, cache_dir=tmp_path, session_factory=_factory(set()))
+    assert again.onnx_path.read_bytes() == b"int8:fp32" and fake_export == ["export", "quantize", "quantize"]
+
+
 def test_cached_file_without_checksum_is_not_trusted(tmp_path: Path, fake_export: list[str]) -> None:
     """No sidecar (killed between the file and its checksum, or a cache from a version without checksums)
     counts as not exported; once re-exported, the files are reused without exporting again."""

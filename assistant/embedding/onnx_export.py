@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,6 +151,10 @@ def quantize_int8(source: Path, target: Path) -> None:
         quantize_dynamic(str(source), str(tmp), per_channel=True, weight_type=QuantType.QInt8)
 
 
+SETTLED_NS = 2_000_000_000
+"""A file unwritten for this long (by its ctime) is remembered as verified once hashed (see is_intact)."""
+
+
 def record_path(folder: Path) -> Path:
     """The user's own record of the exports in a cache folder: <state_root()>/onnx/<folder name>.json."""
     return state_root() / "onnx" / f"{folder.name}.json"
@@ -197,6 +202,19 @@ class ExportRecord:
         """True when this user exported `model_file` with these exact bytes."""
         return digest in self.data.get("exports", {}).get(model_file.name, [])
 
+    def verified(self, model_file: Path, digest: str, info: os.stat_result) -> bool:
+        """True when `model_file` was hashed to `digest` before and has not been written since (the same
+        inode, size, mtime and ctime: any write moves the ctime, which no user can set back)."""
+        seen = self.data.get("verified", {}).get(model_file.name)
+        return isinstance(seen, dict) and seen == {"sha256": digest, **_file_stat(info)}
+
+    def remember_verified(self, model_file: Path, digest: str, info: os.stat_result) -> None:
+        """Note that `model_file`, as `info` describes it, hashed to `digest` (best effort: a record that
+        cannot be written only means hashing it again next time)."""
+        self.data.setdefault("verified", {})[model_file.name] = {"sha256": digest, **_file_stat(info)}
+        with contextlib.suppress(OSError):
+            self._save()
+
     def add(self, model_file: Path, digest: str) -> None:
         """Remember a file just exported (and, on the first one, the weights it was made from)."""
         if "source" not in self.data and self.model_path is not None:
@@ -224,6 +242,12 @@ class ExportRecord:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
+
+
+def _file_stat(info: os.stat_result) -> dict[str, int]:
+    """What tells a file's bytes have not been written since it was hashed."""
+    return {"dev": info.st_dev, "ino": info.st_ino, "size": info.st_size, "mtime_ns": info.st_mtime_ns,
+            "ctime_ns": info.st_ctime_ns}
 
 
 def _source_stat(model_path: Path) -> dict[str, Any] | None:
@@ -300,7 +324,9 @@ def is_intact(model_file: Path, record: ExportRecord | None = None) -> bool:
 
     ONNX Runtime opens a file whose weight blocks are garbled and silently computes other vectors;
     only a checksum notices. No sidecar or no record (a kill before they were written, a cache from an
-    older version, or files someone else put there) means not exported.
+    older version, or files someone else put there) means not exported. A file hashed before and not
+    written since (its stat, ctime included, is as the record noted) is not hashed again: that was 2 x 16 ms
+    of every cold start (issue 17).
     """
     try:
         if not _owned_regular_file(model_file):
@@ -308,9 +334,19 @@ def is_intact(model_file: Path, record: ExportRecord | None = None) -> bool:
         recorded = checksum_path(model_file).read_text(encoding="ascii").split()
         if not recorded:
             return False
-        digest = file_sha256(model_file)
         known = record or ExportRecord(model_file.parent, None)
-        return digest == recorded[0] and known.knows(model_file, digest)
+        before = os.lstat(model_file)
+        if known.knows(model_file, recorded[0]) and known.verified(model_file, recorded[0], before):
+            return True
+        digest = file_sha256(model_file)
+        if digest != recorded[0] or not known.knows(model_file, digest):
+            return False
+        # Remembered only for a file left alone for a while and not written while it was hashed: a write
+        # within the same tick of the file system's clock as the last one would not move the ctime.
+        settled = time.time_ns() - before.st_ctime_ns > SETTLED_NS
+        if settled and _file_stat(os.lstat(model_file)) == _file_stat(before):
+            known.remember_verified(model_file, digest, before)
+        return True
     except (OSError, UnicodeDecodeError):
         return False
 
