@@ -33,7 +33,7 @@ class Timed(AssistantApp):
     CSS_PATH = str(Path(sys.modules[AssistantApp.__module__].__file__).with_name("app.tcss"))
 
     def on_ready(self) -> None:
-        print(f"FIRST_FRAME {time.time():.6f}", flush=True)
+        print(f"FIRST_FRAME {time.time():.6f} {time.process_time():.6f}", flush=True)
         gate.set()
         self.exit()
 
@@ -108,26 +108,56 @@ def median_seconds(cmd: Sequence[str], workdir: Path, runs: int) -> tuple[float,
     return statistics.median(times), times
 
 
-def help_seconds(workdir: Path, runs: int = 5) -> float:
+@dataclass(frozen=True)
+class StartUp:
+    """Medians of a start-up measurement over several processes."""
+
+    seconds: float
+    """Wall time (what a user waits)."""
+    cpu_seconds: float
+    """User plus system CPU time: what the machine's other work disturbs least."""
+
+
+def median_start(cmd: Sequence[str], workdir: Path, runs: int) -> StartUp:
+    """Median wall and CPU time of `runs` runs of `cmd`."""
+    done = [run_timed(cmd, workdir) for _ in range(runs)]
+    return StartUp(statistics.median(r.seconds for r in done), statistics.median(r.cpu_seconds for r in done))
+
+
+def byte_compile() -> None:
+    """Write the package's byte-code caches, as installing it does (pip compiles what it installs).
+
+    An editable install compiles a module the first time it is imported, unless PYTHONDONTWRITEBYTECODE
+    is set (it is in some shells and sandboxes): then every start of an edited module compiled it again,
+    about 0.05-0.1 s of a cold start that no installed copy pays (issue 17)."""
+    import compileall
+
+    import assistant
+
+    compileall.compile_dir(str(Path(assistant.__file__).parent), quiet=2)
+
+
+def help_seconds(workdir: Path, runs: int = 5) -> StartUp:
     """`assistant --help` as a whole process."""
-    return median_seconds([*assistant_command(), "--help"], workdir, runs)[0]
+    return median_start([*assistant_command(), "--help"], workdir, runs)
 
 
-def tui_first_frame(workdir: Path, runs: int = 5) -> float:
-    """Median seconds from spawning the app's process to its first painted frame."""
+def tui_first_frame(workdir: Path, runs: int = 5) -> StartUp:
+    """Median seconds from spawning the app's process to its first painted frame (and its CPU time then)."""
     here = workdir / "tui"
     here.mkdir(exist_ok=True)
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
         started = time.time()
         proc = subprocess.run(
             [sys.executable, "-c", _TUI_DRIVER, str(here)], capture_output=True, text=True, env=child_env(workdir), cwd=workdir, timeout=60
         )
-        stamps = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("FIRST_FRAME ")]
+        stamps = [line.split()[1:] for line in proc.stdout.splitlines() if line.startswith("FIRST_FRAME ")]
         if not stamps:
             raise RuntimeError(f"the TUI driver painted no frame: {proc.stderr.strip()[-500:]}")
-        times.append(float(stamps[0]) - started)
-    return statistics.median(times)
+        times.append(float(stamps[0][0]) - started)
+        cpu.append(float(stamps[0][1]))
+    return StartUp(statistics.median(times), statistics.median(cpu))
 
 
 def copy_subset(corpus: Path, target: Path, every: int) -> int:
@@ -213,9 +243,9 @@ def questions(corpus: Path, count: int) -> list[str]:
     return out
 
 
-def cold_ask(index: Path, question: str, workdir: Path, runs: int = 5) -> float:
-    """Median wall time of `assistant ask QUESTION --index INDEX` processes."""
-    return median_seconds([*assistant_command(), "ask", question, "--index", str(index)], workdir, runs)[0]
+def cold_ask(index: Path, question: str, workdir: Path, runs: int = 5) -> StartUp:
+    """Median wall and CPU time of `assistant ask QUESTION --index INDEX` processes."""
+    return median_start([*assistant_command(), "ask", question, "--index", str(index)], workdir, runs)
 
 
 def warm_asks(index: Path, asked: Sequence[str], workdir: Path) -> tuple[list[float], int, float]:

@@ -24,6 +24,10 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms"
 
 
+def _start_up(took: procs.StartUp) -> str:
+    return f"{took.seconds:.2f} s (CPU {took.cpu_seconds:.2f} s)"
+
+
 def _pct(values: list[float], q: float) -> float:
     import numpy as np
 
@@ -55,6 +59,7 @@ class Steps:
 
     def run_all(self) -> None:
         """Every planned step in order; a failing step becomes a failed row, the others still run."""
+        procs.byte_compile()  # processes start as an installed copy's do, not compiling edited modules
         order: list[tuple[str, Callable[[], None], str]] = [
             ("help", self.help, "`assistant --help`"),
             ("tui", self.tui, "TUI first frame"),
@@ -89,12 +94,12 @@ class Steps:
     # ---- start-up
 
     def help(self) -> None:
-        seconds = procs.help_seconds(self.workdir, self.plan.runs)
-        self.add(Row(f"`assistant --help`, cold process (median of {self.plan.runs})", f"{seconds:.2f} s", "<= 0.1 s", seconds <= 0.1))
+        took = procs.help_seconds(self.workdir, self.plan.runs)
+        self.add(Row(f"`assistant --help`, cold process (median of {self.plan.runs})", _start_up(took), "<= 0.1 s", took.seconds <= 0.1))
 
     def tui(self) -> None:
-        seconds = procs.tui_first_frame(self.workdir, self.plan.runs)
-        self.add(Row(f"TUI first frame after launch (median of {self.plan.runs})", f"{seconds:.2f} s", "<= 0.25 s", seconds <= 0.25))
+        took = procs.tui_first_frame(self.workdir, self.plan.runs)
+        self.add(Row(f"TUI first frame after launch (median of {self.plan.runs})", _start_up(took), "<= 0.25 s", took.seconds <= 0.25))
 
     # ---- indexing
 
@@ -205,9 +210,9 @@ class Steps:
 
     def cold_ask(self) -> None:
         index = self._need_index()
-        seconds = procs.cold_ask(index, ASK, self.workdir, self.plan.runs)
+        took = procs.cold_ask(index, ASK, self.workdir, self.plan.runs)
         self.add(Row(f"Cold `assistant ask \"...\"` process, {self.index_label} (median of {self.plan.runs})",
-                     f"{seconds:.2f} s", "<= 0.2 s", seconds <= 0.2))
+                     _start_up(took), "<= 0.2 s", took.seconds <= 0.2))
 
     def warm(self) -> None:
         index = self._need_index()
