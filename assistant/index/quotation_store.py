@@ -150,16 +150,69 @@ def _quotation(row: Sequence[object]) -> StoredQuotation:
     return StoredQuotation(int(qid), int(article_id), int(start), int(end), speaker)  # type: ignore[call-overload]
 
 
+@dataclass(frozen=True)
+class QuotedArticle:
+    """What quoting one article needs, read once: its text and line fields, its quotations and its
+    sentences' ends with their paragraphs."""
+
+    text: str | None
+    """The article text (None when the article is not in the index)."""
+    format: str | None
+    """The article's file format ('jsonl' lines are the record's line)."""
+    first_line: int | None
+    """The file line the text starts on, when known."""
+    quotations: tuple[StoredQuotation, ...]
+    """Its quotations by start (then row id)."""
+    sentences: tuple[tuple[int, int], ...]
+    """(end offset, paragraph) of its sentences in order."""
+
+
+def quoted_articles(db: sqlite3.Connection, article_ids: Iterable[int], articles: Any = None) -> dict[int, QuotedArticle]:
+    """QuotedArticle of each article, in three queries whatever their number (texts come from `articles`,
+    a reads.ArticleCache of the same snapshot, when given)."""
+    from assistant.index.store import ids_in
+
+    ids = sorted({int(i) for i in article_ids})
+    if not ids:
+        return {}
+    listed = ids_in(ids)
+    texts: dict[int, tuple[str, str | None, int | None]] = {}
+    if articles is not None:
+        articles.load(ids)
+        for i in ids:
+            row = articles.get(i)
+            if row is not None:
+                texts[i] = (row.text, row.format, row.first_line)
+    else:
+        for i, text, fmt, first_line in db.execute(f"SELECT id, text, format, first_line FROM articles WHERE id IN ({listed})"):
+            texts[int(i)] = (str(text), fmt, first_line)
+    quotations: dict[int, list[StoredQuotation]] = {i: [] for i in ids}
+    for row in db.execute(f"SELECT {_QUOTATION_COLUMNS} FROM quotations WHERE article_id IN ({listed}) ORDER BY article_id, start, id"):
+        quotations[int(row[1])].append(_quotation(row))
+    sentences: dict[int, list[tuple[int, int]]] = {i: [] for i in ids}
+    for article_id, end, paragraph in db.execute(
+        f"SELECT article_id, end, paragraph FROM sentences WHERE article_id IN ({listed}) ORDER BY article_id, ord"
+    ):
+        sentences[int(article_id)].append((int(end), int(paragraph)))
+    return {
+        i: QuotedArticle(*(texts.get(i) or (None, None, None)), tuple(quotations[i]), tuple(sentences[i])) for i in ids
+    }
+
+
+def _quoted_article(db: sqlite3.Connection, article_id: int) -> QuotedArticle:
+    return quoted_articles(db, [article_id])[int(article_id)]
+
+
 def quotation_at(db: sqlite3.Connection, article_id: int, start: int, end: int) -> StoredQuotation | None:
     """The quotation of an article overlapping [start, end) the most, or None."""
-    rows = db.execute(
-        f"SELECT {_QUOTATION_COLUMNS} FROM quotations WHERE article_id = ? AND start < ? AND end > ?",
-        (article_id, end, start),
-    ).fetchall()
+    return _overlapping(_quoted_article(db, article_id), start, end)
+
+
+def _overlapping(article: QuotedArticle, start: int, end: int) -> StoredQuotation | None:
+    rows = [q for q in article.quotations if q.start < end and q.end > start]
     if not rows:
         return None
-    best = max(rows, key=lambda r: (min(end, int(r[3])) - max(start, int(r[2])), -int(r[2])))
-    return _quotation(best)
+    return max(rows, key=lambda q: (min(end, q.end) - max(start, q.start), -q.start))
 
 
 _LEAD_IN_END = re.compile(r"[:\u2014]\s*$")
@@ -169,24 +222,16 @@ _LEAD_IN_END = re.compile(r"[:\u2014]\s*$")
 def quotation_for_span(db: sqlite3.Connection, article_id: int, start: int, end: int) -> StoredQuotation | None:
     """The quotation a picked passage belongs to: the one a lead-in ('According to him, ...:')
     introduces right after it, else the one overlapping it most, else None."""
-    row = db.execute(
-        "SELECT substr(text, ?, ?) FROM articles WHERE id = ?", (max(end - 3, 0) + 1, end - max(end - 3, 0), article_id)
-    ).fetchone()
-    if row is not None and _LEAD_IN_END.search(str(row[0])):
-        after = db.execute(
-            f"SELECT {_QUOTATION_COLUMNS} FROM quotations WHERE article_id = ? AND start >= ? AND start <= ? ORDER BY start LIMIT 1",
-            (article_id, end, end + 4),
-        ).fetchone()
-        if after is not None and _only_space_between(db, article_id, end, int(after[2])):
-            return _quotation(after)
-    return quotation_at(db, article_id, start, end)
+    return _belongs_to(_quoted_article(db, article_id), start, end)
 
 
-def _only_space_between(db: sqlite3.Connection, article_id: int, start: int, end: int) -> bool:
-    if end <= start:
-        return True
-    row = db.execute("SELECT substr(text, ?, ?) FROM articles WHERE id = ?", (start + 1, end - start, article_id)).fetchone()
-    return row is not None and not str(row[0]).strip()
+def _belongs_to(article: QuotedArticle, start: int, end: int) -> StoredQuotation | None:
+    text = article.text
+    if text is not None and _LEAD_IN_END.search(text[max(end - 3, 0) : end]):
+        after = next((q for q in article.quotations if end <= q.start <= end + 4), None)
+        if after is not None and (after.start <= end or not text[end : after.start].strip()):
+            return after
+    return _overlapping(article, start, end)
 
 
 def quote_bounds(
@@ -196,21 +241,21 @@ def quote_bounds(
     that stays within `max_chars` (never half a quotation, never a lead-in alone); a lead-in before a
     longer quotation takes its first sentences up to `max_chars` (at least one); a longer quotation
     the passage sits inside keeps the passage. Offsets stay exact article offsets."""
+    return _bounds(_quoted_article(db, quotation.article_id), quotation, start, end, max_chars)
+
+
+def _bounds(article: QuotedArticle, quotation: StoredQuotation, start: int, end: int, max_chars: int) -> tuple[int, int]:
     lo, hi = min(start, quotation.start), max(end, quotation.end)
     if hi - lo <= max_chars:
         return lo, hi
     if quotation.start >= end:  # a lead-in: its quotation's opening sentences
-        row = db.execute(
-            "SELECT max(end) FROM sentences WHERE article_id = ? AND end > ? AND end <= ?",
-            (quotation.article_id, quotation.start, min(quotation.end, start + max_chars)),
-        ).fetchone()
-        if row and row[0] is not None:
-            stop = int(row[0])
+        limit = min(quotation.end, start + max_chars)
+        inside = [e for e, _ in article.sentences if quotation.start < e <= limit]
+        if inside:
+            stop = max(inside)
         else:
-            first = db.execute(
-                "SELECT min(end) FROM sentences WHERE article_id = ? AND end > ?", (quotation.article_id, quotation.start)
-            ).fetchone()
-            stop = int(first[0]) if first and first[0] is not None else quotation.end
+            later = [e for e, _ in article.sentences if e > quotation.start]
+            stop = min(later) if later else quotation.end
         return start, max(end, min(stop, quotation.end))
     return start, end
 
@@ -231,34 +276,43 @@ class QuoteSpan:
 
 def attach_speaker(db: sqlite3.Connection, article_id: int, start: int, end: int, max_chars: int = MAX_QUOTE_CHARS) -> QuoteSpan:
     """quotation_for_span + quote_bounds in one call: the bounds to quote and who speaks there."""
-    quotation = quotation_for_span(db, article_id, start, end)
+    return _span_of(_quoted_article(db, article_id), start, end, max_chars)
+
+
+def _span_of(article: QuotedArticle, start: int, end: int, max_chars: int) -> QuoteSpan:
+    quotation = _belongs_to(article, start, end)
     if quotation is None:
-        return QuoteSpan(start, end, paragraph_at(db, article_id, start), None)
-    lo, hi = quote_bounds(db, quotation, start, end, max_chars)
-    return QuoteSpan(lo, hi, paragraph_at(db, article_id, lo), quotation.speaker)
+        return QuoteSpan(start, end, _paragraph_of(article, start), None)
+    lo, hi = _bounds(article, quotation, start, end, max_chars)
+    return QuoteSpan(lo, hi, _paragraph_of(article, lo), quotation.speaker)
 
 
-def attach_speakers(db: sqlite3.Connection, quotes: Sequence[Quote], max_chars: int = MAX_QUOTE_CHARS) -> tuple[Quote, ...]:
+def attach_speakers(
+    db: sqlite3.Connection, quotes: Sequence[Quote], max_chars: int = MAX_QUOTE_CHARS, *, articles: Any = None
+) -> tuple[Quote, ...]:
     """The quotes of an answer with their speakers, each grown to its whole quotation (attach_speaker):
     text, offsets, line and paragraph re-read from the stored article, so `text` stays verbatim. A
     quote that grows into one already given is dropped (its places join that one's `also_in`), and
-    the rest are renumbered in order."""
+    the rest are renumbered in order. Everything is read in three queries per answer (`articles`: a
+    reads.ArticleCache of the same snapshot, whose texts are used instead of reading them again)."""
     import dataclasses
 
+    facts = quoted_articles(db, (q.article_id for q in quotes), articles)
     kept: list[Quote] = []
     for quote in quotes:
-        span = attach_speaker(db, quote.article_id, quote.start, quote.end, max_chars)
+        article = facts[quote.article_id]
+        span = _span_of(article, quote.start, quote.end, max_chars)
         grown = quote
         if (span.start, span.end) != (quote.start, quote.end):
-            row = db.execute(
-                "SELECT substr(text, ?, ?), format, first_line,"
-                " length(substr(text, 1, ?)) - length(replace(substr(text, 1, ?), char(10), '')) FROM articles WHERE id = ?",
-                (span.start + 1, span.end - span.start, span.start, span.start, quote.article_id),
-            ).fetchone()
-            if row is None or len(row[0]) != span.end - span.start:
+            if article.text is None:
                 continue  # the article changed under us: keep nothing rather than a wrong quote
-            text, fmt, first_line, newlines = row
-            line = None if first_line is None else int(first_line) if fmt == "jsonl" else int(first_line) + int(newlines)
+            text = article.text[span.start : span.end]
+            if len(text) != span.end - span.start:
+                continue
+            first_line = article.first_line
+            line = None if first_line is None else int(first_line) if article.format == "jsonl" else (
+                int(first_line) + article.text.count("\n", 0, span.start)
+            )
             grown = dataclasses.replace(quote, text=text, start=span.start, end=span.end, line=line,
                                         paragraph=span.paragraph or quote.paragraph)
         grown = dataclasses.replace(grown, speaker=span.speaker)
@@ -286,6 +340,11 @@ def paragraph_at(db: sqlite3.Connection, article_id: int, offset: int) -> int | 
         "SELECT paragraph FROM sentences WHERE article_id = ? AND end > ? ORDER BY ord LIMIT 1", (article_id, offset)
     ).fetchone()
     return int(row[0]) if row else None
+
+
+def _paragraph_of(article: QuotedArticle, offset: int) -> int | None:
+    """paragraph_at over the sentences read with the article."""
+    return next((paragraph for end, paragraph in article.sentences if end > offset), None)
 
 
 # -- people ------------------------------------------------------------------------------------

@@ -128,11 +128,14 @@ def chunk_sentence_ranges(db: sqlite3.Connection, chunk_ids: Sequence[int]) -> l
 def sentences_of_chunks(db: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[SentenceRow]:
     """Every sentence of the chunks, once, in article then position order: one join."""
     rows = db.execute(
-        "SELECT DISTINCT s.id, s.article_id, s.ord, s.start, s.end, s.paragraph, s.vector FROM chunks c "
+        "SELECT s.id, s.article_id, s.ord, s.start, s.end, s.paragraph, s.vector FROM chunks c "
         "JOIN sentences s ON s.article_id = c.article_id AND s.ord BETWEEN c.first_sentence AND c.last_sentence "
-        f"WHERE c.id IN ({ids_in(chunk_ids)}) ORDER BY s.article_id, s.ord"
+        f"WHERE c.id IN ({ids_in(chunk_ids)})"
     ).fetchall()
-    return [SentenceRow(*r) for r in rows]
+    # Overlapping chunks repeat sentences: they are dropped and the rest sorted here, not by SQLite's
+    # DISTINCT and ORDER BY, which copy every row (vector included) through two temporary b-trees.
+    unique = {r[0]: r for r in rows}
+    return [SentenceRow(*r) for r in sorted(unique.values(), key=lambda r: (r[1], r[2]))]
 
 
 def sentences_by_id(db: sqlite3.Connection, sentence_ids: Iterable[int]) -> list[SentenceRow]:

@@ -184,7 +184,7 @@ class Engine:
                     ) if answered else None
                     answered = answered and weak_reason is None
                     quotes = build_quotes(self.store, found, max_quotes, self.policy, weak=not answered)
-                    quotes = _with_speakers(self.db, quotes, active.speaker)
+                    quotes = _with_speakers(self.db, quotes, active.speaker, found.articles)
                     if not answered and not absent and not unspoken and _asks_for_speaker_of(shape, parsed.text, quotes):
                         # 'What did Zulfugarov say?' / 'What did the union official say?': the first quote is a
                         # quotation by exactly whom the question names, which is the answer whatever the cosine.
@@ -407,14 +407,16 @@ def _asks_for_speaker_of(shape: QueryShape, question: str, quotes: tuple[Quote, 
     return bool(wanted) and all(w in known for w in wanted)
 
 
-def _with_speakers(db: sqlite3.Connection, quotes: tuple[Quote, ...], speaker: str | None) -> tuple[Quote, ...]:
+def _with_speakers(
+    db: sqlite3.Connection, quotes: tuple[Quote, ...], speaker: str | None, articles: Any = None
+) -> tuple[Quote, ...]:
     """Each quote with the speaker of its quotation, grown to the whole quotation (never a lead-in or
     half a quotation alone; issue 13, quotation_store.attach_speakers); with a `speaker:` filter, only
     quotes of quotations by that person (name variants included)."""
     try:
         from assistant.index.quotation_store import attach_speakers, person_matches
 
-        quotes = attach_speakers(db, quotes)
+        quotes = attach_speakers(db, quotes, articles=articles)
         if speaker:
             from assistant.index.quotation_store import name_key
 
