@@ -8,7 +8,7 @@ import pytest
 
 from assistant.models import Answer, Filters
 from assistant.errors import QuestionError
-from assistant.text.query import followup_text, merge_filters, parse_date, parse_question
+from assistant.text.query import followup_text, merge_filters, parse_date, parse_question, query_names
 
 
 def test_inline_filters_are_pulled_out_of_the_question() -> None:
@@ -42,3 +42,16 @@ def test_followup_carries_the_previous_terms() -> None:
     assert followup_text("Who won the football cup final in November?", previous) == (
         "Who won the football cup final in November?"
     )
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("good played O'Sullivan makes victory", ("O'Sullivan",)),  # an apostrophe before a capital is inside the name
+        ("What did Ronnie O'Sullivan's coach say?", ("Ronnie O'Sullivan",)),  # a possessive still ends it
+        ("What is Gordon Brown's golden rule?", ("Gordon Brown",)),
+        ("Did D’Arcy score?", ("D’Arcy",)),
+    ],
+)
+def test_names_with_an_inner_apostrophe_are_one_name(query: str, names: tuple[str, ...]) -> None:
+    assert query_names(query) == names

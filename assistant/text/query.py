@@ -194,8 +194,11 @@ _SPEECH = re.compile(
 )
 """Verbs of speaking in a question: its answer is probably something someone said (a quotation).
 'call' and 'describe' count only after did/does ('What is X called?' asks for a name)."""
-_CAPITAL = re.compile(r"\b(?:[A-Z]|[a-z]+[A-Z])[\w-]*(?:\s+(?:(?:de|van|von|da|del|le|la|bin)\s+)?[A-Z][\w-]*)*(?:['’]s?)?")
-"""Capitalised runs ('Michael Howard', 'Tim de Vries') and camel-case names ('iPhone'); a possessive ends a run."""
+_CAPITAL = re.compile(
+    r"\b(?:[A-Z]|[a-z]+[A-Z])(?:[\w-]|['’](?=[A-Z]))*(?:\s+(?:(?:de|van|von|da|del|le|la|bin)\s+)?[A-Z](?:[\w-]|['’](?=[A-Z]))*)*(?:['’]s?)?"
+)
+"""Capitalised runs ('Michael Howard', 'Tim de Vries', "Ronnie O'Sullivan") and camel-case names ('iPhone'); a
+possessive ends a run."""
 _QUESTION_WORDS = frozenset("who whom whose what which when where why how name".split())
 _HONORIFIC = frozenset("mr mrs ms miss dr sir lord lady dame prof professor president minister chancellor".split())
 
