@@ -1,4 +1,4 @@
-"""Entry point of the `assistant` script and `python -m assistant`: `--help` and `--version` answered without click.
+"""Entry point of `assistant` and `python -m assistant`: --help, --version and the plain chat launch skip click.
 
 A cold `assistant --help` spent most of its time importing click and the CLI module (issue 17: <= 0.1 s); the
 top-level help is fixed text, so it is kept here and printed as it stands. tests/test_cli.py renders click's help
@@ -86,8 +86,12 @@ def quick_answer(argv: list[str], prog: str) -> str | None:
 
 
 def run() -> None:
-    """The `assistant` command: the fixed answers above, or the click CLI."""
+    """The `assistant` command: the fixed answers above, the chat for `assistant` alone, else the click CLI."""
     text = quick_answer(sys.argv[1:], os.path.basename(sys.argv[0]))
+    if text is None and not sys.argv[1:]:
+        from assistant.tui.start import chat_with_defaults  # the chat's first frame does not wait for click
+
+        sys.exit(chat_with_defaults())
     if text is None:
         from assistant.cli import main
 

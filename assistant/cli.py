@@ -97,20 +97,13 @@ def main(
     With no command, opens the chat UI on the corpus and index (building or updating the index first).
     """
     if ctx.invoked_subcommand is None:
-        from assistant.tui.app import make_app
+        # `assistant` alone skips click altogether (assistant.__main__ -> tui.start.chat_with_defaults).
+        from assistant.tui.start import NothingToOpen, chat
 
-        settings = _settings(ctx)
-        if not settings.corpus.is_dir() and not settings.store and not (settings.index / "index.sqlite3").exists():
-            # Said before the UI opens: a chat that can only say "Engine not available" helps nobody.
-            raise click.ClickException(
-                f"no corpus folder at {settings.corpus} and no index at {settings.index}: "
-                "pass --corpus FOLDER (a folder of .txt/.md/.html/.jsonl articles) or --index FOLDER"
-            )
-        if watch is not None:
-            from dataclasses import replace
-
-            settings = replace(settings, watch="on" if watch else "off")
-        make_app(settings, resume=resume).run()
+        try:
+            chat(_settings(ctx), resume=resume, watch=watch)
+        except NothingToOpen as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 @main.command("index")

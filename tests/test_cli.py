@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from assistant.cli import main
@@ -140,3 +141,40 @@ def test_quick_help_in_a_fresh_process_loads_neither_click_nor_the_cli(tmp_path:
     narrow = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**env, "COLUMNS": "60"}).stdout
     assert "'click'" in narrow.splitlines()[-1]  # a 60-column terminal: click wraps the text itself
+
+
+def test_the_plain_launch_opens_the_chat_as_click_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`assistant` alone opens the chat without click (issue 17): the same settings, the same errors."""
+    import os
+    import subprocess
+    import sys
+
+    import assistant.tui.app
+    from assistant.tui.start import chat_with_defaults
+
+    opened: list[tuple[object, bool]] = []
+
+    class Recorder:
+        def __init__(self, settings: object, resume: bool = False) -> None:
+            opened.append((settings, resume))
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(assistant.tui.app, "make_app", Recorder)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for key in [k for k in os.environ if k.startswith("ASSISTANT_")]:
+        monkeypatch.delenv(key)
+    (tmp_path / "corpus").mkdir()
+    assert chat_with_defaults() == 0
+    assert CliRunner().invoke(main, [], catch_exceptions=False).exit_code == 0
+    assert len(opened) == 2 and opened[0] == opened[1]
+    # No corpus and no index: the same one line and exit code both ways.
+    (tmp_path / "corpus").rmdir()
+    quick = subprocess.run([sys.executable, "-m", "assistant"], capture_output=True, text=True, cwd=tmp_path,
+                           env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")})
+    slow = subprocess.run([sys.executable, "-m", "assistant", "--resume"], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")})
+    assert quick.returncode == slow.returncode == 1
+    assert quick.stderr == slow.stderr and quick.stderr.startswith("Error: no corpus folder at corpus and no index at")

@@ -17,7 +17,7 @@ from pathlib import Path
 # time of the first frame (Textual's Ready event comes after the first screen refresh).
 _TUI_DRIVER = r"""
 import sys, threading, time
-import assistant.cli  # the real launch imports click and the CLI before the app
+import assistant.__main__, assistant.tui.start  # what `assistant` alone imports before the app (no click since issue 17)
 from pathlib import Path
 from assistant.settings import Settings
 from assistant.tui.app import AssistantApp
