@@ -299,10 +299,10 @@ def attach_speakers(
 
     facts = quoted_articles(db, (q.article_id for q in quotes), articles)
     kept: list[Quote] = []
+    folded: list[str] = []  # _folded text of each kept quote
     for quote in quotes:
         article = facts[quote.article_id]
         span = _span_of(article, quote.start, quote.end, max_chars)
-        grown = quote
         if (span.start, span.end) != (quote.start, quote.end):
             if article.text is None:
                 continue  # the article changed under us: keep nothing rather than a wrong quote
@@ -314,8 +314,9 @@ def attach_speakers(
                 int(first_line) + article.text.count("\n", 0, span.start)
             )
             grown = dataclasses.replace(quote, text=text, start=span.start, end=span.end, line=line,
-                                        paragraph=span.paragraph or quote.paragraph)
-        grown = dataclasses.replace(grown, speaker=span.speaker)
+                                        paragraph=span.paragraph or quote.paragraph, speaker=span.speaker)
+        else:
+            grown = dataclasses.replace(quote, speaker=span.speaker)
         twin = next((k for k in kept if k.article_id == grown.article_id and k.start < grown.end and grown.start < k.end), None)
         if twin is not None:
             at = kept.index(twin)
@@ -323,15 +324,17 @@ def attach_speakers(
             continue
         # The same words in another article (a story filed twice) fold into "also in", whatever their
         # vectors said: two quotes of identical text are never listed as [1] and [2] (issue 14).
-        twin = next((k for k in kept if _same_words(k.text, grown.text)), None)
-        if twin is not None:
-            at = kept.index(twin)
+        words = _folded(grown.text)
+        at = next((n for n, other in enumerate(folded) if other == words), -1)
+        if at >= 0:
+            twin = kept[at]
             here = Location(path=grown.path, title=grown.title, line=grown.line, start=grown.start, end=grown.end)
             extra = tuple(loc for loc in (here, *grown.also_in) if loc not in twin.also_in)
             kept[at] = dataclasses.replace(twin, also_in=twin.also_in + extra)
             continue
         kept.append(grown)
-    return tuple(dataclasses.replace(q, n=n) for n, q in enumerate(kept, start=1))
+        folded.append(words)
+    return tuple(q if q.n == n else dataclasses.replace(q, n=n) for n, q in enumerate(kept, start=1))
 
 
 def paragraph_at(db: sqlite3.Connection, article_id: int, offset: int) -> int | None:
