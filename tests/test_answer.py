@@ -254,3 +254,18 @@ def test_a_following_sentence_that_refers_back_joins_the_quote(following: str, s
     _grow(draft, by_pos, {(7, 1)}, AnswerPolicy(), lambda s: texts[s.sentence_id])
     assert (draft.last is after) == joined
     assert draft.first is lead  # a preceding 'But ...' sentence continues something else: usual ratio
+
+
+@pytest.mark.parametrize(
+    ("article", "lexical", "stands"),
+    [
+        ("Goalkeeper Tim Howard said: our nation is in peril here.", False, True),  # the quoted words are there
+        ("Goalkeeper Tim Howard said: our country is in peril here.", False, True),  # one word wrong in six: near
+        ("Goalkeeper Tim Howard saved two penalties.", False, False),
+        ("Goalkeeper Tim Howard saved two penalties.", True, True),  # the question's words together in one sentence
+    ],
+)
+def test_a_question_quoting_words_needs_them_in_the_quoted_article(article: str, lexical: bool, stands: bool) -> None:
+    shape = query_shape('Who said "our nation is in peril here"?')
+    reason = unsupported(shape, _retrieval(), 0.9, lexical, lambda _a: 1.0, MINILM, large=False, article_text=lambda _a: article)
+    assert (reason is None) == stands

@@ -231,3 +231,13 @@ def test_on_a_large_index_a_lookup_whose_words_are_in_other_stories_is_weak(engi
     for precise in ("Howard government clean legal advice", "Who saved two penalties in the cup final?", "What did Michael Howard say about Iraq?"):
         answer = engine.ask(precise)
         assert answer.answered, (precise, answer.message)
+
+
+def test_a_question_quoting_words_no_article_holds_is_weak(engine: Engine) -> None:
+    answer = engine.ask('Who said "the cup final was a disgrace"?')  # the keeper's story, not his words
+    assert not answer.answered
+    assert answer.message.startswith('the closest passages do not hold "the cup final was a disgrace"')
+    assert all(q.weak for q in answer.quotes)
+    assert_quotes_verbatim(engine, answer)
+    found = engine.ask('Who said "We deserved the win"?')
+    assert found.answered and found.quotes[0].path == "sport/howard.md"

@@ -13,6 +13,7 @@ from assistant.errors import QuoteMismatch
 from assistant.index.reads import ArticleCache
 from assistant.index.stores import Store
 from assistant.models import Location, Quote
+from assistant.search.keywords import phrase_match
 from assistant.search.retrieval import Retrieval, ScoredSentence
 from assistant.text.query import FRAGMENT, NAME, PHRASE, QueryShape, words
 
@@ -117,6 +118,11 @@ def article_support(question_words: list[str], frequencies: list[int], rows: int
     return found / total if total else 1.0
 
 
+def _holds(quoted: str, match: float) -> bool:
+    """Whether a phrase match (keywords.phrase_match) counts: the phrase itself, or a near form of a long one."""
+    return match >= 1.0 or (match >= 0.8 and len(words(quoted)) >= NEAR_PHRASE_WORDS)
+
+
 def unsupported(
     shape: QueryShape,
     found: Retrieval,
@@ -126,21 +132,29 @@ def unsupported(
     policy: AnswerPolicy,
     *,
     large: bool,
+    article_text: Callable[[int], str] | None = None,
 ) -> str | None:
     """Why an answer the cosine threshold or a near phrase would give is not one, as the answer's message;
     None when it stands. A quoted phrase must be found (exactly, or in a near form when long enough). On a
     large index (where idf tells a story's own words from common ones) cosine evidence must also be backed
     by the quoted article: a keyword fragment's words must be in it, a question's rarer words partly so
     (`support(article_id)` is the share of the query's idf the article holds). `lexical`: the engine's
-    precise-lookup evidence (rare words together in one sentence), which needs no more backing."""
+    precise-lookup evidence (rare words together in one sentence), which needs no more backing. A question
+    quoting words ('Who said "our nation is in peril"?') answered by cosine needs them in the quoted article
+    (`article_text(article_id)`: its title and text), on any index."""
     if not found.sentences:
         return None
     top = found.sentences[0]
     if shape.kind == PHRASE:
-        longest = max((len(words(p)) for p in shape.phrases), default=0)
-        if top.phrase >= 1.0 or (top.phrase >= 0.8 and longest >= NEAR_PHRASE_WORDS):
+        longest = max(shape.phrases, key=lambda p: len(words(p)), default="")
+        if _holds(longest, top.phrase):
             return None
         return f"no passage holds the phrase \"{shape.phrases[0]}\"; the closest passages below are weak matches"
+    if shape.phrases and not lexical and article_text is not None:
+        text = article_text(top.article_id)
+        for quoted in shape.phrases:
+            if not _holds(quoted, phrase_match(quoted, text)):
+                return f"the closest passages do not hold \"{quoted}\"; they are shown below as weak matches"
     if not large or lexical:
         return None
     share = support(top.article_id)
