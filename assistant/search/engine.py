@@ -8,6 +8,7 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,7 @@ class Engine:
             self.store.close()
             raise EngineError(f"index {index_dir} is empty (run `assistant index` first)")
         self.terms = self.store.term_stats()
+        self._memo: dict[tuple[str, str], Any] = {}
         self._refresh()
         self.embedder = embedder or self._load_embedder(model, backend)
         self.policy = policy or policy_for(self.embedder.model_name)
@@ -94,8 +96,23 @@ class Engine:
 
     def _reload(self) -> None:
         """Pick up what another process committed (a new generation). Call inside `_snapshot()`."""
-        if self.store.refresh():
+        try:
+            changed = self.store.refresh()
+        except VectorError:
+            self._memo.clear()  # the rows may already be newer than the vectors in memory
+            raise
+        if changed:
             self.meta = self.store.meta
+            self._memo.clear()
+
+    def _remembered(self, kind: str, key: str, read: Callable[[], Any]) -> Any:
+        """`read()`, remembered for the index generation in use: a name or phrase asked about again (the
+        same person in several questions) is not searched for again. Callers must not change the value."""
+        if (kind, key) not in self._memo:
+            if len(self._memo) >= MEMO_ENTRIES:
+                self._memo.clear()
+            self._memo[kind, key] = read()
+        return self._memo[kind, key]
 
     @property
     def index(self) -> Any:
@@ -245,7 +262,8 @@ class Engine:
         large = self.terms.rows() >= LARGE_INDEX_CHUNKS
         for name in shape.names:
             parts = words(name)
-            if not parts or self.store.phrase_count(phrase(" ".join(parts))) != 0:
+            match = phrase(" ".join(parts)) if parts else ""
+            if not parts or self._remembered("count", match, lambda: self.store.phrase_count(match)) != 0:
                 continue
             if large or not any(self.terms.frequencies(parts)):
                 absent.append(name)
@@ -275,10 +293,12 @@ class Engine:
             return None
         from assistant.index.quotation_store import person_matches
 
-        keys = person_matches(self.db, shape.speaker)
-        if not keys:
-            return None
-        return self.store.quoted_sentences(keys) or None
+        def read() -> set[int] | None:
+            keys = person_matches(self.db, speaker)
+            return (self.store.quoted_sentences(keys) or None) if keys else None
+
+        speaker = shape.speaker
+        return self._remembered("quoted", speaker, read)
 
     def _speaker_articles(
         self, shape: QueryShape, quoted: set[int] | None = None
@@ -294,16 +314,16 @@ class Engine:
         topic_words = [w for w in content_words(shape.topic) if w not in speaker_words]
         if not speaker_words or not topic_words:
             return None, None
-        named = self.store.articles_matching(" AND ".join(phrase(w) for w in speaker_words))
+        by_name = " AND ".join(phrase(w) for w in speaker_words)
+        named = self._remembered("articles", by_name, lambda: self.store.articles_matching(by_name))
         if not named:
             return None, None  # a role ("the union official"): nothing to check by name
-        topical = self.store.articles_matching(" OR ".join(phrase(w) for w in topic_words))
+        about = " OR ".join(phrase(w) for w in topic_words)
+        topical = self._remembered("articles", about, lambda: self.store.articles_matching(about))
         both = named & topical
         if not both:
             return None, (shape.speaker, shape.topic)
         if quoted:
-            about = " OR ".join(phrase(w) for w in topic_words)
-            by_name = " AND ".join(phrase(w) for w in speaker_words)
             reported = self.store.lexical_sentences(f"body : (({by_name}) AND ({about}))", 1, 1.0, both)
             if not reported:
                 holding = self.store.lexical_sentences(f"body : ({about})", 5000, 1.0, both)
@@ -377,6 +397,8 @@ class Engine:
         self.store.close()
 
 
+MEMO_ENTRIES = 256
+"""Name and phrase searches an engine remembers for the generation in use (all forgotten past this)."""
 LARGE_INDEX_CHUNKS = 5_000
 """From this many chunks on, a question's word that occurs nowhere counts as absent (about 1,000 news articles)."""
 LEXICAL_WORDS = 3
