@@ -55,3 +55,17 @@ def test_followup_carries_the_previous_terms() -> None:
 )
 def test_names_with_an_inner_apostrophe_are_one_name(query: str, names: tuple[str, ...]) -> None:
     assert query_names(query) == names
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("What did the Renault-bound Nissan boss say?", ("Renault", "Nissan")),  # never written together
+        ("Which Rio-based analyst warned of job losses?", ("Rio",)),
+        ("What did Kim Jong-un say?", ("Kim Jong-un",)),  # a name's own hyphen stays
+        ("Is it NP-complete?", ("NP-complete",)),
+        ("Which Coca-Cola boss said it?", ("Coca-Cola",)),
+    ],
+)
+def test_a_name_made_into_an_adjective_keeps_only_the_name(query: str, names: tuple[str, ...]) -> None:
+    assert query_names(query) == names

@@ -241,10 +241,32 @@ def query_names(text: str) -> tuple[str, ...]:
             parts = parts[1:]
         while parts and parts[-1].lower() in STOPWORDS:
             parts = parts[:-1]
-        name = " ".join(p for p in parts if p)
-        if name:
-            found.append(name)
+        for run in _split_adjectival(parts):
+            name = " ".join(p for p in run if p)
+            if name:
+                found.append(name)
     return tuple(dict.fromkeys(found))
+
+
+_ADJECTIVAL = re.compile(
+    r"([A-Z][\w'’]*)-(?:based|bound|born|bred|educated|led|backed|owned|run|listed|made|style|era|wide|focused|funded|"
+    r"controlled|registered|headquartered|linked|inspired|themed|centred|centered)"
+)
+"""'Rio-based', 'Renault-bound', 'Oxford-educated': a name made into an adjective (not 'Kim Jong-un', 'NP-complete')."""
+
+
+def _split_adjectival(parts: list[str]) -> list[list[str]]:
+    """A capitalised run cut after a name made into an adjective, which keeps only its name: 'Renault-bound
+    Nissan' is Renault and Nissan (never written together), 'Rio-based' is Rio."""
+    runs: list[list[str]] = [[]]
+    for part in parts:
+        adjectival = _ADJECTIVAL.fullmatch(part)
+        if adjectival:
+            runs[-1].append(adjectival.group(1))
+            runs.append([])
+        else:
+            runs[-1].append(part)
+    return runs
 
 
 def is_speech(text: str) -> bool:
