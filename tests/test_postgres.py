@@ -588,3 +588,46 @@ def test_the_pgvector_build_checks_tools_and_the_source_digest(tmp_path: Path, m
     assert pb.hnsw_marker_matches(libdir)
     (libdir / "vector.so").write_bytes(b"the wheel's own")
     assert not pb.hnsw_marker_matches(libdir)
+
+
+def test_stored_sentence_stems_give_the_evidence_stemming_gives(pg_url: str, tmp_path: Path) -> None:
+    """Candidates that are the stored sentences use their stored tsvectors; the same texts under unknown ids are
+    stemmed again: the evidence is the same."""
+    from assistant.search.keywords import plan
+
+    corpus = write_small_corpus(tmp_path / "corpus")
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    engine = opened(pg_url)
+    try:
+        got = engine.store.db.raw(
+            'SELECT s.id, a.title, substr(a.text, s.start + 1, s."end" - s.start), coalesce(substr(a.text, p.start + 1, p."end" - p.start), \'\') '
+            "FROM sentences s JOIN articles a ON a.id = s.article_id LEFT JOIN sentences p ON p.article_id = s.article_id "
+            "AND p.ord = s.ord - 1 AND p.paragraph = s.paragraph ORDER BY s.id"
+        ).fetchall()
+        stored = {int(i): (t, b, p) for i, t, b, p in got}
+        assert sum(1 for v in stored.values() if v[2]) >= 3  # some candidates have a previous sentence
+        moved = {i + 1_000_000: v for i, v in stored.items()}
+        question = " ".join(stored[min(stored)][1].split()[:6]) + " bank rates"
+        query = plan(engine.terms, question)
+        assert engine.store._stored_docs(stored, ["bank"])[0].keys() == stored.keys()
+        assert engine.store._stored_docs(moved, ["bank"]) == ({}, {})
+        first, second = (engine.store.sentence_evidence(query, texts, 0.3) for texts in (stored, moved))
+    finally:
+        engine.close()
+    assert first.bm25 and first.covered
+    for field in ("bm25", "covered", "tight", "words"):
+        assert getattr(first, field) == pytest.approx({k - 1_000_000: v for k, v in getattr(second, field).items()}), field
+
+
+def test_one_word_counts_come_from_chunk_terms_and_equal_a_search(pg_url: str, tmp_path: Path) -> None:
+    corpus = write_small_corpus(tmp_path / "corpus")
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    engine = opened(pg_url)
+    try:
+        for word in ("bank", "rates", "the", "penalties", "zzyzx", "8.1"):
+            searched = engine.store.db.raw(
+                "SELECT count(*) FROM chunks WHERE tsv @@ phraseto_tsquery('assistant_english', %s)", (word.replace(".", " "),)
+            ).fetchone()[0]
+            assert engine.store.phrase_count(f'"{word}"') == searched, word
+    finally:
+        engine.close()

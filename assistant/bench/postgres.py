@@ -24,6 +24,8 @@ from typing import Any
 
 CHUNKS_PER_ARTICLE = 5
 BLOCK = 10_000
+WARM_QUERIES = 500
+"""Vector searches run before any timing (other query vectors than the timed ones)."""
 
 
 @dataclass
@@ -72,8 +74,14 @@ def _database(admin: str, name: str) -> str:
     return _named(admin, name)
 
 
-BULK_INDEXES = ("sentences_article", "sentences_tsv", "chunks_article", "chunks_tsv")
-"""Secondary indexes dropped while a fresh synthetic store is loaded and built once at the end (as a bulk load does)."""
+BULK_INDEXES = {
+    "sentences_article": "CREATE INDEX IF NOT EXISTS sentences_article ON sentences (article_id, ord)",
+    "sentences_tsv": "CREATE INDEX IF NOT EXISTS sentences_tsv ON sentences USING gin (tsv)",
+    "chunks_article": "CREATE INDEX IF NOT EXISTS chunks_article ON chunks (article_id)",
+    "chunks_tsv": "CREATE INDEX IF NOT EXISTS chunks_tsv ON chunks USING gin (tsv)",
+}
+"""Secondary indexes (as the store's first migration makes them) dropped while a fresh synthetic store is loaded
+and built once at the end, as a bulk load does."""
 
 
 def _say(message: str) -> None:
@@ -81,13 +89,15 @@ def _say(message: str) -> None:
 
 
 def build_store(url: str, n: int, corpus: Path, *, seed: int = 0, deadline: float | None = None,
-                memory: str = "4GB", workers: int = 1, phases: dict[str, float] | None = None) -> tuple[float, float, int]:
+                memory: str = "4GB", workers: int = 1, phases: dict[str, float] | None = None, extend: bool = False) -> tuple[float, float, int]:
     """n synthetic chunks (one sentence each, 30-110 words drawn with the corpus's word frequencies, clustered
     unit vectors) written with COPY; returns (seconds, megabytes, chunks). Meta names the bundled model.
 
     Loading stops at the first block boundary after `deadline` (a time.time()), and the store is finished with the
     chunks loaded so far; `memory` and `workers` are the index builds' maintenance_work_mem and parallel workers;
-    `phases` receives the seconds of each step."""
+    `phases` receives the seconds of each step. With `extend`, a finished store of fewer chunks (a whole number of
+    blocks) grows to n: its indexes are dropped, the missing blocks loaded (the same vectors a build of n makes), and
+    it is finished again."""
     import numpy as np
 
     from assistant.bench.fts import vocabulary
@@ -96,7 +106,6 @@ def build_store(url: str, n: int, corpus: Path, *, seed: int = 0, deadline: floa
     from assistant.index.postgres import (
         TS_CONFIG,
         connect,
-        ensure_vector_index,
         migrate,
         ts_text,
         vector_index_choice,
@@ -105,21 +114,25 @@ def build_store(url: str, n: int, corpus: Path, *, seed: int = 0, deadline: floa
     started = time.perf_counter()
     words, freq, titles = vocabulary(corpus)
     vocab = np.asarray(words, dtype=object)
-    rng = np.random.default_rng(seed)
     phases = {} if phases is None else phases
     db = connect(url)
     migrate(db)
     kind = vector_index_choice()
-    name, dim = model_identity(resolve_model_path(None))
-    db.raw(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({dim})")
-    saved = dict(db.raw("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ANY(%s)",
-                        (list(BULK_INDEXES),)).fetchall())
-    for index in saved:
-        db.raw(f"DROP INDEX {index}")
+    _, dim = model_identity(resolve_model_path(None))
+    made = int(db.raw("SELECT count(*) FROM chunks").fetchone()[0]) if extend else 0
+    if made % BLOCK:
+        raise ValueError(f"cannot extend a store of {made:,} chunks (not a whole number of {BLOCK:,}-chunk blocks)")
+    rng = np.random.default_rng([seed, made])
+    db.raw("DROP INDEX IF EXISTS chunks_embedding")
+    if not made:
+        db.raw(f"ALTER TABLE chunks ALTER COLUMN embedding TYPE halfvec({dim})")
+    for index in BULK_INDEXES:
+        db.raw(f"DROP INDEX IF EXISTS {index}")
     db.raw("CREATE TEMP TABLE staged (id BIGINT, article_id BIGINT, ord INT, start INT, stop INT, length INT, title TEXT, body TEXT, vec TEXT, half BYTEA)")
-    made = 0
     loading = time.perf_counter()
-    for block in clustered(n, seed, block=BLOCK):
+    for position, block in enumerate(clustered(n, seed, block=BLOCK)):
+        if position * BLOCK < made:
+            continue  # already in the store
         if deadline is not None and made and time.time() > deadline:
             _say(f"load deadline passed: stopping at {made:,} chunks")
             break
@@ -169,22 +182,35 @@ def build_store(url: str, n: int, corpus: Path, *, seed: int = 0, deadline: floa
             db.raw("TRUNCATE staged")
         made += m
         if made % (10 * BLOCK) == 0 or made == n:
-            spent = time.perf_counter() - loading
-            _say(f"loaded {made:,} chunks in {spent:.0f} s ({made / spent:.0f}/s)")
+            _say(f"loaded {made:,} chunks at {time.perf_counter() - loading:.0f} s")
     phases["load"] = time.perf_counter() - loading
+    try:
+        size = finish_store(db, kind, memory=memory, workers=workers, phases=phases)
+    finally:
+        db.close()
+    return time.perf_counter() - started, size, made
+
+
+def finish_store(db: Any, kind: str, *, memory: str = "4GB", workers: int = 1, phases: dict[str, float] | None = None) -> float:
+    """What follows the bulk load of a synthetic store (also after a load was stopped): word counts, the secondary
+    indexes, the vector index, meta, VACUUM ANALYZE; returns the database's megabytes."""
+    from assistant.embedding.base import model_identity, resolve_model_path
+    from assistant.index.postgres import ensure_vector_index
+
+    phases = {} if phases is None else phases
+    name, dim = model_identity(resolve_model_path(None))
+    made = int(db.raw("SELECT count(*) FROM chunks").fetchone()[0])
     db.raw(f"SET maintenance_work_mem = '{memory}'")
     db.raw(f"SET max_parallel_maintenance_workers = {int(workers)}")
     with db.conn.transaction():
         db.raw("SELECT setval('articles_id_seq', (SELECT max(id) FROM articles))")
         db.raw("SELECT setval('chunks_id_seq', (SELECT max(id) FROM chunks))")
         began = time.perf_counter()
-        db.raw(
-            "INSERT INTO chunk_terms (lexeme, chunks) SELECT l, count(*) FROM chunks, unnest(tsvector_to_array(tsv)) AS l GROUP BY l "
-            "ON CONFLICT (lexeme) DO UPDATE SET chunks = excluded.chunks"
-        )
+        db.raw("DELETE FROM chunk_terms")
+        db.raw("INSERT INTO chunk_terms (lexeme, chunks) SELECT l, count(*) FROM chunks, unnest(tsvector_to_array(tsv)) AS l GROUP BY l")
         phases["chunk_terms"] = time.perf_counter() - began
-        _say(f"chunk_terms in {phases['chunk_terms']:.0f} s")
-        for index, definition in saved.items():
+        _say(f"{made:,} chunks: chunk_terms in {phases['chunk_terms']:.0f} s")
+        for index, definition in BULK_INDEXES.items():
             began = time.perf_counter()
             db.raw(definition)
             phases[index] = time.perf_counter() - began
@@ -204,9 +230,7 @@ def build_store(url: str, n: int, corpus: Path, *, seed: int = 0, deadline: floa
     began = time.perf_counter()
     db.raw("VACUUM ANALYZE")
     phases["vacuum_analyze"] = time.perf_counter() - began
-    size = db.raw("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
-    db.close()
-    return time.perf_counter() - started, size, made
+    return db.raw("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6
 
 
 def vector_recall(url: str, n: int, queries: int = 50, seed: int = 0, ef_search: Sequence[int] = ()) -> list[tuple[int, float, float]]:
@@ -225,10 +249,13 @@ def vector_recall(url: str, n: int, queries: int = 50, seed: int = 0, ef_search:
         asked = next(clustered(queries, seed, stream=7, block=queries))
         truths = [set(ids[np.argsort(-(matrix @ q))[:10]].tolist()) for q in asked]
         del matrix
+        # A team's server has been answering for a while: the HNSW graph's pages are in shared buffers (a server
+        # just started reads them from the OS cache, 3-4 times slower), so other queries on the same topics first.
+        for q in next(clustered(WARM_QUERIES, seed, stream=9, block=WARM_QUERIES)):
+            store.vector_search(q, 50, None)
         results = []
         for ef in ef_search or (EF_SEARCH,):
             store.db.raw(f"SET hnsw.ef_search = {int(ef)}")
-            store.vector_search(asked[0], 10, None)  # the index's pages in the cache, as for a warm reader
             times, hits = [], 0
             for q, truth in zip(asked, truths, strict=True):
                 began = time.perf_counter()
@@ -307,11 +334,13 @@ def concurrent_clients(url: str, questions: Sequence[str], first: Path, corpus: 
 
 def run_step(n: int, corpus: Path, workdir: Path, *, url: str | None = None, questions: int = 60, index_corpus: Path | None = None,
              data: Path | None = None, build: bool = True, measure: bool = True, team: bool = True, deadline: float | None = None,
+             finish: bool = False, extend: bool = False,
              ef_search: Sequence[int] = (), memory: str = "4GB", workers: int = 1) -> PgBench:
     """The whole team-mode measurement (a scratch server unless `url` names one, or a kept one in `data`).
 
     `build`, `measure` and `team` choose the steps: the synthetic store (database bench_chunks), its vector and
-    whole-question timings, and the 8 clients beside an indexer (database bench_team)."""
+    whole-question timings, and the 8 clients beside an indexer (database bench_team); `finish` completes a
+    bench_chunks whose build was stopped during its load; `extend` grows a finished bench_chunks to n chunks."""
     from assistant.bench import procs
 
     result = PgBench(chunks=n)
@@ -332,13 +361,26 @@ def run_step(n: int, corpus: Path, workdir: Path, *, url: str | None = None, que
     os.environ.setdefault("ASSISTANT_PG_VECTOR_INDEX", "hnsw" if url is not None or hnsw_usable() else "exact")
     result.vector_index = os.environ["ASSISTANT_PG_VECTOR_INDEX"]
     try:
-        if build:
-            url = _database(admin, "bench_chunks")
-            phases: dict[str, float] = {}
+        phases: dict[str, float] = {}
+        if build or extend:
+            url = _named(admin, "bench_chunks") if extend else _database(admin, "bench_chunks")
             result.build_seconds, result.store_mb, result.chunks = build_store(
-                url, n, corpus, deadline=deadline, memory=memory, workers=workers, phases=phases)
+                url, n, corpus, deadline=deadline, memory=memory, workers=workers, phases=phases, extend=extend)
+        elif finish:
+            from assistant.index.postgres import connect, vector_index_choice
+
+            url = _named(admin, "bench_chunks")
+            db = connect(url)
+            try:
+                began = time.perf_counter()
+                result.store_mb = finish_store(db, vector_index_choice(), memory=memory, workers=workers, phases=phases)
+                result.build_seconds = time.perf_counter() - began
+                result.chunks = int(db.raw("SELECT count(*) FROM chunks").fetchone()[0])
+            finally:
+                db.close()
+        if phases:
             result.notes.append("build phases (s): " + ", ".join(f"{k} {v:.0f}" for k, v in phases.items()))
-        else:
+        if not (build or finish or extend):
             url = _named(admin, "bench_chunks")
             from assistant.index.postgres import connect
 
@@ -397,7 +439,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data" / "bbc")
     parser.add_argument("--store", help="An admin URL of a PostgreSQL server with pgvector (default: a scratch pgserver)")
     parser.add_argument("--data", type=Path, help="Keep the pgserver's data here (reused by later runs) instead of a scratch one")
-    parser.add_argument("--steps", default="build,measure,team", help="Any of build, measure, team (comma-separated)")
+    parser.add_argument("--steps", default="build,measure,team",
+                        help="Any of build, extend (grow the kept store to --chunks), finish (complete a store whose build was "
+                        "stopped while loading), measure, team")
     parser.add_argument("--load-until", metavar="HH:MM", help="Stop loading at this UTC time and finish the store with the chunks so far")
     parser.add_argument("--ef-search", default="", help="hnsw.ef_search values to measure, e.g. 40,100,200 (default: the store's)")
     parser.add_argument("--maintenance-work-mem", default="4GB")
@@ -405,12 +449,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=60)
     args = parser.parse_args(argv)
     steps = {s.strip() for s in args.steps.split(",") if s.strip()}
-    if not steps <= {"build", "measure", "team"}:
-        parser.error(f"--steps takes build, measure and team, not {args.steps!r}")
+    if not steps <= {"build", "extend", "finish", "measure", "team"}:
+        parser.error(f"--steps takes build, extend, finish, measure and team, not {args.steps!r}")
     workdir = Path(tempfile.mkdtemp(prefix="assistant-pgbench-"))
     try:
         result = run_step(args.chunks, args.corpus, workdir, url=args.store, questions=args.questions, data=args.data,
-                          build="build" in steps, measure="measure" in steps, team="team" in steps,
+                          build="build" in steps, measure="measure" in steps, team="team" in steps, finish="finish" in steps, extend="extend" in steps,
                           deadline=_until(args.load_until) if args.load_until else None,
                           ef_search=[int(x) for x in args.ef_search.split(",") if x.strip()],
                           memory=args.maintenance_work_mem, workers=args.workers)

@@ -30,8 +30,9 @@ TS_CONFIG = "assistant_english"
 stop-word list, as FTS5's porter tokenizer keeps every word ('The Who', 'to be or not to be' stay searchable)."""
 LOCK_KEY = 0x61737369  # 'assi'
 """Advisory lock key (with the schema's oid) that keeps writers to one per store."""
-EF_SEARCH = 100
-"""HNSW candidates examined per query (pgvector's default is 40; k is up to 50 here)."""
+EF_SEARCH = 200
+"""HNSW candidates examined per query (pgvector's default is 40; k is up to 50 here). On the 510,000-chunk bench
+store recall@10 is 0.948 at 100 and 0.986 at 200, for about the same time (docs/team.md)."""
 HNSW_M, HNSW_EF_CONSTRUCTION = 16, 64
 VECTOR_INDEX_ENV = "ASSISTANT_PG_VECTOR_INDEX"
 """How a new store searches vectors: 'hnsw' (default: pgvector's HNSW index) or 'exact' (a scan, recall 1.0).
@@ -40,10 +41,13 @@ wheel's pgvector uses AVX-512 in HNSW and IVFFlat and dies with SIGILL elsewhere
 VECTOR_INDEXES = ("hnsw", "exact")
 RANK_NORMALISATION = 1
 """ts_rank normalisation for the first cut: rank divided by 1 + log(document length)."""
-BM25_POOL = 300
+BM25_POOL = 200
 """Rows a keyword search scores with FTS5's bm25 (in SQL, from the query's lexemes of each row's tsvector): the best
 this many by ts_rank; every matching row when there are no more (searches of a few hundred articles, SQuAD's).
-Chunk searches keep 50, sentence searches 30: 300 leaves the BM25 order room to differ from ts_rank's."""
+Chunk searches keep 50, sentence searches 30: 200 leaves the BM25 order room to differ from ts_rank's."""
+
+SENTENCE_ESTIMATE_ABOVE = 10_000
+"""A phrase the planner puts in more sentences than this takes its sentence count from the planner's statistics."""
 
 # -- the dialect: the portable SQL of index.reads and quotation_store, written with `?` ----------
 
@@ -365,11 +369,11 @@ class PgTermStats:
     """Document frequencies of words over chunks from the chunk_terms table the writer keeps in step,
     through PostgreSQL's own stemming (a word it splits counts its rarest lexeme, as in FTS5)."""
 
-    posting_budget = 4_000
+    posting_budget = 2_000
     """Rows one keyword search may rank (keywords.plan, rarest words first): each matching row is read from the
-    heap and ranked by ts_rank (~5 us a row against FTS5's 0.8 us for bm25 on its own postings), so a fifth of
-    FTS5's budget keeps a chunk search near 20 ms at 500,000 chunks (docs/team.md). Below 4,000 chunks no
-    word reaches it."""
+    heap and ranked by ts_rank (~5 us a row against FTS5's 0.8 us for bm25 on its own postings), so a tenth of
+    FTS5's budget keeps a chunk search near 10 ms of server time at 500,000 chunks (docs/team.md). Below 2,000
+    chunks no word reaches it."""
 
     def __init__(self, db: PgConnection) -> None:
         self.db = db
@@ -392,12 +396,18 @@ class PgTermStats:
         return self._shape[table]
 
     def sentence_frequencies(self, phrases: Sequence[str]) -> list[int]:
-        """Sentences matching each phrase (their idf in an index-wide sentence search, as FTS5 counts it)."""
+        """Sentences matching each phrase (their idf in an index-wide sentence search, as FTS5 counts it): counted,
+        except where the planner's statistics put a phrase in more than SENTENCE_ESTIMATE_ABOVE sentences."""
         for phrase in phrases:
             if phrase not in self._sentence_freq:
-                self._sentence_freq[phrase] = int(self.db.raw(
-                    f"SELECT count(*) FROM sentences WHERE tsv @@ phraseto_tsquery('{TS_CONFIG}', %s)", (ts_text(phrase),)
-                ).fetchone()[0])
+                where = f"FROM sentences WHERE tsv @@ phraseto_tsquery('{TS_CONFIG}', %s)"
+                args = (ts_text(phrase),)
+                # Counting 200,000 sentences of 'said' costs seconds; ANALYZE's lexeme frequencies (most common
+                # elements, which is where such an estimate comes from) give it within ~2%, idf within 0.02.
+                estimate = int(self.db.raw(f"EXPLAIN (FORMAT JSON) SELECT 1 {where}", args).fetchone()[0][0]["Plan"]["Plan Rows"])
+                if estimate <= SENTENCE_ESTIMATE_ABOVE:
+                    estimate = int(self.db.raw(f"SELECT count(*) {where}", args).fetchone()[0])
+                self._sentence_freq[phrase] = estimate
         return [self._sentence_freq[p] for p in phrases]
 
     def rows(self) -> int:
@@ -424,6 +434,12 @@ class PgTermStats:
         its budget and the engine asks whether a phrase occurs at all, and counting every row of common words
         in a large archive costs more than the whole search."""
         query, params, column = tsquery(match)
+        if column is None and len(params) == 1 and query == f"phraseto_tsquery('{TS_CONFIG}', %s)" and len(params[0].split()) == 1:
+            # One word: the chunks holding its lexeme are counted in chunk_terms already (no posting list walked).
+            lexemes = self.db.raw(f"SELECT tsvector_to_array(to_tsvector('{TS_CONFIG}', %s))", params).fetchone()[0]
+            if len(lexemes) == 1:
+                row = self.db.raw("SELECT chunks FROM chunk_terms WHERE lexeme = %s", (lexemes[0],)).fetchone()
+                return min(int(row[0]) if row else 0, self.posting_budget + 1)
         limit = self.posting_budget + 1
         sql = f"SELECT count(*) FROM (SELECT 1 FROM chunks WHERE tsv @@ {query}{_column_filter(column, 'tsv', query)} LIMIT {limit}) x"
         return int(self.db.raw(sql, params * (2 if column else 1)).fetchone()[0])
@@ -601,12 +617,13 @@ class PostgresStore(SqlReads):
             f"SELECT to_tsvector('{TS_CONFIG}', w)::text FROM unnest(%s::text[]) WITH ORDINALITY AS x(w, i) ORDER BY i", (phrases,)
         ).fetchall()
         lexemes = sorted({lex for (v,) in wanted for lex in parse_tsvector(v)})
-        # Titles and previous sentences repeat across candidates: each distinct string is stemmed once, and only
-        # the query's lexemes come back (weight A marks them, ts_filter keeps them) with their positions.
-        distinct = list(dict.fromkeys(part for i in ids for part in texts[i]))
+        docs, lengths = self._stored_docs(texts, lexemes)
+        # Texts that are not the stored sentences they are keyed by: stemmed here, each distinct string once, and
+        # only the query's lexemes come back (weight A marks them, ts_filter keeps them) with their positions.
+        distinct = list(dict.fromkeys(part for i in ids if i not in docs for part in texts[i]))
         plain = {t: ts_text(t) for t in distinct}
         parsed: list[dict[str, list[int]]] = [{} for _ in distinct]
-        if lexemes:
+        if lexemes and distinct:
             for i, lexeme, positions in self.db.raw(
                 f"SELECT x.i, u.lexeme, u.positions FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, i) CROSS JOIN LATERAL "
                 f"unnest(ts_filter(setweight(to_tsvector('{TS_CONFIG}', x.t), 'A', %s::text[]), '{{a}}')) AS u(lexeme, positions, weights)",
@@ -614,10 +631,14 @@ class PostgresStore(SqlReads):
             ):
                 parsed[int(i) - 1][lexeme] = list(positions)
         by_text = dict(zip(distinct, parsed, strict=True))
-        docs = [[by_text[part] for part in texts[i]] for i in ids]
         # FTS5's bm25: one weighted term frequency over the columns, one length: the row's tokens in all of them.
         tokens = {t: len(v.split()) for t, v in plain.items()}
-        lengths = [sum(tokens[part] for part in texts[i]) for i in ids]
+        for i in ids:
+            if i not in docs:
+                docs[i] = [by_text[part] for part in texts[i]]
+                lengths[i] = sum(tokens[part] for part in texts[i])
+        lengths = [lengths[i] for i in ids]
+        docs = [docs[i] for i in ids]
         avg = max(sum(lengths) / len(lengths), 1e-6)
         bm25: dict[int, float] = {}
         covered: dict[int, float] = {}
@@ -632,7 +653,10 @@ class PostgresStore(SqlReads):
             lexemes = sorted(((lex, at) for lex, ats in parse_tsvector(vector_text_).items() for at in ats), key=lambda x: x[1])
             if not lexemes:
                 continue  # stop words only: PostgreSQL's English configuration indexes none of them
+            first = lexemes[0][0]
             for row_id, doc, length in zip(ids, docs, lengths, strict=True):
+                if first not in doc[0] and first not in doc[1] and first not in doc[2]:
+                    continue  # the phrase's first word is nowhere in this candidate (most candidates, most words)
                 in_title, in_body, in_prev = (_phrase_tf(doc[c], lexemes) for c in range(3))
                 value = part(title_weight * in_title + in_body, length)
                 if value:
@@ -643,6 +667,46 @@ class PostgresStore(SqlReads):
                 if in_body:
                     tight[row_id] = tight.get(row_id, 0.0) + weight / total
         return Evidence(bm25, covered, tight, found)
+
+    def _stored_docs(self, texts: Mapping[int, tuple[str, str, str]], lexemes: Sequence[str]
+                     ) -> tuple[dict[int, list[dict[str, list[int]]]], dict[int, int]]:
+        """(title, body, previous sentence) lexeme positions and token counts of the candidates that are the stored
+        sentences they are keyed by (same title, text and previous sentence of the paragraph), from the stored
+        tsvectors (title weight A, text B) instead of stemming their text again."""
+        rows = self.db.raw(
+            'SELECT s.id, a.title, substr(a.text, s.start + 1, s."end" - s.start), s.length, p.id, '
+            'substr(a.text, p.start + 1, p."end" - p.start), p.length FROM sentences s JOIN articles a ON a.id = s.article_id '
+            "LEFT JOIN sentences p ON p.article_id = s.article_id AND p.ord = s.ord - 1 AND p.paragraph = s.paragraph "
+            "WHERE s.id = ANY(%s)",
+            ([int(i) for i in texts],),
+        ).fetchall()
+        usable: dict[int, int | None] = {}
+        lengths: dict[int, int] = {}
+        for sid, title, body, length, prev_id, prev_body, prev_length in rows:
+            want_title, want_body, want_prev = texts[sid]
+            if (title, body) != (want_title, want_body) or (want_prev and want_prev != prev_body):
+                continue
+            usable[sid] = prev_id if want_prev else None
+            title_tokens = len(ts_text(title).split())
+            lengths[sid] = int(length) + (int(prev_length) - title_tokens if want_prev else 0)
+        if not usable:
+            return {}, {}
+        wanted = sorted(set(usable) | {p for p in usable.values() if p is not None})
+        weights_of: dict[int, dict[str, list[tuple[int, str]]]] = {}
+        if lexemes:
+            for sid, lexeme, positions, weights in self.db.raw(
+                "SELECT x.id, u.lexeme, u.positions, u.weights FROM sentences x CROSS JOIN LATERAL unnest(x.tsv) "
+                "AS u(lexeme, positions, weights) WHERE x.id = ANY(%s) AND u.lexeme = ANY(%s)",
+                (wanted, list(lexemes)),
+            ):
+                weights_of.setdefault(int(sid), {})[lexeme] = list(zip(positions, weights, strict=True))
+
+        def part(sid: int | None, weight: str) -> dict[str, list[int]]:
+            found = weights_of.get(sid, {}) if sid is not None else {}
+            return {lex: ats for lex, pairs in found.items() if (ats := [int(at) for at, w in pairs if w == weight])}
+
+        docs = {sid: [part(sid, "A"), part(sid, "B"), part(prev, "B")] for sid, prev in usable.items()}
+        return docs, lengths
 
     def articles(self) -> reads.ArticleCache:
         return PgArticleCache(self.db)
