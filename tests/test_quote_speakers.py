@@ -3,13 +3,11 @@ shown for a quote said every quoted word of it (seen on BBC: Ken Mayland's words
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.embedding.registry import HashEmbedder
-from assistant.index.indexer import build_index
 from assistant.search.engine import Engine
+from support.indexes import index_of
 
 JOBS = (
     "Jobs growth slows in March\n\n"
@@ -37,13 +35,7 @@ OTHER = (
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     root = tmp_path_factory.mktemp("quote-speakers")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "jobs.txt").write_text(JOBS, encoding="utf-8")
-    (corpus / "harbour.txt").write_text(OTHER, encoding="utf-8")
-    (corpus / "trade.txt").write_text(TRADE, encoding="utf-8")
-    build_index(corpus, root / "index", embedder=HashEmbedder())
-    opened = Engine(root / "index", embedder=HashEmbedder())
+    opened = Engine(index_of(root, {"jobs.txt": JOBS, "harbour.txt": OTHER, "trade.txt": TRADE}), embedder=HashEmbedder())
     yield opened
     opened.close()
 
