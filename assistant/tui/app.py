@@ -22,7 +22,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from assistant.text.followup import Context, Resolution, more_by, resolve, speaker_name
 from assistant.models import Answer, Article, Filters
 from assistant.sessions import (
     Session,
@@ -37,12 +36,8 @@ from assistant.sessions import (
 from assistant.settings import Settings
 from assistant import notebook
 from assistant.corpus.metadata import Coverage, coverage, coverage_text, why_nothing
-from assistant.tui.clipboard import deliver
-from assistant.tui.notebook_view import NotebookScreen
 from assistant.tui.bars import FilterBar, StatusLine, WritingStatus, progress_text, stats_text
 from assistant.tui.citing import STYLE_NAMES, answer_citations, known_style, next_style, quote_citation, warm_up
-from assistant.tui.dialogs import HelpScreen, SessionPicker, TextPrompt
-from assistant.tui.filtering import FilterMenu
 from assistant.tui.messages import (
     AnswerFailed,
     AnswerReady,
@@ -58,13 +53,14 @@ from assistant.tui.messages import (
     WatchUpdated,
 )
 from assistant.tui.protocol import EngineFactory, ProgressCallback, error_text
-from assistant.tui.reader import ReaderScreen
 from assistant.tui.safe import one_line, shown
-from assistant.tui.turn import QUEUED, RUNNING, QuoteView, TurnView
 from assistant.tui.watching import WatchLink, watch_choice
 
 if TYPE_CHECKING:
     from assistant.index.progress import Progress
+    from assistant.text.followup import Context, Resolution
+    from assistant.tui.filtering import FilterMenu
+    from assistant.tui.turn import QuoteView, TurnView
     from assistant.search.engine import Engine
     from assistant.tui.draft_view import DraftResult, DraftScreen
 
@@ -163,8 +159,17 @@ class AssistantApp(App[None]):
         self._watch_wanted, self._watch_reason = False, ""
         self._watch_problems: set[tuple[str, str]] | None = None
         self._last_draft = ""
-        self.filter_menu = FilterMenu(self, lambda: self.filters, self.set_filters, lambda: self.sources,
-                                      lambda: coverage_text(self.coverage) if self.coverage else "")
+        self._filter_menu: FilterMenu | None = None
+
+    @property
+    def filter_menu(self) -> FilterMenu:
+        """The filter menu, built on first use (the chat's first frame does not wait for its dialogs)."""
+        if self._filter_menu is None:
+            from assistant.tui.filtering import FilterMenu
+
+            self._filter_menu = FilterMenu(self, lambda: self.filters, self.set_filters, lambda: self.sources,
+                                           lambda: coverage_text(self.coverage) if self.coverage else "")
+        return self._filter_menu
 
     # ---- layout and start-up
 
@@ -296,6 +301,8 @@ class AssistantApp(App[None]):
 
     async def ask(self, question: str) -> TurnView:
         """Add a turn for `question`; it runs now, or as soon as the engine is ready."""
+        from assistant.tui.turn import TurnView
+
         turn = TurnView(next(self._ids), question, self.filters)
         self._turns[turn.turn_id] = turn
         self.query_one("#welcome").display = False
@@ -311,6 +318,9 @@ class AssistantApp(App[None]):
 
     def _pump(self) -> None:
         """Start the next queued question when the engine is free."""
+        from assistant.text.followup import resolve
+        from assistant.tui.turn import QUEUED
+
         if self.engine is None or self._active is not None:
             return
         while self._queue:
@@ -328,6 +338,8 @@ class AssistantApp(App[None]):
 
     def _previous(self, turn: TurnView) -> tuple[Answer | None, Context | None]:
         """The answer of the last answered turn before `turn` and the conversation's context then."""
+        from assistant.text.followup import resolve
+
         previous, context = None, None
         for other in self._turns.values():
             if other is turn:
@@ -350,6 +362,8 @@ class AssistantApp(App[None]):
     @work(thread=True, group="ask", exit_on_error=False)
     def _ask(self, engine: Engine, turn_id: int, question: str, resolution: Resolution, filters: Filters,
              previous: Answer | None, shown: set[tuple[str, int, int, int]]) -> None:
+        from assistant.text.followup import more_by, speaker_name
+
         wanted = self.settings.max_quotes
         speaker = resolution.context.speaker
         try:
@@ -376,6 +390,8 @@ class AssistantApp(App[None]):
 
     def _finished(self, turn_id: int) -> TurnView | None:
         """The turn a result belongs to, or None when it was cancelled or cleared (late result)."""
+        from assistant.tui.turn import RUNNING
+
         turn = self._turns.get(turn_id)
         if turn is not None and turn is self._active:
             self._active = None
@@ -400,6 +416,8 @@ class AssistantApp(App[None]):
     def _select_first(self, turn: TurnView) -> None:
         """A new answer takes the selection: its first quote is highlighted (and focused when a quote
         had the focus), so nothing acts on a quote of an older answer scrolled out of view."""
+        from assistant.tui.turn import QuoteView
+
         if turn is not self.current or not turn.is_attached:
             return
         views = turn.quote_views
@@ -428,6 +446,8 @@ class AssistantApp(App[None]):
 
     def action_cancel(self) -> None:
         """Cancel the questions in progress; their late results are dropped."""
+        from assistant.tui.turn import QUEUED, RUNNING, QuoteView
+
         pending = [t for t in self._turns.values() if t.state in (QUEUED, RUNNING)]
         if not pending:
             if isinstance(self.focused, QuoteView):
@@ -443,6 +463,8 @@ class AssistantApp(App[None]):
     # ---- quotes: select, open, copy
 
     def on_quote_view_selected(self, message: QuoteView.Selected) -> None:
+        from assistant.tui.turn import TurnView
+
         # Clicking a quote of an older answer makes that answer the current one.
         parent = message.view.parent
         if isinstance(parent, TurnView):
@@ -468,6 +490,8 @@ class AssistantApp(App[None]):
             self.chat.scroll_page_up()
 
     def on_open_requested(self, message: OpenRequested) -> None:
+        from assistant.tui.reader import ReaderScreen
+
         if self.engine is None:
             reason = f"engine not available: {self.engine_error}" if self.engine_error else "the model is still loading"
             self.notify(f"Cannot open the article yet: {one_line(reason)}", severity="warning", markup=False)
@@ -479,6 +503,8 @@ class AssistantApp(App[None]):
 
     def copy_answer(self, answer: Answer, index: int, *, whole: bool) -> None:
         """Put quote `index` (or every quote) with its citation in the current style on the clipboard and say so."""
+        from assistant.tui.clipboard import deliver
+
         style = STYLE_NAMES[self.cite_style]
         try:
             if whole:
@@ -535,6 +561,8 @@ class AssistantApp(App[None]):
 
     def action_pin(self) -> None:
         """Pin the highlighted quote to the notebook (or unpin it)."""
+        from assistant.tui.turn import QuoteView
+
         view = self.focused if isinstance(self.focused, QuoteView) else self.selected
         if view is None or not view.is_attached:
             self.notify("Select a quote first (Up or Tab from the question box).", severity="warning", markup=False)
@@ -549,11 +577,15 @@ class AssistantApp(App[None]):
                     "(Ctrl+B)", timeout=3, markup=False)
 
     def action_notebook(self) -> None:
+        from assistant.tui.notebook_view import NotebookScreen
+
         pinned = self._load_notebook()
         if pinned is not None:
             self.push_screen(NotebookScreen(pinned, self._save_notebook, self._ask_export_path))
 
     def _ask_export_path(self, pinned: tuple[notebook.Pinned, ...]) -> None:
+        from assistant.tui.dialogs import TextPrompt
+
         if not pinned:
             self.notify("Nothing pinned yet.", severity="warning", markup=False)
             return
@@ -639,6 +671,8 @@ class AssistantApp(App[None]):
 
     def _clear(self) -> None:
         """Drop every turn (in-flight questions are cancelled and their results ignored)."""
+        from assistant.tui.turn import QUEUED, RUNNING, TurnView
+
         for turn in self._turns.values():
             if turn.state in (QUEUED, RUNNING):
                 turn.set_cancelled()
@@ -650,6 +684,8 @@ class AssistantApp(App[None]):
         self.chat.query(TurnView).remove()
 
     def _show_session(self, session: Session) -> None:
+        from assistant.tui.turn import TurnView
+
         self._clear()
         self.session, self.filters = session, session.filters
         self.query_one(FilterBar).show(self.filters)
@@ -686,6 +722,8 @@ class AssistantApp(App[None]):
         self.push_screen(PeopleScreen(engine.people, lambda key: engine.timeline(key, exact=True), self.fetch_article))
 
     def action_sessions(self) -> None:
+        from assistant.tui.dialogs import SessionPicker
+
         listing = list_sessions(self.session_dir)
         self._report(listing.problems)
         sessions = list(listing.sessions)
@@ -763,6 +801,8 @@ class AssistantApp(App[None]):
 
     def action_check_draft(self) -> None:
         """Ask for a draft file and show the check of its quotations (as `assistant check` does)."""
+        from assistant.tui.dialogs import TextPrompt
+
         if self.engine is None:
             reason = f"engine not available: {self.engine_error}" if self.engine_error else "the model is still loading"
             self.notify(f"Cannot check a draft yet: {one_line(reason)}", severity="warning", markup=False)
@@ -940,6 +980,8 @@ class AssistantApp(App[None]):
         self._open_engine()
 
     def action_help(self) -> None:
+        from assistant.tui.dialogs import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
