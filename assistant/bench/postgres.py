@@ -40,6 +40,8 @@ class PgBench:
     recall_at_10: float = 0.0
     whole_p50_ms: float = 0.0
     whole_p95_ms: float = 0.0
+    whole_cpu_ms: float = 0.0
+    """Mean CPU a whole question (client and, for a local server, its backend)."""
     concurrent_clients: int = 0
     concurrent_questions: int = 0
     concurrent_errors: int = 0
@@ -269,8 +271,19 @@ def vector_recall(url: str, n: int, queries: int = 50, seed: int = 0, ef_search:
         store.close()
 
 
-def whole_queries(url: str, questions: Sequence[str]) -> tuple[float, float]:
-    """(p50, p95) ms of Engine.ask over the store with the real model, warm (after 10 questions)."""
+def _backend_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a local server backend, or None when its /proc entry is not readable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def whole_queries(url: str, questions: Sequence[str]) -> tuple[float, float, float]:
+    """(p50, p95, mean CPU) ms of Engine.ask over the store with the real model, warm (after 10 questions). The
+    CPU is this process's plus, for a server on this machine, its backend's: on a shared machine it says what a
+    question costs where the wall time says how busy the machine was (nan for a remote server)."""
     from assistant.bench.scale import percentile_ms
     from assistant.search.engine import Engine
 
@@ -278,14 +291,18 @@ def whole_queries(url: str, questions: Sequence[str]) -> tuple[float, float]:
     try:
         for q in questions[:10]:
             engine.ask(q)
+        pid = int(engine.store.db.raw("SELECT pg_backend_pid()").fetchone()[0])
+        server, client = _backend_cpu(pid), time.process_time()
         times = []
         for q in questions[10:]:
             began = time.perf_counter()
             engine.ask(q)
             times.append(time.perf_counter() - began)
+        after = _backend_cpu(pid)
+        spent = time.process_time() - client + (after - server if server is not None and after is not None else float("nan"))
     finally:
         engine.close()
-    return percentile_ms(times, 50), percentile_ms(times, 95)
+    return percentile_ms(times, 50), percentile_ms(times, 95), spent * 1000 / max(len(times), 1)
 
 
 def concurrent_clients(url: str, questions: Sequence[str], first: Path, corpus: Path, workdir: Path, clients: int = 8) -> dict[str, Any]:
@@ -396,7 +413,9 @@ def run_step(n: int, corpus: Path, workdir: Path, *, url: str | None = None, que
             sweep = vector_recall(url, result.chunks, ef_search=ef_search)
             result.vector_p50_ms, result.recall_at_10 = sweep[-1][1], sweep[-1][2]
             result.notes.extend(f"ef_search {ef}: top-10 p50 {ms:.1f} ms, recall@10 {r:.3f}" for ef, ms, r in sweep)
-            result.whole_p50_ms, result.whole_p95_ms = whole_queries(url, asked)
+            result.whole_p50_ms, result.whole_p95_ms, result.whole_cpu_ms = whole_queries(url, asked)
+            load = os.getloadavg()[0]
+            result.notes.append(f"load average {load:.1f} after the whole questions")
         if not team:
             return result
         # Team use: a store of real articles, 8 readers, and an indexer adding as many again meanwhile.
