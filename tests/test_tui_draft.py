@@ -285,3 +285,24 @@ async def test_saving_the_draft_checks_it_again_by_itself(tmp_path: Path, corpus
             if [c.status for c in screen.result.report.checks] == ["exact"]:  # type: ignore[union-attr]
                 break
         assert [c.status for c in screen.result.report.checks] == ["exact"]  # type: ignore[union-attr]
+
+
+async def test_wrapped_lines_of_a_report_entry_keep_their_indent(tmp_path: Path,
+                                                                 corpus_index: tuple[Path, Path]) -> None:
+    """A quotation, note or citation longer than the view wraps under its own first word, never at column 0."""
+    corpus, index = corpus_index
+    draft = tmp_path / "draft.md"
+    draft.write_text("\"The plan ignores the fishermen who built this town and it will cost far more than anyone "
+                     "admits,\" said Peter Lund.\n", encoding="utf-8")
+    app = chat(tmp_path, corpus, index)
+    async with app.run_test(size=(60, 40)) as pilot:
+        await settle(app, pilot)
+        screen = await open_draft(app, pilot, draft)
+        listing = screen.query_one("#draft-list", OptionList)
+        shown_lines = [listing.render_line(y).text for y in range(listing.size.height)]
+        body = [line.rstrip() for line in shown_lines if line.strip()]
+        first = next(i for i, line in enumerate(body) if "1." in line and "exact" in line)
+        entry = body[first:]
+        assert len(entry) >= 5, entry  # the quotation and the citation wrap at 60 columns
+        inner = len(entry[1]) - len(entry[1].lstrip())
+        assert inner >= 4 and all(len(line) - len(line.lstrip()) >= inner for line in entry[1:]), entry
