@@ -121,10 +121,10 @@ class Tools:
         spans = split_paragraphs(found.text, found.body_start)
         first = first_paragraph or 1
         last = last_paragraph or len(spans)
-        if first < 1 or last < first:
-            raise ValueError(f"bad paragraph range {first}..{last}: paragraphs are numbered from 1")
         if spans and first > len(spans):
             raise ValueError(f"the article has {len(spans)} paragraphs; {first} is past the end")
+        if first < 1 or last < first:
+            raise ValueError(f"bad paragraph range {first}..{last}: paragraphs are numbered from 1")
         chosen = list(enumerate(spans, 1))[first - 1:last]
         return {
             "article_id": found_id, "path": found.path, "record": found.record, "title": found.title,
@@ -146,11 +146,15 @@ class Tools:
         style = (style or self.settings.cite_style).lower()
         if style not in CITE_STYLES:
             raise ValueError(f"unknown style {style!r}: use one of {', '.join(CITE_STYLES)}")
+        if quote is not None and not quote.strip():
+            raise ValueError("quote is empty: give the exact words to cite, or leave quote out to cite the article")
         found = self._article(path, article_id, record)
         if (start is None) != (end is None):
             raise ValueError("give both start and end, or neither")
         if start is not None and end is not None:
-            if not 0 <= start < end <= len(found.text):
+            if not start < end:
+                raise ValueError(f"offsets {start}..{end} hold no text: end must be past start")
+            if not end <= len(found.text):
                 raise ValueError(f"offsets {start}..{end} are outside the article (0..{len(found.text)})")
             if quote is not None and found.text[start:end] != quote:
                 raise ValueError("quote is not the article's text at start..end; cite the exact words")
@@ -274,13 +278,40 @@ def _has_quotation_store() -> bool:
     return callable(getattr(quotation_store, "people", None)) and callable(getattr(quotation_store, "quotations_by", None))
 
 
+def argument_problems(exc: Any) -> str:
+    """A pydantic ValidationError of a tool's arguments as one line: each argument, what is wrong, what was given."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(part) for part in err.get("loc", ())) or "arguments"
+        if err.get("type") == "string_pattern_mismatch" and where in ("since", "until"):
+            problem = "not a day (use YYYY-MM-DD)"
+        else:
+            problem = " ".join(str(err.get("msg", "invalid")).split())
+        given = err.get("input")
+        shown = "" if err.get("type") == "missing" or isinstance(given, dict) else f" (got {given!r:.60})"
+        parts.append(f"{where}: {problem}{shown}")
+    return "; ".join(parts) or "invalid arguments"
+
+
 def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCPServer, Tools]:
     """The MCP server with its tools registered (people / quotes_by only when the index stores speakers)."""
     from mcp.server import MCPServer
-    from mcp.server.mcpserver.exceptions import ToolError
+    from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+    from pydantic import ValidationError
+
+    class OneLineServer(MCPServer):
+        """Arguments that do not fit a tool's schema are reported in one line, not pydantic's multi-line report."""
+
+        async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+            try:
+                return await super().call_tool(name, arguments, context)
+            except ToolError as exc:
+                if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
+                    raise
+                raise ToolError(f"Error executing tool {name}: {argument_problems(exc.__cause__)}") from exc.__cause__
 
     tools = Tools(settings, backend=backend)
-    server = MCPServer("assistant", instructions=INSTRUCTIONS, log_level="WARNING")
+    server = OneLineServer("assistant", instructions=INSTRUCTIONS, log_level="WARNING")
 
     def guarded(fn: Callable[[], T]) -> T:
         try:

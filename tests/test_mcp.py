@@ -136,6 +136,9 @@ def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(seed_index: 
             ("cite", {"path": SEED.name, "style": "vancouver"}),
             ("cite", {"path": SEED.name, "start": 10}),
             ("check", {"draft": ""}),
+            ("cite", {"path": SEED.name, "quote": ""}),
+            ("cite", {"path": SEED.name, "quote": "  "}),
+            ("read", {"path": SEED.name, "first_paragraph": 500, "last_paragraph": 600}),
             ("search", {"question": "interest rates", "k": 1}),
         ]
         return [await session.call_tool(name, args) for name, args in calls]
@@ -145,9 +148,16 @@ def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(seed_index: 
         assert result.is_error
         message = result.content[0].text
         assert message and "Traceback" not in message and "Error executing tool" in message
+        # One line naming the argument and the problem, not pydantic's multi-line report with its URL.
+        assert "\n" not in message and "pydantic.dev" not in message, message
+    assert "k:" in bad[0].content[0].text and "since:" in bad[1].content[0].text and "YYYY-MM-DD" in bad[1].content[0].text
+    assert "past the end" in bad[4].content[0].text
     assert "no such" in bad[3].content[0].text.lower() or "no article" in bad[3].content[0].text
     assert "word for word" in bad[6].content[0].text
     assert "vancouver" in bad[7].content[0].text
+    # An empty or blank quote is refused, not cited as the article's first characters.
+    assert "quote" in bad[10].content[0].text and "quote" in bad[11].content[0].text
+    assert "past the end" in bad[12].content[0].text
     assert not good.is_error and good.structured_content["quotes"]
 
 
