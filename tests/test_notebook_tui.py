@@ -350,3 +350,17 @@ def test_session_export_keeps_turns_with_quotes_and_says_things_once() -> None:
     assert text.count("does not appear to answer") == 1
     question = dataclasses.replace(quote_of(1, MINISTER, 1), title="Is the deal dead?")
     assert source_entry(question).startswith("[1] Is the deal dead? BBC, 8 Aug 2023. para. 3.")
+
+
+async def test_a_long_pinned_quote_wraps_under_its_words_not_at_column_0(tmp_path: Path) -> None:
+    app, _, _ = build(tmp_path)
+    async with app.run_test(size=(50, 30)) as pilot:
+        await pinned_two(pilot)
+        listing = app.screen.query_one("#notebook-list")
+        lines = [listing.render_line(y).text.rstrip() for y in range(listing.size.height)]
+        entry = [line for line in lines if line.strip()]
+        first = next(i for i, line in enumerate(entry) if "[1]" in line)
+        second = next(i for i, line in enumerate(entry) if "[2]" in line)
+        assert second - first >= 3, entry  # the quote wraps at 50 columns
+        hang = entry[first].index("[1]") + len("[1] ")
+        assert all(len(line) - len(line.lstrip()) >= hang for line in entry[first + 1:second]), entry

@@ -13,26 +13,21 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.geometry import Spacing
 from textual.message import Message
 from textual.screen import Screen
-from textual.strip import Strip
-from textual.visual import Padding, RenderOptions, Visual
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.errors import DraftError
 from assistant.models import Answer, Article, Filters, Quote
 from assistant.text.citations import quoted
+from assistant.tui.hanging import Hanging
 from assistant.tui.messages import CopyRequested
 from assistant.tui.protocol import error_text
 from assistant.tui.reader import ArticleLoader, ReaderScreen
 from assistant.tui.safe import one_line
 
 if TYPE_CHECKING:
-    from textual.css.styles import RulesMap
-    from textual.style import Style
-
     from assistant.search.draft_check import DiffOp, DraftReport, QuotationCheck, SourceMatch
 
 MAX_DRAFT_BYTES = 5_000_000
@@ -185,33 +180,8 @@ def diff_content(diff: tuple[DiffOp, ...]) -> Content:
     return Content.assemble(*parts)
 
 
-INDENT = 4
-"""Columns every line of a report entry after its first starts at, wrapped lines included."""
-
-
-class Hanging(Visual):
-    """Lines that each wrap on their own: the first from column 0, the others (and their wrapped parts) `indent`
-    columns in, so a long quotation or citation never runs back to the left edge of the list."""
-
-    def __init__(self, lines: list[Content], indent: int = INDENT) -> None:
-        self.lines = lines
-        self.indent = indent
-        self._parts: list[Visual] = [lines[0], *(Padding(line, Spacing(0, 0, 0, indent)) for line in lines[1:])]
-
-    @property
-    def plain(self) -> str:
-        """The text, one entry line per line, as an unwrapped Content would give it."""
-        return "\n".join([self.lines[0].plain, *(" " * self.indent + line.plain for line in self.lines[1:])])
-
-    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
-        return max(part.get_optimal_width(rules, container_width) for part in self._parts)
-
-    def get_height(self, rules: RulesMap, width: int) -> int:
-        return sum(part.get_height(rules, width) for part in self._parts)
-
-    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
-        strips = [strip for part in self._parts for strip in part.render_strips(width, None, style, options)]
-        return strips if height is None else strips[:height]
+ENTRY_INDENT = 4
+"""Columns the lines of a report entry start at (after ' 1. '), wrapped lines included."""
 
 
 def check_label(number: int, check: QuotationCheck, citation: str) -> Hanging:
@@ -219,7 +189,7 @@ def check_label(number: int, check: QuotationCheck, citation: str) -> Hanging:
     its source is (or the closest passage) with the citation; wrapped lines keep the entry's indent."""
     label, look = STATUS_LOOK.get(check.status, (check.status, "bold"))
     lines: list[list[tuple[str, str] | str | Content]] = [
-        [(f"{number:>2}. ", "bold $text-accent"), (label, look), (f"  line {check.line}", "$text-muted")],
+        [(label, look), (f"  line {check.line}", "$text-muted")],
     ]
     if check.status == "altered" and check.diff:
         lines.append(["\u201c", diff_content(check.diff), "\u201d"])
@@ -242,7 +212,9 @@ def check_label(number: int, check: QuotationCheck, citation: str) -> Hanging:
             lines.append([(clip(citation, 400), "$text-muted")])
     elif check.status == "not_found":
         lines.append([("no close passage either", "$text-muted")])
-    return Hanging([Content.assemble(*parts) for parts in lines])
+    number_mark = Content.styled(f"{number:>2}. ".ljust(ENTRY_INDENT), "bold $text-accent")
+    return Hanging([(number_mark if i == 0 else " " * number_mark.cell_length, Content.assemble(*parts))
+                    for i, parts in enumerate(lines)])
 
 
 @dataclass

@@ -13,13 +13,15 @@ from textual.widgets.option_list import Option
 
 from assistant.notebook import Pinned, move
 from assistant.text.citations import quoted, reference
+from assistant.tui.hanging import Hanging
 from assistant.tui.safe import one_line
 
 
-def pinned_label(n: int, item: Pinned) -> Content:
-    """'[1] “words…”' and the source line under it (literal text)."""
-    return Content.assemble((f"[{n}] ", "bold $text-accent"), one_line(quoted(item.quote.text)), "\n     ",
-                            (one_line(reference(item.quote)), "$text-muted"))
+def pinned_label(n: int, item: Pinned) -> Hanging:
+    """'[1] “words…”' and the source line under it (literal text), wrapped lines under the words, not at column 0."""
+    mark = Content.styled(f"[{n}] ", "bold $text-accent")
+    return Hanging([(mark, Content(one_line(quoted(item.quote.text)))),
+                    (" " * mark.cell_length, Content.styled(one_line(reference(item.quote)), "$text-muted"))])
 
 
 class NotebookScreen(Screen[None]):
