@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.index.sql_lists import ids_in
 from assistant.models import Location, Quote, Speaker
 
 SCHEMA = """
@@ -170,8 +171,6 @@ class QuotedArticle:
 def quoted_articles(db: sqlite3.Connection, article_ids: Iterable[int], articles: Any = None) -> dict[int, QuotedArticle]:
     """QuotedArticle of each article, in three queries whatever their number (texts come from `articles`,
     a reads.ArticleCache of the same snapshot, when given)."""
-    from assistant.index.store import ids_in
-
     ids = sorted({int(i) for i in article_ids})
     if not ids:
         return {}

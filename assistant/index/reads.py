@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.index.store import ids_in
+from assistant.index.sql_lists import ids_in
 from assistant.models import Filters
 
 if TYPE_CHECKING:

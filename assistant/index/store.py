@@ -6,12 +6,13 @@ import datetime as dt
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import StoreError
+from assistant.index.sql_lists import ids_in  # noqa: F401  (store.ids_in, as callers know it)
 from assistant.models import Article, Chunk, LoadProblem, Sentence
 from assistant.safe_files import create_new
 
@@ -498,8 +499,3 @@ def get_article(db: sqlite3.Connection, article_id: int) -> Article | None:
 def sources(db: sqlite3.Connection) -> list[str]:
     """Distinct outlets, sorted."""
     return [r[0] for r in db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY source")]
-
-
-def ids_in(values: Iterable[int]) -> str:
-    """A safe SQL list literal of integers for `IN (...)`."""
-    return ",".join(str(int(v)) for v in values) or "NULL"
