@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from assistant.models import Answer, Filters
 from assistant.text.citations import format_date
+from assistant.tui.hanging import Hanging
 from assistant.tui.protocol import error_text
 from assistant.tui.reader import ArticleLoader, ReaderScreen
 from assistant.tui.safe import one_line
@@ -50,20 +51,22 @@ class TimelineLoaded(Message):
     error: str = ""
 
 
-def person_label(person: Person) -> Content:
-    """'Michael Howard, Tory leader   12 quotations · 7 articles'."""
+def person_label(person: Person) -> Hanging:
+    """'Michael Howard, Tory leader   12 quotations · 7 articles', wrapped lines two columns in."""
     role = f", {one_line(person.role)}" if person.role else ""
     counts = f"   {person.quotations} quotation{'s' if person.quotations != 1 else ''} \u00b7 {person.articles} article{'s' if person.articles != 1 else ''}"
-    return Content.assemble((one_line(person.name), "bold"), role, (counts, "$text-muted"))
+    return Hanging([("", Content.assemble((one_line(person.name), "bold"), role, (counts, "$text-muted")))], hang=2)
 
 
-def quote_label(n: int, text: str, when: str, where: str, reused: int) -> Content:
-    """'[3] “We will …”' then '8 Aug 2023 · politics/324.txt · reused in 2 other articles' (muted)."""
+def quote_label(n: int, text: str, when: str, where: str, reused: int) -> Hanging:
+    """'[3] “We will …”' then '8 Aug 2023 · politics/324.txt · reused in 2 other articles' (muted), wrapped lines
+    under the words."""
     words = one_line(text)
     if len(words) > PREVIEW_CHARS:
         words = words[: PREVIEW_CHARS - 1].rstrip() + "\u2026"
     note = f" \u00b7 reused in {reused} other article{'s' if reused != 1 else ''}" if reused else ""
-    return Content.assemble(f"[{n}] {words}\n", (one_line(f"{when} \u00b7 {where}{note}"), "$text-muted"))
+    mark = f"[{n}] "
+    return Hanging([(mark, words), (" " * len(mark), Content.styled(one_line(f"{when} \u00b7 {where}{note}"), "$text-muted"))])
 
 
 class PeopleScreen(Screen[None]):
