@@ -30,9 +30,10 @@ TS_CONFIG = "assistant_english"
 stop-word list, as FTS5's porter tokenizer keeps every word ('The Who', 'to be or not to be' stay searchable)."""
 LOCK_KEY = 0x61737369  # 'assi'
 """Advisory lock key (with the schema's oid) that keeps writers to one per store."""
-EF_SEARCH = 200
-"""HNSW candidates examined per query (pgvector's default is 40; k is up to 50 here). On the 510,000-chunk bench
-store recall@10 is 0.948 at 100 and 0.986 at 200, for about the same time (docs/team.md)."""
+EF_SEARCH = 400
+"""HNSW candidates examined per query (pgvector's default is 40; k is up to 50 here). Bench stores (docs/team.md):
+recall@10 0.948 / 0.986 / 0.990 at 100 / 200 / 400 with 510,000 chunks, 0.748 / 0.848 / 0.942 with 1,000,000
+(flat beyond 400: the graph of m 16, ef_construction 64 reaches no closer), 10-13 ms at 400."""
 HNSW_M, HNSW_EF_CONSTRUCTION = 16, 64
 VECTOR_INDEX_ENV = "ASSISTANT_PG_VECTOR_INDEX"
 """How a new store searches vectors: 'hnsw' (default: pgvector's HNSW index) or 'exact' (a scan, recall 1.0).
