@@ -455,3 +455,19 @@ def test_unknown_style_is_one_line_naming_the_valid_ones(style: str) -> None:
 
 def test_style_names_ignore_case_and_spaces() -> None:
     assert format_citation(SEED, " APA ") == EXPECTED["apa", SEED]
+
+
+def test_a_passage_with_an_inner_quotation_is_still_marked_as_quoted() -> None:
+    """Narrative words holding a short quotation ('… rule "with a margin to spare", according to …') are the
+    article's words, not the writer's: the copy puts them in quotation marks (the inner marks stay as written);
+    a passage that opens with its own mark (a speaker's quotation) gets no second pair."""
+    narrative = ('Chancellor Gordon Brown will meet his golden economic rule "with a margin to spare", '
+                 'according to his former chief economic adviser.')
+    for style in CSL + ("ap",):
+        line = format_citation(FULL, style, quote=narrative).splitlines()[0]
+        assert line.startswith("\u201cChancellor Gordon Brown"), (style, line)
+        assert '"with a margin to spare"' in line, (style, line)
+    speech = '"We wait," he said.'
+    for style in CSL + ("ap",):
+        line = format_citation(FULL, style, quote=speech).splitlines()[0]
+        assert line.startswith('"We wait,"') and "\u201c\"" not in line, (style, line)

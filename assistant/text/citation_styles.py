@@ -587,11 +587,19 @@ def _split_marks(text: str) -> tuple[str, str, str]:
     inner = text[1:-1]
     if len(text) > 1 and text[0] in _OPENING and text[-1] in _CLOSING and not any(m in inner for m in _OPENING + _CLOSING):
         return text[0], inner, text[-1]
-    if carries_marks(text):
-        # A passage holding quotation marks of its own ('“Now Azerbaijan … etc.\n\nThese people …,” Zulfugarov
-        # commented'): another pair around it would read ““Now; it stands as it is, as on screen.
+    if carries_marks(text) and _opens_with_mark(text):
+        # A passage opening a quotation of its own ('“Now Azerbaijan … etc.\n\nThese people …,” Zulfugarov
+        # commented'): another pair around it would read ““Now; it stands as it is, as on screen. Narrative
+        # holding a short quotation ('… rule "with a margin to spare", according to …') is still the article's
+        # words, not the writer's, so it does get the pair (its inner marks stay as written).
         return "", text, ""
     return "\u201c", text, "\u201d"
+
+
+def _opens_with_mark(text: str) -> bool:
+    """True when the text starts with a quotation mark (double, or a single one opening a word)."""
+    return bool(text) and (text[0] in _OPENING + "\u201e\u00ab\u2039" or
+                           (text[0] in "'\u2018" and len(text) > 1 and text[1].isalnum()))
 
 
 def _wrap(quote: str) -> str:
