@@ -110,4 +110,7 @@ def export(path: Path, pinned: tuple[Pinned, ...], style: str = "chicago") -> Pa
         write_new(path, text, PRIVATE)
     except FileExistsError as exc:
         raise NotebookError(f"{path} already exists; choose another name") from exc
+    except OSError as exc:
+        # 'No such file or directory' for a missing folder, 'Permission denied', a full disk: one plain line.
+        raise NotebookError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path

@@ -66,3 +66,13 @@ def test_chat_without_corpus_or_index_exits_with_one_clear_line(tmp_path: Path) 
     assert result.exit_code == 1
     assert "no corpus folder at" in result.output and "no index at" in result.output
     assert "Engine not available" not in result.output
+
+
+def test_export_into_a_missing_folder_is_one_plain_line(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    notebook.save(notebook.notebook_path(index), (notebook.Pinned(quote_of(1, MINISTER, 4), "q1"),))
+    target = tmp_path / "no" / "such" / "notes.md"
+    done = CliRunner().invoke(main, ["notebook", "--index", str(index), "export", str(target)])
+    assert done.exit_code == 1
+    assert done.output == f"Error: cannot write {target}: No such file or directory\n"
+    assert not target.exists()
