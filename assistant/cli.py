@@ -632,17 +632,18 @@ def _cache_source() -> str:
 
 
 def _read_draft(draft: str) -> str:
-    """The draft's text (`-` for stdin); a binary or non-UTF-8 file is a one-line error."""
+    """The draft's text (`-` for stdin); a folder, device, binary, huge or non-UTF-8 draft is a one-line error."""
+    from assistant.errors import DraftError
+    from assistant.search.draft_check import MAX_DRAFT_BYTES, decode_draft, read_draft
+
     try:
-        raw = sys.stdin.buffer.read() if draft == "-" else Path(draft).read_bytes()
+        if draft == "-":
+            return decode_draft(sys.stdin.buffer.read(MAX_DRAFT_BYTES + 1), "the draft on stdin")
+        return read_draft(Path(draft))
+    except DraftError as exc:
+        raise click.ClickException(f"draft: {exc}") from None
     except OSError as exc:
-        raise click.ClickException(f"cannot read draft {draft}: {exc.strerror or exc}") from exc
-    if b"\x00" in raw:
-        raise click.ClickException(f"draft {draft} is a binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"draft {draft} is not UTF-8 text (byte {exc.start})") from exc
+        raise click.ClickException(f"cannot read the draft on stdin: {exc.strerror or exc}") from None
 
 
 @main.command("check")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.errors import DraftError
 from assistant.text.quotations import Speaker, extract_quotations
 from assistant.text.chunking import split_paragraphs
 
@@ -16,7 +20,48 @@ if TYPE_CHECKING:
     from assistant.models import Article
     from assistant.search.engine import Engine
 
-__all__ = ["DiffOp", "DraftReport", "QuotationCheck", "SourceMatch", "STATUSES", "check_draft", "paragraph_of", "report_to_dicts", "same_person"]
+__all__ = ["DiffOp", "DraftReport", "MAX_DRAFT_BYTES", "QuotationCheck", "SourceMatch", "STATUSES", "check_draft", "decode_draft",
+           "paragraph_of", "read_draft", "report_to_dicts", "same_person"]
+
+
+MAX_DRAFT_BYTES = 5_000_000
+"""A draft larger than this is refused (a book, or the wrong file)."""
+
+
+def decode_draft(raw: bytes, name: str) -> str:
+    """A draft's bytes as text: UTF-8 (BOM allowed), not binary, at most MAX_DRAFT_BYTES; else a DraftError line."""
+    if len(raw) > MAX_DRAFT_BYTES:
+        raise DraftError(f"{name} is too large for a draft (more than {MAX_DRAFT_BYTES:,} bytes)")
+    if b"\x00" in raw:
+        raise DraftError(f"{name} is a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DraftError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+
+
+def read_draft(path: Path) -> str:
+    """The text of a draft file: a regular, UTF-8 (BOM allowed), non-binary file of at most MAX_DRAFT_BYTES.
+
+    Checked before it is opened: a FIFO or a device (/dev/zero) would block or never end."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DraftError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise DraftError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DraftError(f"{path} is a folder, not a draft file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DraftError(f"{path} is not a regular file")
+    if info.st_size > MAX_DRAFT_BYTES:
+        raise DraftError(f"{path} is too large for a draft ({info.st_size:,} bytes; at most {MAX_DRAFT_BYTES:,})")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DraftError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return decode_draft(raw, str(path))
+
 
 STATUSES = ("exact", "altered", "wrong_speaker", "not_found")
 """Every status a quotation can get, from good to bad."""

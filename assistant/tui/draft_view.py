@@ -19,6 +19,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.errors import DraftError
+from assistant.search.draft_check import MAX_DRAFT_BYTES, read_draft  # noqa: F401  (the core reads drafts)
 from assistant.models import Answer, Article, Filters, Quote
 from assistant.text.citations import quoted
 from assistant.tui.hanging import Hanging
@@ -29,9 +30,6 @@ from assistant.tui.safe import one_line
 
 if TYPE_CHECKING:
     from assistant.search.draft_check import DiffOp, DraftReport, QuotationCheck, SourceMatch
-
-MAX_DRAFT_BYTES = 5_000_000
-"""A draft larger than this is refused (a book, or the wrong file)."""
 
 POLL_SECONDS = 1.0
 """How often the view looks whether the draft was saved again (one stat call), to check it again by itself."""
@@ -55,33 +53,6 @@ def draft_stamp(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return info.st_mtime_ns, info.st_size
-
-
-def read_draft(path: Path) -> str:
-    """The text of a draft file: a regular, UTF-8 (BOM allowed), non-binary file of at most MAX_DRAFT_BYTES."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise DraftError(f"no such file: {path}") from None
-    except OSError as exc:
-        raise DraftError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise DraftError(f"{path} is a folder, not a draft file")
-    if not stat.S_ISREG(info.st_mode):
-        # Opening a FIFO or a device would block or never end.
-        raise DraftError(f"{path} is not a regular file")
-    if info.st_size > MAX_DRAFT_BYTES:
-        raise DraftError(f"{path} is too large for a draft ({info.st_size:,} bytes; at most {MAX_DRAFT_BYTES:,})")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DraftError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if b"\x00" in raw:
-        raise DraftError(f"{path} is a binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DraftError(f"{path} is not UTF-8 text (byte {exc.start})") from None
 
 
 @dataclass(frozen=True)
