@@ -241,3 +241,15 @@ def test_a_question_quoting_words_no_article_holds_is_weak(engine: Engine) -> No
     assert_quotes_verbatim(engine, answer)
     found = engine.ask('Who said "We deserved the win"?')
     assert found.answered and found.quotes[0].path == "sport/howard.md"
+
+
+def test_two_names_side_by_side_are_not_one_absent_name(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.search.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "LARGE_INDEX_CHUNKS", 1)  # on a large index a name never written counts as absent
+    # 'Howard Iraq' is never written, but one sentence holds both: two names, not an absent one ('Wenger Arsenal').
+    answer = engine.ask("Howard Iraq")
+    assert "no article mentions" not in answer.message
+    assert answer.quotes and answer.quotes[0].path == "politics/howard.md"
+    # A name whose words never meet in a sentence is still absent.
+    assert "no article mentions Boris Johnson" in engine.ask("Boris Johnson budget").message

@@ -18,7 +18,7 @@ from assistant.search.answer import AnswerPolicy, article_support, build_quotes,
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError
 from assistant.search.keywords import phrase
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
-from assistant.text.query import QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, is_speech, words, merge_filters, parse_question, query_shape
+from assistant.text.query import FRAGMENT, NAME, QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, is_speech, words, merge_filters, parse_question, query_shape
 from assistant.search.retrieval import Retrieval, Weights, retrieve
 
 if TYPE_CHECKING:
@@ -265,6 +265,11 @@ class Engine:
             match = phrase(" ".join(parts)) if parts else ""
             if not parts or self._remembered("count", match, lambda: self.store.phrase_count(match)) != 0:
                 continue
+            if len(parts) == 2 and large and shape.kind in (FRAGMENT, NAME) and self._together(parts):
+                # Keywords naming two things side by side ('Wenger Arsenal', 'Blair Brown'), each found with the
+                # other. Not in questions, nor for longer names: the words of a title never written ("Britain's
+                # Got Talent") do meet in some sentence.
+                continue
             if large or not any(self.terms.frequencies(parts)):
                 absent.append(name)
         if shape.kind != QUESTION and shape.kind != SAID_ABOUT and shape.kind != WHO_SAID:
@@ -277,6 +282,11 @@ class Engine:
             if count == 0:
                 absent.append(word)
         return absent
+
+    def _together(self, parts: list[str]) -> bool:
+        """True when one sentence of the index holds every word of a name never written as a whole."""
+        match = "body : (" + " AND ".join(phrase(w) for w in parts) + ")"
+        return bool(self._remembered("together", match, lambda: self.store.lexical_sentences(match, 1, 1.0)))
 
     def _support(self, text: str, found: Retrieval, article_id: int) -> float:
         """The share of the query's idf that an article of the retrieval holds (answer.article_support)."""
