@@ -74,3 +74,11 @@ def test_more_by_keeps_the_speakers_new_quotes() -> None:
     assert none.quotes == () and none.message == "no further quotations attributed to Tony Blair found"
     unattributed = more_by(answer(quote_of(1, MINISTER, 1)), "Tony Blair", set(), 5)
     assert len(unattributed.quotes) == 1 and "not attributed" in unattributed.message
+
+
+def test_more_by_leaves_out_parts_of_passages_already_shown() -> None:
+    # 'What else did he say?' listed parts of the paragraph just shown (same article, other offsets).
+    first = BLAIR.quotes[0]
+    part = dataclasses.replace(first, start=first.start + 5, end=first.end - 5, text=first.text[5:-5])
+    more = more_by(answer(part, BLAIR.quotes[2]), "Blair", {(first.path, first.record, first.start, first.end)}, 5)
+    assert [q.text for q in more.quotes] == [HARBOUR_QUOTE]

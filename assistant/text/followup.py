@@ -158,8 +158,13 @@ def more_by(answer: Answer, speaker: str, shown: set[tuple[str, int, int, int]],
     """`answer` kept to quotations by `speaker` that were not shown before, renumbered, at most `limit`.
 
     When no quote in the answer has a known speaker (an index without speakers), nothing can be
-    attributed: the quotes not shown before stay, and the message says they are not attributed."""
-    fresh = [q for q in answer.quotes if (q.path, q.record, q.start, q.end) not in shown]
+    attributed: the quotes not shown before stay, and the message says they are not attributed. A quote
+    overlapping one shown (part of the same passage, or the passage grown) counts as shown."""
+    spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for path, record, start, end in shown:
+        spans.setdefault((path, record), []).append((start, end))
+    fresh = [q for q in answer.quotes
+             if not any(start < q.end and q.start < end for start, end in spans.get((q.path, q.record), ()))]
     attributed = any(speaker_name(q) for q in answer.quotes)
     if attributed:
         kept = [q for q in fresh if (name := speaker_name(q)) and _same_person(speaker, name)]
