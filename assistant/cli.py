@@ -306,6 +306,10 @@ def ask_cmd(
         engine.close()
 
 
+MENTIONS_LIMIT = 2000
+"""Mentions listed at most by `assistant mentions` (a word like 'the' is in nearly every sentence)."""
+
+
 @main.command("mentions")
 @click.argument("phrase")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: a list of articles, each with its mentions.")
@@ -337,12 +341,18 @@ def mentions_cmd(
     except EngineError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        quotes = engine.mentions(phrase, filters=filters)
+        quotes = engine.mentions(phrase, filters=filters, limit=MENTIONS_LIMIT + 1)
     finally:
         engine.close()
+    cut = len(quotes) > MENTIONS_LIMIT
+    quotes = quotes[:MENTIONS_LIMIT]
     groups: dict[int, list[Any]] = {}
     for quote in quotes:
         groups.setdefault(quote.article_id, []).append(quote)
+    if cut:
+        # The list stops at the limit: say so, on stderr for --json (stdout stays the list).
+        click.echo(f"only the first {MENTIONS_LIMIT:,} mentions are listed; there are more: narrow the phrase or add "
+                   "--since/--until/--source/--article", err=True)
     if as_json:
         click.echo(json.dumps([
             {"path": qs[0].path, "title": qs[0].title, "date": qs[0].date.isoformat() if qs[0].date else None,
@@ -353,7 +363,8 @@ def mentions_cmd(
     if not quotes:
         click.echo(f"no article mentions {single_line(terminal_safe(phrase))}")
         return
-    click.echo(f"{len(quotes)} mention{'s' * (len(quotes) != 1)} in {len(groups)} article{'s' * (len(groups) != 1)}")
+    click.echo(f"{'the first ' if cut else ''}{len(quotes):,} mention{'s' * (len(quotes) != 1)} in "
+               f"{len(groups):,} article{'s' * (len(groups) != 1)}")
     for qs in groups.values():
         head = qs[0]
         date = head.date.isoformat() if head.date else "undated"

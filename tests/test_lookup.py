@@ -253,3 +253,23 @@ def test_two_names_side_by_side_are_not_one_absent_name(engine: Engine, monkeypa
     assert answer.quotes and answer.quotes[0].path == "politics/howard.md"
     # A name whose words never meet in a sentence is still absent.
     assert "no article mentions Boris Johnson" in engine.ask("Boris Johnson budget").message
+
+
+def test_the_mentions_command_says_when_its_list_stops(lookup_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    import assistant.cli as cli
+
+    monkeypatch.setattr(cli, "MENTIONS_LIMIT", 2)  # 'golden rule' is in 3 sentences
+    runner = CliRunner()
+    cut = runner.invoke(cli.main, ["mentions", "golden rule", "--index", str(lookup_index)])
+    assert cut.exit_code == 0 and cut.output.splitlines()[0].startswith("only the first 2 mentions are listed")
+    assert "the first 2 mentions in 2 articles" in cut.output
+    as_json = runner.invoke(cli.main, ["mentions", "golden rule", "--json", "--index", str(lookup_index)])
+    listed = json.loads(as_json.stdout)
+    assert sum(len(a["mentions"]) for a in listed) == 2 and "only the first 2" in as_json.stderr
+    monkeypatch.setattr(cli, "MENTIONS_LIMIT", 3)
+    whole = runner.invoke(cli.main, ["mentions", "golden rule", "--index", str(lookup_index)])
+    assert "only the first" not in whole.output and whole.output.startswith("3 mentions in 2 articles")
