@@ -82,3 +82,15 @@ def test_more_by_leaves_out_parts_of_passages_already_shown() -> None:
     part = dataclasses.replace(first, start=first.start + 5, end=first.end - 5, text=first.text[5:-5])
     more = more_by(answer(part, BLAIR.quotes[2]), "Blair", {(first.path, first.record, first.start, first.end)}, 5)
     assert [q.text for q in more.quotes] == [HARBOUR_QUOTE]
+
+
+def test_and_a_name_nobody_quoted_goes_by_is_a_new_topic() -> None:
+    # 'and Iraq?' after a question on Blair and Europe searched 'What did Iraq say about Europe?'.
+    first = resolve("What did Tony Blair say about Europe?", None)
+    quoted = {"Tony Blair", "Brown", "Gordon Brown"}.__contains__
+    topic = resolve("and Iraq?", BLAIR, first.context, is_person=quoted)
+    assert topic.question == "What did Tony Blair say about Iraq?" and topic.context == Context("Tony Blair", "Iraq")
+    person = resolve("and Brown?", BLAIR, first.context, is_person=quoted)
+    assert person.question == "What did Brown say about Europe?" and person.context.speaker == "Brown"
+    # Without a way to tell, a name stays a speaker, as before.
+    assert resolve("and Iraq?", BLAIR, first.context).context.speaker == "Iraq"

@@ -80,3 +80,9 @@ def test_a_speaker_who_never_speaks_of_the_topic_is_told_not_answered(engine: En
     # A word of the sentence that names her as the speaker counts too ("... Maria Olsen said after the vote").
     olsen = engine.ask("What did Maria Olsen say about the vote?")
     assert "speaking about" not in olsen.message
+
+
+def test_the_engine_says_who_is_quoted(engine: Engine) -> None:
+    # What the chat asks to read 'and X?': a person quoted by that name, or a new topic.
+    assert engine.is_quoted("Olsen") and engine.is_quoted("Peter Lund")
+    assert not engine.is_quoted("Harbour") and not engine.is_quoted("Iraq")

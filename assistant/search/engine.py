@@ -395,6 +395,13 @@ class Engine:
         with self._lock:
             return people(self.db)
 
+    def is_quoted(self, name: str) -> bool:
+        """True when someone the index quotes goes by `name` ('Brown', 'Tony Blair'); False for 'Iraq'."""
+        from assistant.index.quotation_store import person_matches
+
+        with self._lock:
+            return bool(self._remembered("quoted", name, lambda: person_matches(self.db, name)))
+
     def timeline(self, name: str, since: dt.date | None = None, until: dt.date | None = None, *, exact: bool = False) -> Timeline:
         """Every quotation by the person `name` means, in date order, each once (issue 13)."""
         from assistant.search.people import timeline

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.models import Answer, Quote
@@ -114,9 +115,12 @@ def _join(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
 
-def resolve(question: str, previous: Answer | None, before: Context | None = None) -> Resolution:
+def resolve(
+    question: str, previous: Answer | None, before: Context | None = None, is_person: Callable[[str], bool] | None = None
+) -> Resolution:
     """Read `question` in its conversation: `previous` is the answer on screen, `before` the context
-    the conversation had when it was asked.
+    the conversation had when it was asked; `is_person(name)` says whether the index quotes someone of
+    that name ('and Iraq?' then changes the topic, 'and Brown?' the speaker).
 
     'he/she/they' become the speaker of the quotes just shown (the person the previous question named
     when the quotes are theirs); 'what else' asks for more quotations by that speaker on the same
@@ -130,6 +134,10 @@ def resolve(question: str, previous: Answer | None, before: Context | None = Non
     more = bool(_ELSE_RE.search(bare))
     lead = _LEAD_RE.match(bare)
     topic = _topic(question, names)
+    if lead and not about and not pronoun and names and is_person is not None and not is_person(names[0]):
+        # 'and Iraq?' after 'What did Tony Blair say about Europe?': nobody quoted goes by that name, so it is
+        # the new topic, not a new speaker ('What did Iraq say about Europe?').
+        topic, names = " ".join([*names, topic]).strip(), []
     if not (pronoun or more or lead) or (previous is None and before == Context()):
         return Resolution(question, Context(names[0] if names else None, topic))
     earlier = shown_speaker(previous, [before.speaker] if before.speaker else []) or before.speaker

@@ -329,7 +329,7 @@ class AssistantApp(App[None]):
                 self._active = turn
                 turn.set_running()
                 previous, before = self._previous(turn)
-                resolution = resolve(turn.question, previous, before)
+                resolution = resolve(turn.question, previous, before, is_person=self.engine.is_quoted)
                 turn.resolution = resolution
                 turn.refresh_meta()
                 self._ask(self.engine, turn.turn_id, turn.question, resolution, turn.filters, previous,

@@ -104,6 +104,10 @@ class FakeProgress:
     message: str
 
 
+QUOTED_PEOPLE = ("Tony Blair", "Alan Milburn", "Peter Lund", "Maria Olsen")
+"""The people FakeEngine.is_quoted knows (the speakers its answers' quotes may carry)."""
+
+
 @dataclass
 class FakeEngine:
     """Records every call; `ask_gate`, when given, holds each ask until it is set."""
@@ -130,6 +134,10 @@ class FakeEngine:
 
     def article(self, article_id: int) -> Article:
         return ARTICLES[article_id]
+
+    def is_quoted(self, name: str) -> bool:
+        """Like Engine.is_quoted: someone these fake articles quote goes by `name`."""
+        return any(name in person for person in QUOTED_PEOPLE)
 
     def stats(self) -> IndexStats:
         return IndexStats(articles=3, chunks=57, sentences=180, files=3, model="all-MiniLM-L6-v2", dim=384,
