@@ -42,6 +42,9 @@ def test_followup_carries_the_previous_terms() -> None:
     assert followup_text("Who won the football cup final in November?", previous) == (
         "Who won the football cup final in November?"
     )
+    # So does a quoted phrase: it asks for those words wherever they are (it searched '"golden rule" (Blair Iraq)').
+    for phrase in ('"golden rule"', "“golden rule”", "'golden rule'?"):
+        assert followup_text(phrase, previous) == phrase
 
 
 @pytest.mark.parametrize(

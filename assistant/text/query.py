@@ -33,6 +33,9 @@ STOPWORDS = frozenset(
 _FILTER_RE = re.compile(r"""(?<!\S)(since|until|from|to|source|outlet|article|file|title|speaker):(?:"([^"]*)"|'([^']*)'|(\S+))""", re.I)
 _WORD_RE = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_QUOTED_PHRASE = re.compile(r"[\"“”'‘’][^\"“”]+[\"“”'‘’][?.!]*")
+"""A query that is one quoted phrase."""
+
 _FOLLOWUP_HINT = re.compile(
     r"^\W*(and|but|also|what about|how about|and what about)\b|\b(he|she|they|him|her|them|his|hers|their|theirs)\b",
     re.I,
@@ -149,6 +152,8 @@ def followup_text(question: str, previous: Answer | None) -> str:
     """The text to search for a follow-up: short or pronoun-led questions carry the previous question's words."""
     if previous is None or not question:
         return question
+    if _QUOTED_PHRASE.fullmatch(question.strip()):
+        return question  # '"golden rule"' asks for that phrase, wherever it is: nothing of the last question joins it
     own = content_words(question)
     if len(own) > 2 and not _FOLLOWUP_HINT.search(question):
         return question
