@@ -24,6 +24,11 @@ ARTICLES = {
         "Growers in the valley picked fewer apples this autumn after a dry spring.\n\n"
         "\"The trees simply did not get enough water when the blossom came out,\" grower Anna Berg said.\n"
     ),
+    "quay.txt": (
+        "Catch falls at the quay\n\n"
+        "Fisherman Jon Dale spoke to reporters at the quay on Monday.\n\n"
+        "\"The nets come back empty every morning now,\" he said.\n"
+    ),
     "rail.txt": (
         "New timetable for the coast line\n\n"
         "Trains on the coast line will run every half hour from May, the operator announced.\n"
@@ -86,3 +91,8 @@ def test_the_engine_says_who_is_quoted(engine: Engine) -> None:
     # What the chat asks to read 'and X?': a person quoted by that name, or a new topic.
     assert engine.is_quoted("Olsen") and engine.is_quoted("Peter Lund")
     assert not engine.is_quoted("Harbour") and not engine.is_quoted("Iraq")
+    # Asking it first changes no answer: what it remembers is not the sentences 'what did X say about Y' reads.
+    assert engine.is_quoted("Jon Dale")
+    dale = engine.ask("What did Jon Dale say about the nets?")  # his words hold 'nets'; no sentence names him with it
+    assert dale.answered, dale.message
+    assert dale.quotes[0].speaker is not None and dale.quotes[0].speaker.name == "Jon Dale"

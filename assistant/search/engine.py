@@ -400,7 +400,7 @@ class Engine:
         from assistant.index.quotation_store import person_matches
 
         with self._lock:
-            return bool(self._remembered("quoted", name, lambda: person_matches(self.db, name)))
+            return bool(self._remembered("person", name, lambda: person_matches(self.db, name)))
 
     def timeline(self, name: str, since: dt.date | None = None, until: dt.date | None = None, *, exact: bool = False) -> Timeline:
         """Every quotation by the person `name` means, in date order, each once (issue 13)."""
