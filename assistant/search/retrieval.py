@@ -91,11 +91,6 @@ class Weights:
     """Speech questions: weight of the best FAISS cosine of a chunk holding the sentence."""
     quotation: float = 0.3
     """Speech questions: bonus of a sentence inside a stored quotation (the answer is something said)."""
-    who_said_gist: bool = False
-    """True: 'who said ...?' ranks like the other speech questions (by the gist); False: like a natural
-    question (the words of X count)."""
-    who_said_quotation: bool = True
-    """With who_said_gist False: whether who-said questions still get the quotation and speaker bonuses."""
     speaker_words: float = 0.1
     """Speech questions: bonus per query word (crude stem, at most two) found in the name or role of
     the speaker of the quotation holding the sentence ('the Nissan boss' ~ 'its highly successful
@@ -342,14 +337,12 @@ def retrieve(
     speech = shape.speech and not lexical_led
     chunk_cos = _chunk_cosines(db, dense_chunks, weights.dense_k, spans) if not lexical_led else {}
     speakers = _speaker_evidence(db, sentence_rows, text) if speech else {}
-    if speech and shape.kind == WHO_SAID and not weights.who_said_gist:
-        # "Who said X?" usually repeats some of X's words, and X is often reported speech ("he stressed
-        # that ..."), not a quotation: it keeps the natural question's lexical weights.
-        speakers = speakers if weights.who_said_quotation else {}
-        w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.sentence_keyword, weights.chunk, weights.coverage, weights.chunk_dense
-    elif speech:
+    if speech and shape.kind != WHO_SAID:
         w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.speech_keyword, 0.0, weights.speech_coverage, weights.speech_chunk_dense
     else:
+        # A natural question; and "Who said X?", which usually repeats some of X's words, X often being
+        # reported speech ("he stressed that ..."), not a quotation: it keeps these lexical weights (and the
+        # quotation and speaker bonuses of a speech question).
         w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.sentence_keyword, weights.chunk, weights.coverage, weights.chunk_dense
     scored: list[ScoredSentence] = []
     vectors_by_id: dict[int, Any] = {}
