@@ -123,12 +123,12 @@ def fake_export(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def export(model_path: Path, target: Path) -> None:
         calls.append("export")
-        with onnx_export._atomic_target(target) as tmp:
+        with onnx_export.atomic_target(target) as tmp:
             tmp.write_bytes(b"fp32")
 
     def quantize(source: Path, target: Path) -> None:
         calls.append("quantize")
-        with onnx_export._atomic_target(target) as tmp:
+        with onnx_export.atomic_target(target) as tmp:
             tmp.write_bytes(b"int8:" + source.read_bytes())
 
     monkeypatch.setattr(onnx_export, "export_fp32", export)

@@ -341,7 +341,7 @@ def test_unloadable_model_raises_naming_the_file(tmp_path: Path, fake_export: li
 
 def test_failed_write_leaves_no_file(tmp_path: Path) -> None:
     target = tmp_path / "out" / "model.onnx"
-    with pytest.raises(OSError), onnx_export._atomic_target(target) as tmp:
+    with pytest.raises(OSError), onnx_export.atomic_target(target) as tmp:
         tmp.write_bytes(b"partial")
         raise OSError("disk full")
     assert list(target.parent.iterdir()) == []

@@ -87,7 +87,7 @@ def _silenced() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _atomic_target(final: Path) -> Iterator[Path]:
+def atomic_target(final: Path) -> Iterator[Path]:
     """A temp path next to `final`, moved onto it only when the block succeeds."""
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=final.name + ".", suffix=".tmp", dir=final.parent)
@@ -130,7 +130,7 @@ def export_fp32(model_path: Path, target: Path) -> None:
         example = tensors(tokenizer, ["An example sentence for export.", "Short."])
         args = tuple(torch.from_numpy(example[name]) for name in INPUTS)
         axes = {name: {0: "batch", 1: "sequence"} for name in (*INPUTS, "last_hidden_state")}
-        with _atomic_target(target) as tmp, torch.inference_mode():
+        with atomic_target(target) as tmp, torch.inference_mode():
             torch.onnx.export(
                 _Wrapper(model),
                 args,
@@ -147,7 +147,7 @@ def quantize_int8(source: Path, target: Path) -> None:
     """Dynamic int8 weights, per channel (per-tensor costs far more agreement with torch)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    with _silenced(), _atomic_target(target) as tmp:
+    with _silenced(), atomic_target(target) as tmp:
         quantize_dynamic(str(source), str(tmp), per_channel=True, weight_type=QuantType.QInt8)
 
 
@@ -277,27 +277,17 @@ def checksum_path(model_file: Path) -> Path:
     return model_file.with_name(model_file.name + CHECKSUM_SUFFIX)
 
 
-def atomic_target(final: Path) -> contextlib.AbstractContextManager[Path]:
-    """A temporary path beside `final` that replaces it when the block ends without error."""
-    return _atomic_target(final)
-
-
-def record_checksum(model_file: Path) -> None:
-    """Write the sidecar and the user's record of a file just made from an intact export."""
-    _record_checksum(model_file)
-
-
 def file_sha256(path: Path) -> str:
     """Hex sha256 of a file (about 16 ms for the 23 MB int8 model once it is in the page cache)."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _record_checksum(model_file: Path, record: ExportRecord | None = None) -> None:
+def record_checksum(model_file: Path, record: ExportRecord | None = None) -> None:
     """Write the sidecar of a file just exported, then the user's record; until both exist the file
     counts as not exported."""
     digest = file_sha256(model_file)
-    with _atomic_target(checksum_path(model_file)) as tmp:
+    with atomic_target(checksum_path(model_file)) as tmp:
         tmp.write_text(f"{digest}  {model_file.name}\n", encoding="ascii")
     try:
         (record or ExportRecord(model_file.parent, None)).add(model_file, digest)
@@ -370,10 +360,10 @@ def _ensure_exported(model_path: Path, folder: Path, quantized: bool) -> Path:
     if not quantized or not is_intact(fp32, record):  # hashing the 90 MB fp32 file only on this rare path
         discard(fp32)
         export_fp32(model_path, fp32)
-        _record_checksum(fp32, record)
+        record_checksum(fp32, record)
     if quantized:
         quantize_int8(fp32, int8)
-        _record_checksum(int8, record)
+        record_checksum(int8, record)
     return wanted
 
 

@@ -167,7 +167,6 @@ class EmbeddedStore(SqlReads):
         return reads.keyword_articles(self.db, match, limit)
 
     def size_bytes(self) -> int:
-
         return index_size(self.index_dir)
 
     def close(self) -> None:
