@@ -386,8 +386,8 @@ class PgTermStats:
     def reset(self) -> None:
         self._freq.clear()
         self._rows = None
-        self._sentence_freq: dict[str, int] = {}
-        self._shape: dict[str, tuple[int, float]] = {}
+        self._sentence_freq.clear()
+        self._shape.clear()
 
     def shape(self, table: str) -> tuple[int, float]:
         """(rows, mean length) of chunks or sentences, for BM25."""

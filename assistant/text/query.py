@@ -78,7 +78,6 @@ def parse_date(value: str, *, end: bool = False) -> dt.date:
 
 def clean_text(text: str) -> str:
     """Terminal escape sequences go, control characters become spaces, runs of whitespace collapse."""
-
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from undecodable bytes
     return " ".join(_CONTROL_RE.sub(" ", strip_escapes(text)).split())
 
