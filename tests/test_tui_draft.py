@@ -13,14 +13,15 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from assistant.cli import main
+from assistant.errors import DraftError
 from assistant.embedding.hashing import HashEmbedder
-from assistant.search.draft_check import check_draft, report_to_dicts
+from assistant.search.draft_check import check_draft, read_draft, report_to_dicts
 from assistant.search.engine import Engine
 from assistant.settings import Settings
 from assistant.tui.app import AssistantApp, make_app
 from assistant.tui.citing import quote_citation
 from assistant.tui.dialogs import TextPrompt
-from assistant.tui.draft_view import DraftError, DraftScreen, read_draft
+from assistant.tui.draft_view import DraftScreen
 from assistant.tui.reader import ArticleView, ReaderScreen
 from assistant.tui.safe import shown
 

@@ -828,8 +828,8 @@ class AssistantApp(App[None]):
 
     def run_draft_check(self, path: Path, style: str) -> DraftResult:
         """Read and check a draft with the core's checker (called in the draft screen's worker thread)."""
-        from assistant.search.draft_check import check_draft
-        from assistant.tui.draft_view import build_result, read_draft
+        from assistant.search.draft_check import check_draft, read_draft
+        from assistant.tui.draft_view import build_result
 
         engine = self.engine
         if engine is None:

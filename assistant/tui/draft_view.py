@@ -19,7 +19,6 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from assistant.errors import DraftError
-from assistant.search.draft_check import MAX_DRAFT_BYTES, read_draft  # noqa: F401  (the core reads drafts)
 from assistant.models import Answer, Article, Filters, Quote
 from assistant.text.citations import quoted
 from assistant.tui.hanging import Hanging
