@@ -23,9 +23,7 @@ from assistant.search.engine import Engine
 from assistant.search.keywords import crude_stem
 from assistant.text.query import content_words, query_shape, words
 
-HERE = Path(__file__).resolve().parent
-SETS = ("lookup-paraphrases.jsonl", "lookup-fragments.jsonl", "out-of-corpus-bbc.jsonl")
-CATEGORIES = ("business", "entertainment", "politics", "sport", "tech")
+from category_folds import CATEGORIES, set_rows  # beside this script: the same sets and categories
 
 
 def evidence(engine: Engine, question: str) -> dict[str, Any]:
@@ -67,17 +65,6 @@ def evidence(engine: Engine, question: str) -> dict[str, Any]:
     return row
 
 
-def bbc_items() -> list[dict[str, Any]]:
-    items = []
-    for name in SETS:
-        for line in (HERE / name).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                r = json.loads(line)
-                r["set"] = name.split(".")[0]
-                items.append(r)
-    return items
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path)
@@ -86,7 +73,7 @@ def main() -> None:
     parser.add_argument("--titles", nargs="*", default=None, help="SQuAD titles to hold out (default: each in turn)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    items = bbc_items()
+    items = set_rows()
     with args.out.open("w", encoding="utf-8") as out:
 
         def emit(rec: dict[str, Any]) -> None:

@@ -44,17 +44,21 @@ def fold_index(whole: Path, corpus: Path, folds: Path, held: str) -> Path:
     return index
 
 
-def lookups() -> list[dict[str, object]]:
-    """Every answerable lookup of the three BBC sets, with the set it came from."""
+def set_rows() -> list[dict[str, object]]:
+    """Every line of the three BBC sets (out-of-corpus questions too), with the set it came from."""
     items = []
     for name in SETS:
         for line in (HERE / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                if row.get("path"):
-                    row["set"] = name.split(".")[0]
-                    items.append(row)
+                row["set"] = name.split(".")[0]
+                items.append(row)
     return items
+
+
+def lookups() -> list[dict[str, object]]:
+    """Every answerable lookup of the three BBC sets, with the set it came from."""
+    return [row for row in set_rows() if row.get("path")]
 
 
 def ask_all(index: Path, items: list[dict[str, object]]) -> list[tuple[bool, float, str]]:
