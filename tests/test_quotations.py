@@ -508,3 +508,49 @@ def test_seed_all_quotations() -> None:
     ismail = by("“Armenians will immediately")
     assert ismail is not None and ismail.role == "Political commentator"
     assert not any(text[q.start : q.end] == "“president”" for q in found)  # nested in a quotation
+
+
+def _speaker_of(text: str, opening: str) -> str | None:
+    quotation = next(q for q in extract_quotations(text) if text.startswith(opening, q.start))
+    return quotation.speaker.name if quotation.speaker is not None else None
+
+
+def test_pronoun_in_a_subordinate_clause_is_not_the_sentence_subject() -> None:
+    # politics/007: 'after he said' is Lord Ashcroft speaking; the sentence is Dr Fox's.
+    text = (
+        "Tory co-chairman Liam Fox attacked the plans. Tony Blair had called them reckless.\n\n"
+        "Dr Fox refused to discuss reports that the party had repaid a loan to Lord Ashcroft after he said the "
+        'party could not win. "We repay loans when they are due," he said.\n'
+    )
+    assert _speaker_of(text, '"We repay') == "Liam Fox"
+
+
+def test_pronoun_after_a_role_subject_is_the_role_holder() -> None:
+    # politics/364: 'the Tory leader said' names Michael Howard; Mr Brown is only talked about.
+    text = (
+        "Tory leader Michael Howard attacked the Budget.\n\n"
+        "The Tory leader said Mr Brown was giving with one hand while taking with the other. "
+        'He said: "We can all see the sweeteners."\n'
+    )
+    assert _speaker_of(text, '"We can all') == "Michael Howard"
+
+
+def test_followed_pronoun_skips_sentences_that_only_name_people() -> None:
+    # politics/346: Alan Milburn is followed through 'he claimed', 'he said'; Tony Blair is only pictured.
+    text = (
+        "Mr Alan Milburn, the election supremo, explained the slogan. It was a reaction to polling.\n\n"
+        "Nobody, he claimed, could picture Charles Kennedy in Downing Street. They could, however, picture "
+        "Michael Howard or, of course, Tony Blair doing it. And Tony Blair would be in the front line, he said. "
+        '"The prime minister will be spending more time out of London," he promised.\n'
+    )
+    assert _speaker_of(text, '"The prime minister') == "Alan Milburn"
+
+
+def test_followed_pronoun_goes_back_to_the_first_person_named() -> None:
+    # sport/156: 'He sees Owen as ...' follows Graeme Souness, the man the story opens with.
+    text = (
+        "Newcastle boss Graeme Souness is lining up a summer move for striker Michael Owen.\n\n"
+        "He sees Owen as the ideal replacement for Alan Shearer, although he hopes to persuade Shearer to carry on. "
+        '"Michael would excite the fans," he told BBC Newcastle.\n'
+    )
+    assert _speaker_of(text, '"Michael would') == "Graeme Souness"

@@ -154,8 +154,16 @@ def _migration_8(db: sqlite3.Connection) -> None:
     _migration_5(db)
 
 
+def _migration_9(db: sqlite3.Connection) -> None:
+    """Pronoun rules changed ('after he said' in a subordinate clause is someone else; 'the Tory leader said'
+    is the person holding that role; a followed 'he' skips sentences that only name people): quotations
+    extracted again."""
+    _migration_5(db)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7, _migration_8,
+    _migration_9,
 )
 """Numbered schema changes; user_version says how many have run."""
 

@@ -487,6 +487,12 @@ _LEADING_WORDS = re.compile(rf"(?:(?:{'|'.join(sorted(_LEAD_WORDS))})\s+)+")
 _OPENING_PRONOUN = re.compile(rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*(?P<p>[Hh]e|[Ss]he)\b")
 _NEXT_CHAR = re.compile(r"\s+(\S)")
 _SUBJECT_PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
+_SUBORDINATOR_BEFORE = re.compile(r"\b(?:after|before|when|because|since|until|unless|although|though|if|once|as)\s+$")
+"""A conjunction right before a speaking pronoun: its clause is subordinate ('... after he said the party ...')."""
+_OTHER_SUBJECT = re.compile(
+    rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*(?:They|We|It|I|You|Nobody|No one|Everyone|Everybody|There|This|That)\b"
+)
+"""A sentence opening with a subject that is no named man or woman ('They could picture Michael Howard ...')."""
 _CLAUSE_WORDS = re.compile(
     r"\b(?:was|is|were|are|has|have|had|will|would|can|could|should|may|might|must|be|been|not|that|"
     r"it|there|this|to|if|would|did|does|do)\b"
@@ -1635,6 +1641,7 @@ class _Article:
         para = self._paragraph_of(ref.start)
         # The pronoun's own sentence is skipped: in 'Mr Blair has failed, he claimed' the reported
         # words never hold the reporter.
+        chained = False
         for j in range(k - 1, max(-1, k - 8), -1):
             s_start, s_end = self.sentences[j]
             if self._paragraph_of(s_start) < para - 3:
@@ -1649,18 +1656,40 @@ class _Article:
                 i += 1
             subject = self._speech_subject(s_start, hi)
             opening = _OPENING_PRONOUN.match(self.frame, s_start, hi)
+            # 'Dr Fox refused to discuss reports that ... after he said ...': a pronoun speaking inside a
+            # subordinate clause is someone else, and the sentence belongs to the person it opens with.
+            subordinate = (
+                subject is not None
+                and subject.kind == "pronoun"
+                and _SUBORDINATOR_BEFORE.search(self.frame, max(s_start, subject.start - 12), subject.start) is not None
+            )
             if j < k and (
-                (subject is not None and subject.kind == "pronoun" and subject.gender == gender)
+                (not subordinate and subject is not None and subject.kind == "pronoun" and subject.gender == gender)
                 or (opening and opening.group(1)[0].lower() == ("h" if gender == "m" else "s"))
             ):
+                chained = True
                 continue  # 'He said ...' before: the same person again, named further back
-            if subject is not None:
+            if subject is not None and not subordinate:
                 if subject.kind == "unnamed" and subject.gender in ("", gender) and _is_personal_noun(subject.text):
                     return None  # 'a spokesman said ... he said': an unnamed person
                 if subject.kind == "name":
                     person = self._mention_at(subject.start, subject.end)
                     if person is not None and person.person and person.gender in ("", gender):
                         return person
+                if subject.kind == "role" and subject.gender in ("", gender):
+                    # 'The Tory co-chairman attacked ... and said Mr Blair was ...': the speech's subject is
+                    # the person holding that role, never the man the sentence talks about.
+                    holder = self._role_holder(subject)
+                    if holder is not None and holder.person and holder.gender in ("", gender):
+                        return holder
+            if chained:
+                # Past 'he said' sentences the same man is being followed back to where he was named: the
+                # first person a sentence names ('Newcastle boss Graeme Souness is lining up a move for
+                # Michael Owen'), unless another subject opens it ('They could picture Michael Howard or
+                # Tony Blair doing it').
+                if _OTHER_SUBJECT.match(self.frame, s_start, hi):
+                    continue
+                candidates = candidates[:1]
             if candidates:
                 # The clause subject; else the person named last ('despite having D'Arcy out,
                 # ... the return of skipper O'Driscoll').
