@@ -844,10 +844,16 @@ def notebook_cmd(ctx: click.Context, index: Path | None) -> None:
         ctx.invoke(notebook_list)
 
 
-def _notebook_file(ctx: click.Context) -> Path:
+def _notebook_file(ctx: click.Context, index: Path | None = None) -> Path:
+    """The notebook of `index`: given after the subcommand (`notebook list --index X`) or before it."""
     from assistant.notebook import notebook_path
 
-    return notebook_path(_settings(ctx, index=(ctx.obj or {}).get("notebook_index")).index)
+    return notebook_path(_settings(ctx, index=index or (ctx.obj or {}).get("notebook_index")).index)
+
+
+_notebook_index = click.option(
+    "--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index)."
+)
 
 
 def _pinned(path: Path) -> Any:
@@ -861,14 +867,15 @@ def _pinned(path: Path) -> Any:
 
 @notebook_cmd.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_notebook_index
 @click.pass_context
-def notebook_list(ctx: click.Context, as_json: bool = False) -> None:
+def notebook_list(ctx: click.Context, as_json: bool = False, index: Path | None = None) -> None:
     """The pinned quotes, numbered, with their sources."""
     from assistant.serialize import quote_to_dict
     from assistant.text.citations import cite
     from assistant.text.sanitize import single_line, terminal_safe
 
-    path = _notebook_file(ctx)
+    path = _notebook_file(ctx, index)
     pinned = _pinned(path)
     if as_json:
         click.echo(json.dumps({"notebook": str(path), "pinned": [
@@ -888,12 +895,13 @@ def notebook_list(ctx: click.Context, as_json: bool = False) -> None:
 @click.option("--style", type=click.Choice(("chicago", "apa", "mla", "harvard", "ap")), default="chicago",
               show_default=True, help="Citation style of the numbered source list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_notebook_index
 @click.pass_context
-def notebook_export(ctx: click.Context, path: Path, style: str, as_json: bool) -> None:
+def notebook_export(ctx: click.Context, path: Path, style: str, as_json: bool, index: Path | None = None) -> None:
     """Write the pinned quotes as Markdown to PATH (a new file, owner-only; never overwritten)."""
     from assistant.notebook import NotebookError, export
 
-    pinned = _pinned(_notebook_file(ctx))
+    pinned = _pinned(_notebook_file(ctx, index))
     if not pinned:
         raise click.ClickException("the notebook is empty: nothing to export")
     try:
@@ -908,12 +916,13 @@ def notebook_export(ctx: click.Context, path: Path, style: str, as_json: bool) -
 
 @notebook_cmd.command("clear")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_notebook_index
 @click.pass_context
-def notebook_clear(ctx: click.Context, as_json: bool) -> None:
+def notebook_clear(ctx: click.Context, as_json: bool, index: Path | None = None) -> None:
     """Unpin every quote."""
     from assistant.notebook import save
 
-    path = _notebook_file(ctx)
+    path = _notebook_file(ctx, index)
     count = len(_pinned(path))
     save(path, ())
     click.echo(json.dumps({"cleared": count}) if as_json else f"cleared {count} pinned quote{'s' * (count != 1)}")

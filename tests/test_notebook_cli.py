@@ -49,6 +49,21 @@ def test_notebook_list_export_clear(tmp_path: Path) -> None:
     assert "the notebook is empty" in empty.output
 
 
+def test_notebook_subcommands_take_the_index_after_their_name(tmp_path: Path) -> None:
+    # 'assistant notebook list --index X' as every other command takes it, not only 'notebook --index X list'.
+    index = tmp_path / "elsewhere"
+    notebook.save(notebook.notebook_path(index), (notebook.Pinned(quote_of(1, MINISTER, 4), "q1"),))
+    runner = CliRunner()
+    listed = runner.invoke(main, ["notebook", "list", "--index", str(index)])
+    assert listed.exit_code == 0 and MINISTER in listed.output
+    out = tmp_path / "notes.md"
+    done = runner.invoke(main, ["notebook", "export", str(out), "--index", str(index)])
+    assert done.exit_code == 0 and MINISTER in out.read_text(encoding="utf-8")
+    assert "the notebook is empty" in runner.invoke(main, ["notebook", "list"]).output  # ./index has none
+    cleared = runner.invoke(main, ["notebook", "clear", "--index", str(index), "--json"])
+    assert json.loads(cleared.output) == {"cleared": 1}
+
+
 def test_stats_says_how_many_articles_have_a_date_and_an_outlet(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
