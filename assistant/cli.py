@@ -411,14 +411,15 @@ def render_answer(answer: Any, style: str | None = None) -> str:
     With a citation `style`, each quote is followed by its citation in that style.
     """
     from assistant.text.citations import location, quote_lines, reference
+    from assistant.text.followup import searched_note
     from assistant.text.sanitize import single_line as name
     from assistant.text.sanitize import terminal_safe as safe
 
     lines: list[str] = []
     if answer.message:  # it may quote a filter or a path: kept on its line like any name
         lines += [name(safe(answer.message)), ""]
-    if answer.searched != answer.question:
-        lines += [f"(searched: {name(safe(answer.searched))})", ""]
+    if note := searched_note(answer.question, answer.searched):
+        lines += [f"({name(safe(note))})", ""]
     cited = cite_answer(answer, style) if style else None
     for i, q in enumerate(answer.quotes):
         mark = " (weak)" if q.weak else ""

@@ -7,7 +7,7 @@ import dataclasses
 from support.tui import MINISTER, QUOTAS, HARBOUR_QUOTE, quote_of
 
 from assistant.models import Answer, Filters, Quote, Speaker
-from assistant.text.followup import Context, more_by, names_in, resolve, shown_speaker, speaker_name
+from assistant.text.followup import Context, more_by, names_in, resolve, searched_note, shown_speaker, speaker_name
 
 
 def by(quote: Quote, name: str | None) -> Quote:
@@ -94,3 +94,10 @@ def test_and_a_name_nobody_quoted_goes_by_is_a_new_topic() -> None:
     assert person.question == "What did Brown say about Europe?" and person.context.speaker == "Brown"
     # Without a way to tell, a name stays a speaker, as before.
     assert resolve("and Iraq?", BLAIR, first.context).context.speaker == "Iraq"
+
+
+def test_searched_note_says_when_only_the_beginning_of_a_long_question_was_searched() -> None:
+    assert searched_note("What did he say?", "What did he say?") == ""
+    assert searched_note("what else did he say?", "What did Tony Blair say?") == "searched: What did Tony Blair say?"
+    long = "tax " * 1500
+    assert searched_note(long, long[:2000]) == "searched: the first 2,000 of the question's 6,000 characters"

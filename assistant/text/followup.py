@@ -162,6 +162,16 @@ def resolve(
     return Resolution(text, context, more=more, note="; ".join(notes))
 
 
+def searched_note(question: str, searched: str) -> str:
+    """What the 'searched:' line says: '' when the question was searched as asked, a count when only its
+    beginning was (an overlong question is cut), else the text searched (a follow-up read in context)."""
+    if searched.strip() == question.strip():
+        return ""
+    if len(searched) < len(question) and question.startswith(searched):
+        return f"searched: the first {len(searched):,} of the question's {len(question):,} characters"
+    return f"searched: {searched}"
+
+
 def more_by(answer: Answer, speaker: str, shown: set[tuple[str, int, int, int]], limit: int) -> Answer:
     """`answer` kept to quotations by `speaker` that were not shown before, renumbered, at most `limit`.
 

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from assistant.text.citations import attribution, quoted, reference
 from assistant.models import Answer, Filters, Quote
-from assistant.text.followup import Resolution
+from assistant.text.followup import Resolution, searched_note
 from assistant.tui.messages import CopyRequested, OpenRequested
 from assistant.tui.safe import one_line, plain, shown
 
@@ -155,8 +155,8 @@ class TurnView(Vertical):
         resolution = self.resolution
         if resolution is not None and resolution.note:
             parts.append(resolution.note)
-        if answer is not None and answer.searched.strip() != self.question.strip():
-            parts.append(f"searched: {answer.searched}")
+        if answer is not None and (note := searched_note(self.question, answer.searched)):
+            parts.append(note)
         elif answer is None and resolution is not None and resolution.question != self.question:
             parts.append(f"searching: {resolution.question}")
         filters = answer.filters if answer is not None else self.filters
