@@ -554,3 +554,34 @@ def test_followed_pronoun_goes_back_to_the_first_person_named() -> None:
         '"Michael would excite the fans," he told BBC Newcastle.\n'
     )
     assert _speaker_of(text, '"Michael would') == "Graeme Souness"
+
+
+def _role_of(text: str, opening: str) -> str | None:
+    quotation = next(q for q in extract_quotations(text) if text.startswith(opening, q.start))
+    assert quotation.speaker is not None
+    return quotation.speaker.role
+
+
+def test_a_predicate_after_the_name_is_no_role() -> None:
+    # politics/126 and 133: what the person does ('is urging ...', 'has hit out at critics') is not their role.
+    urging = 'Tony Blair is urging European leaders to wake up from their "state of denial" over the vote.\n'
+    assert _role_of(urging, '"state') is None
+    hit = (
+        "Tessa Jowell, has hit out at critics of the Gambling Bill.\n\n"
+        '"There will be no Las Vegas-style super-casinos," she told the Guardian.\n'
+    )
+    assert _role_of(hit, '"There will') is None
+
+
+def test_a_verb_before_the_role_is_no_part_of_it() -> None:
+    # sport/043, sport/248, business/359: 'by appointing', 'in allowing', 'a meeting between'.
+    appointing = 'The club ended its search by appointing psychologist Dave Collins. "I am delighted," Collins said.\n'
+    assert _role_of(appointing, '"I am') == "psychologist"
+    allowing = 'The referee was right in allowing Arsenal striker Thierry Henry a free-kick, "a quick one," Henry said.\n'
+    assert _role_of(allowing, '"a quick') == "Arsenal striker"
+    between = 'Talks were held at a meeting between Fiat boss Sergio Marchionne and GM. "We agreed on a price," Marchionne said.\n'
+    assert _role_of(between, '"We agreed') == "Fiat boss"
+    managing = 'The bid was rejected by managing director Karen Brady. "It was a joke," Brady said.\n'
+    assert _role_of(managing, '"It was') == "managing director"
+    noun = 'Backing came from drug-testing expert Michelle Verroken. "It is right," Verroken said.\n'
+    assert _role_of(noun, '"It is') == "drug-testing expert"

@@ -474,6 +474,14 @@ _ROLE_STOP_VERBS = frozenset(
 _RANK_WORDS = frozenset("deputy vice shadow former assistant junior acting co ex- interim associate under-secretary".split())
 """Words that make a role someone else's: 'Deputy Prime Minister' is not 'the prime minister'."""
 _AUXILIARIES = frozenset("has have had was were is are will would be been being to".split())
+_PREDICATE_START = re.compile(
+    r"\s*(?:has|have|had|is|are|was|were|will|would|could|can|should|may|might|must|did|does|do|also|then)\b"
+)
+"""A phrase after a name that opens with a verb is what the person does, not their role."""
+_GERUND_LEADS = frozenset("by in on after before while when without from but since despite".split())
+"""Words after which an -ing word is a verb ('by appointing psychologist X'), not a role's noun ('and marketing manager')."""
+_ROLE_GERUNDS = frozenset("managing acting defending reigning outgoing incoming founding leading ruling presiding visiting".split())
+"""Words ending in -ing that open a role ('by managing director Karen Brady', 'from defending champion X')."""
 _SPEAKS_AFTER = re.compile(
     r"(?:\s*,\s*(?:a|an|the|former|chief|senior|head|deputy|who)\b[^,;.]{0,120},)?\s*(?:(?:has|had|also|later|then)\s+)*"
     + _alternation(SPEECH_VERBS + ["according"])
@@ -1462,7 +1470,10 @@ class _Article:
             # 'Dr Mike Watts head of exploration said': the commas left out.
             named = self._classify(lead.group(), offset, appositive=None, whole=True)
             if named is not None and named.kind == "name":
-                return _Ref("name", named.text, named.start, named.end, _clean_role(stripped[lead.end() :]), named.gender)
+                tail = stripped[lead.end() :]
+                # 'Tony Blair is urging European leaders to ...': a predicate after the name is no role.
+                role = None if _PREDICATE_START.match(tail) else _clean_role(tail)
+                return _Ref("name", named.text, named.start, named.end, role, named.gender)
         words = stripped.split()
         if not words or len(words) > 8:
             return None
@@ -2012,6 +2023,10 @@ def _prefix_role(text: str) -> str | None:
             break
         if low in _SPEECH_SET or low in _PARTICIPLES or low in _ROLE_STOP_VERBS or bare in ("-", "–", "—"):
             break  # 'an executive spokeswoman insisted Mr McConnell ...' 
+        if low in ("between", "among", "amongst"):
+            break  # 'a meeting between Fiat boss Sergio Marchionne and ...'
+        if low.endswith("ing") and bare.isalpha() and bare.islower() and low not in _ROLE_GERUNDS and n > 0 and words[n - 1].lower() in _GERUND_LEADS:
+            break  # 'by appointing psychologist Dave Collins', 'in allowing Arsenal striker Thierry Henry' 
         if any(c.isdigit() for c in bare) and not re.fullmatch(r"\d+-year-old", bare):
             break
         kept.append(bare)
@@ -2043,6 +2058,8 @@ def _appositive_role(text: str) -> str | None:
         return None  # 'Will Young, Queen, Kate Bush': a list of names
     if not text or re.match(r"(?:who|which|whose|speaking|writing|asked|talking|said|says|added|told|however|though|too|also|in|on|at|after|when|while|and|but|adding|saying|known|dubbed|nicknamed)\b", text):
         return None
+    if _PREDICATE_START.match(text):
+        return None  # 'Tessa Jowell, has hit out at critics of the Gambling Bill.': a predicate, no role
     if re.fullmatch(r"\d{1,3}", text):
         return None
     if len(text.split()) > 14:
