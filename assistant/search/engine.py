@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import re
@@ -64,6 +65,7 @@ class Engine:
             raise EngineError(f"index {index_dir} is empty (run `assistant index` first)")
         self.terms = self.store.term_stats()
         self._memo: dict[tuple[str, str], Any] = {}
+        self._encoding: concurrent.futures.ThreadPoolExecutor | None = None
         self._refresh()
         self.embedder = embedder or self._load_embedder(model, backend)
         self.policy = policy or policy_for(self.embedder.model_name)
@@ -113,6 +115,12 @@ class Engine:
                 self._memo.clear()
             self._memo[kind, key] = read()
         return self._memo[kind, key]
+
+    def _encoder(self) -> concurrent.futures.ThreadPoolExecutor:
+        """The one thread that encodes questions beside the keyword searches (made on first use)."""
+        if self._encoding is None:
+            self._encoding = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="assistant-encode")
+        return self._encoding
 
     @property
     def index(self) -> Any:
@@ -169,7 +177,9 @@ class Engine:
             return self._refusal(question, active, "the question has no words to search for", started), None
         searched = followup_text(parsed.text, previous)
         with self._lock:
-            vector = self.embedder.encode([searched])[0]
+            # The model encodes on a thread while this one runs the keyword searches (ONNX Runtime and SQLite
+            # both release the GIL); retrieve() waits for the vector only when the vector search needs it.
+            encoding = self._encoder().submit(lambda: self.embedder.encode([searched])[0])
             try:
                 with self._snapshot():
                     try:
@@ -184,7 +194,7 @@ class Engine:
                     quoted = self._quoted_sentences(shape) if not absent else None
                     prefer, unspoken = self._speaker_articles(shape, quoted) if not absent else (None, None)
                     found = retrieve(
-                        self.store, vector, searched, active, self.weights, self.terms, shape=shape, prefer=prefer,
+                        self.store, encoding.result, searched, active, self.weights, self.terms, shape=shape, prefer=prefer,
                         quoted=quoted,
                     )
                     best = max((s.dense for s in found.sentences), default=0.0)
@@ -214,6 +224,8 @@ class Engine:
             except self.store.database_errors as exc:
                 message = f"search failed: {exc}; if this persists, rebuild with `assistant index --rebuild`"
                 return self._refusal(question, active, message, started), None
+            finally:
+                encoding.exception()  # waits: the model is never left running past the lock
         if absent:
             message = f"no article mentions {' or '.join(absent)}" + (
                 "; the closest passages below are weak matches" if quotes else ""
@@ -410,7 +422,10 @@ class Engine:
             return timeline(self.db, name, since, until, exact=exact)
 
     def close(self) -> None:
-        """Release the database."""
+        """Release the database and the encoding thread."""
+        if self._encoding is not None:
+            self._encoding.shutdown()
+            self._encoding = None
         self.store.close()
 
 

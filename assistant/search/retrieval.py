@@ -13,6 +13,8 @@ from assistant.text.query import QueryShape, WHO_SAID, content_words, query_shap
 from assistant.models import Filters
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
 
@@ -234,7 +236,7 @@ def _typed_sentences(texts: dict[int, tuple[str, str]], wanted: str) -> set[int]
 
 def retrieve(
     db: Store,
-    query_vector: np.ndarray,
+    query_vector: np.ndarray | Callable[[], np.ndarray],
     text: str,
     filters: Filters,
     weights: Weights,
@@ -250,15 +252,24 @@ def retrieve(
     index; how they are ranked depends on the query's shape (dense-led for natural questions,
     lexical-led for fragments, phrases and names). `terms` caches word counts between questions;
     `quoted` holds the ids of sentences quoting the speaker a 'what did X say about Y' names.
+    `query_vector` may be a callable (an encoding still running): it is called after the keyword searches.
     """
     import numpy as np
 
     shape = shape or query_shape(text)
     allowed = db.allowed_chunks(filters)
     cache = articles if articles is not None else db.articles()
-    dense_scores, dense_ids = db.vector_search(query_vector, weights.dense_k, allowed)
     keywords = plan(terms or db.term_stats(), text)
     keyword = db.chunk_matches(keywords, weights.keyword_k, weights.title_weight, None if allowed is None else allowed.tolist())
+    lexical: list[tuple[int, float]] = []
+    lexical_k = weights.lexical_k if shape.lexical else weights.question_lexical_k
+    if keywords.match is not None and lexical_k > 0:
+        lexical = db.lexical_sentences(
+            keywords.match, lexical_k, weights.title_weight, None if filters.is_empty() else db.allowed_articles(filters)
+        )
+    # The keyword searches first: a callable query vector is still being encoded (on another thread) meanwhile.
+    query_vector = query_vector() if callable(query_vector) else query_vector
+    dense_scores, dense_ids = db.vector_search(query_vector, weights.dense_k, allowed)
     dense = [(int(i), float(x)) for i, x in zip(dense_ids, dense_scores, strict=True)]
     dense_chunks = dense
     if weights.fusion == "rrf":
@@ -267,12 +278,6 @@ def retrieve(
         fused = fuse_linear(dense, keyword, weights.keyword_share)
     ranked = sorted(fused, key=fused.__getitem__, reverse=True)[: weights.candidates]
     top_dense = dense[0][1] if dense else 0.0
-    lexical: list[tuple[int, float]] = []
-    lexical_k = weights.lexical_k if shape.lexical else weights.question_lexical_k
-    if keywords.match is not None and lexical_k > 0:
-        lexical = db.lexical_sentences(
-            keywords.match, lexical_k, weights.title_weight, None if filters.is_empty() else db.allowed_articles(filters)
-        )
     if not ranked and not lexical:
         return Retrieval((), (), top_dense, {}, articles=cache, shape=shape)
     # Candidate chunks' fused scores scaled to [0, 1] (best = 1, last candidate = 0).
