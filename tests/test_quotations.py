@@ -585,3 +585,13 @@ def test_a_verb_before_the_role_is_no_part_of_it() -> None:
     assert _role_of(managing, '"It was') == "managing director"
     noun = 'Backing came from drug-testing expert Michelle Verroken. "It is right," Verroken said.\n'
     assert _role_of(noun, '"It is') == "drug-testing expert"
+
+
+def test_a_name_with_several_asides_before_its_speech_verb_is_the_subject() -> None:
+    # business/213: 'Dr Greenspan, 79, who has been in the UK ..., said ... Smith' - then 'He said' is Greenspan.
+    text = (
+        "Alan Greenspan gave a lecture in honour of the economist Adam Smith.\n\n"
+        "Dr Greenspan, 79, who has been in the UK to attend the G7 meeting in London, said the world owed a debt "
+        'to Smith. He said the philosopher was a "towering contributor to the modern world of economics".\n'
+    )
+    assert _speaker_of(text, '"towering') == "Alan Greenspan"

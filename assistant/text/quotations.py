@@ -1731,8 +1731,13 @@ class _Article:
         before = self.frame[max(s_start, start - 30) : start]
         if before.strip() and not re.search(r"(?:^|[,;:(—–-]|\b(?:and|but|while|as|when|because|although|so|yet|then|[A-Z][a-z]+))\s*$", before):
             return False
-        after = re.match(r"\s*(?:,[^,]{1,80},\s*)?([a-z]+)", self.frame[end : end + 100])
-        return after is not None and after.group(1) not in _STOP_ROLE_WORDS - {"has", "have", "had", "is", "was", "will", "would", "said", "says", "told", "added", "also", "can", "could", "should", "may", "might", "must"}
+        tail = self.frame[end : end + 300]
+        after = re.match(r"\s*(?:,[^,]{1,80},\s*)?([a-z]+)", tail)
+        if after is not None and after.group(1) not in _STOP_ROLE_WORDS - {"has", "have", "had", "is", "was", "will", "would", "said", "says", "told", "added", "also", "can", "could", "should", "may", "might", "must"}:
+            return True
+        # Two or three asides, then the person's own speech verb ('Dr Greenspan, 79, who has been in the UK ..., said').
+        asides = re.match(r"\s*(?:,[^,.;:!?\"“”]{1,120}){2,3}?,\s*([a-z]+)", tail)
+        return asides is not None and asides.group(1) in _SPEECH_SET
 
     def _speech_subject(self, s_start: int, hi: int) -> _Ref | None:
         """Who speaks in a sentence: its 'according to X' source, else its first speech verb's subject."""
