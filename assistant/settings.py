@@ -236,6 +236,14 @@ def resolve_settings(
         if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
             raise ValueError(f"store = {str(url)[:60]!r} ({origin.get('store', 'config')}) is not a postgresql:// URL")
         settings = replace(settings, store=url)
+    if not settings.store and origin["corpus"] == "default":
+        # An index remembers the folder it was built from: `assistant --index ~/bbc-index` opens that archive and
+        # keeps it current with its own folder, instead of rebuilding it from whatever ./corpus holds (which
+        # would drop every article not in ./corpus).
+        recorded = recorded_corpus(settings.index)
+        if recorded is not None and recorded.is_dir() and recorded != settings.corpus.resolve():
+            settings = replace(settings, corpus=recorded)
+            origin["corpus"] = f"recorded in the index {settings.index}"
     if trust_local_config:
         origin["trust_local_config"] = "command line"
     elif _truthy(os.environ.get(ENV_PREFIX + "TRUST_LOCAL_CONFIG", "")):
@@ -251,6 +259,26 @@ def resolve_settings(
         warnings=tuple(warnings),
         trust_local_config=trusted,
     )
+
+
+def recorded_corpus(index: Path) -> Path | None:
+    """The corpus folder an index folder was last built from (its meta row), None when there is no readable one."""
+    import sqlite3
+
+    path = index / "index.sqlite3"
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1.0)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'corpus'").fetchone()
+        finally:
+            db.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    if not row or not isinstance(row[0], str) or not row[0]:
+        return None
+    return Path(row[0])
 
 
 def load_settings(

@@ -104,3 +104,31 @@ def test_follow_symlinks_from_the_environment_is_a_boolean(monkeypatch: pytest.M
     assert load_settings().follow_symlinks is True
     monkeypatch.setenv("ASSISTANT_FOLLOW_SYMLINKS", "no")
     assert load_settings().follow_symlinks is False
+
+
+def test_an_index_opened_without_a_corpus_keeps_the_folder_it_was_built_from(tmp_path: Path) -> None:
+    # `assistant --index ~/bbc-index` in a folder holding another ./corpus used to rebuild the archive from
+    # ./corpus, dropping every article not in it.
+    from assistant.index.indexer import build_index
+    from assistant.launch import open_engine
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for n in range(3):
+        (archive / f"a{n}.txt").write_text(f"Story {n}\n\nThe harbour reopened on day {n}.\n", encoding="utf-8")
+    index = tmp_path / "archive-index"
+    build_index(archive, index, backend="hash")
+    Path("corpus").mkdir()
+    Path("corpus/other.txt").write_text("Other\n\nSomething else entirely.\n", encoding="utf-8")
+
+    resolved = resolve_settings(index=index, backend="hash")
+    assert resolved.settings.corpus == archive.resolve()
+    assert resolved.sources["corpus"] == f"recorded in the index {index}"
+    engine = open_engine(resolved.settings)
+    try:
+        assert engine.stats().articles == 3
+    finally:
+        engine.close()
+    # Said on the command line (or where the index has no record), the corpus is the one given.
+    assert resolve_settings(index=index, corpus="corpus").settings.corpus == Path("corpus")
+    assert resolve_settings(index=tmp_path / "none").settings.corpus == Path("corpus")
