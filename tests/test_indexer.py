@@ -800,3 +800,22 @@ def test_an_index_of_the_previous_schema_is_migrated_and_still_answers(corpus: P
     assert sql(index_dir, "PRAGMA user_version") == [(len(store.MIGRATIONS),)]
     assert sql(index_dir, "SELECT count(*) FROM sqlite_master WHERE name = 'sentences_fts'") == [(0,)]
     check_index(index_dir)
+
+
+def test_an_index_of_another_folder_is_not_emptied_by_indexing_this_one(corpus: Path, index_dir: Path, tmp_path: Path) -> None:
+    # `assistant index ~/other --index ~/archive-index` (a mistyped folder, or the wrong --index) used to remove
+    # every article of the archive; now it is refused in one line, and --rebuild replaces them on purpose.
+    build(corpus, index_dir)
+    before = check_index(index_dir)
+    other = tmp_path / "other"
+    write(other, "x.txt", article(7))
+    with pytest.raises(IndexMismatch, match=rf"holds {before['articles']} articles? from .*corpus, not .*other; .*--rebuild"):
+        build(other, index_dir)
+    assert check_index(index_dir) == before
+    build(other, index_dir, rebuild=True)
+    assert check_index(index_dir)["articles"] == 1
+    # The folder it was built from is gone (moved, renamed): the index follows the folder it is given.
+    moved = tmp_path / "moved"
+    other.rename(moved)
+    build(moved, index_dir)
+    assert check_index(index_dir)["articles"] == 1

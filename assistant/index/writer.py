@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -72,6 +73,7 @@ class Writer:
         self.db.execute("PRAGMA synchronous = FULL")
         meta = store.get_meta(self.db)
         self.check_model(meta, f"index {self.index_dir}")
+        self.check_corpus(meta, f"index {self.index_dir}")
         self.generation = int(meta.get("generation", 0))
         if self.generation:
             self.index = vectors.load(self.index_dir, self.generation)
@@ -93,6 +95,20 @@ class Writer:
             raise IndexMismatch(
                 f"{where} was built with the {meta.get('backend')} backend, not {self.backend}; "
                 f"use `--backend {meta.get('backend')}` or re-index with `assistant index --rebuild`"
+            )
+
+    def check_corpus(self, meta: dict[str, str], where: str) -> None:
+        """Refuse to bring an index built from another folder, which still exists, in line with this one: every
+        article of the other folder would be removed (a mistyped path, or `--index` pointed at the wrong archive)."""
+        recorded = meta.get("corpus")
+        if not recorded or os.path.abspath(recorded) == os.path.abspath(self.corpus) or not os.path.isdir(recorded):
+            return
+        articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        if articles:
+            raise IndexMismatch(
+                f"{where} holds {articles} article{'s' * (articles != 1)} from {recorded}, not {self.corpus}; indexing "
+                "this folder would remove them: name that folder, another --index, or replace them with "
+                "`assistant index --rebuild`"
             )
 
     def stored_problems(self) -> dict[str, list[LoadProblem]]:
