@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.index import store
-from assistant.index.stores import Store, open_store
+from assistant.index.stores import EmbeddedStore, Store, open_store
 from assistant.search.answer import AnswerPolicy, article_support, build_quotes, policy_for, sentence_quote, unsupported
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError
 from assistant.search.keywords import phrase
@@ -180,6 +180,7 @@ class Engine:
             # The model encodes on a thread while this one runs the keyword searches (ONNX Runtime and SQLite
             # both release the GIL); retrieve() waits for the vector only when the vector search needs it.
             encoding = self._encoder().submit(lambda: self.embedder.encode([searched])[0])
+            searching: concurrent.futures.Future[Any] | None = None
             try:
                 with self._snapshot():
                     try:
@@ -189,13 +190,18 @@ class Engine:
                             raise
                         # Two quick commits deleted the file this snapshot names: answer from the
                         # generation in memory (ids of chunks gone since simply find no rows).
+                    # The vector search follows the encoding on its thread (numpy releases the GIL); it reads only
+                    # the vectors in memory, so not with a store whose search is SQL on the shared connection.
+                    searching = self._encoder().submit(
+                        lambda: self.store.vector_search(encoding.result(), self.weights.dense_k, None)
+                    ) if active.is_empty() and isinstance(self.store, EmbeddedStore) else None
                     shape = query_shape(parsed.text)
                     absent = self._absent(shape, parsed.text)
                     quoted = self._quoted_sentences(shape) if not absent else None
                     prefer, unspoken = self._speaker_articles(shape, quoted) if not absent else (None, None)
                     found = retrieve(
                         self.store, encoding.result, searched, active, self.weights, self.terms, shape=shape, prefer=prefer,
-                        quoted=quoted,
+                        quoted=quoted, dense_search=searching.result if searching is not None else None,
                     )
                     best = max((s.dense for s in found.sentences), default=0.0)
                     # Both levels vote: a short "what did X say" question can match a whole chunk
@@ -225,7 +231,7 @@ class Engine:
                 message = f"search failed: {exc}; if this persists, rebuild with `assistant index --rebuild`"
                 return self._refusal(question, active, message, started), None
             finally:
-                encoding.exception()  # waits: the model is never left running past the lock
+                concurrent.futures.wait([encoding] + ([searching] if searching is not None else []))  # nothing left running
         if absent:
             message = f"no article mentions {' or '.join(absent)}" + (
                 "; the closest passages below are weak matches" if quotes else ""

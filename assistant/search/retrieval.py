@@ -245,6 +245,7 @@ def retrieve(
     shape: QueryShape | None = None,
     prefer: set[int] | None = None,
     quoted: set[int] | None = None,
+    dense_search: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Retrieval:
     """Find and score candidate sentences for a question; filters restrict both searches before ranking.
 
@@ -253,6 +254,8 @@ def retrieve(
     lexical-led for fragments, phrases and names). `terms` caches word counts between questions;
     `quoted` holds the ids of sentences quoting the speaker a 'what did X say about Y' names.
     `query_vector` may be a callable (an encoding still running): it is called after the keyword searches.
+    `dense_search`, for a search without filters, returns what `db.vector_search(vector, weights.dense_k, None)` would
+    (the engine runs it on its encoding thread).
     """
     import numpy as np
 
@@ -269,7 +272,10 @@ def retrieve(
         )
     # The keyword searches first: a callable query vector is still being encoded (on another thread) meanwhile.
     query_vector = query_vector() if callable(query_vector) else query_vector
-    dense_scores, dense_ids = db.vector_search(query_vector, weights.dense_k, allowed)
+    if dense_search is not None and allowed is None:
+        dense_scores, dense_ids = dense_search()
+    else:
+        dense_scores, dense_ids = db.vector_search(query_vector, weights.dense_k, allowed)
     dense = [(int(i), float(x)) for i, x in zip(dense_ids, dense_scores, strict=True)]
     dense_chunks = dense
     if weights.fusion == "rrf":
