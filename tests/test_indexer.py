@@ -819,3 +819,16 @@ def test_an_index_of_another_folder_is_not_emptied_by_indexing_this_one(corpus: 
     other.rename(moved)
     build(moved, index_dir)
     assert check_index(index_dir)["articles"] == 1
+
+
+def test_a_copy_of_an_index_re_indexed_without_one_section_is_allowed(corpus: Path, index_dir: Path, tmp_path: Path) -> None:
+    # docs/eval/category_folds.py copies the whole index and re-indexes it from a folder without one category.
+    import shutil
+
+    build(corpus, index_dir)
+    before = check_index(index_dir)
+    smaller = tmp_path / "smaller"
+    shutil.copytree(corpus, smaller)
+    (smaller / "b.txt").unlink()
+    build(smaller, index_dir)
+    assert check_index(index_dir)["articles"] == before["articles"] - 1

@@ -98,13 +98,16 @@ class Writer:
             )
 
     def check_corpus(self, meta: dict[str, str], where: str) -> None:
-        """Refuse to bring an index built from another folder, which still exists, in line with this one: every
-        article of the other folder would be removed (a mistyped path, or `--index` pointed at the wrong archive)."""
+        """Refuse to bring an index built from another folder, which still exists, in line with a folder holding
+        few of its articles: they would all be removed (a mistyped path, or `--index` pointed at the wrong
+        archive). A folder holding most of them (a copy of the index re-indexed without one section) is fine."""
         recorded = meta.get("corpus")
         if not recorded or os.path.abspath(recorded) == os.path.abspath(self.corpus) or not os.path.isdir(recorded):
             return
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
-        if articles:
+        sample = [row[0] for row in self.db.execute("SELECT DISTINCT path FROM articles ORDER BY random() LIMIT 200")]
+        present = sum(os.path.exists(os.path.join(self.corpus, path)) for path in sample)
+        if articles and present * 2 < len(sample):
             raise IndexMismatch(
                 f"{where} holds {articles} article{'s' * (articles != 1)} from {recorded}, not {self.corpus}; indexing "
                 "this folder would remove them: name that folder, another --index, or replace them with "
