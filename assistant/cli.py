@@ -164,7 +164,8 @@ def index_cmd(
         raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
     progress.done()
     click.echo(
-        f"{report.files:,} files ({report.unchanged:,} unchanged): {report.added:,} articles added, "
+        f"{report.files:,} file{'s' * (report.files != 1)} ({report.unchanged:,} unchanged): "
+        f"{report.added:,} article{'s' * (report.added != 1)} added, "
         f"{report.updated:,} updated, {report.moved:,} moved, {report.removed:,} removed; "
         f"{report.chunks_embedded:,} chunks embedded in {report.seconds:.1f}s"
         + (f"; {len(report.problems)} problem(s)" if report.problems else ""),
