@@ -50,6 +50,11 @@ def test_a_flat_file_is_read_with_numpy_and_holds_what_faiss_reads(tmp_path: Pat
     assert np.array_equal(flat.matrix, rows) and np.array_equal(flat.ids, ids)
     assert vectors.kind(flat) == "flat"
     assert np.array_equal(vectors.stored_ids(flat), vectors.stored_ids(vectors.load(tmp_path, 1)))
+    first = vectors.search(flat, rows[5], 10)
+    assert flat.columns() is not None or vectors._blas().setter is None  # from the second search on: the column layout
+    assert np.array_equal(flat.matrix, rows) and flat.matrix.shape == (300, 32)
+    again = vectors.search(flat, rows[5], 10)
+    assert np.array_equal(first[1], again[1]) and np.array_equal(first[0], again[0])
 
 
 @bit_for_bit
