@@ -73,6 +73,7 @@ class Engine:
     def _load_embedder(self, model: str | None, backend: str | None) -> Embedder:
         from assistant.embedding.base import model_identity, resolve_model_path
         from assistant.embedding.registry import load_embedder, reads_model
+        from assistant.settings import DEFAULT_BACKEND
 
         chosen = backend or self.meta.get("backend")
         if not reads_model(chosen):
@@ -87,8 +88,12 @@ class Engine:
                 f"index {self.index_dir} was built with {self.meta.get('model')} ({self.meta.get('dim')} dims) but the "
                 f"model is {name} ({dim} dims); re-index with `assistant index --rebuild`"
             )
+        # One question is a few dozen tokens: ONNX Runtime's second thread costs more in hand-offs than it saves
+        # (encoding wall p50 5.1-5.4 -> 4.0-4.4 ms, CPU 8.2-8.7 -> 4.2-4.4 ms on BBC questions) and takes the core
+        # the keyword searches run on meanwhile. Same vectors either way.
+        threads = QUERY_THREADS if (chosen or DEFAULT_BACKEND).startswith("onnx") else None
         try:
-            return load_embedder(path, backend or self.meta.get("backend") or None)
+            return load_embedder(path, chosen or None, threads=threads)
         except Exception as exc:  # a broken model folder or ONNX cache must not end as a traceback
             raise EngineError(f"cannot load model {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
 
@@ -435,6 +440,8 @@ class Engine:
         self.store.close()
 
 
+QUERY_THREADS = 1
+"""ONNX Runtime threads of the engine's own model (see `_load_embedder`)."""
 MEMO_ENTRIES = 256
 """Name and phrase searches an engine remembers for the generation in use (all forgotten past this)."""
 LARGE_INDEX_CHUNKS = 5_000
