@@ -357,7 +357,9 @@ class Engine:
         if not both:
             return None, (shape.speaker, shape.topic)
         if quoted:
-            reported = self.store.lexical_sentences(f"body : (({by_name}) AND ({about}))", 1, 1.0, both)
+            # Reported speech names the person by surname ('..., Mr Howard added'): the surname alone counts.
+            surname = phrase(speaker_words[-1])
+            reported = self.store.lexical_sentences(f"body : (({surname}) AND ({about}))", 1, 1.0, both)
             if not reported:
                 holding = self.store.lexical_sentences(f"body : ({about})", 5000, 1.0, both)
                 if not any(sentence_id in quoted for sentence_id, _ in holding):
