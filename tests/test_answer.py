@@ -269,3 +269,32 @@ def test_a_question_quoting_words_needs_them_in_the_quoted_article(article: str,
     shape = query_shape('Who said "our nation is in peril here"?')
     reason = unsupported(shape, _retrieval(), 0.9, lexical, lambda _a: 1.0, MINILM, large=False, article_text=lambda _a: article)
     assert (reason is None) == stands
+
+
+def test_the_abstention_judges_the_article_ranked_first_without_its_own_support() -> None:
+    """Ranking by the article's support of the query's words must not vouch for itself: the support check
+    reads the article the other evidence put first ('What is the capital of France?' would otherwise find a
+    story holding both words and answer from it)."""
+    shape = query_shape("What did the keeper say about the final?")
+    found = replace(_retrieval(), judged_article=3)
+    asked: list[int] = []
+
+    def support(article_id: int) -> float:
+        asked.append(article_id)
+        return {7: 1.0, 3: 0.2}[article_id]
+
+    assert unsupported(shape, found, 0.45, False, support, MINILM, large=True) is not None
+    assert asked == [3]
+    assert unsupported(shape, _retrieval(), 0.45, False, support, MINILM, large=True) is None
+
+
+def test_the_articles_support_does_not_merge_neighbours() -> None:
+    """Every sentence of an article gets the same support term, so it does not count when the answer builder
+    asks whether a neighbour is nearly as relevant as the lead."""
+    lead = ScoredSentence(1, 7, 0, 0, 10, 1, 0.5, 0.5, 0.0, 0.0, 1.5, support=0.5)
+    near = ScoredSentence(2, 7, 1, 11, 20, 1, 0.3, 0.5, 0.0, 0.0, 1.2, support=0.5)
+    from assistant.search.answer import _Draft, _grow
+
+    draft = _Draft(lead, lead, lead, [])
+    _grow(draft, {(7, 0): lead, (7, 1): near}, {(7, 0)}, AnswerPolicy())
+    assert draft.last is lead  # 0.7 < 0.85 x 1.0, though 1.2 >= 0.85 x 1.5

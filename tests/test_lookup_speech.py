@@ -51,6 +51,14 @@ def engine(speech_index: Path) -> Iterator[Engine]:
         ("Which coach said his club could not risk a mistake?", QUESTION, True),
         ("Who said the clock is ticking?", WHO_SAID, True),
         ("What did Michael Howard say about Iraq?", SAID_ABOUT, True),
+        # Wave 5: feelings, thoughts, denials and quotes of someone, a 'which X called Y Z' and 'according
+        # to its producer' ask for what a person said too.
+        ("How did the young actress playing the nanny feel about Julie Andrews coming to watch?", QUESTION, True),
+        ("Did the government deny it would abandon the teenagers it sends back?", QUESTION, True),
+        ("Which network monitoring executive called the surge in online play a wake-up call?", QUESTION, True),
+        ("How many books were put forward for the shortlist, according to its producer?", QUESTION, True),
+        ("Which film was called the best of the year?", QUESTION, False),
+        ("How many people live in the city, according to the census?", QUESTION, False),
         # Naming and describing things is not speech: SQuAD-style questions keep their ranking.
         ("What is the term given to describe the baseline abstract question?", QUESTION, False),
         ("What is the Norman dynasty called?", QUESTION, False),
@@ -102,3 +110,33 @@ def test_sentences_of_the_best_dense_chunks_are_candidates(engine: Engine) -> No
     assert len({s.article_id for s in narrow.sentences}) == 1
     assert len({s.article_id for s in wide.sentences}) == 2
     assert len({s.article_id for s in fragment.sentences}) == 1
+
+
+def test_keywords_no_sentence_holds_together_are_ranked_as_a_question(engine: Engine) -> None:
+    """A keyword fragment whose words meet in no sentence is a remembered gist, not the passage's own words:
+    it is ranked by meaning like a question; one whose words are together stays lexical-led."""
+    _, found = engine.answer_with_evidence("German exchange payout investors")
+    assert found is not None and found.shape is not None and found.shape.kind == FRAGMENT
+    _, found = engine.answer_with_evidence("Nomura whiff board Friday quarter")
+    assert found is not None and found.shape is not None and found.shape.kind == QUESTION
+    assert found.sentences
+
+
+def test_each_candidate_carries_its_articles_support_of_the_query(engine: Engine) -> None:
+    """Dense-led shapes add Weights.article_support x the share of the query's idf the sentence's article holds:
+    the analyst's story holds 'sweetener' and 'analyst', the rival's only the common words."""
+    question = "Which analyst suspected the bigger payout was a sweetener for investors?"
+    _, found = engine.answer_with_evidence(question)
+    assert found is not None
+    by_article: dict[int, set[float]] = {}
+    for s in found.sentences:
+        by_article.setdefault(s.article_id, set()).add(round(s.support, 9))
+    assert all(len(values) == 1 for values in by_article.values())
+    paths = engine.store.article_paths()
+    support = {paths[a]: values.pop() for a, values in by_article.items()}
+    assert support["business/exchange.md"] > support["business/rival.md"] > 0
+    assert support["business/exchange.md"] <= Weights().article_support
+    assert found.judged_article is not None
+    engine.weights = dataclasses.replace(Weights(), article_support=0.0)
+    _, found = engine.answer_with_evidence(question)
+    assert found is not None and all(s.support == 0.0 for s in found.sentences) and found.judged_article is None

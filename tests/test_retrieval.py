@@ -96,3 +96,23 @@ def test_fewer_candidates_score_fewer_chunks(engine: Engine) -> None:
     many = search(engine, "interest rates", weights=Weights(candidates=4))
     assert len(one.chunk_ids) == 1 and len(many.chunk_ids) == 4
     assert one.chunk_ids[0] == many.chunk_ids[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "held"),
+    [
+        ("the countries agreed", "country", True),  # y / ies folded
+        ("margaret's speech", "Margaret", True),  # possessive off
+        ("prices changed at the start", "changing", True),
+        ("restart the talks", "start", False),  # a stem inside another word is not that word
+        ("the arts council", "art", True),
+        ("a startling claim", "start", False),  # same opening, another stem
+    ],
+)
+def test_an_articles_support_finds_a_query_words_stem_at_the_start_of_a_word(text: str, word: str, held: bool) -> None:
+    from assistant.search.answer import support_stem
+    from assistant.search.retrieval import _opens_word
+
+    stem = support_stem(word)
+    opening = stem[:-1] if stem.endswith("i") else stem
+    assert _opens_word(text, opening, stem, support_stem) is held

@@ -157,7 +157,7 @@ def unsupported(
                 return f"the closest passages do not hold \"{quoted}\"; they are shown below as weak matches"
     if not large or lexical:
         return None
-    share = support(top.article_id)
+    share = support(found.judged_article if found.judged_article is not None else top.article_id)
     if shape.kind in (FRAGMENT, NAME):
         enough = share >= FRAGMENT_SUPPORT
     else:
@@ -310,7 +310,9 @@ def _grow(
                 ratio = policy.merge_ratio
                 if text_of is not None and key[1] > draft.last.ord and _CONTINUES_RE.match(text_of(near)):
                     ratio = policy.continuation_ratio
-                if near.score >= ratio * draft.lead.score:
+                # Without the article's support: every sentence of the article has the same, and it is not
+                # evidence that this one continues the lead.
+                if near.score - near.support >= ratio * (draft.lead.score - draft.lead.support):
                     options.append(near)
         if not options:
             return

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.index.reads import ArticleCache, allowed_chunks, filter_sql  # noqa: F401 (re-exported)
 from assistant.index.stores import Store, TermCounts
 from assistant.search.keywords import crude_stem, phrase_match, plan
-from assistant.text.query import QueryShape, WHO_SAID, content_words, query_shape
+from assistant.text.query import FRAGMENT, QUESTION, QueryShape, WHO_SAID, content_words, query_shape
 from assistant.models import Filters
 
 if TYPE_CHECKING:
@@ -72,6 +72,12 @@ class Weights:
     BBC paraphrases 0.394/0.535, 0.402/0.528, 0.386/0.520)."""
     phrase: float = 0.3
     """Weight of a quoted phrase found in the sentence (0.8 of it for a near phrase)."""
+    article_support: float = 0.5
+    """Dense-led shapes: weight of the share of the query's idf the sentence's article holds (title and text,
+    answer.article_support's stems). A paraphrase avoids its sentence's words but keeps its story's names and
+    topic words, which a same-domain story lacks (wave 5, docs/retrieval.md: BBC paraphrases hit@1/@3
+    0.409/0.567 at 0, 0.417/0.567 at 0.1, 0.425/0.591 at 0.3 and 0.5, 0.417/0.591 at 0.7; SQuAD unchanged).
+    The abstention judges the article first without it (Retrieval.judged_article)."""
     lex_dense: float = 0.5
     """Lexical-led shapes (fragment, phrase, name): weight of the sentence's cosine."""
     lex_keyword: float = 0.3
@@ -137,6 +143,10 @@ class ScoredSentence:
     """Query words found in the sentence or the one before it."""
     phrase: float = 0.0
     """1.0 when it holds a quoted phrase of the query, 0.8 for a near phrase."""
+    support: float = 0.0
+    """The part of `score` its article's support of the query's words gave (Weights.article_support): the
+    same for every sentence of an article, so the answer builder leaves it out when it asks whether a
+    neighbour is nearly as relevant as the quote's lead."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,9 @@ class Retrieval:
     """The query's shape, as recognised."""
     searched_words: int = 0
     """Query words the index holds."""
+    judged_article: int | None = None
+    """The article first by every evidence but its own support of the query's words (Weights.article_support),
+    whose support the abstention checks (answer.unsupported); None: the first sentence's article."""
 
 
 __all__ = ["Retrieval", "ScoredSentence", "Weights", "allowed_chunks", "filter_sql", "retrieve"]
@@ -355,6 +368,7 @@ def retrieve(
         # reported speech ("he stressed that ..."), not a quotation: it keeps these lexical weights (and the
         # quotation and speaker bonuses of a speech question).
         w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.sentence_keyword, weights.chunk, weights.coverage, weights.chunk_dense
+    support = _article_support(keywords, cache, {r.article_id for r in sentence_rows}) if weights.article_support and not lexical_led else {}
     scored: list[ScoredSentence] = []
     vectors_by_id: dict[int, Any] = {}
     for row, vec, cos in zip(sentence_rows, matrix, dense, strict=True):
@@ -386,6 +400,7 @@ def retrieve(
                 + w_chunk * ctx
                 + w_chunk_dense * chunk_cos.get((article_id, ord_), 0.0)
                 + weights.neighbour * nb
+                + weights.article_support * support.get(article_id, 0.0)
                 + weights.answer_type * (sid in typed)
                 + w_coverage * covered
                 + weights.phrase * said
@@ -393,11 +408,21 @@ def retrieve(
         scored.append(
             ScoredSentence(
                 sid, article_id, ord_, start, end, paragraph, float(cos), nb, kw, ctx, score,
-                covered, evidence.words.get(sid, 0), said,
+                covered, evidence.words.get(sid, 0), said, weights.article_support * support.get(article_id, 0.0),
             )
         )
         vectors_by_id[sid] = vec
     scored.sort(key=lambda s: s.score, reverse=True)
+    # The article the ranking would put first without the support term: the abstention checks its support, so
+    # ranking by the query's words cannot vouch for itself ('What is the capital of France?' would otherwise
+    # find a story holding both words and answer from it).
+    judged = max(scored, key=lambda s: s.score - s.support).article_id if support and scored else None
+    if shape.kind == FRAGMENT and keywords.phrases and not _held_together(scored, len(keywords.phrases)):
+        # Keywords no sentence holds together are a remembered gist, not the passage's own words ('country
+        # with the most Eurovision wins'): ranked by meaning, as a question is, and like a speech question
+        # with little weight on shared words (a gist's words are seldom its sentence's).
+        gist = replace(weights, sentence_keyword=weights.speech_keyword, coverage=weights.speech_coverage)
+        return retrieve(db, query_vector, text, filters, gist, terms, cache, replace(shape, kind=QUESTION), prefer, quoted)
     return Retrieval(
         tuple(scored),
         tuple(ranked),
@@ -409,6 +434,7 @@ def retrieve(
         rows={r.id: n for n, r in enumerate(sentence_rows)},
         shape=shape,
         searched_words=len(keywords.phrases),
+        judged_article=judged,
     )
 
 
@@ -428,6 +454,57 @@ def _chunk_cosines(
             key = (article_id, ord_)
             found[key] = max(found.get(key, 0.0), cos[chunk_id])
     return found
+
+
+def _article_support(keywords: Any, cache: ArticleCache, article_ids: set[int]) -> dict[int, float]:
+    """Article id -> the share of the query's idf its title and text hold, on answer.article_support's stems.
+    Each query word's stem is looked for as the opening of a word of the article (a substring search first),
+    not every word of the article stemmed, which cost 4.5 ms a question on BBC."""
+    from assistant.search.answer import support_stem
+
+    idf: dict[str, float] = {}
+    for quoted, value in zip(keywords.phrases, keywords.idf, strict=True):
+        stem = support_stem(quoted.strip('"').replace('""', '"'))
+        idf[stem] = max(idf.get(stem, 0.0), value)
+    total = sum(idf.values())
+    if not idf or not total:
+        return {}
+    # A stem's final i stands for y as well ('countri' is country's); the rest of it opens the word.
+    opening = {s: s[:-1] if s.endswith("i") and len(s) > 1 else s for s in idf}
+    found: dict[int, float] = {}
+    for article_id in article_ids:
+        row = cache.get(article_id)
+        if row is None:
+            continue
+        text = f"{row.title} {row.text}".lower()
+        found[article_id] = sum(value for stem, value in idf.items() if _opens_word(text, opening[stem], stem, support_stem)) / total
+    return found
+
+
+_WORD_REST = re.compile(r"\w*")
+
+
+def _opens_word(text: str, opening: str, stem: str, stemmer: Any) -> bool:
+    """True when some word of `text` (lower case) starts with `opening` and has the support stem `stem`;
+    found with str.find, which is far faster than a regex opening on a word boundary."""
+    at = text.find(opening)
+    while at >= 0:
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+            word = _WORD_REST.match(text, at)
+            if word is not None and stemmer(word.group(0)) == stem:
+                return True
+        at = text.find(opening, at + 1)
+    return False
+
+
+FRAGMENT_HELD = 0.75
+"""Share of a keyword fragment's words one candidate (with the sentence before it) must hold for the words
+to count as the passage's own; every fragment of the lookup set has at least 4 of 5."""
+
+
+def _held_together(scored: list[ScoredSentence], searched: int) -> bool:
+    """True when some candidate holds at least FRAGMENT_HELD of the query's searched words."""
+    return max((s.words for s in scored), default=0) >= FRAGMENT_HELD * searched
 
 
 SPEAKER_WORDS_MAX = 2

@@ -193,11 +193,15 @@ _SPEECH = re.compile(
     r"predicted|suspect|suspects|suspected|accuse|accuses|accused|complain|complains|complained|dismiss|dismisses|dismissed|"
     r"respond|responds|responded|insist|insists|insisted|confess|confesses|confessed|dare|dares|dared|doubt|doubts|doubted|"
     r"blame|blames|blamed|argue|argues|argued|compare|compares|compared|urge|urges|urged|vow|vows|vowed|promise|promises|promised)\b"
-    r"|\b(?:did|does|do|has|have)\b.*\b(?:call|describe|react|reply)\b",
+    r"|\b(?:did|does|do|has|have)\b.*\b(?:call|describe|react|reply|feel|think|deny|quote)\b"
+    r"|^\W*which\s+(?:(?!(?:is|was|are|were|be|been|being)\b)[\w'’-]+\s+){1,6}(?:called|described|denied|quoted)\b"
+    r"|\baccording\s+to\s+(?:the|its|his|her|their|a|an)\s+(?:\w+\s+){0,3}?(?:editor|producer|leader|founder|boss|chief|spokesman|spokeswoman|spokesperson|chairman|director|secretary|minister|analyst|manager|coach|president|head|officer|executive)\b",
     re.I,
 )
 """Verbs of speaking in a question: its answer is probably something someone said (a quotation).
-'call' and 'describe' count only after did/does ('What is X called?' asks for a name)."""
+'call' and 'describe' count only after did/does ('What is X called?' asks for a name) or after 'Which <someone>'
+not followed by is/was ('Which executive called the surge a wake-up call?'); so do feel, think, deny and quote
+('How did the actress feel about ...?'), and 'according to' a person's role ('..., according to its producer?')."""
 _CAPITAL = re.compile(
     r"\b(?:[A-Z]|[a-z]+[A-Z])(?:[\w-]|['’](?=[A-Z]))*(?:\s+(?:(?:de|van|von|da|del|le|la|bin)\s+)?[A-Z](?:[\w-]|['’](?=[A-Z]))*)*(?:['’]s?)?"
 )
