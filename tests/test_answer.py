@@ -298,3 +298,17 @@ def test_the_articles_support_does_not_merge_neighbours() -> None:
     draft = _Draft(lead, lead, lead, [])
     _grow(draft, {(7, 0): lead, (7, 1): near}, {(7, 0)}, AnswerPolicy())
     assert draft.last is lead  # 0.7 < 0.85 x 1.0, though 1.2 >= 0.85 x 1.5
+
+
+def test_the_article_quoted_first_may_vouch_with_its_own_cosine_and_support() -> None:
+    """When the support term put another article first (one holding the query's rarest word), that article's own
+    confidence plus its support may answer where the judged article's cannot."""
+    shape = query_shape("What did the keeper say about the final?")
+
+    def support(article_id: int) -> float:
+        return {7: 1.0, 3: 0.2}[article_id]
+
+    found = replace(_retrieval(), judged_article=3, first_confidence=0.5)
+    assert unsupported(shape, found, 0.45, False, support, MINILM, large=True) is None
+    weak = replace(_retrieval(), judged_article=3, first_confidence=0.25)
+    assert unsupported(shape, weak, 0.45, False, support, MINILM, large=True) is not None

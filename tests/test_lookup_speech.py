@@ -140,3 +140,23 @@ def test_each_candidate_carries_its_articles_support_of_the_query(engine: Engine
     engine.weights = dataclasses.replace(Weights(), article_support=0.0)
     _, found = engine.answer_with_evidence(question)
     assert found is not None and all(s.support == 0.0 for s in found.sentences) and found.judged_article is None
+
+
+def test_the_first_articles_own_confidence_needs_the_querys_rarest_word(engine: Engine) -> None:
+    """Retrieval.first_confidence is set only when the support term changed which article is first, and that
+    article holds the query's rarest word; it is then the mean of its best sentence and chunk cosines."""
+    from assistant.search.keywords import KeywordQuery
+    from assistant.search.retrieval import _first_article_confidence
+
+    _, found = engine.answer_with_evidence("Which analyst suspected the bigger payout was a sweetener for investors?")
+    assert found is not None and found.sentences and found.articles is not None
+    scored, first = list(found.sentences), found.sentences[0]
+    assert engine.store.article_paths()[first.article_id] == "business/exchange.md"
+    rare_sweetener = KeywordQuery(None, ('"sweetener"', '"payout"'), (5.0, 1.0), ())
+    rare_friday = KeywordQuery(None, ('"friday"', '"payout"'), (5.0, 1.0), ())
+    chunks = {(first.article_id, first.ord): 0.5}
+    assert _first_article_confidence(scored, first.article_id, chunks, rare_sweetener, found.articles) is None  # not changed
+    own = _first_article_confidence(scored, first.article_id + 1000, chunks, rare_sweetener, found.articles)
+    best = max(s.dense for s in scored if s.article_id == first.article_id)
+    assert own == pytest.approx((best + 0.5) / 2)
+    assert _first_article_confidence(scored, first.article_id + 1000, chunks, rare_friday, found.articles) is None

@@ -162,6 +162,9 @@ def unsupported(
         enough = share >= FRAGMENT_SUPPORT
     else:
         enough = confidence + SUPPORT_WEIGHT * share >= policy.support_floor
+        if not enough and found.first_confidence is not None:
+            # The article quoted first, put there by its support of the query's words, vouches on its own evidence.
+            enough = found.first_confidence + SUPPORT_WEIGHT * support(top.article_id) >= policy.support_floor
     if enough:
         return None
     return "the closest passages are from stories that lack most of the query's words; they are shown below as weak matches"

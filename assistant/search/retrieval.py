@@ -176,6 +176,10 @@ class Retrieval:
     judged_article: int | None = None
     """The article first by every evidence but its own support of the query's words (Weights.article_support),
     whose support the abstention checks (answer.unsupported); None: the first sentence's article."""
+    first_confidence: float | None = None
+    """When the support term put another article first than `judged_article`, and that article holds the query's
+    rarest word: the confidence from it alone (the mean of its best sentence cosine and its best dense-hit chunk
+    cosine), with which it may vouch for the answer by its own support (answer.unsupported)."""
 
 
 __all__ = ["Retrieval", "ScoredSentence", "Weights", "allowed_chunks", "filter_sql", "retrieve"]
@@ -417,6 +421,7 @@ def retrieve(
     # ranking by the query's words cannot vouch for itself ('What is the capital of France?' would otherwise
     # find a story holding both words and answer from it).
     judged = max(scored, key=lambda s: s.score - s.support).article_id if support and scored else None
+    own = _first_article_confidence(scored, judged, chunk_cos, keywords, cache)
     if shape.kind == FRAGMENT and keywords.phrases and not _held_together(scored, len(keywords.phrases)):
         # Keywords no sentence holds together are a remembered gist, not the passage's own words ('country
         # with the most Eurovision wins'): ranked by meaning, as a question is, and like a speech question
@@ -435,6 +440,7 @@ def retrieve(
         shape=shape,
         searched_words=len(keywords.phrases),
         judged_article=judged,
+        first_confidence=own,
     )
 
 
@@ -495,6 +501,27 @@ def _opens_word(text: str, opening: str, stem: str, stemmer: Any) -> bool:
                 return True
         at = text.find(opening, at + 1)
     return False
+
+
+def _first_article_confidence(
+    scored: list[ScoredSentence], judged: int | None, chunk_cos: dict[tuple[int, int], float], keywords: Any, cache: ArticleCache
+) -> float | None:
+    """Retrieval.first_confidence: None unless the first sentence's article is not the judged one and holds the
+    query's rarest word (a story written about is likelier to keep its most specific word than one of the
+    same domain; without it 'Why did the Bank of England start quantitative easing?' was answered)."""
+    if judged is None or not scored or scored[0].article_id == judged or not keywords.phrases:
+        return None
+    from assistant.search.answer import support_stem
+
+    first = scored[0].article_id
+    row = cache.get(first)
+    rarest = support_stem(max(zip(keywords.idf, keywords.phrases))[1].strip('"').replace('""', '"'))
+    opening = rarest[:-1] if rarest.endswith("i") and len(rarest) > 1 else rarest
+    if row is None or not _opens_word(f"{row.title} {row.text}".lower(), opening, rarest, support_stem):
+        return None
+    best_sentence = max(s.dense for s in scored if s.article_id == first)
+    best_chunk = max((c for (a, _), c in chunk_cos.items() if a == first), default=0.0)
+    return (best_sentence + best_chunk) / 2
 
 
 FRAGMENT_HELD = 0.75
