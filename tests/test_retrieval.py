@@ -110,7 +110,7 @@ def test_fewer_candidates_score_fewer_chunks(engine: Engine) -> None:
     ],
 )
 def test_an_articles_support_finds_a_query_words_stem_at_the_start_of_a_word(text: str, word: str, held: bool) -> None:
-    from assistant.search.answer import support_stem
+    from assistant.search.keywords import support_stem
     from assistant.search.retrieval import _opens_word
 
     stem = support_stem(word)

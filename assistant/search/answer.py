@@ -13,7 +13,7 @@ from assistant.errors import QuoteMismatch
 from assistant.index.reads import ArticleCache
 from assistant.index.stores import Store
 from assistant.models import Location, Quote
-from assistant.search.keywords import phrase_match
+from assistant.search.keywords import phrase_match, support_stem
 from assistant.search.retrieval import Retrieval, ScoredSentence
 from assistant.text.query import FRAGMENT, NAME, PHRASE, QueryShape, words
 
@@ -56,29 +56,7 @@ def policy_for(model_name: str) -> AnswerPolicy:
     return AnswerPolicy(abstain_below=threshold, support_floor=round(threshold + SUPPORT_MARGIN, 3))
 
 
-_POSSESSIVE_RE = re.compile(r"['’]s?$")
 _WORD_RE = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
-_STEM_SUFFIXES = ("ingly", "edly", "ing", "ed", "es", "ly", "s")
-
-
-@functools.lru_cache(maxsize=65_536)
-def support_stem(word: str) -> str:
-    """A word reduced for telling whether an article holds a question's word: possessive and common
-    endings off, a final y/ies folded to i, a final e dropped, at most 7 letters ('countries' and
-    'country', 'changes' and 'changing', "Margaret's" and 'Margaret' meet)."""
-    w = _POSSESSIVE_RE.sub("", word.lower())
-    if w.endswith(("ies", "ied")) and len(w) > 4:
-        w = w[:-3] + "i"
-    else:
-        for suffix in _STEM_SUFFIXES:
-            if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not (suffix == "s" and w.endswith("ss")):
-                w = w[: -len(suffix)]
-                break
-    if w.endswith("y") and len(w) > 3:
-        w = w[:-1] + "i"
-    elif w.endswith("e") and len(w) > 3:
-        w = w[:-1]
-    return w[:7]
 
 
 @functools.lru_cache(maxsize=512)

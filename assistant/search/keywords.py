@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from assistant.index.fts import (  # noqa: F401 (re-exported: the keyword API callers know)
     B,
@@ -80,6 +81,30 @@ def crude_stem(word: str) -> str:
             word = word[: -len(suffix)]
             break
     return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+_POSSESSIVE_RE = re.compile(r"['’]s?$")
+_STEM_SUFFIXES = ("ingly", "edly", "ing", "ed", "es", "ly", "s")
+
+
+@functools.lru_cache(maxsize=65_536)
+def support_stem(word: str) -> str:
+    """A word reduced for telling whether an article holds a question's word: possessive and common
+    endings off, a final y/ies folded to i, a final e dropped, at most 7 letters ('countries' and
+    'country', 'changes' and 'changing', "Margaret's" and 'Margaret' meet)."""
+    w = _POSSESSIVE_RE.sub("", word.lower())
+    if w.endswith(("ies", "ied")) and len(w) > 4:
+        w = w[:-3] + "i"
+    else:
+        for suffix in _STEM_SUFFIXES:
+            if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not (suffix == "s" and w.endswith("ss")):
+                w = w[: -len(suffix)]
+                break
+    if w.endswith("y") and len(w) > 3:
+        w = w[:-1] + "i"
+    elif w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    return w[:7]
 
 
 def phrase_match(phrase: str, text: str) -> float:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.index.reads import ArticleCache, allowed_chunks, filter_sql  # noqa: F401 (re-exported)
 from assistant.index.stores import Store, TermCounts
-from assistant.search.keywords import crude_stem, phrase_match, plan
+from assistant.search.keywords import crude_stem, phrase_match, plan, support_stem
 from assistant.text.query import FRAGMENT, QUESTION, QueryShape, WHO_SAID, content_words, query_shape
 from assistant.models import Filters
 
@@ -466,8 +466,6 @@ def _article_support(keywords: Any, cache: ArticleCache, article_ids: set[int]) 
     """Article id -> the share of the query's idf its title and text hold, on answer.article_support's stems.
     Each query word's stem is looked for as the opening of a word of the article (a substring search first),
     not every word of the article stemmed, which cost 4.5 ms a question on BBC."""
-    from assistant.search.answer import support_stem
-
     idf: dict[str, float] = {}
     for quoted, value in zip(keywords.phrases, keywords.idf, strict=True):
         stem = support_stem(quoted.strip('"').replace('""', '"'))
@@ -511,8 +509,6 @@ def _first_article_confidence(
     same domain; without it 'Why did the Bank of England start quantitative easing?' was answered)."""
     if judged is None or not scored or scored[0].article_id == judged or not keywords.phrases:
         return None
-    from assistant.search.answer import support_stem
-
     first = scored[0].article_id
     row = cache.get(first)
     rarest = support_stem(max(zip(keywords.idf, keywords.phrases))[1].strip('"').replace('""', '"'))
