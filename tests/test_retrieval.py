@@ -116,3 +116,23 @@ def test_an_articles_support_finds_a_query_words_stem_at_the_start_of_a_word(tex
     stem = support_stem(word)
     opening = stem[:-1] if stem.endswith("i") else stem
     assert _opens_word(text, opening, stem, support_stem) is held
+
+
+def test_said_about_finds_the_speakers_reported_words_and_weighs_the_topic_by_rarity() -> None:
+    from assistant.index.fts import KeywordQuery
+    from assistant.search.retrieval import _said_about, _said_about_match, _topic_share
+    from assistant.text.query import query_shape
+
+    shape = query_shape("What did Gordon Brown say about the golden rule?")
+    assert _said_about_match(shape) == 'body : ("Brown" AND ("golden" OR "rule"))'
+    plan = KeywordQuery(None, ('"golden"', '"rule"'), (3.0, 1.0), ())
+    reports, stems = _said_about(shape, plan)
+    assert reports is not None
+    assert reports.search('Mr Brown said he had met his financial "golden rule"')
+    assert reports.search("In his report, Mr Brown insisted he was on course")
+    assert reports.search("borrowing would fall, said Mr Brown.")
+    assert not reports.search('The shadow chancellor said Mr Brown’s "golden rule" had turned to dross')
+    assert not reports.search("The shadow chancellor said Mr Brown's rule had turned to dross")
+    assert not reports.search("Analysts said Mr Brown was wrong")
+    assert _topic_share("the golden age", stems) == 0.75 and _topic_share("a rule of thumb", stems) == 0.25
+    assert _said_about(query_shape("What did the union official say about pay?"), plan)[0] is None

@@ -89,6 +89,8 @@ def test_a_speaker_who_never_speaks_of_the_topic_is_told_not_answered(engine: En
     # Reported speech names her by surname only ('..., Ms Olsen added'): she does speak of the ferry.
     ferry = engine.ask("What did Maria Olsen say about the ferry?")
     assert "speaking about" not in ferry.message
+    # ... and those words of hers about the ferry come before her quotation about the harbour.
+    assert ferry.quotes[0].text.endswith("Ms Olsen added.")
 
 
 def test_the_engine_says_who_is_quoted(engine: Engine) -> None:

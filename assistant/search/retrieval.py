@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.index.reads import ArticleCache, allowed_chunks, filter_sql  # noqa: F401 (re-exported)
 from assistant.index.stores import Store, TermCounts
-from assistant.search.keywords import crude_stem, phrase_match, plan, support_stem
-from assistant.text.query import FRAGMENT, QUESTION, QueryShape, WHO_SAID, content_words, query_shape
+from assistant.search.keywords import crude_stem, phrase, phrase_match, plan, support_stem
+from assistant.text.query import FRAGMENT, QUESTION, SAID_ABOUT, QueryShape, WHO_SAID, content_words, query_shape
 from assistant.models import Filters
 
 if TYPE_CHECKING:
@@ -108,7 +108,15 @@ class Weights:
     quoted: float = 0.3
     """Bonus of sentences inside a quotation the quotation store attributes to the X of 'what did X
     say about Y' (hit@1 of BBC paraphrases / out-of-corpus in-corpus lines: 0.181 / 0.450 at 0,
-    0.181 / 0.525 at 0.1, 0.189 / 0.525 at 0.2, 0.189 / 0.550 at 0.3, 0.189 / 0.550 at 0.4 but hit@3 lower)."""
+    0.181 / 0.525 at 0.1, 0.189 / 0.525 at 0.2, 0.189 / 0.550 at 0.3, 0.189 / 0.550 at 0.4 but hit@3 lower).
+    A sentence reporting X's speech ('..., Mr Howard added') gets it too: those are X's words, unquoted."""
+    said_about_k: int = 10
+    """'What did X say about Y': sentences naming X's surname and a word of Y added to the candidates."""
+    said_about: float = 0.5
+    """'What did X say about Y': bonus of X's words (quoted or reported) that hold a word of Y. Without it X's
+    quotations on anything (+0.6 with the quotation bonus) outrank X's own sentence about Y ('What did Michael
+    Howard say about Europe?' gave his words on his family before 'Turkey's involvement with the EU would provide
+    an "invaluable bridge" between Europe and the rest of the world, Mr Howard added')."""
 
 
 @dataclass(frozen=True)
@@ -287,6 +295,17 @@ def retrieve(
         lexical = db.lexical_sentences(
             keywords.match, lexical_k, weights.title_weight, None if filters.is_empty() else db.allowed_articles(filters)
         )
+    said_match = _said_about_match(shape)
+    if said_match is not None and weights.said_about_k > 0:
+        # X's own sentences about Y ('..., Mr Howard added' beside 'Europe') are candidates however the chunks
+        # rank: the question's other words (X's first name, 'say') need not be there.
+        have = {i for i, _ in lexical}
+        lexical += [
+            hit for hit in db.lexical_sentences(
+                said_match, weights.said_about_k, weights.title_weight, None if filters.is_empty() else db.allowed_articles(filters)
+            )
+            if hit[0] not in have
+        ]
     # The keyword searches first: a callable query vector is still being encoded (on another thread) meanwhile.
     query_vector = query_vector() if callable(query_vector) else query_vector
     if dense_search is not None and allowed is None:
@@ -373,6 +392,7 @@ def retrieve(
         # quotation and speaker bonuses of a speech question).
         w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.sentence_keyword, weights.chunk, weights.coverage, weights.chunk_dense
     support = _article_support(keywords, cache, {r.article_id for r in sentence_rows}) if weights.article_support and not lexical_led else {}
+    reports, topic_stems = _said_about(shape, keywords) if weights.said_about or weights.quoted else (None, {})
     scored: list[ScoredSentence] = []
     vectors_by_id: dict[int, Any] = {}
     for row, vec, cos in zip(sentence_rows, matrix, dense, strict=True):
@@ -385,7 +405,10 @@ def retrieve(
         tight = evidence.tight.get(sid, 0.0)
         said = max((phrase_match(p, texts[sid][1]) for p in shape.phrases), default=0.0)
         bonus = weights.preferred if prefer and article_id in prefer else 0.0
-        bonus += weights.quoted if quoted and sid in quoted else 0.0
+        own = bool(quoted and sid in quoted) or bool(reports and reports.search(texts[sid][1]))
+        bonus += weights.quoted if own else 0.0
+        if own and topic_stems:
+            bonus += weights.said_about * _topic_share(texts[sid][1].lower(), topic_stems)
         if speech and sid in speakers:
             bonus += weights.quotation + weights.speaker_words * speakers[sid]
         if lexical_led:
@@ -460,6 +483,60 @@ def _chunk_cosines(
             key = (article_id, ord_)
             found[key] = max(found.get(key, 0.0), cos[chunk_id])
     return found
+
+
+_SPEECH_VERBS = (
+    "said|says|told|tells|added|adds|insisted|insists|argued|argues|claimed|claims|warned|warns|stressed|explained|"
+    "admitted|denied|suggested|declared|urged|described|accused|believes|believed|thinks|announced|promised|"
+    "pledged|vowed|predicted|conceded|noted|maintained|asserted|acknowledged|revealed|confirmed|dismissed|"
+    "rejected|criticised|criticized|attacked|praised|defended|called|wrote|writes|commented|replied|answered|"
+    "agreed|disagreed|questioned|countered|complained|boasted|conceded|stated|states|announced"
+)
+
+
+def _said_about(shape: QueryShape, keywords: Any) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, float]]]:
+    """For 'what did X say about Y': a pattern finding X's surname as the subject of a speech verb ('Mr Howard
+    added', 'said Mr Brown', 'Mr Brown insisted') and Y's word stems (support stem -> the opening of a word to
+    find it by, and the word's idf in the query plan); (None, {}) for other questions or a role without a name
+    ('the union official')."""
+    if shape.kind != SAID_ABOUT or not shape.speaker:
+        return None, {}
+    names = [w for w in re.findall(r"[A-Z][\w'’-]+", shape.speaker) if w.lower() not in ("the", "a", "an")]
+    reports = None
+    if names:
+        surname = re.escape(names[-1])
+        reports = re.compile(
+            rf"\b{surname}\b(?:,[^,]{{1,80}},)?\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(?:{_SPEECH_VERBS})\b"
+            # 'said Mr Brown.' / 'said Mr Brown, who ...', not 'said Mr Brown's rule ...' or 'said Mr Brown was ...'
+            rf"|\b(?:{_SPEECH_VERBS})\s+(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady)\.?\s+)?(?:[A-Z][\w'’-]+\s+)?{surname}(?=\s*(?:[,.;:!?]|$))"
+        )
+    idf = {support_stem(p.strip('"').replace('""', '"')): v for p, v in zip(keywords.phrases, keywords.idf, strict=True)}
+    stems: dict[str, tuple[str, float]] = {}
+    for word in content_words(shape.topic or ""):
+        stem = support_stem(word)
+        if word.lower() not in {n.lower() for n in names} and idf.get(stem, 0.0) > 0:
+            stems[stem] = (stem[:-1] if stem.endswith("i") and len(stem) > 1 else stem, idf[stem])
+    return reports, stems
+
+
+def _said_about_match(shape: QueryShape) -> str | None:
+    """The FTS5 match for sentences naming X's surname and a word of Y ('What did Michael Howard say about
+    Europe?' -> body : ("Howard" AND ("Europe"))); None for other questions or a role without a name."""
+    if shape.kind != SAID_ABOUT or not shape.speaker or not shape.topic:
+        return None
+    names = [w for w in re.findall(r"[A-Z][\w'’-]+", shape.speaker) if w.lower() not in ("the", "a", "an")]
+    named = {n.lower() for n in names}
+    topic = [w for w in content_words(shape.topic) if w not in named]
+    if not names or not topic:
+        return None
+    return f"body : ({phrase(names[-1])} AND ({' OR '.join(phrase(w) for w in topic)}))"
+
+
+def _topic_share(text: str, stems: dict[str, tuple[str, float]]) -> float:
+    """The share of Y's idf whose words lower-case `text` holds ('son-in-law' lends little: 'law' is common)."""
+    total = sum(value for _, value in stems.values())
+    held = sum(value for stem, (opening, value) in stems.items() if _opens_word(text, opening, stem, support_stem))
+    return held / total if total else 0.0
 
 
 def _article_support(keywords: Any, cache: ArticleCache, article_ids: set[int]) -> dict[int, float]:
