@@ -273,3 +273,25 @@ def test_the_mentions_command_says_when_its_list_stops(lookup_index: Path, monke
     monkeypatch.setattr(cli, "MENTIONS_LIMIT", 3)
     whole = runner.invoke(cli.main, ["mentions", "golden rule", "--index", str(lookup_index)])
     assert "only the first" not in whole.output and whole.output.startswith("3 mentions in 2 articles")
+
+
+def test_a_quote_lists_the_twin_story_even_when_the_twin_was_no_candidate(tmp_path: Path) -> None:
+    # BBC files some stories twice under two numbers, byte for byte: the copy holds the quote at the same
+    # offsets, so it is in also_in whether or not the ranking looked at it.
+    from dataclasses import replace
+
+    from assistant.search.answer import build_quotes
+
+    story = "Banks buy new security software\n\nNew software will help banks foil hackers who raid bank accounts.\n"
+    index = index_of(tmp_path, {"tech/101.txt": story, "tech/202.txt": story, "sport/1.txt": "Cup final\n\nThe cup final was won.\n"})
+    with opened(index) as engine:
+        _, found = engine.answer_with_evidence("software foil hackers bank accounts")
+        assert found is not None and found.articles is not None
+        paths = {found.articles.get(s.article_id).path: s.article_id for s in found.sentences}
+        assert {"tech/101.txt", "tech/202.txt"} <= set(paths)
+        keep = "tech/101.txt"
+        only_one = replace(found, sentences=tuple(s for s in found.sentences if s.article_id == paths[keep]))
+        quote = build_quotes(engine.store, only_one, 1, engine.policy)[0]
+        assert quote.path == keep
+        assert [(loc.path, loc.start, loc.end) for loc in quote.also_in] == [("tech/202.txt", quote.start, quote.end)]
+        assert engine.article(paths["tech/202.txt"]).text[quote.start : quote.end] == quote.text

@@ -277,6 +277,21 @@ def keyword_articles(db: sqlite3.Connection, match: str, limit: int = 40) -> lis
     return [int(r[0]) for r in rows]
 
 
+def twin_articles(db: sqlite3.Connection, article_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Article id -> the other articles with the very same text (one story filed twice under two names: the
+    same content hash), in id order; articles without a twin are left out."""
+    ids = sorted({int(i) for i in article_ids})
+    if not ids:
+        return {}
+    twins: dict[int, list[int]] = {}
+    for article_id, twin in db.execute(
+        f"SELECT a.id, b.id FROM articles a JOIN articles b ON b.content_hash = a.content_hash AND b.id <> a.id"
+        f" WHERE a.id IN ({ids_in(ids)}) ORDER BY a.id, b.id"
+    ).fetchall():
+        twins.setdefault(int(article_id), []).append(int(twin))
+    return twins
+
+
 def quotations_of(db: sqlite3.Connection, article_ids: Iterable[int]) -> list[tuple[int, int, int, str | None, str | None]]:
     """(article id, start, end, speaker, role) of every stored quotation of these articles, in
     article then offset order (speaker and role None when the article does not say)."""

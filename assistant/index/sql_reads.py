@@ -57,6 +57,9 @@ class SqlReads:
     def quotations_of(self, article_ids: Iterable[int]) -> list[tuple[int, int, int, str | None, str | None]]:
         return reads.quotations_of(self.db, article_ids)
 
+    def twin_articles(self, article_ids: Iterable[int]) -> dict[int, list[int]]:
+        return reads.twin_articles(self.db, article_ids)
+
     def article_paths(self) -> dict[int, str]:
         return reads.article_paths(self.db)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from assistant.errors import QuoteMismatch
@@ -247,7 +247,9 @@ def build_quotes(
             sim = sims(other, draft.lead)
             closest[other.sentence_id] = sim if not picked else max(closest[other.sentence_id], sim)
         picked.append(draft)
-    return tuple(_cite(articles, n, d, weak) for n, d in enumerate(picked, start=1))
+    # A story filed twice under two names (same text): the quote is in the twin too, at the same offsets.
+    twins = db.twin_articles({d.lead.article_id for d in picked})
+    return tuple(_cite(articles, n, d, weak, twins.get(d.lead.article_id, ())) for n, d in enumerate(picked, start=1))
 
 
 def _similarities(found: Retrieval, pool: list[ScoredSentence]) -> Callable[[ScoredSentence, ScoredSentence], float]:
@@ -394,8 +396,8 @@ def _sentence_at(db: Store, article_id: int, ord_: int) -> ScoredSentence | None
     return ScoredSentence(sid, article_id, ord_, start, end, paragraph, 0.0, 0.0, 0.0, 0.0, 0.0)
 
 
-def _cite(articles: ArticleCache, n: int, draft: _Draft, weak: bool) -> Quote:
-    articles.load({draft.lead.article_id, *(d.article_id for d in draft.duplicates)})
+def _cite(articles: ArticleCache, n: int, draft: _Draft, weak: bool, twins: Sequence[int] = ()) -> Quote:
+    articles.load({draft.lead.article_id, *(d.article_id for d in draft.duplicates), *twins})
     start, end = draft.first.start, draft.last.end
     text, newlines = _span(articles, draft.lead.article_id, start, end)
     if len(text) != end - start:
@@ -411,6 +413,12 @@ def _cite(articles: ArticleCache, n: int, draft: _Draft, weak: bool) -> Quote:
         if r is None:
             continue
         also.append(Location(path=r.path, title=r.title, line=_line(r.format, r.first_line, r.newlines_before(dup.start)), start=dup.start, end=dup.end))
+    listed = {(loc.path, loc.start) for loc in also}
+    for twin in twins:
+        r = articles.get(twin)
+        if r is None or (r.path, start) in listed or r.text[start:end] != text:
+            continue
+        also.append(Location(path=r.path, title=r.title, line=_line(r.format, r.first_line, r.newlines_before(start)), start=start, end=end))
     return Quote(
         n=n,
         text=text,
