@@ -631,3 +631,26 @@ def test_one_word_counts_come_from_chunk_terms_and_equal_a_search(pg_url: str, t
             assert engine.store.phrase_count(f'"{word}"') == searched, word
     finally:
         engine.close()
+
+
+def test_an_index_of_another_folder_is_not_emptied_by_indexing_this_one(location: str | Path, tmp_path: Path) -> None:
+    # The embedded writer's refusal (Writer.check_corpus) holds on a store too: `assistant --store URL index ~/other`
+    # would otherwise remove every article of the team's archive.
+    from assistant.errors import IndexMismatch
+
+    corpus = tmp_path / "corpus"
+    for n in range(3):
+        write(corpus, f"a{n}.txt", article(n))
+    build_index(corpus, location, embedder=HashEmbedder())
+    other = tmp_path / "other"
+    write(other, "x.txt", article(7))
+    with pytest.raises(IndexMismatch, match=r"holds 3 articles from .*corpus, not .*other; .*--rebuild"):
+        build_index(other, location, embedder=HashEmbedder())
+    assert rows(location, "SELECT count(*) FROM articles") == [(3,)]
+    # A copy of the folder without one article holds most of them: allowed.
+    smaller = tmp_path / "smaller"
+    shutil.copytree(corpus, smaller)
+    (smaller / "a2.txt").unlink()
+    assert build_index(smaller, location, embedder=HashEmbedder()).removed == 1
+    assert build_index(other, location, embedder=HashEmbedder(), rebuild=True).added == 1
+    assert rows(location, "SELECT path FROM articles") == [("x.txt",)]

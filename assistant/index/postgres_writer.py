@@ -31,6 +31,7 @@ class PgWriter(Writer):
             self.rebuild()  # before the model check: a rebuild may change the model
         meta = {str(k): str(v) for k, v in self.db.raw("SELECT key, value FROM meta").fetchall()}
         self.check_model(meta, f"store {self.location}")
+        self.check_corpus(meta, f"store {self.location}")
         self.generation = int(meta.get("generation", 0))
         self.vector_index = meta.get("vector_index") or vector_index_choice()
 

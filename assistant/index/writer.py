@@ -105,7 +105,8 @@ class Writer:
         if not recorded or os.path.abspath(recorded) == os.path.abspath(self.corpus) or not os.path.isdir(recorded):
             return
         articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
-        sample = [row[0] for row in self.db.execute("SELECT DISTINCT path FROM articles ORDER BY random() LIMIT 200")]
+        # Portable SQL: the PostgreSQL writer runs this check too (PostgreSQL refuses ORDER BY random() on a DISTINCT).
+        sample = [row[0] for row in self.db.execute("SELECT path FROM (SELECT DISTINCT path FROM articles) p ORDER BY random() LIMIT 200")]
         present = sum(os.path.exists(os.path.join(self.corpus, path)) for path in sample)
         if articles and present * 2 < len(sample):
             raise IndexMismatch(
