@@ -654,3 +654,55 @@ def test_an_index_of_another_folder_is_not_emptied_by_indexing_this_one(location
     assert build_index(smaller, location, embedder=HashEmbedder()).removed == 1
     assert build_index(other, location, embedder=HashEmbedder(), rebuild=True).added == 1
     assert rows(location, "SELECT path FROM articles") == [("x.txt",)]
+
+
+def test_the_indexer_extracts_quotations_again_when_the_speaker_rules_change(pg_url: str, tmp_path: Path) -> None:
+    # The embedded store re-extracts its quotations in a migration when the rules change; a store's readers never
+    # write, so the indexer does it, once, in one transaction, when the store's recorded rules are older.
+    from assistant.index.quotation_store import QUOTATION_RULES
+
+    corpus = write_small_corpus(tmp_path / "corpus")
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    query = "SELECT count(*), count(speaker), count(DISTINCT speaker) FROM quotations"
+    fresh = rows(pg_url, query)
+    assert fresh[0][1] > 0
+    assert rows(pg_url, "SELECT value FROM meta WHERE key = 'quotation_rules'") == [(str(QUOTATION_RULES),)]
+
+    def stale(version: str | None) -> int:
+        """Quotations as an older version's rules left them (one gone, the rest with another speaker)."""
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM quotations WHERE id = (SELECT min(id) FROM quotations)")
+            conn.execute("UPDATE quotations SET speaker = 'Someone Else', speaker_key = 'someone else' WHERE speaker IS NOT NULL")
+            if version is None:
+                conn.execute("DELETE FROM meta WHERE key = 'quotation_rules'")
+            else:
+                conn.execute("UPDATE meta SET value = %s WHERE key = 'quotation_rules'", (version,))
+            return int(conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    # A reader with SELECT rights only opens the stale store and answers; it changes nothing.
+    generation = stale(str(QUOTATION_RULES - 1))
+    name = f"reader{os.getpid()}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {name}")
+        conn.execute(f"CREATE ROLE {name} LOGIN")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {name}")
+        conn.execute(f"REVOKE CREATE ON SCHEMA public FROM {name}")
+    reader = Engine(pg_url.replace("postgres:@", f"{name}:@", 1), embedder=HashEmbedder())
+    try:
+        assert reader.ask("What did Tofig Zulfugarov say?").quotes
+    finally:
+        reader.close()
+    assert rows(pg_url, query) == [(fresh[0][0] - 1, fresh[0][1] - 1, 1)]
+    # The next indexer run, with nothing to embed, brings them back to this version's rules under a new generation.
+    report = build_index(corpus, pg_url, embedder=HashEmbedder())
+    assert report.added == report.updated == 0
+    assert rows(pg_url, query) == fresh
+    assert rows(pg_url, "SELECT key, value FROM meta WHERE key IN ('quotation_rules', 'generation') ORDER BY key") == [
+        ("generation", str(generation + 1)), ("quotation_rules", str(QUOTATION_RULES))]
+    # A store from before the version was recorded is older too; one at the current version is left alone.
+    stale(None)
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    assert rows(pg_url, query) == fresh
+    stale(str(QUOTATION_RULES))
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+    assert rows(pg_url, query) != fresh

@@ -20,6 +20,10 @@ from assistant.index.writer import Writer
 from assistant.models import LoadProblem
 
 
+QUOTATION_BATCH = 500
+"""Article texts read at a time when quotations are extracted again."""
+
+
 class PgWriter(Writer):
     """The write side of a PostgreSQL store: one transaction per batch, chunk_terms kept in step."""
 
@@ -34,6 +38,28 @@ class PgWriter(Writer):
         self.check_corpus(meta, f"store {self.location}")
         self.generation = int(meta.get("generation", 0))
         self.vector_index = meta.get("vector_index") or vector_index_choice()
+        if self.generation and int(meta.get("quotation_rules") or 0) < quotation_store.QUOTATION_RULES:
+            self.extract_quotations_again()
+
+    def extract_quotations_again(self) -> None:
+        """The quotations of every stored article extracted again with this version's speaker rules, in one transaction
+        under a new generation (readers drop what they remembered of the old ones): the embedded store's migrations
+        do this on opening, but a PostgreSQL store's readers never write, so the indexer does it for them."""
+        db = self.db
+        ids = [int(row[0]) for row in db.raw("SELECT id FROM articles ORDER BY id")]
+        message = "extracting quotations again (new speaker rules)"
+        with db.conn.transaction():
+            for first in range(0, len(ids), QUOTATION_BATCH):
+                self.on_progress(Progress("write", first, len(ids), message))
+                batch = ids[first:first + QUOTATION_BATCH]
+                for article_id, text in db.raw("SELECT id, text FROM articles WHERE id = ANY(%s) ORDER BY id", (batch,)).fetchall():
+                    quotation_store.store_quotations(db, int(article_id), str(text))
+            self.generation += 1
+            db.conn.cursor().executemany(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [("generation", str(self.generation)), ("quotation_rules", str(quotation_store.QUOTATION_RULES))],
+            )
+        self.on_progress(Progress("write", len(ids), len(ids), message))
 
     def stored_problems(self) -> dict[str, list[LoadProblem]]:
         found: dict[str, list[LoadProblem]] = {}
@@ -92,6 +118,7 @@ class PgWriter(Writer):
                 "backend": self.backend,
                 "faiss_type": f"pgvector-{self.vector_index}",
                 "vector_index": self.vector_index,
+                "quotation_rules": str(quotation_store.QUOTATION_RULES),
                 **({"sentence_vectors": self.sentence_vectors} if getattr(self, "sentence_vectors", None) else {}),
                 "corpus": str(self.corpus.resolve()).encode("utf-8", "backslashreplace").decode("utf-8"),
                 "updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -51,6 +51,12 @@ def create_tables(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+QUOTATION_RULES = 9
+"""The version of the quotation and speaker rules (assistant/text/quotations.py) that stored quotations were extracted
+with. Bump it when those rules change what is extracted: the embedded store then needs a migration calling backfill
+(its migrations 5, 7, 8, 9 did), and the PostgreSQL indexer re-extracts a store recorded with an older version."""
+
+
 def backfill(db: sqlite3.Connection) -> int:
     """Extract and store the quotations of every stored article (an index made before quotations
     were kept); returns how many were stored. Inside the caller's transaction."""
