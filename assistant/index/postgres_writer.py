@@ -131,5 +131,13 @@ class PgWriter(Writer):
 
     def close(self) -> None:
         if self.db is not None:
+            import psycopg
+
+            try:
+                # The server drops a session's advisory locks only when its backend has exited, a moment after the
+                # client closed: a writer starting at once (the next cron run, a test) would find the store locked.
+                self.db.raw("SELECT pg_advisory_unlock_all()")
+            except psycopg.Error:
+                pass  # a broken connection: its backend is gone or going, and the lock with it
             self.db.close()
             self.db = None
