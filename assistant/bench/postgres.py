@@ -45,6 +45,8 @@ class PgBench:
     concurrent_clients: int = 0
     concurrent_questions: int = 0
     concurrent_errors: int = 0
+    concurrent_torn: int = 0
+    """Quotes that are not their source file's text at their offsets, or name no file of the corpus."""
     concurrent_p50_ms: float = 0.0
     concurrent_p95_ms: float = 0.0
     indexer_articles: int = 0
@@ -317,6 +319,20 @@ def whole_queries(url: str, questions: Sequence[str]) -> tuple[float, float, flo
     return percentile_ms(times, 50), percentile_ms(times, 95), spent * 1000 / max(len(times), 1)
 
 
+def _verbatim(quote: dict[str, Any], corpus: Path) -> bool:
+    """Whether a quote of an `ask --json` answer is its source file's text at its offsets (a reader that saw half a
+    batch would quote an article whose text, offsets or sentences were not yet, or no longer, in step)."""
+    from assistant.corpus.stream import load_file
+
+    path = corpus / str(quote.get("path") or "")
+    if not quote.get("path") or not path.is_file():
+        return False
+    for article in load_file(corpus, path).articles:  # the text the indexer read, decoded the same way
+        if article.record == int(quote.get("record") or 0):
+            return article.text[int(quote["start"]):int(quote["end"])] == quote.get("text")
+    return False
+
+
 def concurrent_clients(url: str, questions: Sequence[str], first: Path, corpus: Path, workdir: Path, clients: int = 8) -> dict[str, Any]:
     """`clients` processes of `assistant --store URL ask -` (JSON Lines) over a store of the articles in `first`
     while `assistant --store URL index` brings it up to `corpus` (a superset); per-question seconds as each
@@ -346,7 +362,8 @@ def concurrent_clients(url: str, questions: Sequence[str], first: Path, corpus: 
     indexer_running = indexer.poll() is None
     _, err = indexer.communicate()
     indexer_seconds = time.perf_counter() - began
-    seconds, errors = [], 0
+    seconds, errors, quotes = [], 0, 0
+    torn: list[str] = []
     for code, out, _ in outputs:
         errors += code != 0
         for line in out.splitlines():
@@ -354,8 +371,13 @@ def concurrent_clients(url: str, questions: Sequence[str], first: Path, corpus: 
                 answer = json.loads(line)
                 seconds.append(float(answer.get("seconds", 0.0)))
                 errors += bool(answer.get("error"))
+                for quote in answer.get("quotes", []):
+                    quotes += 1
+                    if not _verbatim(quote, corpus):
+                        torn.append(f"{quote.get('path')} [{quote.get('start')}:{quote.get('end')}]")
     return {
-        "answers": len(seconds), "errors": errors + (indexer.returncode != 0), "p50": percentile_ms(seconds, 50),
+        "answers": len(seconds), "errors": errors + (indexer.returncode != 0), "quotes": quotes, "torn": torn,
+        "p50": percentile_ms(seconds, 50),
         "p95": percentile_ms(seconds, 95), "indexer_seconds": indexer_seconds, "overlapped": indexer_running,
         "indexer_error": err.strip().splitlines()[-1] if indexer.returncode else "",
     }
@@ -409,7 +431,7 @@ def run_step(n: int, corpus: Path, workdir: Path, *, url: str | None = None, que
                 db.close()
         if phases:
             result.notes.append("build phases (s): " + ", ".join(f"{k} {v:.0f}" for k, v in phases.items()))
-        if not (build or finish or extend):
+        if measure and not (build or finish or extend):
             url = _named(admin, "bench_chunks")
             from assistant.index.postgres import connect
 
@@ -446,6 +468,9 @@ def run_step(n: int, corpus: Path, workdir: Path, *, url: str | None = None, que
         result.concurrent_clients = 8
         result.concurrent_questions = found["answers"]
         result.concurrent_errors = found["errors"]
+        result.concurrent_torn = len(found["torn"])
+        result.notes.append(f"{found['quotes']} quotes checked against their files" + (
+            f"; not verbatim: {', '.join(found['torn'][:5])}" if found["torn"] else ", all verbatim"))
         result.concurrent_p50_ms, result.concurrent_p95_ms = found["p50"], found["p95"]
         result.indexer_articles = len(files) - len(list(first.rglob("*.txt")))
         result.indexer_seconds = found["indexer_seconds"]
