@@ -72,3 +72,23 @@ def test_names_with_an_inner_apostrophe_are_one_name(query: str, names: tuple[st
 )
 def test_a_name_made_into_an_adjective_keeps_only_the_name(query: str, names: tuple[str, ...]) -> None:
     assert query_names(query) == names
+
+
+@pytest.mark.parametrize(
+    ("question", "described"),
+    [
+        ("Which strategist said the Korean conglomerate was dragging its feet?", "strategist"),
+        ("What did the Ukrainian president call Moscow's relationship with Kiev?", "the Ukrainian president"),
+        ("Which proverb did the home secretary quote when asked about burglars?", "the home secretary"),
+        ("What did a sacked developer at the games studio say staff had long suspected?", "a sacked developer at the games studio"),
+        ("How many books were shortlisted, according to its producer?", "its producer"),
+        ("What did the author's spokesman say she was too absorbed in to think about the film deal?", "the author's spokesman"),
+        ("What did Michael Howard say about Iraq?", "Michael Howard"),
+        ("Who said the store chain would have been finished?", None),  # the question does not describe the speaker
+        ("Why did the volcano erupt?", None),
+    ],
+)
+def test_a_speech_question_describes_its_speaker(question: str, described: str | None) -> None:
+    from assistant.text.query import query_shape, speaker_description
+
+    assert speaker_description(question, query_shape(question)) == described

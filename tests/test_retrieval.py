@@ -53,6 +53,8 @@ def test_linear_fusion_scales_bm25_by_the_best_and_floors_keyword_only_chunks() 
         ("When did the bank raise rates?", "number"),
         ("How many penalties did he save?", "number"),
         ("In what year was the club founded?", "number"),
+        ("number of kids bunking off lessons every day", "number"),  # a fragment asking for a number
+        ("What share of households watch less television?", "number"),
         ("Who said Azerbaijan will not negotiate?", "name"),
         ("whose office declined to comment", "name"),
         ("What did the governor say about inflation?", None),
@@ -136,3 +138,63 @@ def test_said_about_finds_the_speakers_reported_words_and_weighs_the_topic_by_ra
     assert not reports.search("Analysts said Mr Brown was wrong")
     assert _topic_share("the golden age", stems) == 0.75 and _topic_share("a rule of thumb", stems) == 0.25
     assert _said_about(query_shape("What did the union official say about pay?"), plan)[0] is None
+
+
+class _Quotations:
+    """A store holding only quotations: (article id, start, end, speaker, role)."""
+
+    def __init__(self, rows: list[tuple[int, int, int, str | None, str | None]]) -> None:
+        self.rows = rows
+
+    def quotations_of(self, article_ids: set[int]) -> list[tuple[int, int, int, str | None, str | None]]:
+        return [r for r in self.rows if r[0] in article_ids]
+
+
+def test_a_later_mention_of_a_speaker_takes_the_role_given_at_the_first() -> None:
+    from types import SimpleNamespace
+
+    from assistant.search.retrieval import _speaker_evidence
+
+    store = _Quotations([
+        (1, 0, 50, "Kim Yungmin", "an equity strategist at Dongwon"),
+        (1, 60, 120, "Yoo Ji-chang", "governor of Korean Development Bank"),
+        (1, 200, 260, "Mr Kim", None),
+        (1, 300, 340, "Mr Park", None),  # nobody of that name has a role
+    ])
+    rows = [SimpleNamespace(id=n, article_id=1, start=s, end=s + 10) for n, s in enumerate((0, 60, 200, 300))]
+    # Only the words describing the speaker count: 'Korean' in the gist does not make the governor a strategist.
+    assert _speaker_evidence(store, rows, "strategist") == {0: 1, 1: 0, 2: 1, 3: 0}
+
+
+def test_within_an_article_the_story_names_do_not_rank_its_sentences() -> None:
+    from assistant.search.retrieval import ScoredSentence, _without_story_credit
+
+    def sentence(sid: int, article: int, score: float) -> ScoredSentence:
+        return ScoredSentence(sid, article, sid, 0, 1, 1, 0.5, 0.5, 0.0, 0.0, score)
+
+    # Article 1: the lead (1) names the story and wins by that credit alone; the quotation (2) does not name it.
+    scored = [sentence(1, 1, 1.8), sentence(2, 1, 1.75), sentence(3, 2, 1.78), sentence(4, 2, 1.5)]
+    ranked = sorted(_without_story_credit(scored, {1: 0.1, 4: 0.05}), key=lambda s: s.score, reverse=True)
+    assert [s.sentence_id for s in ranked] == [2, 3, 1, 4]
+    # Each article keeps its own scores: only which of its sentences holds them changes.
+    assert sorted(s.score for s in ranked if s.article_id == 1) == [1.75, 1.8]
+    assert {s.sentence_id: s.score for s in ranked if s.article_id == 2} == {3: 1.78, 4: 1.5}
+
+
+def test_story_words_are_the_query_words_of_the_title_or_lead_that_a_sentence_holds() -> None:
+    from types import SimpleNamespace
+
+    from assistant.index.fts import KeywordQuery
+    from assistant.search.retrieval import _story_shares
+
+    text = "Kilroy-Silk launches party\n\nMr Kilroy-Silk said the party would avoid spin. He spoke in London.\n\nMore."
+    cache = SimpleNamespace(get=lambda _: SimpleNamespace(title="Kilroy-Silk launches party", text=text))
+    plan = KeywordQuery(None, ('"kilroy"', '"silk"', '"party"', '"britons"'), (2.0, 1.0, 1.0, 2.0), ())
+    rows = [SimpleNamespace(id=1, article_id=7), SimpleNamespace(id=2, article_id=7), SimpleNamespace(id=3, article_id=7)]
+    context = {
+        1: ("", "Mr Kilroy-Silk said the party would avoid spin.", ""),
+        2: ("", '"While UKIP has turned its back on the British people, I shall not," he said.', ""),
+        3: ("", "Ordinary Britons, he said, were let down.", "The party split."),  # 'party' in the sentence before
+    }
+    shares = _story_shares(plan, cache, rows, context, {1: 0.8, 2: 0.1, 3: 0.5})
+    assert shares[1] == pytest.approx(4 / 6) and shares[2] == 0.0 and shares[3] == pytest.approx(1 / 6)

@@ -304,3 +304,31 @@ def query_shape(text: str) -> QueryShape:
     if tokens and len(tokens) <= 4 and all(t[0].isupper() or t.lower() in _HONORIFIC for t in tokens):
         return QueryShape(NAME, phrases, names or (stripped,))
     return QueryShape(FRAGMENT, phrases, names)
+
+
+_SPEAKING = (
+    r"say|says|said|tell|tells|told|call|calls|called|describe|describes|described|think|thinks|thought|feel|feels|felt|"
+    r"warn|warns|warned|claim|claims|claimed|admit|admits|admitted|deny|denies|denied|predict|predicts|predicted|"
+    r"suspect|suspects|suspected|accuse|accuses|accused|complain|complains|complained|dismiss|dismisses|dismissed|"
+    r"respond|responds|responded|reply|replies|replied|react|reacts|reacted|insist|insists|insisted|confess|confesses|"
+    r"confessed|dare|dares|dared|doubt|doubts|doubted|blame|blames|blamed|argue|argues|argued|compare|compares|compared|"
+    r"urge|urges|urged|vow|vows|vowed|promise|promises|promised|quote|quotes|quoted|reveal|reveals|revealed|write|writes|wrote|"
+    r"believe|believes|believed|suggest|suggests|suggested"
+)
+_SPEAKER_AFTER_WHICH = re.compile(rf"^\W*which\s+(?P<who>(?:[\w'’.-]+\s+){{1,7}}?)(?:{_SPEAKING})\b", re.I)
+_SPEAKER_AFTER_DID = re.compile(rf"\b(?:did|does|do|has|have|had)\s+(?P<who>(?:[\w'’.-]+\s+){{1,9}}?)(?:{_SPEAKING})\b", re.I)
+_SPEAKER_ACCORDING = re.compile(r"\baccording\s+to\s+(?P<who>(?:[\w'’.-]+\s*){1,7}?)\W*$", re.I)
+
+
+def speaker_description(text: str, shape: QueryShape | None = None) -> str | None:
+    """The words of a speech question that describe who spoke ('Which strategist said ...' -> 'strategist', 'What
+    did the Ukrainian president call ...' -> 'the Ukrainian president', '..., according to its producer?' -> 'its
+    producer'); None when the question does not say ('Who said ...?') or its form is not one of these."""
+    # 'did X say' first: 'Which proverb did the home secretary quote' describes the speaker after 'did'.
+    for pattern in (_SPEAKER_AFTER_DID, _SPEAKER_AFTER_WHICH, _SPEAKER_ACCORDING):
+        found = pattern.search(text)
+        if found and content_words(found.group("who")):
+            return found.group("who").strip()
+    if shape is not None and shape.kind == SAID_ABOUT and shape.speaker:
+        return shape.speaker
+    return None
