@@ -101,3 +101,5 @@ def test_searched_note_says_when_only_the_beginning_of_a_long_question_was_searc
     assert searched_note("what else did he say?", "What did Tony Blair say?") == "searched: What did Tony Blair say?"
     long = "tax " * 1500
     assert searched_note(long, long[:2000]) == "searched: the first 2,000 of the question's 6,000 characters"
+    # A question with inline filters searches its words alone: that is said as it is, not as a cut question.
+    assert searched_note("tax since:2020-01-01", "tax") == "searched: tax"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.models import Answer, Quote
-from assistant.text.query import STOPWORDS, content_words
+from assistant.text.query import MAX_QUESTION_CHARS, STOPWORDS, content_words
 
 PRONOUNS = {
     "he": "", "she": "", "they": "", "him": "", "her": "", "them": "",
@@ -167,7 +167,7 @@ def searched_note(question: str, searched: str) -> str:
     beginning was (an overlong question is cut), else the text searched (a follow-up read in context)."""
     if searched.strip() == question.strip():
         return ""
-    if len(searched) < len(question) and question.startswith(searched):
+    if len(question) > MAX_QUESTION_CHARS and len(searched) <= MAX_QUESTION_CHARS and question.startswith(searched):
         return f"searched: the first {len(searched):,} of the question's {len(question):,} characters"
     return f"searched: {searched}"
 
