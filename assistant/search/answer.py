@@ -260,8 +260,18 @@ def _similarities(found: Retrieval, pool: list[ScoredSentence]) -> Callable[[Sco
         position = {s.sentence_id: n for n, s in enumerate(pool)}
         vectors = found.matrix[[found.rows[s.sentence_id] for s in pool]]
         # einsum, not BLAS: a 60 x 60 product is too small for threads, which only contend with the model's.
-        table = np.einsum("ij,kj->ik", vectors, vectors)
-        return lambda a, b: float(table[position[a.sentence_id], position[b.sentence_id]])
+        # Only similarities to a picked lead are asked for: that lead's column alone, made on first use by the
+        # same einsum (the whole table's values to the last bit), is a twelfth of the work of the table.
+        columns: dict[int, list[float]] = {}
+
+        def similarity(a: ScoredSentence, b: ScoredSentence) -> float:
+            column = columns.get(b.sentence_id)
+            if column is None:
+                at = position[b.sentence_id]
+                column = columns[b.sentence_id] = np.einsum("ij,kj->ik", vectors, vectors[at : at + 1])[:, 0].tolist()
+            return column[position[a.sentence_id]]
+
+        return similarity
     vecs = found.sentence_vectors
     return lambda a, b: float(np.dot(vecs[a.sentence_id], vecs[b.sentence_id]))
 
