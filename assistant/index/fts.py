@@ -85,14 +85,17 @@ class TermStats:
         if missing:
             table = f"temp.{_PREFIX}_words"
             self.db.executemany(f"INSERT INTO {table} (rowid, w) VALUES (?, ?)", list(enumerate(missing, start=1)))
-            tokens: dict[int, set[str]] = {}
-            for term, doc in self.db.execute(f"SELECT term, doc FROM temp.{_PREFIX}_words_i"):
-                tokens.setdefault(int(doc), set()).add(term)
+            # Each word's tokens with their chunk counts in one statement (a lookup in the vocabulary a token), not
+            # one statement a token.
+            counts: dict[int, dict[str, int]] = {}
+            for term, doc, chunks in self.db.execute(
+                f"SELECT i.term, i.doc, coalesce(v.doc, 0) FROM temp.{_PREFIX}_words_i i"
+                f" LEFT JOIN temp.{_PREFIX}_chunk_terms v ON v.term = i.term"
+            ):
+                counts.setdefault(int(doc), {})[term] = int(chunks)
             self.db.execute(f"DELETE FROM {table}")
-            lookup = f"SELECT doc FROM temp.{_PREFIX}_chunk_terms WHERE term = ?"
             for rowid, word in enumerate(missing, start=1):
-                counts = [row[0] if (row := self.db.execute(lookup, (token,)).fetchone()) else 0 for token in tokens.get(rowid, ())]
-                self._freq[word] = min(counts, default=0)
+                self._freq[word] = min(counts.get(rowid, {}).values(), default=0)
         return [self._freq[w] for w in terms]
 
     def count(self, match: str) -> int:
