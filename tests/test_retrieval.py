@@ -198,3 +198,11 @@ def test_story_words_are_the_query_words_of_the_title_or_lead_that_a_sentence_ho
     }
     shares = _story_shares(plan, cache, rows, context, {1: 0.8, 2: 0.1, 3: 0.5})
     assert shares[1] == pytest.approx(4 / 6) and shares[2] == 0.0 and shares[3] == pytest.approx(1 / 6)
+
+
+def test_story_words_are_set_aside_for_speech_and_gist_questions_only() -> None:
+    from assistant.search.retrieval import _story_ranks_nothing
+
+    assert _story_ranks_nothing(True, {1: 1.0})  # what someone said: the quotation seldom names the story
+    assert _story_ranks_nothing(False, {1: 0.5, 2: 0.3})  # a gist: no sentence holds most of the question's words
+    assert not _story_ranks_nothing(False, {1: 0.9, 2: 0.3})  # the question copies a sentence's words (SQuAD)

@@ -79,12 +79,14 @@ class Weights:
     0.409/0.567 at 0, 0.417/0.567 at 0.1, 0.425/0.591 at 0.3 and 0.5, 0.417/0.591 at 0.7; SQuAD unchanged).
     The abstention judges the article first without it (Retrieval.judged_article)."""
     story_words: bool = True
-    """Speech questions: re-rank each article's sentences without the coverage credit of the query words its title
-    or lead sentence holds, on the article's own scores (articles keep their places against each other). The story's
-    names say which article; what was said is seldom the sentence naming them ('"While UKIP has turned its back on
-    the British people, I shall not," he said.' against the lead naming Kilroy-Silk and his party). BBC paraphrases
-    hit@1 0.457 -> 0.465; for every dense-led question 0.472/0.630, but SQuAD quote-hit@1 0.848 -> 0.841: its
-    questions copy the topic words from the answer sentence of a long encyclopaedia article (wave 6, docs/retrieval.md)."""
+    """Speech questions, and natural questions none of whose candidates holds FRAGMENT_HELD of the query's idf (a gist):
+    re-rank each article's sentences without the coverage credit of the query words its title or lead sentence holds,
+    on the article's own scores (articles keep their places against each other). The story's names say which article,
+    not which of its sentences: what was said is seldom the sentence naming them ('"While UKIP has turned its back on
+    the British people, I shall not," he said.' against the lead naming Kilroy-Silk and his party), nor is a detail
+    ('He suffers from a degenerative rheumatic disease ...' against 'Motley Crue guitarist Mick Mars is being sued').
+    BBC paraphrases hit@1/@3 0.457/0.622 -> 0.472/0.630. For every dense-led question, SQuAD quote-hit@1 0.848 ->
+    0.841: its questions copy the topic words from the answer sentence (wave 6, docs/retrieval.md)."""
     lex_dense: float = 0.5
     """Lexical-led shapes (fragment, phrase, name): weight of the sentence's cosine."""
     lex_keyword: float = 0.3
@@ -410,7 +412,11 @@ def retrieve(
         w_keyword, w_chunk, w_coverage, w_chunk_dense = weights.sentence_keyword, weights.chunk, weights.coverage, weights.chunk_dense
     support = _article_support(keywords, cache, {r.article_id for r in sentence_rows}) if weights.article_support and not lexical_led else {}
     reports, topic_stems = _said_about(shape, keywords) if weights.said_about or weights.quoted else (None, {})
-    story = _story_shares(keywords, cache, sentence_rows, context, evidence.covered) if weights.story_words and speech else {}
+    story = (
+        _story_shares(keywords, cache, sentence_rows, context, evidence.covered)
+        if weights.story_words and not lexical_led and _story_ranks_nothing(speech, evidence.covered)
+        else {}
+    )
     scored: list[ScoredSentence] = []
     story_credit: dict[int, float] = {}
     vectors_by_id: dict[int, Any] = {}
@@ -586,6 +592,13 @@ def _article_support(keywords: Any, cache: ArticleCache, article_ids: set[int]) 
 
 
 _LEAD_END = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z])|\n")
+
+
+def _story_ranks_nothing(speech: bool, covered: dict[int, float]) -> bool:
+    """True when the words naming a story should not rank its sentences: for what someone said, and for a gist (no
+    candidate holds FRAGMENT_HELD of the question's idf with the sentence before, as a passage would hold its own
+    words; SQuAD questions, which copy their answer sentence's words, are left alone)."""
+    return speech or max(covered.values(), default=0.0) < FRAGMENT_HELD
 
 
 def _without_story_credit(scored: list[ScoredSentence], credit: dict[int, float]) -> list[ScoredSentence]:
