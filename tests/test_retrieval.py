@@ -206,3 +206,19 @@ def test_story_words_are_set_aside_for_speech_and_gist_questions_only() -> None:
     assert _story_ranks_nothing(True, {1: 1.0})  # what someone said: the quotation seldom names the story
     assert _story_ranks_nothing(False, {1: 0.5, 2: 0.3})  # a gist: no sentence holds most of the question's words
     assert not _story_ranks_nothing(False, {1: 0.9, 2: 0.3})  # the question copies a sentence's words (SQuAD)
+
+
+@pytest.mark.parametrize(
+    ("text", "reported"),
+    [
+        ("He believes that elements of the security services carried out renegade actions.", True),
+        ("A spokesman for the Home Office said it was wholly wrong to suggest the plan.", True),
+        ("He also said that the fact the woman waited a year were factors in his decision.", True),
+        ("The deal will bring together famous stores like Macy's.", False),
+        ("Mars underwent hip replacement surgery in October.", False),
+    ],
+)
+def test_reported_speech_counts_as_something_said(text: str, reported: bool) -> None:
+    from assistant.search.retrieval import _REPORTED
+
+    assert bool(_REPORTED.search(text)) is reported

@@ -436,6 +436,10 @@ def retrieve(
             bonus += weights.said_about * _topic_share(texts[sid][1].lower(), topic_stems)
         if speech and sid in speakers and not speakers[sid] == 0 < described.get(article_id, 0):
             bonus += weights.quotation + weights.speaker_words * speakers[sid]
+        elif speech and _REPORTED.search(texts[sid][1]):
+            # Reported speech is something said too ('He believes that elements of the security services ...', 'A
+            # spokesman for the Home Office said it was wholly wrong ...'): the quotation store holds only quoted words.
+            bonus += weights.quotation
         if lexical_led:
             score = bonus + (
                 weights.lex_dense * float(cos)
@@ -521,6 +525,10 @@ _SPEECH_VERBS = (
     "rejected|criticised|criticized|attacked|praised|defended|called|wrote|writes|commented|replied|answered|"
     "agreed|disagreed|questioned|countered|complained|boasted|conceded|stated|states|announced"
 )
+
+
+_REPORTED = re.compile(rf"\b(?:{_SPEECH_VERBS}|believes|feels|thinks)\s+(?:that\s+|it\s+|the\s+|there\s+|he\s+|she\s+|they\s+|we\s+)", re.I)
+"""A verb of speaking opening a reported clause ('said that', 'believes the', 'insisted it'): reported speech."""
 
 
 def _said_about(shape: QueryShape, keywords: Any) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, float]]]:
