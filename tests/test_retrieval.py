@@ -216,9 +216,11 @@ def test_story_words_are_set_aside_for_speech_and_gist_questions_only() -> None:
         ("He also said that the fact the woman waited a year were factors in his decision.", True),
         ("The deal will bring together famous stores like Macy's.", False),
         ("Mars underwent hip replacement surgery in October.", False),
+        ("Hill, who had been suffering from cancer, co-wrote the 1978 film.", False),  # not 'wrote the'
+        ('"We will win," he said.', False),  # a quotation's tail: the quotation store has it
     ],
 )
 def test_reported_speech_counts_as_something_said(text: str, reported: bool) -> None:
-    from assistant.search.retrieval import _REPORTED
+    from assistant.search.retrieval import _reports_speech
 
-    assert bool(_REPORTED.search(text)) is reported
+    assert _reports_speech(text) is reported

@@ -436,7 +436,7 @@ def retrieve(
             bonus += weights.said_about * _topic_share(texts[sid][1].lower(), topic_stems)
         if speech and sid in speakers and not speakers[sid] == 0 < described.get(article_id, 0):
             bonus += weights.quotation + weights.speaker_words * speakers[sid]
-        elif speech and _REPORTED.search(texts[sid][1]):
+        elif speech and _reports_speech(texts[sid][1]):
             # Reported speech is something said too ('He believes that elements of the security services ...', 'A
             # spokesman for the Home Office said it was wholly wrong ...'): the quotation store holds only quoted words.
             bonus += weights.quotation
@@ -527,8 +527,17 @@ _SPEECH_VERBS = (
 )
 
 
-_REPORTED = re.compile(rf"\b(?:{_SPEECH_VERBS}|believes|feels|thinks)\s+(?:that\s+|it\s+|the\s+|there\s+|he\s+|she\s+|they\s+|we\s+)", re.I)
-"""A verb of speaking opening a reported clause ('said that', 'believes the', 'insisted it'): reported speech."""
+_REPORTING_VERBS = frozenset(_SPEECH_VERBS.split("|")) | {"believes", "feels", "thinks"}
+_REPORTED_OPENINGS = frozenset("that it the there he she they we".split())
+
+
+def _reports_speech(text: str) -> bool:
+    """True when a verb of speaking opens a reported clause ('said that', 'believes the', 'insisted it'): reported
+    speech. Words split on spaces and looked up in sets: an ignore-case regex of the verbs cost 6 ms a question."""
+    words = text.lower().split()
+    if _REPORTING_VERBS.isdisjoint(words):
+        return False
+    return any(verb in _REPORTING_VERBS and then in _REPORTED_OPENINGS for verb, then in zip(words, words[1:]))
 
 
 def _said_about(shape: QueryShape, keywords: Any) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, float]]]:
