@@ -595,3 +595,21 @@ def test_a_name_with_several_asides_before_its_speech_verb_is_the_subject() -> N
         'to Smith. He said the philosopher was a "towering contributor to the modern world of economics".\n'
     )
     assert _speaker_of(text, '"towering') == "Alan Greenspan"
+
+
+def test_former_and_teenager_are_not_part_of_a_name() -> None:
+    # sport/181, sport/510: 'Former Chelsea captain Desailly' is Desailly, 'Teenager Sania Mirza' is Sania Mirza.
+    former = (
+        "Marcel Desailly insists Chelsea will win.\n\n"
+        "The French star was part of the Chelsea side beaten in 2000. \"Things will be totally different this time,\" "
+        "he told BBC Sport.\n\nFormer Chelsea captain Desailly says there is no comparison.\n"
+    )
+    assert _speaker_of(former, '"Things will') == "Marcel Desailly"
+    teenager = (
+        "Teenager Sania Mirza won the Hyderabad Open.\n\n"
+        "In front of a home crowd, the 18-year-old battled past Alyona Bondarenko 6-4 5-7 6-3. Mirza, ranked 134 in "
+        'the world, sunk to her knees after the match against Bondarenko. "It is a big moment in my career," she said.\n'
+    )
+    quotation = next(q for q in extract_quotations(teenager) if teenager.startswith('"It is', q.start))
+    assert quotation.speaker is not None
+    assert (quotation.speaker.name, quotation.speaker.role) == ("Sania Mirza", "Teenager")

@@ -157,7 +157,8 @@ def _migration_8(db: sqlite3.Connection) -> None:
 def _migration_9(db: sqlite3.Connection) -> None:
     """Pronoun rules changed ('after he said' in a subordinate clause is someone else; 'the Tory leader said'
     is the person holding that role; a followed 'he' skips sentences that only name people) and role rules
-    ('is urging ...' after a name, 'by appointing psychologist X' are no roles): quotations extracted again."""
+    ('is urging ...' after a name, 'by appointing psychologist X' are no roles; 'Former Chelsea captain Desailly'
+    is Desailly): quotations extracted again."""
     _migration_5(db)
 
 

@@ -124,7 +124,7 @@ _ROLE_HEADS = frozenset(
     surgeon nurse psychologist historian critic columnist journalist broadcaster lecturer dean
     vice-president vice-chairman secretary-general director-general treasurer whip speaker
     international forward centre fly-half scrum-half hooker prop lock flanker full-back skipper
-    veteran manageress administrator organiser organizer activist protester counterpart
+    veteran manageress administrator organiser organizer activist protester counterpart teenager youngster
     """.split()
 )
 """Head nouns of a role ('Tory leader', 'chief executive', 'the England coach')."""
@@ -321,9 +321,11 @@ _NOT_NAMES = frozenset(
     Like Please Among Against Through Throughout Within Across Along Around Between Beyond Upon Via
     Neither Either Whether Once Twice Perhaps Maybe Nevertheless Nonetheless Therefore Thus Hence
     Otherwise Again Already Always Never Often Sometimes Soon Rather Quite Very Mostly Many Much
-    More Less Few Fewer Another Same Own Whatever Whoever Wherever Whenever Following Including""".split()
+    More Less Few Fewer Another Same Own Whatever Whoever Wherever Whenever Following Including
+    Former Ex Retired Veteran Outgoing Acting Interim Caretaker Defending Reigning""".split()
 )
-"""Capitalised words that start sentences or name days, never people."""
+"""Capitalised words that start sentences or name days, never people ('Former Chelsea captain Desailly' names
+Desailly, not a 'Former Chelsea')."""
 
 _ORG_WORDS = frozenset(
     """Party Council Bank Street Office Group Association Union Inc Ltd Plc plc Corp Corporation
@@ -1729,7 +1731,8 @@ class _Article:
         """A mention that opens a clause and is followed by its verb ('but McIlroy is unfazed'),
         not one after a preposition or followed by 'of' ('Antonio Reina of Spain')."""
         before = self.frame[max(s_start, start - 30) : start]
-        if before.strip() and not re.search(r"(?:^|[,;:(—–-]|\b(?:and|but|while|as|when|because|although|so|yet|then|[A-Z][a-z]+))\s*$", before):
+        # A full stop before it opens a new sentence the splitter did not see ('... 6-4 5-7 6-3. Mirza, ranked ...').
+        if before.strip() and not re.search(r"(?:^|[,;:(—–.!?-]|\b(?:and|but|while|as|when|because|although|so|yet|then|[A-Z][a-z]+))\s*$", before):
             return False
         tail = self.frame[end : end + 300]
         after = re.match(r"\s*(?:,[^,]{1,80},\s*)?([a-z]+)", tail)
