@@ -96,6 +96,16 @@ def test_and_a_name_nobody_quoted_goes_by_is_a_new_topic() -> None:
     assert resolve("and Iraq?", BLAIR, first.context).context.speaker == "Iraq"
 
 
+def test_and_y_keeps_the_person_the_last_question_named() -> None:
+    # 'and Europe?' after 'What did Gordon Brown say about the golden rule?', whose quotes shown were Brown's
+    # reported speech (no speaker) and one quote by Ed Balls, asked what Ed Balls said about Europe.
+    first = resolve("What did Gordon Brown say about the golden rule?", None)
+    shown = answer(quote_of(1, MINISTER, 1), by(quote_of(1, QUOTAS, 2), "Ed Balls"))
+    topic = resolve("and Europe?", shown, first.context, is_person=lambda name: False)
+    assert topic.question == "What did Gordon Brown say about Europe?"
+    assert topic.context == Context("Gordon Brown", "Europe")
+
+
 def test_searched_note_says_when_only_the_beginning_of_a_long_question_was_searched() -> None:
     assert searched_note("What did he say?", "What did he say?") == ""
     assert searched_note("what else did he say?", "What did Tony Blair say?") == "searched: What did Tony Blair say?"

@@ -141,6 +141,11 @@ def resolve(
     if not (pronoun or more or lead) or (previous is None and before == Context()):
         return Resolution(question, Context(names[0] if names else None, topic))
     earlier = shown_speaker(previous, [before.speaker] if before.speaker else []) or before.speaker
+    if not pronoun and before.speaker and earlier and not _same_person(before.speaker, earlier):
+        # 'and Europe?' after 'What did Gordon Brown say about the golden rule?': the conversation is still about the
+        # person the last question named, whoever most quotes shown are by (his own words were reported speech,
+        # unattributed; Ed Balls's quote was shown beside them). A 'he' is the person on screen, as before.
+        earlier = before.speaker
     speaker = names[0] if names else earlier
     new_topic = topic if (about or (lead and topic)) else before.topic
     context = Context(speaker, new_topic)
