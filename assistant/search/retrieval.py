@@ -547,7 +547,7 @@ def _said_about(shape: QueryShape, keywords: Any) -> tuple[re.Pattern[str] | Non
     ('the union official')."""
     if shape.kind != SAID_ABOUT or not shape.speaker:
         return None, {}
-    names = [w for w in re.findall(r"[A-Z][\w'’-]+", shape.speaker) if w.lower() not in ("the", "a", "an")]
+    names = _speaker_names(shape.speaker)
     reports = None
     if names:
         surname = re.escape(names[-1])
@@ -565,12 +565,18 @@ def _said_about(shape: QueryShape, keywords: Any) -> tuple[re.Pattern[str] | Non
     return reports, stems
 
 
+def _speaker_names(speaker: str) -> list[str]:
+    """The capitalised words of X in 'what did X say about Y' ('Michael Howard' -> Michael, Howard; 'the union
+    official' -> none): the last is the surname reported speech goes by."""
+    return [w for w in re.findall(r"[A-Z][\w'’-]+", speaker) if w.lower() not in ("the", "a", "an")]
+
+
 def _said_about_match(shape: QueryShape) -> str | None:
     """The FTS5 match for sentences naming X's surname and a word of Y ('What did Michael Howard say about
     Europe?' -> body : ("Howard" AND ("Europe"))); None for other questions or a role without a name."""
     if shape.kind != SAID_ABOUT or not shape.speaker or not shape.topic:
         return None
-    names = [w for w in re.findall(r"[A-Z][\w'’-]+", shape.speaker) if w.lower() not in ("the", "a", "an")]
+    names = _speaker_names(shape.speaker)
     named = {n.lower() for n in names}
     topic = [w for w in content_words(shape.topic) if w not in named]
     if not names or not topic:
