@@ -613,3 +613,18 @@ def test_former_and_teenager_are_not_part_of_a_name() -> None:
     quotation = next(q for q in extract_quotations(teenager) if teenager.startswith('"It is', q.start))
     assert quotation.speaker is not None
     assert (quotation.speaker.name, quotation.speaker.role) == ("Sania Mirza", "Teenager")
+
+
+def test_an_age_after_a_sentence_about_a_named_person_is_that_person() -> None:
+    # sport/450: '"For me, this was a big success," said the 20-year-old' right after a sentence about Minar.
+    text = (
+        "Lleyton Hewitt beat Ivo Minar in the final.\n\n"
+        "Minar, ranked 158th in the world, was forced to pull out of the qualifying draw to play in the final. "
+        '"For me, this was a big success," said the 20-year-old.\n'
+    )
+    quotation = next(q for q in extract_quotations(text) if text.startswith('"For me', q.start))
+    assert quotation.speaker is not None and quotation.speaker.name == "Ivo Minar"
+    # A role someone else may hold ('said the minister') is not taken from the sentence before.
+    minister = text.replace("said the 20-year-old", "said the minister")
+    quotation = next(q for q in extract_quotations(minister) if minister.startswith('"For me', q.start))
+    assert quotation.speaker is None

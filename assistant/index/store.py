@@ -158,7 +158,7 @@ def _migration_9(db: sqlite3.Connection) -> None:
     """Pronoun rules changed ('after he said' in a subordinate clause is someone else; 'the Tory leader said'
     is the person holding that role; a followed 'he' skips sentences that only name people) and role rules
     ('is urging ...' after a name, 'by appointing psychologist X' are no roles; 'Former Chelsea captain Desailly'
-    is Desailly): quotations extracted again."""
+    is Desailly; 'said the 20-year-old' after a sentence opening with Minar is Minar): quotations extracted again."""
     _migration_5(db)
 
 

@@ -499,6 +499,9 @@ _NEXT_CHAR = re.compile(r"\s+(\S)")
 _SUBJECT_PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
 _SUBORDINATOR_BEFORE = re.compile(r"\b(?:after|before|when|because|since|until|unless|although|though|if|once|as)\s+$")
 """A conjunction right before a speaking pronoun: its clause is subordinate ('... after he said the party ...')."""
+_SENTENCE_OPENING = re.compile(rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*")
+"""What may stand before a sentence's subject: lead words ('And', 'But meanwhile')."""
+_ORIGIN_NOUNS = frozenset("scot scotsman frenchman englishman welshman irishman spaniard dane swede briton argentine".split())
 _OTHER_SUBJECT = re.compile(
     rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*(?:They|We|It|I|You|Nobody|No one|Everyone|Everybody|There|This|That)\b"
 )
@@ -1522,6 +1525,15 @@ class _Article:
             return None  # 'the report', 'the statement': a document is no person
         return None
 
+    @staticmethod
+    def _age_or_origin(text: str) -> bool:
+        """'the 20-year-old', 'the Czech', 'the Scot', 'the Frenchman': a description news style uses for the
+        person the story was just about, not a role someone else may hold."""
+        words = text.lower().strip(",. ").split()
+        if len(words) != 2 or words[0] != "the":
+            return False
+        return words[1].endswith("-year-old") or words[1].capitalize() in _NATIONALITIES or words[1] in _ORIGIN_NOUNS
+
     def _current_speaker(self, ref: _Ref) -> Speaker | None:
         """'the Conservative leader said' when no one was given that role: the person who spoke
         in this sentence or the two before it, if a named person did (news style re-describes the
@@ -1544,6 +1556,12 @@ class _Article:
                 if pronoun and not named and (not gender or (pronoun.group(1).lower() == "he") == (gender == "m")):
                     gender = gender or ("m" if pronoun.group(1).lower() == "he" else "f")
                     continue
+                opener = named[0] if named and j == k - 1 and _SENTENCE_OPENING.fullmatch(self.frame, s_start, named[0][0]) else None
+                if opener is not None and self._age_or_origin(ref.text) and opener[2].gender in ("", gender or opener[2].gender):
+                    # 'Minar, ranked 158th, was forced to pull out ... "...," said the 20-year-old': the sentence
+                    # just before opens with the person an age or a nationality re-describes.
+                    person = opener[2]
+                    return Speaker(person.name, self._role_of(person) or _clean_role(ref.text), ref.start, ref.end)
                 return None
             if speech is None:
                 continue
