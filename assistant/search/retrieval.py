@@ -301,19 +301,16 @@ def retrieve(
     keyword = db.chunk_matches(keywords, weights.keyword_k, weights.title_weight, None if allowed is None else allowed.tolist())
     lexical: list[tuple[int, float]] = []
     lexical_k = weights.lexical_k if shape.lexical else weights.question_lexical_k
+    said_match = _said_about_match(shape) if weights.said_about_k > 0 else None
+    in_articles = None if filters.is_empty() or (keywords.match is None and said_match is None) else db.allowed_articles(filters)
     if keywords.match is not None and lexical_k > 0:
-        lexical = db.lexical_sentences(
-            keywords.match, lexical_k, weights.title_weight, None if filters.is_empty() else db.allowed_articles(filters)
-        )
-    said_match = _said_about_match(shape)
-    if said_match is not None and weights.said_about_k > 0:
+        lexical = db.lexical_sentences(keywords.match, lexical_k, weights.title_weight, in_articles)
+    if said_match is not None:
         # X's own sentences about Y ('..., Mr Howard added' beside 'Europe') are candidates however the chunks
         # rank: the question's other words (X's first name, 'say') need not be there.
         have = {i for i, _ in lexical}
         lexical += [
-            hit for hit in db.lexical_sentences(
-                said_match, weights.said_about_k, weights.title_weight, None if filters.is_empty() else db.allowed_articles(filters)
-            )
+            hit for hit in db.lexical_sentences(said_match, weights.said_about_k, weights.title_weight, in_articles)
             if hit[0] not in have
         ]
     # The keyword searches first: a callable query vector is still being encoded (on another thread) meanwhile.
@@ -523,12 +520,31 @@ _SPEECH_VERBS = (
     "admitted|denied|suggested|declared|urged|described|accused|believes|believed|thinks|announced|promised|"
     "pledged|vowed|predicted|conceded|noted|maintained|asserted|acknowledged|revealed|confirmed|dismissed|"
     "rejected|criticised|criticized|attacked|praised|defended|called|wrote|writes|commented|replied|answered|"
-    "agreed|disagreed|questioned|countered|complained|boasted|conceded|stated|states|announced"
+    "agreed|disagreed|questioned|countered|complained|boasted|stated|states"
 )
 
 
-_REPORTING_VERBS = frozenset(_SPEECH_VERBS.split("|")) | {"believes", "feels", "thinks"}
+_REPORTING_VERBS = frozenset(_SPEECH_VERBS.split("|")) | {"feels"}
 _REPORTED_OPENINGS = frozenset("that it the there he she they we".split())
+
+
+def _unquoted(fts_phrase: str) -> str:
+    """A query word back from its FTS5 phrase form ('"rule"' -> 'rule')."""
+    return fts_phrase.strip('"').replace('""', '"')
+
+
+def _query_idf(keywords: Any) -> dict[str, float]:
+    """Support stem -> idf of the query's searched words (the larger when two words share a stem)."""
+    idf: dict[str, float] = {}
+    for quoted, value in zip(keywords.phrases, keywords.idf, strict=True):
+        stem = support_stem(_unquoted(quoted))
+        idf[stem] = max(idf.get(stem, 0.0), value)
+    return idf
+
+
+def _opening(stem: str) -> str:
+    """What a word with this support stem starts with: a final i stands for y as well ('countri' is country's)."""
+    return stem[:-1] if stem.endswith("i") and len(stem) > 1 else stem
 
 
 def _reports_speech(text: str) -> bool:
@@ -556,12 +572,13 @@ def _said_about(shape: QueryShape, keywords: Any) -> tuple[re.Pattern[str] | Non
             # 'said Mr Brown.' / 'said Mr Brown, who ...', not 'said Mr Brown's rule ...' or 'said Mr Brown was ...'
             rf"|\b(?:{_SPEECH_VERBS})\s+(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady)\.?\s+)?(?:[A-Z][\w'’-]+\s+)?{surname}(?=\s*(?:[,.;:!?]|$))"
         )
-    idf = {support_stem(p.strip('"').replace('""', '"')): v for p, v in zip(keywords.phrases, keywords.idf, strict=True)}
+    idf = _query_idf(keywords)
+    named = {n.lower() for n in names}
     stems: dict[str, tuple[str, float]] = {}
     for word in content_words(shape.topic or ""):
         stem = support_stem(word)
-        if word.lower() not in {n.lower() for n in names} and idf.get(stem, 0.0) > 0:
-            stems[stem] = (stem[:-1] if stem.endswith("i") and len(stem) > 1 else stem, idf[stem])
+        if word.lower() not in named and idf.get(stem, 0.0) > 0:
+            stems[stem] = (_opening(stem), idf[stem])
     return reports, stems
 
 
@@ -595,15 +612,11 @@ def _article_support(keywords: Any, cache: ArticleCache, article_ids: set[int]) 
     """Article id -> the share of the query's idf its title and text hold, on answer.article_support's stems.
     Each query word's stem is looked for as the opening of a word of the article (a substring search first),
     not every word of the article stemmed, which cost 4.5 ms a question on BBC."""
-    idf: dict[str, float] = {}
-    for quoted, value in zip(keywords.phrases, keywords.idf, strict=True):
-        stem = support_stem(quoted.strip('"').replace('""', '"'))
-        idf[stem] = max(idf.get(stem, 0.0), value)
+    idf = _query_idf(keywords)
     total = sum(idf.values())
     if not idf or not total:
         return {}
-    # A stem's final i stands for y as well ('countri' is country's); the rest of it opens the word.
-    opening = {s: s[:-1] if s.endswith("i") and len(s) > 1 else s for s in idf}
+    opening = {s: _opening(s) for s in idf}
     found: dict[int, float] = {}
     for article_id in article_ids:
         row = cache.get(article_id)
@@ -652,14 +665,11 @@ def _story_shares(
 
     per_article = Counter(r.article_id for r in rows)
     rows = [r for r in rows if covered.get(r.id) and per_article[r.article_id] > 1]
-    idf: dict[str, float] = {}
-    for quoted, value in zip(keywords.phrases, keywords.idf, strict=True):
-        stem = support_stem(quoted.strip('"').replace('""', '"'))
-        idf[stem] = max(idf.get(stem, 0.0), value)
+    idf = _query_idf(keywords)
     total = sum(keywords.idf)
     if not idf or not total:
         return {}
-    opening = {s: s[:-1] if s.endswith("i") and len(s) > 1 else s for s in idf}
+    opening = {s: _opening(s) for s in idf}
     leads: dict[int, list[str]] = {}
     found: dict[int, float] = {}
     for r in rows:
@@ -706,9 +716,8 @@ def _first_article_confidence(
         return None
     first = scored[0].article_id
     row = cache.get(first)
-    rarest = support_stem(max(zip(keywords.idf, keywords.phrases))[1].strip('"').replace('""', '"'))
-    opening = rarest[:-1] if rarest.endswith("i") and len(rarest) > 1 else rarest
-    if row is None or not _opens_word(f"{row.title} {row.text}".lower(), opening, rarest, support_stem):
+    rarest = support_stem(_unquoted(max(zip(keywords.idf, keywords.phrases))[1]))
+    if row is None or not _opens_word(f"{row.title} {row.text}".lower(), _opening(rarest), rarest, support_stem):
         return None
     best_sentence = max(s.dense for s in scored if s.article_id == first)
     best_chunk = max((c for (a, _), c in chunk_cos.items() if a == first), default=0.0)
