@@ -494,16 +494,17 @@ _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|its|their|these|those|su
 _NOT_SUBJECT_START = re.compile(r"(?:for|of|in|on|at|by|to|from|with|about|as|than|into|after|before|during|since|was|is|were|are|had|has|have|and|but|or|so|because|if|that|which)\b")
 _COORDINATED_NP = re.compile(r"(?:^|[\s,;:])((?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w'’\-]*\s+){0,4}[a-z][\w'’\-]*\s+and\s+(?:[a-z][\w'’\-]*\s+){0,2}[a-z][\w'’\-]*)$")
 _LEADING_WORDS = re.compile(rf"(?:(?:{'|'.join(sorted(_LEAD_WORDS))})\s+)+")
-_OPENING_PRONOUN = re.compile(rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*(?P<p>[Hh]e|[Ss]he)\b")
+_LEADS = rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*"
+"""What may stand before a sentence's subject: lead words ('And', 'But meanwhile')."""
+_OPENING_PRONOUN = re.compile(rf"{_LEADS}(?P<p>[Hh]e|[Ss]he)\b")
 _NEXT_CHAR = re.compile(r"\s+(\S)")
 _SUBJECT_PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
 _SUBORDINATOR_BEFORE = re.compile(r"\b(?:after|before|when|because|since|until|unless|although|though|if|once|as)\s+$")
 """A conjunction right before a speaking pronoun: its clause is subordinate ('... after he said the party ...')."""
-_SENTENCE_OPENING = re.compile(rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*")
-"""What may stand before a sentence's subject: lead words ('And', 'But meanwhile')."""
+_SENTENCE_OPENING = re.compile(_LEADS)
 _ORIGIN_NOUNS = frozenset("scot scotsman frenchman englishman welshman irishman spaniard dane swede briton argentine".split())
 _OTHER_SUBJECT = re.compile(
-    rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*(?:They|We|It|I|You|Nobody|No one|Everyone|Everybody|There|This|That)\b"
+    rf"{_LEADS}(?:They|We|It|I|You|Nobody|No one|Everyone|Everybody|There|This|That)\b"
 )
 """A sentence opening with a subject that is no named man or woman ('They could picture Michael Howard ...')."""
 _CLAUSE_WORDS = re.compile(
