@@ -160,3 +160,42 @@ def test_the_first_articles_own_confidence_needs_the_querys_rarest_word(engine: 
     best = max(s.dense for s in scored if s.article_id == first.article_id)
     assert own == pytest.approx((best + 0.5) / 2)
     assert _first_article_confidence(scored, first.article_id + 1000, chunks, rare_friday, found.articles) is None
+
+
+# A story of several chunks (about 100 words each): its last sentence is far from its opening chunk.
+_FILLER = " ".join(f"The side trained on pitch number {n} before the cup match that week." for n in range(1, 16))
+LONG_STORY = {
+    "sport/qualifier.md": (
+        "---\ntitle: Qualifier falls to Hewitt\ndate: 2005-01-20\n---\n\n"
+        f"The Czech qualifier lost to Hewitt in four sets. {_FILLER}\n\n"
+        "\"I was so nervous last night I couldn't sleep,\" said Ivo Minar, a qualifier from Prague.\n"
+    ),
+    "sport/other.md": "---\ntitle: Another match\ndate: 2005-01-21\n---\n\nA different team won a different match in the rain.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def story_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return index_of(tmp_path_factory.mktemp("story"), LONG_STORY)
+
+
+def test_every_sentence_of_the_leading_stories_is_a_candidate(story_index: Path) -> None:
+    """With one fused chunk read and no dense chunks' sentences, only that chunk's sentences are candidates; the story it
+    belongs to is then scored whole (story_articles), unless it is longer than story_longest sentences."""
+    question = "Which Czech qualifier said nerves kept him awake before facing Hewitt?"
+    narrow = Weights(candidates=1, dense_sentences=0, lexical_k=0, story_articles=0)
+    with opened(story_index) as engine:
+        engine.weights = narrow
+        chunk_only = engine.answer_with_evidence(question)[1]
+        engine.weights = dataclasses.replace(narrow, story_articles=1)
+        whole = engine.answer_with_evidence(question)[1]
+        engine.weights = dataclasses.replace(narrow, story_articles=1, story_longest=5)
+        too_long = engine.answer_with_evidence(question)[1]
+        stored = engine.store.sentences_of_articles([whole.sentences[0].article_id], 100)
+        texts = [engine.article(r.article_id).text[r.start : r.end] for r in stored]
+    assert chunk_only is not None and whole is not None and too_long is not None
+    assert texts[0].startswith("The Czech qualifier") and texts[-1].startswith('"I was so nervous')
+    assert len(stored) == 17  # the title is not a sentence: the opening, 15 of filler, the quotation
+    assert len(chunk_only.sentences) < len(stored)
+    assert {s.sentence_id for s in whole.sentences} == {r.id for r in stored}
+    assert {s.sentence_id for s in too_long.sentences} == {s.sentence_id for s in chunk_only.sentences}

@@ -729,6 +729,18 @@ class PostgresStore(SqlReads):
         ).fetchall()
         return [reads.SentenceRow(*r) for r in rows]
 
+    def sentences_of_articles(self, article_ids: Iterable[int], longest: int) -> list[reads.SentenceRow]:
+        ids = [int(i) for i in article_ids]
+        if not ids:
+            return []
+        rows = self.db.raw(
+            'SELECT id, article_id, ord, start, "end", paragraph, vector FROM sentences WHERE article_id IN '
+            "(SELECT article_id FROM sentences WHERE article_id = ANY(%s::bigint[]) GROUP BY article_id HAVING count(*) <= %s) "
+            "ORDER BY article_id, ord",
+            (int_array(ids), longest),
+        ).fetchall()
+        return [reads.SentenceRow(*r) for r in rows]
+
     def sentences_by_id(self, sentence_ids: Iterable[int]) -> list[reads.SentenceRow]:
         ids = [int(i) for i in sentence_ids]
         if not ids:

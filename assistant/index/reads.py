@@ -138,6 +138,20 @@ def sentences_of_chunks(db: sqlite3.Connection, chunk_ids: Sequence[int]) -> lis
     return [SentenceRow(*r) for r in sorted(unique.values(), key=lambda r: (r[1], r[2]))]
 
 
+def sentences_of_articles(db: sqlite3.Connection, article_ids: Iterable[int], longest: int) -> list[SentenceRow]:
+    """Every sentence of those of the articles that have at most `longest` sentences, in article then position order."""
+    ids = list(article_ids)
+    if not ids:
+        return []
+    rows = db.execute(
+        "SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences WHERE article_id IN "
+        f"(SELECT article_id FROM sentences WHERE article_id IN ({ids_in(ids)}) GROUP BY article_id HAVING count(*) <= ?) "
+        "ORDER BY article_id, ord",
+        (longest,),
+    ).fetchall()
+    return [SentenceRow(*r) for r in rows]
+
+
 def sentences_by_id(db: sqlite3.Connection, sentence_ids: Iterable[int]) -> list[SentenceRow]:
     """Sentence rows by id, in article then position order."""
     ids = list(sentence_ids)

@@ -45,6 +45,9 @@ class SqlReads:
     def sentences_by_id(self, sentence_ids: Iterable[int]) -> list[reads.SentenceRow]:
         return reads.sentences_by_id(self.db, sentence_ids)
 
+    def sentences_of_articles(self, article_ids: Iterable[int], longest: int) -> list[reads.SentenceRow]:
+        return reads.sentences_of_articles(self.db, article_ids, longest)
+
     def sentence_at(self, article_id: int, ord_: int) -> tuple[int, int, int, int] | None:
         return reads.sentence_at(self.db, article_id, ord_)
 

@@ -60,6 +60,15 @@ class Weights:
     dense_sentence_k: int = 40
     """Of the sentences only those chunks bring, the ones kept (closest to the question first): every
     kept candidate costs keyword evidence and article reads."""
+    story_articles: int = 3
+    """Dense-led shapes: every sentence of the articles of the best fused chunks, up to this many articles, is a
+    candidate. A paraphrase of one sentence is often found by its story (the chunks around it share the question's
+    names and topic) while its own sentence, in a chunk the question matches less well, is not among the dense
+    chunks' sentences ('"I was so nervous last night I couldn't sleep.' for 'Which Czech qualifier said nerves kept
+    him awake before facing Hewitt?'); a news story is short enough to score whole (wave 7, docs/retrieval.md)."""
+    story_longest: int = 60
+    """Only stories of at most this many sentences are taken whole (BBC: 99% of articles have at most 52; a long
+    document such as a SQuAD article's hundreds of sentences is left to its chunks)."""
     lexical_k: int = 30
     """Sentences taken from the sentence-level FTS5 index (every sentence of the corpus) for lexical-led shapes."""
     question_lexical_k: int = 0
@@ -360,6 +369,10 @@ def retrieve(
     sentence_rows += [r for r in db.sentences_by_id([i for i, _ in lexical if i not in known])]
     if extra:
         sentence_rows = _closest_extra(sentence_rows, chunk_fused, lexical, query_vector, weights.dense_sentence_k)
+    if weights.story_articles and not shape.lexical:
+        stories = _leading_articles(ranked, ranges, weights.story_articles)
+        known = {r.id for r in sentence_rows}
+        sentence_rows += [r for r in db.sentences_of_articles(stories, weights.story_longest) if r.id not in known]
     # The sentence before a candidate is often a candidate too: only the others are read.
     in_hand = {(r.article_id, r.ord): r for r in sentence_rows}
     before = {(a, o + 1): in_hand[a, o] for a, o in in_hand if (a, o + 1) in in_hand}
@@ -495,6 +508,19 @@ def retrieve(
         judged_article=judged,
         first_confidence=own,
     )
+
+
+def _leading_articles(ranked: list[int], ranges: list[tuple[int, int, int, int]], count: int) -> list[int]:
+    """The first `count` distinct articles of the ranked chunks (`ranges`: chunk id, article id, first, last)."""
+    article_of = {chunk_id: article_id for chunk_id, article_id, _, _ in ranges}
+    found: list[int] = []
+    for chunk_id in ranked:
+        article_id = article_of.get(chunk_id)
+        if article_id is not None and article_id not in found:
+            found.append(article_id)
+            if len(found) == count:
+                break
+    return found
 
 
 def _chunk_cosines(
