@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from operator import itemgetter
+from typing import TYPE_CHECKING, NamedTuple
 
 from assistant.index.sql_lists import ids_in
 from assistant.models import Filters
@@ -35,9 +36,10 @@ class ArticleRow:
         return self.text.count("\n", 0, offset)
 
 
-@dataclass(frozen=True)
-class SentenceRow:
-    """A sentence row with its stored (float16) vector."""
+class SentenceRow(NamedTuple):
+    """A sentence row with its stored (float16) vector. Immutable like the frozen dataclasses elsewhere, but a named
+    tuple: a question reads 300-500 of them, and `_make` builds one in a quarter of a frozen dataclass's time
+    (0.6 against 2.3 us), about 0.8 ms of every warm question on BBC."""
 
     id: int
     article_id: int
@@ -47,6 +49,11 @@ class SentenceRow:
     paragraph: int
     vector: bytes
 
+
+_sentence_row = SentenceRow._make
+"""A SentenceRow from a row of (id, article_id, ord, start, end, paragraph, vector)."""
+_BY_POSITION = itemgetter(1, 2)
+"""A sentence row's (article id, ord)."""
 
 _ARTICLE_COLUMNS = "id, path, record, title, date, source, url, author, format, first_line, text"
 
@@ -135,21 +142,7 @@ def sentences_of_chunks(db: sqlite3.Connection, chunk_ids: Sequence[int]) -> lis
     # Overlapping chunks repeat sentences: they are dropped and the rest sorted here, not by SQLite's
     # DISTINCT and ORDER BY, which copy every row (vector included) through two temporary b-trees.
     unique = {r[0]: r for r in rows}
-    return [SentenceRow(*r) for r in sorted(unique.values(), key=lambda r: (r[1], r[2]))]
-
-
-def sentences_of_articles(db: sqlite3.Connection, article_ids: Iterable[int], longest: int) -> list[SentenceRow]:
-    """Every sentence of those of the articles that have at most `longest` sentences, in article then position order."""
-    ids = list(article_ids)
-    if not ids:
-        return []
-    rows = db.execute(
-        "SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences WHERE article_id IN "
-        f"(SELECT article_id FROM sentences WHERE article_id IN ({ids_in(ids)}) GROUP BY article_id HAVING count(*) <= ?) "
-        "ORDER BY article_id, ord",
-        (longest,),
-    ).fetchall()
-    return [SentenceRow(*r) for r in rows]
+    return list(map(_sentence_row, sorted(unique.values(), key=_BY_POSITION)))
 
 
 def sentences_by_id(db: sqlite3.Connection, sentence_ids: Iterable[int]) -> list[SentenceRow]:
@@ -161,7 +154,7 @@ def sentences_by_id(db: sqlite3.Connection, sentence_ids: Iterable[int]) -> list
         "SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences "
         f"WHERE id IN ({ids_in(ids)}) ORDER BY article_id, ord"
     ).fetchall()
-    return [SentenceRow(*r) for r in rows]
+    return list(map(_sentence_row, rows))
 
 
 def sentence_at(db: sqlite3.Connection, article_id: int, ord_: int) -> tuple[int, int, int, int] | None:
@@ -223,7 +216,7 @@ def sentences_before(db: sqlite3.Connection, positions: Iterable[tuple[int, int]
         "SELECT s.id, s.article_id, s.ord, s.start, s.end, s.paragraph, s.vector "
         f"FROM (VALUES {values}) v CROSS JOIN sentences s ON s.article_id = v.column1 AND s.ord = v.column2"
     ).fetchall()
-    return {(r[1], r[2] + 1): SentenceRow(*r) for r in rows}
+    return {(r[1], r[2] + 1): _sentence_row(r) for r in rows}
 
 
 def phrase_sentences(db: sqlite3.Connection, match: str, allowed: set[int] | None = None, limit: int = 2000) -> list[SentenceRow]:
