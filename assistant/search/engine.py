@@ -66,8 +66,17 @@ class Engine:
         self.terms = self.store.term_stats()
         self._memo: dict[tuple[str, str], Any] = {}
         self._encoding: concurrent.futures.ThreadPoolExecutor | None = None
-        self._refresh()
-        self.embedder = embedder or self._load_embedder(model, backend)
+        # The model loads on the encoding thread while this one reads the vectors: ONNX Runtime releases the GIL
+        # while it builds its session, so a cold start pays for the slower of the two, not their sum.
+        loading = None if embedder else self._encoder().submit(self._load_embedder, model, backend)
+        try:
+            self._refresh()
+            self.embedder = embedder or loading.result()  # type: ignore[union-attr]
+        except BaseException:
+            if loading is not None:
+                concurrent.futures.wait([loading])  # the thread ends before the store it was opened for closes
+            self.close()
+            raise
         self.policy = policy or policy_for(self.embedder.model_name)
 
     def _load_embedder(self, model: str | None, backend: str | None) -> Embedder:
