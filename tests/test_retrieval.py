@@ -166,6 +166,25 @@ def test_a_later_mention_of_a_speaker_takes_the_role_given_at_the_first() -> Non
     assert _speaker_evidence(store, rows, "strategist") == {0: 1, 1: 0, 2: 1, 3: 0}
 
 
+def test_the_quotations_of_someone_the_question_names_outside_the_speakers_description_are_spoken_of() -> None:
+    from types import SimpleNamespace
+
+    from assistant.search.retrieval import _spoken_of
+
+    store = _Quotations([
+        (1, 0, 50, "Lleyton Hewitt", None),
+        (1, 60, 120, "Ivo Minar", "20-year-old"),
+        (2, 0, 40, "Lleyton Hewitt", None),
+    ])
+    rows = [SimpleNamespace(id=n, article_id=a, start=s, end=s + 10) for n, (a, s) in enumerate(((1, 0), (1, 60), (2, 0), (2, 45)))]
+    # 'Which Czech qualifier said nerves kept him awake before facing Hewitt?': Hewitt is not the qualifier.
+    assert _spoken_of(store, rows, ("Czech", "Hewitt"), "Czech qualifier") == {0, 2}
+    # A name inside the description is the speaker's own ('What did Hewitt say ...').
+    assert _spoken_of(store, rows, ("Hewitt",), "Hewitt") == set()
+    assert _spoken_of(store, rows, ("Lleyton Hewitt",), "Lleyton Hewitt") == set()
+    assert _spoken_of(store, rows, (), "the Czech qualifier") == set()
+
+
 def test_within_an_article_the_story_names_do_not_rank_its_sentences() -> None:
     from assistant.search.retrieval import ScoredSentence, _without_story_credit
 

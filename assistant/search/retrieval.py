@@ -405,6 +405,8 @@ def retrieve(
     chunk_cos = _chunk_cosines(db, dense_chunks, weights.dense_k, spans) if not lexical_led else {}
     description = speaker_description(text, shape) if speech else None
     speakers = _speaker_evidence(db, sentence_rows, description or text) if speech else {}
+    # 'Which Czech qualifier said nerves kept him awake before facing Hewitt?': Hewitt is spoken about, not speaking.
+    spoken_of = _spoken_of(db, sentence_rows, shape.names, description) if description else set()
     # Where a story quotes the speaker the question describes ('Which strategist said ...'), the quotations of its
     # speakers who match none of the description are someone else's words: no quotation bonus for them. Only for a
     # question that describes the speaker: matched against a whole 'Who said ...?' question, a role shares the gist's
@@ -444,7 +446,9 @@ def retrieve(
         bonus += weights.quoted if own else 0.0
         if own and topic_stems:
             bonus += weights.said_about * _topic_share(texts[sid][1].lower(), topic_stems)
-        if speech and sid in speakers and not speakers[sid] == 0 < described.get(article_id, 0):
+        if sid in spoken_of:
+            pass  # the words of someone the question names outside its description of the speaker: not what it asks
+        elif speech and sid in speakers and not speakers[sid] == 0 < described.get(article_id, 0):
             bonus += weights.quotation + weights.speaker_words * speakers[sid]
         elif speech and _reports_speech(texts[sid][1]):
             # Reported speech is something said too ('He believes that elements of the security services ...', 'A
@@ -788,6 +792,23 @@ def _speaker_evidence(db: Store, rows: list[Any], text: str) -> dict[int, int]:
     return found
 
 
+def _spoken_of(db: Store, rows: list[Any], names: tuple[str, ...], description: str) -> set[int]:
+    """Ids of the candidates inside stored quotations whose speaker the question names outside its description of the
+    speaker: 'Which Czech qualifier said nerves kept him awake before facing Hewitt?' asks for the qualifier's words,
+    and Hewitt's quotations, on topic and in the same story, are the likeliest wrong answer. A name of the description
+    ('What did Kilroy-Silk say ...') is the speaker's own and is not counted."""
+    described = {w.lower() for w in _DESCRIPTION_WORD.findall(description)}
+    others = {part.lower() for name in names for part in name.split() if part.lower() not in described}
+    if not others:
+        return set()
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for article_id, start, end, speaker, _ in db.quotations_of({r.article_id for r in rows}):
+        if speaker and not others.isdisjoint(w.lower() for w in speaker.split()):
+            spans.setdefault(article_id, []).append((start, end))
+    return {r.id for r in rows if any(start < r.end and end > r.start for start, end in spans.get(r.article_id, ()))}
+
+
+_DESCRIPTION_WORD = re.compile(r"[\w'’-]+")
 _HONORIFICS = frozenset("mr mrs ms miss dr sir lord lady dame prof professor".split())
 
 
