@@ -166,6 +166,30 @@ def test_a_later_mention_of_a_speaker_takes_the_role_given_at_the_first() -> Non
     assert _speaker_evidence(store, rows, "strategist") == {0: 1, 1: 0, 2: 1, 3: 0}
 
 
+def test_the_words_introducing_a_speaker_describe_them_when_the_stored_role_is_cut_short() -> None:
+    from types import SimpleNamespace
+
+    from assistant.search.retrieval import _introduction, _speaker_evidence
+
+    text = (
+        "Jones medals 'must go if guilty'\n\nWorld Anti-Doping Agency (WADA) chief Dick Pound says Jones should be stripped. "
+        "Jeff Joseph, from the Consumer Electronics Association, told the BBC the show was about choice. "
+        '"It is about personalisation," he said. Shamil Tarpishchev said: "We would have known."'
+    )
+    assert _introduction(text, "Dick Pound").split() == ["World", "Anti-Doping", "Agency", "(WADA)", "chief"]
+    assert _introduction(text, "Jeff Joseph").split() == ["from", "the", "Consumer", "Electronics", "Association"]
+    assert _introduction(text, "Shamil Tarpishchev").split() == []
+    assert _introduction(text, "Nobody Here") == ""
+    pound, joseph = text.index("Jones should"), text.index('"It is')
+    store = _Quotations([(1, pound, pound + 20, "Dick Pound", "chief"), (1, joseph, joseph + 20, "Jeff Joseph", None)])
+    rows = [SimpleNamespace(id=0, article_id=1, start=pound, end=pound + 5), SimpleNamespace(id=1, article_id=1, start=joseph, end=joseph + 5)]
+    cache = SimpleNamespace(get=lambda article_id: SimpleNamespace(text=text))
+    # Without the article's words only the stored role counts ('chief'); with them 'anti-doping' and the association too.
+    assert _speaker_evidence(store, rows, "the anti-doping chief") == {0: 1, 1: 0}
+    assert _speaker_evidence(store, rows, "the anti-doping chief", cache) == {0: 2, 1: 0}
+    assert _speaker_evidence(store, rows, "the Consumer Electronics Association spokesman", cache) == {0: 0, 1: 2}
+
+
 def test_the_quotations_of_someone_the_question_names_outside_the_speakers_description_are_spoken_of() -> None:
     from types import SimpleNamespace
 

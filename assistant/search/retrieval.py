@@ -404,7 +404,7 @@ def retrieve(
     speech = shape.speech and not lexical_led
     chunk_cos = _chunk_cosines(db, dense_chunks, weights.dense_k, spans) if not lexical_led else {}
     description = speaker_description(text, shape) if speech else None
-    speakers = _speaker_evidence(db, sentence_rows, description or text) if speech else {}
+    speakers = _speaker_evidence(db, sentence_rows, description or text, cache if description else None) if speech else {}
     # 'Which Czech qualifier said nerves kept him awake before facing Hewitt?': Hewitt is spoken about, not speaking.
     spoken_of = _spoken_of(db, sentence_rows, shape.names, description) if description else set()
     # Where a story quotes the speaker the question describes ('Which strategist said ...'), the quotations of its
@@ -768,10 +768,11 @@ SPEAKER_WORDS_MAX = 2
 """Query words matching a speaker's name or role that count (a long role matches common words)."""
 
 
-def _speaker_evidence(db: Store, rows: list[Any], text: str) -> dict[int, int]:
+def _speaker_evidence(db: Store, rows: list[Any], text: str, introductions: ArticleCache | None = None) -> dict[int, int]:
     """Sentence id -> how many of the words of `text` (the question's description of the speaker, else the whole
     question; crude stems) the name or role of the speaker of the stored quotation holding the sentence shares
-    (capped), for every sentence inside a quotation."""
+    (capped), for every sentence inside a quotation. With `introductions` (the articles' text), the words the article
+    puts before the speaker's name and in an apposition after it where it first names them count as the role too."""
 
     wanted = {crude_stem(w) for w in content_words(text)}
     spans: dict[int, list[tuple[int, int, str | None, str | None]]] = {}
@@ -780,16 +781,38 @@ def _speaker_evidence(db: Store, rows: list[Any], text: str) -> dict[int, int]:
     for article_id, quotes in spans.items():
         spans[article_id] = _with_borrowed_roles(quotes)
     found: dict[int, int] = {}
-    shared: dict[tuple[str | None, str | None], int] = {}
+    shared: dict[tuple[int, str | None, str | None], int] = {}
     for r in rows:
         for start, end, speaker, role in spans.get(r.article_id, ()):
             if start < r.end and end > r.start:
-                if (speaker, role) not in shared:
-                    described_by = {crude_stem(w) for w in content_words(f"{speaker or ''} {role or ''}")}
-                    shared[speaker, role] = min(len(described_by & wanted), SPEAKER_WORDS_MAX)
-                found[r.id] = shared[speaker, role]
+                key = (r.article_id if introductions is not None else 0, speaker, role)
+                if key not in shared:
+                    said = f"{speaker or ''} {role or ''}"
+                    if introductions is not None and speaker:
+                        article = introductions.get(r.article_id)
+                        said += " " + _introduction(article.text, speaker) if article is not None else ""
+                    described_by = {crude_stem(w) for w in content_words(said)}
+                    shared[key] = min(len(described_by & wanted), SPEAKER_WORDS_MAX)
+                found[r.id] = shared[key]
                 break
     return found
+
+
+def _introduction(text: str, speaker: str) -> str:
+    """The words an article puts around a speaker's name where it first gives it in full: before it, back to the start
+    of the clause ('World Anti-Doping Agency (WADA) chief Dick Pound says ...'), and an apposition after it ('Jeff
+    Joseph, from the Consumer Electronics Association (CEA) told ...'); the quotation store's role is often cut short
+    ('chief') or missing."""
+    at = text.find(speaker)
+    if at < 0:
+        return ""
+    opening = max(text.rfind(mark, 0, at) for mark in (". ", "\n", ", ", '"', "“", "”")) + 1
+    after = at + len(speaker)
+    tail = ""
+    if text.startswith(",", after):
+        stops = [i for i in (text.find(",", after + 1), text.find(". ", after + 1), text.find("\n", after + 1)) if i >= 0]
+        tail = text[after + 1 : min(stops, default=len(text))]
+    return f"{text[opening:at]} {tail}"
 
 
 def _spoken_of(db: Store, rows: list[Any], names: tuple[str, ...], description: str) -> set[int]:
