@@ -181,7 +181,8 @@ def story_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_sentence_of_the_leading_stories_is_a_candidate(story_index: Path) -> None:
     """With one fused chunk read and no dense chunks' sentences, only that chunk's sentences are candidates; the story it
-    belongs to is then scored whole (story_articles), unless it is longer than story_longest sentences."""
+    belongs to is then scored whole (story_articles), unless it is longer than story_longest sentences, or only its
+    story_k sentences closest to the question."""
     question = "Which Czech qualifier said nerves kept him awake before facing Hewitt?"
     narrow = Weights(candidates=1, dense_sentences=0, lexical_k=0, story_articles=0)
     with opened(story_index) as engine:
@@ -191,6 +192,8 @@ def test_every_sentence_of_the_leading_stories_is_a_candidate(story_index: Path)
         whole = engine.answer_with_evidence(question)[1]
         engine.weights = dataclasses.replace(narrow, story_articles=1, story_longest=5)
         too_long = engine.answer_with_evidence(question)[1]
+        engine.weights = dataclasses.replace(narrow, story_articles=1, story_k=2)
+        closest = engine.answer_with_evidence(question)[1]
         stored = engine.store.sentences_of_articles([whole.sentences[0].article_id], 100)
         texts = [engine.article(r.article_id).text[r.start : r.end] for r in stored]
     assert chunk_only is not None and whole is not None and too_long is not None
@@ -199,3 +202,5 @@ def test_every_sentence_of_the_leading_stories_is_a_candidate(story_index: Path)
     assert len(chunk_only.sentences) < len(stored)
     assert {s.sentence_id for s in whole.sentences} == {r.id for r in stored}
     assert {s.sentence_id for s in too_long.sentences} == {s.sentence_id for s in chunk_only.sentences}
+    # story_k keeps, of the sentences only the story brings, the closest to the question.
+    assert closest is not None and len(closest.sentences) == len(chunk_only.sentences) + 2

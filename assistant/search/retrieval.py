@@ -60,12 +60,18 @@ class Weights:
     dense_sentence_k: int = 40
     """Of the sentences only those chunks bring, the ones kept (closest to the question first): every
     kept candidate costs keyword evidence and article reads."""
-    story_articles: int = 3
-    """Dense-led shapes: every sentence of the articles of the best fused chunks, up to this many articles, is a
-    candidate. A paraphrase of one sentence is often found by its story (the chunks around it share the question's
+    story_articles: int = 12
+    """Dense-led shapes: the sentences of the articles of the best fused chunks, up to this many articles (12: the story
+    of every fused candidate chunk), are candidates (the story_k closest to the question of those no chunk brought). A paraphrase of one sentence is often found by its story (the chunks around it share the question's
     names and topic) while its own sentence, in a chunk the question matches less well, is not among the dense
     chunks' sentences ('"I was so nervous last night I couldn't sleep.' for 'Which Czech qualifier said nerves kept
     him awake before facing Hewitt?'); a news story is short enough to score whole (wave 7, docs/retrieval.md)."""
+    story_k: int = 40
+    """Of the sentences only the whole stories bring, the ones kept (closest to the question first; 0: all), as
+    dense_sentence_k for the dense chunks: each kept candidate costs keyword evidence and reads. BBC paraphrases
+    hit@1/@3: 3 stories, all their sentences 0.520/0.654; 12 stories 0.535/0.685 all, 0.535/0.677 at 30 and 40,
+    0.528/0.669 at 20; 6 or 8 stories at 40 0.528/0.669. CPU per question against 3 stories whole: +0.7 ms at 40,
+    +2.2 ms all."""
     story_longest: int = 60
     """Only stories of at most this many sentences are taken whole (BBC: 99% of articles have at most 52; a long
     document such as a SQuAD article's hundreds of sentences is left to its chunks)."""
@@ -372,7 +378,8 @@ def retrieve(
     if weights.story_articles and not shape.lexical:
         stories = _leading_articles(ranked, ranges, weights.story_articles)
         known = {r.id for r in sentence_rows}
-        sentence_rows += [r for r in db.sentences_of_articles(stories, weights.story_longest) if r.id not in known]
+        told = [r for r in db.sentences_of_articles(stories, weights.story_longest) if r.id not in known]
+        sentence_rows += _closest(told, query_vector, weights.story_k) if weights.story_k else told
     # The sentence before a candidate is often a candidate too: only the others are read.
     in_hand = {(r.article_id, r.ord): r for r in sentence_rows}
     before = {(a, o + 1): in_hand[a, o] for a, o in in_hand if (a, o + 1) in in_hand}
@@ -854,6 +861,17 @@ def _with_borrowed_roles(quotes: list[tuple[int, int, str | None, str | None]]) 
                 role = roles[parts[-1]]
         out.append((start, end, speaker, role))
     return out
+
+
+def _closest(rows: list[Any], query_vector: Any, keep: int) -> list[Any]:
+    """The `keep` rows closest to the question, in their order."""
+    import numpy as np
+
+    if len(rows) <= keep:
+        return rows
+    matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype=np.float16).reshape(len(rows), -1).astype(np.float32)
+    cos = matrix @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+    return [rows[i] for i in sorted(np.argsort(-cos, kind="stable")[:keep])]
 
 
 def _closest_extra(rows: list[Any], fused: set[tuple[int, int]], lexical: list[tuple[int, float]], query_vector: Any, keep: int) -> list[Any]:
