@@ -364,7 +364,9 @@ class Engine:
         topical = self._remembered("articles", about, lambda: self.store.articles_matching(about))
         both = named & topical
         if not both:
-            return None, (shape.speaker, shape.topic)
+            # A description ('the Arsenal manager') is not a name: the story may call him 'Arsenal boss', so finding no
+            # article with its words and Y's proves nothing. Only a name absent beside Y is evidence.
+            return None, (None if _describes(shape.speaker) else (shape.speaker, shape.topic))
         if quoted:
             # Reported speech names the person by surname ('..., Mr Howard added'): the surname alone counts.
             surname = phrase(speaker_words[-1])
@@ -478,6 +480,13 @@ def _article_text(found: Retrieval, article_id: int) -> str:
     """Title and text of an article the retrieval read ('' when it is gone)."""
     row = found.articles.get(article_id) if found.articles is not None else None
     return f"{row.title} {row.text}" if row is not None else ""
+
+
+def _describes(speaker: str) -> bool:
+    """Whether the question's X is a description ('the Arsenal manager', "Hyundai's chairman", 'the Spaniard') rather
+    than a name ('Michael Howard', 'Lord Woolf'): it opens with an article or holds a lowercase word."""
+    found = re.findall(r"[\w'’-]+", speaker)
+    return bool(found) and (found[0].lower() in ("the", "a", "an") or any(w[:1].islower() for w in found))
 
 
 def _asks_for_speaker_of(shape: QueryShape, question: str, quotes: tuple[Quote, ...]) -> bool:
