@@ -138,6 +138,10 @@ def test_said_about_finds_the_speakers_reported_words_and_weighs_the_topic_by_ra
     assert not reports.search("Analysts said Mr Brown was wrong")
     assert _topic_share("the golden age", stems) == 0.75 and _topic_share("a rule of thumb", stems) == 0.25
     assert _said_about(query_shape("What did the union official say about pay?"), plan)[0] is None
+    # A role whose capitals are an organisation's: 'The SEC said ...' is not the chairman speaking.
+    assert _said_about(query_shape("What did the SEC chairman say about the golden rule?"), plan)[0] is None
+    assert _said_about_match(query_shape("What did the SEC chairman say about foreign firms?")) is None
+    assert _said_about_match(query_shape("What did Tory leader Michael Howard say about Europe?")) == 'body : ("Howard" AND ("europe"))'
 
 
 class _Quotations:

@@ -621,7 +621,12 @@ def _said_about(shape: QueryShape, keywords: Any) -> tuple[re.Pattern[str] | Non
 
 def _speaker_names(speaker: str) -> list[str]:
     """The capitalised words of X in 'what did X say about Y' ('Michael Howard' -> Michael, Howard; 'the union
-    official' -> none): the last is the surname reported speech goes by."""
+    official' -> none): the last is the surname reported speech goes by. A person's name ends X ('Tory leader Michael
+    Howard'); X ending in a lower-case word is a role, its capitals an organisation's ('the SEC chairman': 'The SEC
+    said ...' is not the chairman's speech)."""
+    words = speaker.split()
+    if not words or not words[-1][:1].isupper():
+        return []
     return [w for w in re.findall(r"[A-Z][\w'’-]+", speaker) if w.lower() not in ("the", "a", "an")]
 
 
