@@ -1,4 +1,5 @@
-"""'What did X say about Y' where X describes the speaker: no article's words prove that nobody so described spoke of Y."""
+"""'What did X say about Y': when the index may say that X never speaks of Y (a name, not a description; a sentence
+naming X and Y that is not X speaking proves nothing; X quoted in a story about Y is X speaking of it)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ ARTICLES = {
         "---\ntitle: Squad named for Chelsea game\ndate: 2005-01-07\n---\n\n"
         "The Arsenal manager named an unchanged squad for Saturday's game against Chelsea. "
         "Two young defenders were promoted from the reserves.\n"
+    ),
+    "sport/chelsea.md": (
+        "---\ntitle: Mourinho defiant on Chelsea form\ndate: 2005-02-25\n---\n\n"
+        "Chelsea boss Jose Mourinho has insisted that Arsene Wenger would swap places with him. "
+        "\"Don't try to put pressure on me because I am never under pressure,\" Mourinho warned.\n"
+    ),
+    "politics/advice.md": (
+        "---\ntitle: Iraq advice row grows\ndate: 2005-03-01\n---\n\n"
+        "Tory leader Michael Howard called for the Attorney General's legal advice to be published in full. "
+        "\"This issue will not go away,\" said Mr Howard.\n"
     ),
     "politics/howard.md": (
         "---\ntitle: Howard on council tax\ndate: 2005-02-01\n---\n\n"
@@ -40,4 +51,22 @@ def test_a_name_never_beside_the_topic_is_still_said_so(tmp_path: Path) -> None:
         answer = engine.ask("What did Arsene Wenger say about council tax?")
         assert not answer.answered
         assert "no article has Arsene Wenger speaking about council tax" in answer.message
+        assert_quotes_verbatim(engine, answer)
+
+
+def test_a_sentence_naming_both_is_not_x_speaking_of_y(tmp_path: Path) -> None:
+    # 'Mourinho has insisted that Arsene Wenger would swap places': Wenger is named beside Mourinho, not speaking.
+    with opened(index_of(tmp_path, ARTICLES)) as engine:
+        answer = engine.ask("What did Arsene Wenger say about Mourinho?")
+        assert not answer.answered
+        assert "no article has Arsene Wenger speaking about Mourinho" in answer.message
+        assert_quotes_verbatim(engine, answer)
+
+
+def test_x_quoted_in_a_story_about_y_speaks_of_y(tmp_path: Path) -> None:
+    # None of Mr Howard's words says 'Iraq', but he is quoted in a story whose title is about Iraq.
+    with opened(index_of(tmp_path, ARTICLES)) as engine:
+        answer = engine.ask("What did Michael Howard say about Iraq?")
+        assert "speaking about" not in answer.message
+        assert answer.quotes and answer.quotes[0].path == "politics/advice.md"
         assert_quotes_verbatim(engine, answer)

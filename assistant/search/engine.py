@@ -17,10 +17,10 @@ from assistant.index import store
 from assistant.index.stores import EmbeddedStore, Store, open_store
 from assistant.search.answer import AnswerPolicy, article_support, build_quotes, policy_for, sentence_quote, unsupported
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError
-from assistant.search.keywords import phrase
+from assistant.search.keywords import phrase, support_stem
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
 from assistant.text.query import FRAGMENT, NAME, QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, is_speech, words, merge_filters, parse_question, query_shape
-from assistant.search.retrieval import Retrieval, Weights, retrieve
+from assistant.search.retrieval import Retrieval, Weights, retrieve, speech_by
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -368,14 +368,47 @@ class Engine:
             # article with its words and Y's proves nothing. Only a name absent beside Y is evidence.
             return None, (None if _describes(shape.speaker) else (shape.speaker, shape.topic))
         if quoted:
-            # Reported speech names the person by surname ('..., Mr Howard added'): the surname alone counts.
-            surname = phrase(speaker_words[-1])
-            reported = self.store.lexical_sentences(f"body : (({surname}) AND ({about}))", 1, 1.0, both)
-            if not reported:
+            # Reported speech names the person by surname ('..., Mr Howard added'): the surname counts when it is the
+            # subject of a speech verb. 'Mourinho has insisted that Sir Alex Ferguson and Arsene Wenger would swap
+            # places' names Wenger and Mourinho but is not Wenger speaking.
+            if not self._reports(shape.speaker, f"body : (({phrase(speaker_words[-1])}) AND ({about}))", both):
                 holding = self.store.lexical_sentences(f"body : ({about})", 5000, 1.0, both)
-                if not any(sentence_id in quoted for sentence_id, _ in holding):
+                if not any(sentence_id in quoted for sentence_id, _ in holding) and not self._quoted_in_story_of(
+                    quoted, both, topic_words
+                ):
                     return None, (shape.speaker, shape.topic)
         return both, None
+
+    def _reports(self, speaker: str, match: str, allowed: set[int]) -> bool:
+        """Whether a sentence of the `allowed` articles found by `match` (X's surname and Y's words) has X as the
+        subject of a speech verb ('Mr Howard added', 'said Mr Brown'); any match counts when X has no such pattern."""
+        pattern = speech_by(speaker)
+        found = self.store.lexical_sentences(match, 1 if pattern is None else REPORTED_SENTENCES, 1.0, allowed)
+        if pattern is None or not found:
+            return bool(found)
+        rows = self.store.sentences_by_id(sentence_id for sentence_id, _ in found)
+        articles = self.store.articles()
+        articles.load({r.article_id for r in rows})
+        for r in rows:
+            article = articles.get(r.article_id)
+            if article is not None and pattern.search(article.text[r.start : r.end]):
+                return True
+        return False
+
+    def _quoted_in_story_of(self, quoted: set[int], allowed: set[int], topic_words: list[str]) -> bool:
+        """Whether X (`quoted`: the sentences of X's quotations) is quoted in one of the `allowed` articles whose title
+        holds a word of Y: Michael Howard's words in 'Iraq advice claim sparks new row' are about Iraq though none of
+        them says 'Iraq'. Y only somewhere in the story (another speaker's 'political football') is not enough."""
+        wanted = {support_stem(w) for w in topic_words}
+        rows = self.store.sentences_by_id(quoted)
+        articles = self.store.articles()
+        stories = {r.article_id for r in rows} & allowed
+        articles.load(stories)
+        for article_id in stories:
+            article = articles.get(article_id)
+            if article is not None and not wanted.isdisjoint(support_stem(w) for w in words(article.title or "")):
+                return True
+        return False
 
     def _missing_numbers(self, question: str, found: Retrieval) -> list[str]:
         """Numbers of the question (a year, an amount) absent from the best passage's article.
@@ -455,6 +488,8 @@ class Engine:
 
 QUERY_THREADS = 1
 """ONNX Runtime threads of the engine's own model (see `_load_embedder`)."""
+REPORTED_SENTENCES = 200
+"""Sentences naming X's surname and Y's words read to find X's reported speech (a handful in practice)."""
 MEMO_ENTRIES = 256
 """Name and phrase searches an engine remembers for the generation in use (all forgotten past this)."""
 LARGE_INDEX_CHUNKS = 5_000

@@ -601,14 +601,7 @@ def _said_about(shape: QueryShape, keywords: Any) -> tuple[re.Pattern[str] | Non
     if shape.kind != SAID_ABOUT or not shape.speaker:
         return None, {}
     names = _speaker_names(shape.speaker)
-    reports = None
-    if names:
-        surname = re.escape(names[-1])
-        reports = re.compile(
-            rf"\b{surname}\b(?:,[^,]{{1,80}},)?\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(?:{_SPEECH_VERBS})\b"
-            # 'said Mr Brown.' / 'said Mr Brown, who ...', not 'said Mr Brown's rule ...' or 'said Mr Brown was ...'
-            rf"|\b(?:{_SPEECH_VERBS})\s+(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady)\.?\s+)?(?:[A-Z][\w'’-]+\s+)?{surname}(?=\s*(?:[,.;:!?]|$))"
-        )
+    reports = speech_by(shape.speaker)
     idf = _query_idf(keywords)
     named = {n.lower() for n in names}
     stems: dict[str, tuple[str, float]] = {}
@@ -617,6 +610,20 @@ def _said_about(shape: QueryShape, keywords: Any) -> tuple[re.Pattern[str] | Non
         if word.lower() not in named and idf.get(stem, 0.0) > 0:
             stems[stem] = (_opening(stem), idf[stem])
     return reports, stems
+
+
+def speech_by(speaker: str) -> re.Pattern[str] | None:
+    """A pattern finding the surname of X ('What did X say about Y') as the subject of a speech verb ('Mr Howard
+    added', 'said Mr Brown', 'Mr Brown insisted'); None for a role without a name ('the union official')."""
+    names = _speaker_names(speaker)
+    if not names:
+        return None
+    surname = re.escape(names[-1])
+    return re.compile(
+        rf"\b{surname}\b(?:,[^,]{{1,80}},)?\s+(?:has\s+|had\s+|have\s+|also\s+|later\s+|then\s+)?(?:{_SPEECH_VERBS})\b"
+        # 'said Mr Brown.' / 'said Mr Brown, who ...', not 'said Mr Brown's rule ...' or 'said Mr Brown was ...'
+        rf"|\b(?:{_SPEECH_VERBS})\s+(?:(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady)\.?\s+)?(?:[A-Z][\w'’-]+\s+)?{surname}(?=\s*(?:[,.;:!?]|$))"
+    )
 
 
 def _speaker_names(speaker: str) -> list[str]:
