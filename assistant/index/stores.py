@@ -93,6 +93,10 @@ class EmbeddedStore(SqlReads):
         self.generation = 0
         self.index: Any = None
         self.terms = TermStats(self.db)
+        # A question's reads are random row lookups all over the file (its ~300-600 sentence rows, vectors included):
+        # through a memory map each is no read() call and copy (main-thread CPU -0.4 to -0.6 ms a warm BBC question,
+        # paired A/B). A reader's file is never truncated under it (a rebuild puts a new file in its place).
+        self.db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -173,6 +177,10 @@ class EmbeddedStore(SqlReads):
 
     def close(self) -> None:
         self.db.close()
+
+
+MMAP_BYTES = 256 * 1024 * 1024
+"""How much of its database file an embedded store's connection reads through a memory map."""
 
 
 def open_store(location: Path | str) -> Store:
