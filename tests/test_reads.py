@@ -120,3 +120,50 @@ def test_answers_read_each_candidate_article_once(index: Path) -> None:
         assert len(article_reads) <= 2  # candidates, then (rarely) a duplicate's article not yet read
         # Quote texts come from the cached rows (the speaker look-up of issue 13 reads its own few characters).
         assert not [s for s in statements if "substr(text" in s and "FROM articles WHERE id" in s and "length(" in s]
+
+
+def test_held_sentences_give_the_sql_reads_rows(index: Path) -> None:
+    db = store.connect(index)
+    try:
+        held = reads.HeldSentences(db)
+        chunks = store.all_chunk_ids(db)
+        articles = [r[0] for r in db.execute("SELECT id FROM articles")]
+        sentences = [r[0] for r in db.execute("SELECT id FROM sentences")]
+        positions = [(a, o) for a, o in db.execute("SELECT article_id, ord FROM sentences")] + [(articles[0], 99)]
+        for picked in (chunks, chunks[::2], chunks[1:2], [], [10_000]):
+            assert held.chunk_sentence_ranges(picked) == [tuple(r) for r in reads.chunk_sentence_ranges(db, picked)]
+            assert held.sentences_of_chunks(picked) == reads.sentences_of_chunks(db, picked)
+        assert held.sentences_by_id(sentences[::-1] + [10_000]) == reads.sentences_by_id(db, sentences[::-1] + [10_000])
+        for longest in (0, 1, 3, 100):
+            assert held.sentences_of_articles(articles + [10_000], longest) == reads.sentences_of_articles(db, articles + [10_000], longest)
+        assert held.sentences_before(positions) == reads.sentences_before(db, positions)
+        assert [held.sentence_at(a, o) for a, o in positions] == [reads.sentence_at(db, a, o) for a, o in positions]
+        with pytest.raises(reads.HeldSentences.Stopped):
+            reads.HeldSentences(db, lambda: True)
+    finally:
+        db.close()
+
+
+def test_the_store_holds_sentences_from_the_second_question_and_drops_them_with_the_generation(index: Path) -> None:
+    with opened(index) as engine:
+        first = engine.ask("golden rule borrowing")
+        assert engine.store._loading is None and engine.store._sentences is None  # one question: nothing started
+        engine.ask("another golden rule story")
+        loading = engine.store._loading
+        assert loading is not None
+        loading._thread.join()
+        statements: list[str] = []
+        engine.db.set_trace_callback(statements.append)
+        again = engine.ask("golden rule borrowing")
+        engine.db.set_trace_callback(None)
+        assert engine.store._sentences is not None
+        assert not [s for s in statements if "vector" in s or "first_sentence" in s]  # no sentence row or chunk range read
+        assert again.quotes == first.quotes
+        corpus = index.parent / "corpus"
+        (corpus / "d.md").write_text("---\ntitle: Delta\n---\n\nA new golden rule appears.\n", encoding="utf-8")
+        build(corpus, index)
+        later = engine.ask("new golden rule appears")
+        assert engine.store._sentences is None  # a new generation: read from SQL until held again
+        assert later.quotes and later.quotes[0].path == "d.md"
+    # close() stopped any read still running
+    assert engine.store._loading is None

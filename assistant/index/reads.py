@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
@@ -329,3 +329,76 @@ def quotations_of(db: sqlite3.Connection, article_ids: Iterable[int]) -> list[tu
             return []  # a read-only index of an older schema: no quotations known
         raise
     return [(int(a), int(s), int(e), sp, role) for a, s, e, sp, role in rows]
+
+
+class HeldSentences:
+    """Every sentence row of one index generation (vectors included) and every chunk's sentence range, in memory: the
+    reads a question makes of them (300-600 rows, a random lookup each all over the file) become dictionary lookups.
+    The same rows, in the same order, as the SQL reads above."""
+
+    class Stopped(Exception):
+        """The read was given up (`stop()` said so)."""
+
+    def __init__(self, db: sqlite3.Connection, stop: Callable[[], bool] | None = None) -> None:
+        """Read them all; `stop()`, asked between batches of rows, gives up with HeldSentences.Stopped."""
+        # In file order (no ORDER BY: a walk of the position index then a lookup a row is slower), sorted here.
+        cursor = db.execute("SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences")
+        rows: list[SentenceRow] = []
+        while batch := cursor.fetchmany(2048):
+            if stop is not None and stop():
+                raise HeldSentences.Stopped
+            rows += map(_sentence_row, batch)
+        rows.sort(key=_BY_POSITION)
+        self._by_id: dict[int, SentenceRow] = {row.id: row for row in rows}
+        self._by_position: dict[tuple[int, int], SentenceRow] = dict(zip(map(_BY_POSITION, rows), rows))
+        self._of_article: dict[int, list[SentenceRow]] = {}
+        for row in rows:
+            self._of_article.setdefault(row.article_id, []).append(row)
+        self._chunks: dict[int, tuple[int, int, int, int]] = {
+            r[0]: r for r in db.execute("SELECT id, article_id, first_sentence, last_sentence FROM chunks")
+        }
+
+    def chunk_sentence_ranges(self, chunk_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:
+        """As `chunk_sentence_ranges` (chunk id order)."""
+        found = self._chunks
+        return [found[c] for c in sorted({int(c) for c in chunk_ids}) if c in found]
+
+    def sentences_of_chunks(self, chunk_ids: Sequence[int]) -> list[SentenceRow]:
+        """As `sentences_of_chunks`."""
+        unique: dict[int, SentenceRow] = {}
+        at = self._by_position
+        for _, article_id, first, last in self.chunk_sentence_ranges(chunk_ids):
+            for ord_ in range(first, last + 1):
+                row = at.get((article_id, ord_))
+                if row is not None:
+                    unique[row.id] = row
+        return sorted(unique.values(), key=_BY_POSITION)
+
+    def sentences_by_id(self, sentence_ids: Iterable[int]) -> list[SentenceRow]:
+        """As `sentences_by_id`."""
+        found = self._by_id
+        return sorted((found[i] for i in {int(i) for i in sentence_ids} if i in found), key=_BY_POSITION)
+
+    def sentences_of_articles(self, article_ids: Iterable[int], longest: int) -> list[SentenceRow]:
+        """As `sentences_of_articles`."""
+        out: list[SentenceRow] = []
+        for article_id in sorted({int(i) for i in article_ids}):
+            rows = self._of_article.get(article_id, [])
+            if len(rows) <= longest:
+                out += rows
+        return out
+
+    def sentence_at(self, article_id: int, ord_: int) -> tuple[int, int, int, int] | None:
+        """As `sentence_at`."""
+        row = self._by_position.get((article_id, ord_))
+        return None if row is None else (row.id, row.start, row.end, row.paragraph)
+
+    def sentences_before(self, positions: Iterable[tuple[int, int]]) -> dict[tuple[int, int], SentenceRow]:
+        """As `sentences_before`."""
+        at = self._by_position
+        found: dict[tuple[int, int], SentenceRow] = {}
+        for article_id, ord_ in positions:
+            row = at.get((article_id, ord_ - 1)) if ord_ > 0 else None
+            if row is not None:
+                found[article_id, ord_] = row
+        return found
