@@ -150,8 +150,9 @@ def test_the_store_holds_sentences_from_the_second_question_and_drops_them_with_
         assert engine.store._loading is None and engine.store._sentences is None  # one question: nothing started
         engine.ask("another golden rule story")
         loading = engine.store._loading
-        assert loading is not None
-        loading._thread.join()
+        assert loading is not None or engine.store._sentences is not None  # started (or done already: a tiny index)
+        if loading is not None:
+            loading._thread.join()
         statements: list[str] = []
         engine.db.set_trace_callback(statements.append)
         again = engine.ask("golden rule borrowing")
