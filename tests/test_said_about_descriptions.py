@@ -70,3 +70,19 @@ def test_x_quoted_in_a_story_about_y_speaks_of_y(tmp_path: Path) -> None:
         assert "speaking about" not in answer.message
         assert answer.quotes and answer.quotes[0].path == "politics/advice.md"
         assert_quotes_verbatim(engine, answer)
+
+
+def test_a_relative_of_the_topic_word_counts_as_speaking_of_it(tmp_path: Path) -> None:
+    # 'nerves' in the question, "nervous" in his words: X does speak of Y.
+    articles = {
+        "sport/minar.md": (
+            "---\ntitle: Qualifier shocks Hewitt\ndate: 2005-02-10\n---\n\n"
+            "Czech qualifier Ivo Minar beat Lleyton Hewitt in straight sets on Tuesday. "
+            "\"I was so nervous last night I could not sleep,\" said Minar.\n"
+        ),
+    }
+    with opened(index_of(tmp_path, articles)) as engine:
+        answer = engine.ask("What did Ivo Minar say about nerves?")
+        assert "speaking about" not in answer.message
+        assert answer.quotes and answer.quotes[0].path == "sport/minar.md"
+        assert_quotes_verbatim(engine, answer)

@@ -17,7 +17,7 @@ from assistant.index import store
 from assistant.index.stores import EmbeddedStore, Store, open_store
 from assistant.search.answer import AnswerPolicy, article_support, build_quotes, policy_for, sentence_quote, unsupported
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError
-from assistant.search.keywords import phrase, support_stem
+from assistant.search.keywords import loose_words, phrase, support_stem
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
 from assistant.text.query import FRAGMENT, NAME, QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, is_speech, words, merge_filters, parse_question, query_shape
 from assistant.search.retrieval import Retrieval, Weights, retrieve, speech_by
@@ -360,7 +360,8 @@ class Engine:
         named = self._remembered("articles", by_name, lambda: self.store.articles_matching(by_name))
         if not named:
             return None, None  # a role ("the union official"): nothing to check by name
-        about = " OR ".join(phrase(w) for w in topic_words)
+        # Y's words and their relatives: 'nerves' must find "I was so nervous", or X would be said never to speak of it.
+        about = " OR ".join(loose_words(w) for w in topic_words)
         topical = self._remembered("articles", about, lambda: self.store.articles_matching(about))
         both = named & topical
         if not both:

@@ -107,6 +107,19 @@ def support_stem(word: str) -> str:
     return w[:7]
 
 
+def stem_opening(stem: str) -> str:
+    """What a word with this support stem starts with: a final i stands for y as well ('countri' is country's)."""
+    return stem[:-1] if stem.endswith("i") and len(stem) > 1 else stem
+
+
+def loose_words(word: str) -> str:
+    """An FTS5 query for a word and its relatives: the word, or any word opening like it ('nerves' finds 'nervous',
+    'Europe' 'European'); the word alone when its opening is too short to say much ('tax*' would find 'taxi')."""
+    opening = stem_opening(support_stem(word))
+    exact = phrase(word)
+    return f"{exact} OR {phrase(opening)} *" if len(opening) >= 4 and opening.isalnum() else exact
+
+
 def phrase_match(phrase: str, text: str) -> float:
     """1.0 when the text holds the phrase (inflections aside), 0.8 when it does with one word
     misremembered, left out or added, else 0.0."""

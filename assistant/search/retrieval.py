@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.index.reads import ArticleCache, allowed_chunks, filter_sql  # noqa: F401 (re-exported)
 from assistant.index.stores import Store, TermCounts
 from assistant.search.keywords import crude_stem, phrase, phrase_match, plan, support_stem
+from assistant.search.keywords import stem_opening as _opening
 from assistant.text.query import FRAGMENT, QUESTION, SAID_ABOUT, QueryShape, WHO_SAID, content_words, query_shape, speaker_description
 from assistant.models import Filters
 
@@ -577,11 +578,6 @@ def _query_idf(keywords: Any) -> dict[str, float]:
         stem = support_stem(_unquoted(quoted))
         idf[stem] = max(idf.get(stem, 0.0), value)
     return idf
-
-
-def _opening(stem: str) -> str:
-    """What a word with this support stem starts with: a final i stands for y as well ('countri' is country's)."""
-    return stem[:-1] if stem.endswith("i") and len(stem) > 1 else stem
 
 
 def _reports_speech(text: str) -> bool:
