@@ -204,3 +204,56 @@ def test_every_sentence_of_the_leading_stories_is_a_candidate(story_index: Path)
     assert {s.sentence_id for s in too_long.sentences} == {s.sentence_id for s in chunk_only.sentences}
     # story_k keeps, of the sentences only the story brings, the closest to the question.
     assert closest is not None and len(closest.sentences) == len(chunk_only.sentences) + 2
+
+
+REASONS = {
+    "entertainment/tapes.md": (
+        "---\ntitle: Elvis studio tapes to be auctioned\ndate: 2005-01-10\n---\n\n"
+        "The son of the engineer who recorded Elvis will auction his father's studio tapes of Elvis next month. "
+        "Nogar's son Stephen, 57, found the tapes in the family home.\n\n"
+        "\"We've had them for a lot of years, and I think the people should enjoy them,\" Stephen said.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def reasons_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return index_of(tmp_path_factory.mktemp("reasons"), REASONS)
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        ("Why did the engineer's son decide to auction his father's Elvis studio tapes?", "the engineer's son decide to"),
+        ("Why was the Indian teenager so desperate to win?", "the Indian teenager so desperate"),
+        ("Why was the teenager upset?", "the teenager upset"),
+        ("Why did Madonna earn less than Prince?", None),  # a name: no description to match
+        ("What did the engineer's son decide?", None),
+    ],
+)
+def test_a_why_question_about_someone_describes_them(question: str, who: str | None) -> None:
+    from assistant.search.retrieval import _WHY_PERSON
+
+    found = _WHY_PERSON.match(question)
+    assert (found.group("who") if found else None) == who
+
+
+def test_a_why_question_about_someone_favours_their_own_words(reasons_index: Path) -> None:
+    """The son's quotation ('Nogar's son Stephen' introduces him) gives his reason: a why-question describing him lifts
+    it by the quotation bonus; one describing someone else, or with the bonus off, does not."""
+
+    def quote_score(question: str, weights: Weights) -> float:
+        engine.weights = weights
+        found = engine.answer_with_evidence(question)[1]
+        assert found is not None
+        return next(s.score for s in found.sentences if engine.article(s.article_id).text[s.start : s.end].startswith('"We'))
+
+    son = "Why did the engineer's son decide to auction his father's Elvis studio tapes?"
+    daughter = "Why did the engineer's daughter decide to auction his father's Elvis studio tapes?"
+    with opened(reasons_index) as engine:
+        lifted = quote_score(son, Weights())
+        plain = quote_score(son, dataclasses.replace(Weights(), quotation=0.0))
+        other = quote_score(daughter, Weights())
+        other_plain = quote_score(daughter, dataclasses.replace(Weights(), quotation=0.0))
+    assert lifted - plain == pytest.approx(Weights().quotation)
+    assert other == pytest.approx(other_plain)

@@ -415,6 +415,9 @@ def retrieve(
     speakers = _speaker_evidence(db, sentence_rows, description or text, cache if description else None) if speech else {}
     # 'Which Czech qualifier said nerves kept him awake before facing Hewitt?': Hewitt is spoken about, not speaking.
     spoken_of = _spoken_of(db, sentence_rows, shape.names, description) if description else set()
+    # 'Why did the engineer's son decide to auction ...?': the reason is most often given in that person's own words.
+    why = _WHY_PERSON.match(text) if not speech and not lexical_led else None
+    reasons = {k for k, v in _speaker_evidence(db, sentence_rows, why.group("who"), cache).items() if v > 0} if why else set()
     # Where a story quotes the speaker the question describes ('Which strategist said ...'), the quotations of its
     # speakers who match none of the description are someone else's words: no quotation bonus for them. Only for a
     # question that describes the speaker: matched against a whole 'Who said ...?' question, a role shares the gist's
@@ -458,6 +461,9 @@ def retrieve(
             pass  # the words of someone the question names outside its description of the speaker: not what it asks
         elif speech and sid in speakers and not speakers[sid] == 0 < described.get(article_id, 0):
             bonus += weights.quotation + weights.speaker_words * speakers[sid]
+        elif sid in reasons:
+            # The person a why-question is about, giving their reasons.
+            bonus += weights.quotation
         elif speech and _reports_speech(texts[sid][1]):
             # Reported speech is something said too ('He believes that elements of the security services ...', 'A
             # spokesman for the Home Office said it was wholly wrong ...'): the quotation store holds only quoted words.
@@ -846,6 +852,10 @@ def _spoken_of(db: Store, rows: list[Any], names: tuple[str, ...], description: 
     return {r.id for r in rows if any(start < r.end and end > r.start for start, end in spans.get(r.article_id, ()))}
 
 
+_WHY_PERSON = re.compile(r"^\W*why\s+(?:did|was|were|had|has|is|does|do)\s+(?P<who>(?:the|a|an|his|her|its|their)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+)", re.I)
+"""'Why did|was ... the|a|his ... X ...?' and the words after the determiner (up to four: 'the engineer's son decide to'):
+a question about someone's reasons, which a story mostly gives in their own words; the quotations of a speaker whose
+name, role or introduction shares a word with them get the quotation bonus (the verbs after X seldom match a role)."""
 _DESCRIPTION_WORD = re.compile(r"[\w'’-]+")
 _HONORIFICS = frozenset("mr mrs ms miss dr sir lord lady dame prof professor".split())
 
