@@ -138,6 +138,9 @@ def test_held_sentences_give_the_sql_reads_rows(index: Path) -> None:
             assert held.sentences_of_articles(articles + [10_000], longest) == reads.sentences_of_articles(db, articles + [10_000], longest)
         assert held.sentences_before(positions) == reads.sentences_before(db, positions)
         assert [held.sentence_at(a, o) for a, o in positions] == [reads.sentence_at(db, a, o) for a, o in positions]
+        assert held.twin_articles(articles + [10_000]) == reads.twin_articles(db, articles + [10_000])
+        cache = reads.ArticleCache(db)
+        assert [held.articles[i] for i in articles] == [cache.get(i) for i in articles]
         with pytest.raises(reads.HeldSentences.Stopped):
             reads.HeldSentences(db, lambda: True)
     finally:
@@ -160,6 +163,20 @@ def test_the_store_holds_sentences_from_the_second_question_and_drops_them_with_
         assert engine.store._sentences is not None
         assert not [s for s in statements if "vector" in s or "first_sentence" in s]  # no sentence row or chunk range read
         assert again.quotes == first.quotes
+        assert not [s for s in statements if "FROM articles" in s]  # the article rows are held too
+        # A commit that writes no new generation (a moved file: a new path, the same vectors) is seen at once.
+        writer = store.connect(index)
+        try:
+            writer.execute("UPDATE articles SET path = 'moved.md' WHERE id = ?", (first.quotes[0].article_id,))
+        finally:
+            writer.close()
+        moved = engine.ask("golden rule borrowing")
+        assert moved.quotes[0].path == "moved.md" and engine.store._sentences is not None
+        writer = store.connect(index)
+        try:
+            writer.execute("UPDATE articles SET path = ? WHERE id = ?", (first.quotes[0].path, first.quotes[0].article_id))
+        finally:
+            writer.close()
         corpus = index.parent / "corpus"
         (corpus / "d.md").write_text("---\ntitle: Delta\n---\n\nA new golden rule appears.\n", encoding="utf-8")
         build(corpus, index)

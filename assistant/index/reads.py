@@ -59,11 +59,12 @@ _ARTICLE_COLUMNS = "id, path, record, title, date, source, url, author, format, 
 
 
 class ArticleCache:
-    """Article rows read for one question: each candidate article is fetched once, in one query per batch."""
+    """Article rows read for one question: each candidate article is fetched once, in one query per batch.
+    `held`, when given, is where the rows are looked for first and go (a store may keep it between questions)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, held: dict[int, ArticleRow | None] | None = None) -> None:
         self.db = db
-        self._rows: dict[int, ArticleRow | None] = {}
+        self._rows: dict[int, ArticleRow | None] = held if held is not None else {}
 
     def load(self, ids: Iterable[int]) -> None:
         """Read the articles not read yet, all in one query."""
@@ -332,9 +333,10 @@ def quotations_of(db: sqlite3.Connection, article_ids: Iterable[int]) -> list[tu
 
 
 class HeldSentences:
-    """Every sentence row of one index generation (vectors included) and every chunk's sentence range, in memory: the
-    reads a question makes of them (300-600 rows, a random lookup each all over the file) become dictionary lookups.
-    The same rows, in the same order, as the SQL reads above."""
+    """Every sentence row of one index generation (vectors included), every chunk's sentence range, and the article
+    rows and twins as they were when read, in memory: the reads a question makes of them (300-600 sentence rows, a
+    random lookup each all over the file, and 30-40 articles) become dictionary lookups. The same rows, in the same
+    order, as the SQL reads above."""
 
     class Stopped(Exception):
         """The read was given up (`stop()` said so)."""
@@ -357,6 +359,19 @@ class HeldSentences:
         self._chunks: dict[int, tuple[int, int, int, int]] = {
             r[0]: r for r in db.execute("SELECT id, article_id, first_sentence, last_sentence FROM chunks")
         }
+        self.articles: dict[int, ArticleRow | None] = {r[0]: ArticleRow(*r) for r in db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles")}
+        """Article id -> its row (an ArticleCache's `held`; the store drops it when anything is committed)."""
+        twins: dict[int, list[int]] = {}
+        for article_id, twin in db.execute(
+            "SELECT a.id, b.id FROM articles a JOIN articles b ON b.content_hash = a.content_hash AND b.id <> a.id ORDER BY a.id, b.id"
+        ):
+            twins.setdefault(article_id, []).append(twin)
+        self._twins = twins
+
+    def twin_articles(self, article_ids: Iterable[int]) -> dict[int, list[int]]:
+        """As `twin_articles`."""
+        twins = self._twins
+        return {i: list(twins[i]) for i in sorted({int(i) for i in article_ids}) if i in twins}
 
     def chunk_sentence_ranges(self, chunk_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:
         """As `chunk_sentence_ranges` (chunk id order)."""

@@ -100,6 +100,7 @@ class EmbeddedStore(SqlReads):
         self._sentences: reads.HeldSentences | None = None
         self._sentence_reads = 0
         self._loading: _SentenceLoader | None = None
+        self._loaded_version = 0
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -164,7 +165,31 @@ class EmbeddedStore(SqlReads):
         self._sentence_reads += 1
         if self._sentence_reads == 2 and self.generation and self.terms.rows() * SENTENCES_PER_CHUNK <= SENTENCES_HELD:
             self._loading = _SentenceLoader(self.index_dir, self.generation)
+            self._loaded_version = self._data_version()
         return None
+
+    def _data_version(self) -> int:
+        """Changes with every commit another connection makes (SQLite's PRAGMA data_version)."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
+    def _held_articles(self) -> reads.HeldSentences | None:
+        """The held rows (`_held`) while their article rows and twins still hold: not once anything was committed
+        since they were read, even without a new generation (a moved file changes an article's path, not a vector)."""
+        held = self._held()
+        if held is None or not held.articles:
+            return None
+        if self._data_version() != self._loaded_version:
+            held.articles = {}  # for the rest of this generation the articles are read from SQL
+            return None
+        return held
+
+    def articles(self) -> reads.ArticleCache:
+        held = self._held_articles()
+        return reads.ArticleCache(self.db, held.articles) if held is not None else super().articles()
+
+    def twin_articles(self, article_ids: Iterable[int]) -> dict[int, list[int]]:
+        held = self._held_articles()
+        return held.twin_articles(article_ids) if held is not None else super().twin_articles(article_ids)
 
     def chunk_sentence_ranges(self, chunk_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:
         held = self._held()
