@@ -141,6 +141,7 @@ def test_held_sentences_give_the_sql_reads_rows(index: Path) -> None:
         assert held.twin_articles(articles + [10_000]) == reads.twin_articles(db, articles + [10_000])
         cache = reads.ArticleCache(db)
         assert [held.articles[i] for i in articles] == [cache.get(i) for i in articles]
+        assert held.quotations_of(articles[::-1] + [10_000]) == reads.quotations_of(db, articles[::-1] + [10_000])
         with pytest.raises(reads.HeldSentences.Stopped):
             reads.HeldSentences(db, lambda: True)
     finally:

@@ -334,9 +334,9 @@ def quotations_of(db: sqlite3.Connection, article_ids: Iterable[int]) -> list[tu
 
 class HeldSentences:
     """Every sentence row of one index generation (vectors included), every chunk's sentence range, and the article
-    rows and twins as they were when read, in memory: the reads a question makes of them (300-600 sentence rows, a
-    random lookup each all over the file, and 30-40 articles) become dictionary lookups. The same rows, in the same
-    order, as the SQL reads above."""
+    rows, twins and quotations as they were when read, in memory: the reads a question makes of them (300-600 sentence
+    rows, a random lookup each all over the file, and 30-40 articles) become dictionary lookups. The same rows, in the
+    same order, as the SQL reads above."""
 
     class Stopped(Exception):
         """The read was given up (`stop()` said so)."""
@@ -367,6 +367,24 @@ class HeldSentences:
         ):
             twins.setdefault(article_id, []).append(twin)
         self._twins = twins
+        quotations: dict[int, list[tuple[int, int, int, str | None, str | None]]] = {}
+        try:
+            # The order of the per-question read (its index on article and start; rowid among equal starts).
+            for article_id, start, end, speaker, role in db.execute(
+                "SELECT article_id, start, end, speaker, role FROM quotations ORDER BY article_id, start, id"
+            ):
+                quotations.setdefault(article_id, []).append((article_id, start, end, speaker, role))
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+        self._quotations = quotations
+
+    def quotations_of(self, article_ids: Iterable[int]) -> list[tuple[int, int, int, str | None, str | None]]:
+        """As `quotations_of`."""
+        out: list[tuple[int, int, int, str | None, str | None]] = []
+        for article_id in sorted({int(i) for i in article_ids}):
+            out += self._quotations.get(article_id, ())
+        return out
 
     def twin_articles(self, article_ids: Iterable[int]) -> dict[int, list[int]]:
         """As `twin_articles`."""

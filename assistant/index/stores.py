@@ -173,8 +173,8 @@ class EmbeddedStore(SqlReads):
         return int(self.db.execute("PRAGMA data_version").fetchone()[0])
 
     def _held_articles(self) -> reads.HeldSentences | None:
-        """The held rows (`_held`) while their article rows and twins still hold: not once anything was committed
-        since they were read, even without a new generation (a moved file changes an article's path, not a vector)."""
+        """The held rows (`_held`) while their article rows, twins and quotations still hold: not once anything was
+        committed since they were read, even without a new generation (a moved file changes an article's path only)."""
         held = self._held()
         if held is None or not held.articles:
             return None
@@ -190,6 +190,10 @@ class EmbeddedStore(SqlReads):
     def twin_articles(self, article_ids: Iterable[int]) -> dict[int, list[int]]:
         held = self._held_articles()
         return held.twin_articles(article_ids) if held is not None else super().twin_articles(article_ids)
+
+    def quotations_of(self, article_ids: Iterable[int]) -> list[tuple[int, int, int, str | None, str | None]]:
+        held = self._held_articles()
+        return held.quotations_of(article_ids) if held is not None else super().quotations_of(article_ids)
 
     def chunk_sentence_ranges(self, chunk_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:
         held = self._held()
