@@ -342,31 +342,43 @@ class HeldSentences:
         """The read was given up (`stop()` said so)."""
 
     def __init__(self, db: sqlite3.Connection, stop: Callable[[], bool] | None = None) -> None:
-        """Read them all; `stop()`, asked between batches of rows, gives up with HeldSentences.Stopped."""
+        """Read them all; `stop()`, asked between steps of a few ms (it may wait), gives up with HeldSentences.Stopped."""
+
+        def step() -> None:
+            if stop is not None and stop():
+                raise HeldSentences.Stopped
+
         # In file order (no ORDER BY: a walk of the position index then a lookup a row is slower), sorted here.
         cursor = db.execute("SELECT id, article_id, ord, start, end, paragraph, vector FROM sentences")
         rows: list[SentenceRow] = []
-        while batch := cursor.fetchmany(2048):
-            if stop is not None and stop():
-                raise HeldSentences.Stopped
+        while batch := cursor.fetchmany(512):
+            step()
             rows += map(_sentence_row, batch)
+        step()
         rows.sort(key=_BY_POSITION)
+        step()
         self._by_id: dict[int, SentenceRow] = {row.id: row for row in rows}
+        step()
         self._by_position: dict[tuple[int, int], SentenceRow] = dict(zip(map(_BY_POSITION, rows), rows))
+        step()
         self._of_article: dict[int, list[SentenceRow]] = {}
         for row in rows:
             self._of_article.setdefault(row.article_id, []).append(row)
+        step()
         self._chunks: dict[int, tuple[int, int, int, int]] = {
             r[0]: r for r in db.execute("SELECT id, article_id, first_sentence, last_sentence FROM chunks")
         }
+        step()
         self.articles: dict[int, ArticleRow | None] = {r[0]: ArticleRow(*r) for r in db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM articles")}
         """Article id -> its row (an ArticleCache's `held`; the store drops it when anything is committed)."""
+        step()
         twins: dict[int, list[int]] = {}
         for article_id, twin in db.execute(
             "SELECT a.id, b.id FROM articles a JOIN articles b ON b.content_hash = a.content_hash AND b.id <> a.id ORDER BY a.id, b.id"
         ):
             twins.setdefault(article_id, []).append(twin)
         self._twins = twins
+        step()
         quotations: dict[int, list[tuple[int, int, int, str | None, str | None]]] = {}
         try:
             # The order of the per-question read (its index on article and start; rowid among equal starts).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -101,16 +102,21 @@ class EmbeddedStore(SqlReads):
         self._sentence_reads = 0
         self._loading: _SentenceLoader | None = None
         self._loaded_version = 0
+        self._idle = threading.Event()
+        """Set between questions (outside `snapshot()`): the held rows are read then."""
+        self._idle.set()
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
         """One read transaction: the generation, the FAISS file it names and every row read
         belong to the same committed state, whatever another process commits meanwhile."""
+        self._idle.clear()
         self.db.execute("BEGIN")
         try:
             yield
         finally:
             self.db.execute("COMMIT")
+            self._idle.set()
 
     def refresh(self) -> bool:
         """Load the FAISS generation SQLite names, if it changed (another process re-indexed); True
@@ -148,23 +154,25 @@ class EmbeddedStore(SqlReads):
 
     def _held(self, question: bool = False) -> reads.HeldSentences | None:
         """The generation's sentences in memory (reads.HeldSentences) once a thread has read them, on its own
-        connection, from the generation's second question on: a one-question process never starts it, and nobody
-        waits for it (0.3 s for BBC's 41,639 sentences, ~45 MB, while the questions meanwhile read from SQL); only
+        connection, from the generation's second question on, between questions: a one-question process never starts
+        it, and a question never shares the CPU with it (0.3-0.5 s for BBC's 41,639 sentences, ~50 MB; questions read
+        from SQL meanwhile). Asked back to back (`ask -`), the third question reads what is left and waits; only
         for an index of at most SENTENCES_HELD sentences; None before and above. Sentences change only with chunks,
         and every commit that changes chunks writes a new generation, whose `refresh` drops these. `question`: the
         read every question makes once (its sentences of chunks) counts the questions."""
         if self._sentences is not None:
             return self._sentences
+        if question:
+            self._sentence_reads += 1
         if self._loading is not None:
+            if question and self._sentence_reads >= 3:
+                self._loading.finish()  # what the time between questions has not read, this question waits for
             found = self._loading.result()
             if found is not None:
                 self._sentences, self._loading = found, None
             return self._sentences
-        if not question:
-            return None
-        self._sentence_reads += 1
-        if self._sentence_reads == 2 and self.generation and self.terms.rows() * SENTENCES_PER_CHUNK <= SENTENCES_HELD:
-            self._loading = _SentenceLoader(self.index_dir, self.generation)
+        if question and self._sentence_reads == 2 and self.generation and self.terms.rows() * SENTENCES_PER_CHUNK <= SENTENCES_HELD:
+            self._loading = _SentenceLoader(self.index_dir, self.generation, self._idle)
             self._loaded_version = self._data_version()
         return None
 
@@ -266,11 +274,11 @@ class EmbeddedStore(SqlReads):
 class _SentenceLoader:
     """A thread reading one generation's sentences into a reads.HeldSentences on a connection of its own."""
 
-    def __init__(self, index_dir: Path, generation: int) -> None:
-        import threading
-
+    def __init__(self, index_dir: Path, generation: int, idle: threading.Event) -> None:
         self.index_dir, self.generation = index_dir, generation
+        self._idle = idle
         self._stopped = threading.Event()
+        self._hurry = threading.Event()
         self._found: reads.HeldSentences | None = None
         self._thread = threading.Thread(target=self._run, name="assistant-sentences", daemon=True)
         self._thread.start()
@@ -284,11 +292,23 @@ class _SentenceLoader:
             db.execute("BEGIN")
             row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
             if row is not None and int(row[0]) == self.generation:  # else a newer one came: the engine will move on
-                self._found = reads.HeldSentences(db, self._stopped.is_set)
+                self._found = reads.HeldSentences(db, self._between)
         except Exception:  # noqa: BLE001 (stopped, or anything else: the questions keep reading from SQL)
             self._found = None
         finally:
             db.close()
+
+    def _between(self) -> bool:
+        """Asked between steps of the read: waits while a question runs (the read takes no CPU from it; a step is a few
+        ms) unless hurried; True to give up."""
+        while not (self._stopped.is_set() or self._hurry.is_set() or self._idle.wait(0.05)):
+            pass
+        return self._stopped.is_set()
+
+    def finish(self) -> None:
+        """Read the rest now, without waiting for idle time, and wait for it."""
+        self._hurry.set()
+        self._thread.join()
 
     def result(self) -> reads.HeldSentences | None:
         """The sentences once read (None before, and for good when the read failed or was stopped)."""
