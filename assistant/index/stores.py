@@ -155,8 +155,8 @@ class EmbeddedStore(SqlReads):
     def _held(self, question: bool = False) -> reads.HeldSentences | None:
         """The generation's sentences in memory (reads.HeldSentences) once a thread has read them, on its own
         connection, from the generation's second question on, between questions: a one-question process never starts
-        it, and a question never shares the CPU with it (0.3-0.5 s for BBC's 41,639 sentences, ~50 MB; questions read
-        from SQL meanwhile). Asked back to back (`ask -`), the third question reads what is left and waits; only
+        it, and a question shares the CPU at most with the step under way (a few ms; up to ~30 ms for a table) (0.3-0.5
+        s in all for BBC's 41,639 sentences, ~50 MB; questions read from SQL meanwhile). Asked back to back (`ask -`), the third question reads what is left and waits; only
         for an index of at most SENTENCES_HELD sentences; None before and above. Sentences change only with chunks,
         and every commit that changes chunks writes a new generation, whose `refresh` drops these. `question`: the
         read every question makes once (its sentences of chunks) counts the questions."""
