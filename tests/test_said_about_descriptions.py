@@ -3,10 +3,14 @@ naming X and Y that is not X speaking proves nothing; X quoted in a story about 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from support.engines import assert_quotes_verbatim, opened
 from support.indexes import index_of
+
+from assistant.search.engine import Engine
 
 ARTICLES = {
     "sport/wenger.md": (
@@ -29,6 +33,11 @@ ARTICLES = {
         "Tory leader Michael Howard called for the Attorney General's legal advice to be published in full. "
         "\"This issue will not go away,\" said Mr Howard.\n"
     ),
+    "sport/minar.md": (
+        "---\ntitle: Qualifier shocks Hewitt\ndate: 2005-02-10\n---\n\n"
+        "Czech qualifier Ivo Minar beat Lleyton Hewitt in straight sets on Tuesday. "
+        "\"I was so nervous last night I could not sleep,\" said Minar.\n"
+    ),
     "politics/howard.md": (
         "---\ntitle: Howard on council tax\ndate: 2005-02-01\n---\n\n"
         "\"Council tax bills have doubled under this government,\" said Tory leader Michael Howard.\n"
@@ -36,53 +45,41 @@ ARTICLES = {
 }
 
 
-def test_a_description_with_other_words_in_the_story_is_not_called_silent(tmp_path: Path) -> None:
-    # The story says 'Arsenal boss', the question 'the Arsenal manager': the words of the description meet elsewhere
-    # (sport/squad.md) but never beside 'referee'. That proves nothing about the man; his words are the answer.
-    with opened(index_of(tmp_path, ARTICLES)) as engine:
-        answer = engine.ask("What did the Arsenal manager say about the referee?")
-        assert "speaking about" not in answer.message
-        assert answer.quotes and answer.quotes[0].path == "sport/wenger.md"
-        assert_quotes_verbatim(engine, answer)
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with opened(index_of(tmp_path_factory.mktemp("said-about"), ARTICLES)) as opened_engine:
+        yield opened_engine
 
 
-def test_a_name_never_beside_the_topic_is_still_said_so(tmp_path: Path) -> None:
-    with opened(index_of(tmp_path, ARTICLES)) as engine:
-        answer = engine.ask("What did Arsene Wenger say about council tax?")
-        assert not answer.answered
-        assert "no article has Arsene Wenger speaking about council tax" in answer.message
-        assert_quotes_verbatim(engine, answer)
+@pytest.mark.parametrize(
+    ("question", "path"),
+    [
+        # The story says 'Arsenal boss', the question 'the Arsenal manager': the words of the description meet
+        # elsewhere (sport/squad.md) but never beside 'referee'. That proves nothing about the man.
+        ("What did the Arsenal manager say about the referee?", "sport/wenger.md"),
+        # None of Mr Howard's words says 'Iraq', but he is quoted in a story whose title is about Iraq.
+        ("What did Michael Howard say about Iraq?", "politics/advice.md"),
+        # 'nerves' in the question, "nervous" in his words.
+        ("What did Ivo Minar say about nerves?", "sport/minar.md"),
+    ],
+)
+def test_x_speaking_of_y_is_not_called_silent(engine: Engine, question: str, path: str) -> None:
+    answer = engine.ask(question)
+    assert "speaking about" not in answer.message
+    assert answer.quotes and answer.quotes[0].path == path
+    assert_quotes_verbatim(engine, answer)
 
 
-def test_a_sentence_naming_both_is_not_x_speaking_of_y(tmp_path: Path) -> None:
-    # 'Mourinho has insisted that Arsene Wenger would swap places': Wenger is named beside Mourinho, not speaking.
-    with opened(index_of(tmp_path, ARTICLES)) as engine:
-        answer = engine.ask("What did Arsene Wenger say about Mourinho?")
-        assert not answer.answered
-        assert "no article has Arsene Wenger speaking about Mourinho" in answer.message
-        assert_quotes_verbatim(engine, answer)
-
-
-def test_x_quoted_in_a_story_about_y_speaks_of_y(tmp_path: Path) -> None:
-    # None of Mr Howard's words says 'Iraq', but he is quoted in a story whose title is about Iraq.
-    with opened(index_of(tmp_path, ARTICLES)) as engine:
-        answer = engine.ask("What did Michael Howard say about Iraq?")
-        assert "speaking about" not in answer.message
-        assert answer.quotes and answer.quotes[0].path == "politics/advice.md"
-        assert_quotes_verbatim(engine, answer)
-
-
-def test_a_relative_of_the_topic_word_counts_as_speaking_of_it(tmp_path: Path) -> None:
-    # 'nerves' in the question, "nervous" in his words: X does speak of Y.
-    articles = {
-        "sport/minar.md": (
-            "---\ntitle: Qualifier shocks Hewitt\ndate: 2005-02-10\n---\n\n"
-            "Czech qualifier Ivo Minar beat Lleyton Hewitt in straight sets on Tuesday. "
-            "\"I was so nervous last night I could not sleep,\" said Minar.\n"
-        ),
-    }
-    with opened(index_of(tmp_path, articles)) as engine:
-        answer = engine.ask("What did Ivo Minar say about nerves?")
-        assert "speaking about" not in answer.message
-        assert answer.quotes and answer.quotes[0].path == "sport/minar.md"
-        assert_quotes_verbatim(engine, answer)
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("What did Arsene Wenger say about council tax?", "no article has Arsene Wenger speaking about council tax"),
+        # 'Mourinho has insisted that Arsene Wenger would swap places': Wenger is named beside Mourinho, not speaking.
+        ("What did Arsene Wenger say about Mourinho?", "no article has Arsene Wenger speaking about Mourinho"),
+    ],
+)
+def test_a_name_never_speaking_of_y_is_said_so(engine: Engine, question: str, message: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.answered
+    assert message in answer.message
+    assert_quotes_verbatim(engine, answer)
