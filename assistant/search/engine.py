@@ -251,7 +251,7 @@ class Engine:
                 "; the closest passages below are weak matches" if quotes else ""
             )
         elif unspoken:
-            message = f"no article has {unspoken[0]} speaking about {unspoken[1]}; the closest passages below are weak matches"
+            message = f"{unspoken}; the closest passages below are weak matches"
         elif not found.sentences:
             message = "nothing in the corpus matches" + (f" ({active.describe()})" if not active.is_empty() else "")
         elif weak_reason:
@@ -344,12 +344,13 @@ class Engine:
 
     def _speaker_articles(
         self, shape: QueryShape, quoted: set[int] | None = None
-    ) -> tuple[set[int] | None, tuple[str, str] | None]:
-        """For 'what did X say about Y': the articles naming X and speaking of Y (preferred), or
-        (X, Y) when X is named but never speaks of Y: no article names both, or, when the index holds
-        quotations by X (`quoted`, their sentences), none of them and no sentence naming X holds a word
-        of Y ('What did Michael Howard say about football?' where only another speaker in his article
-        calls policing "a political football")."""
+    ) -> tuple[set[int] | None, str | None]:
+        """For 'what did X say about Y': the articles naming X and speaking of Y (preferred), or what the index shows
+        when X is named but never speaks of Y: "no article has X speaking about Y" when no article names both, or,
+        when the index holds quotations by X (`quoted`, their sentences), "no quotation by X mentions Y" when none of
+        them holds a word of Y and no sentence has X saying it ('What did Michael Howard say about football?' where
+        only another speaker in his article calls policing "a political football"). The second says only what was
+        searched: X's words may reach Y through 'he said' or 'the chancellor said', which no rule here reads."""
         if shape.kind != SAID_ABOUT or not shape.speaker or not shape.topic:
             return None, None
         speaker_words = content_words(shape.speaker)
@@ -367,7 +368,7 @@ class Engine:
         if not both:
             # A description ('the Arsenal manager') is not a name: the story may call him 'Arsenal boss', so finding no
             # article with its words and Y's proves nothing. Only a name absent beside Y is evidence.
-            return None, (None if _describes(shape.speaker) else (shape.speaker, shape.topic))
+            return None, (None if _describes(shape.speaker) else f"no article has {shape.speaker} speaking about {shape.topic}")
         if quoted:
             # Reported speech names the person by surname ('..., Mr Howard added'): the surname counts when it is the
             # subject of a speech verb. 'Mourinho has insisted that Sir Alex Ferguson and Arsene Wenger would swap
@@ -377,7 +378,7 @@ class Engine:
                 if not any(sentence_id in quoted for sentence_id, _ in holding) and not self._quoted_in_story_of(
                     quoted, both, topic_words
                 ):
-                    return None, (shape.speaker, shape.topic)
+                    return None, f"no quotation by {shape.speaker} mentions {shape.topic}"
         return both, None
 
     def _reports(self, speaker: str, match: str, allowed: set[int]) -> bool:
