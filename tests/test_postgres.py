@@ -112,6 +112,9 @@ def test_index_then_ask_answers_with_verbatim_quotes(location: str | Path, tmp_p
             assert engine.article(q.article_id).text[q.start : q.end] == q.text
         who = engine.ask("What did Tofig Zulfugarov say about negotiations?")
         assert who.quotes and who.quotes[0].speaker is not None and "Zulfugarov" in who.quotes[0].speaker.name
+        # A speaker: filter narrows both searches to that person's quotations, on either store.
+        theirs = engine.ask('speaker:"Tofig Zulfugarov" negotiations')
+        assert theirs.quotes and all(q.speaker is not None and "Zulfugarov" in q.speaker.name for q in theirs.quotes)
         stats = engine.stats()
         assert stats.articles == report.added and stats.chunks > 0 and stats.sentences > stats.chunks
         assert engine.sources() == ["BBC", "Daily Planet", "Reuters"]

@@ -115,6 +115,12 @@ def allowed_chunks(db: sqlite3.Connection, filters: Filters) -> np.ndarray | Non
         return None
     where, params = filter_sql(filters)
     rows = db.execute(f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {where}", params)
+    if filters.speaker:
+        # A speaker: filter asks for that person's words: only the chunks holding their quotations are searched.
+        from assistant.index.quotation_store import chunk_ids_by
+
+        theirs = chunk_ids_by(db, filters.speaker)
+        return np.fromiter(sorted(r[0] for r in rows if r[0] in theirs), dtype="int64")
     return np.fromiter((r[0] for r in rows), dtype="int64")
 
 
@@ -123,7 +129,12 @@ def allowed_articles(db: sqlite3.Connection, filters: Filters) -> set[int] | Non
     if filters.is_empty():
         return None
     where, params = filter_sql(filters)
-    return {int(r[0]) for r in db.execute(f"SELECT a.id FROM articles a WHERE {where}", params)}
+    found = {int(r[0]) for r in db.execute(f"SELECT a.id FROM articles a WHERE {where}", params)}
+    if filters.speaker:
+        from assistant.index.quotation_store import article_ids_by
+
+        found &= article_ids_by(db, filters.speaker)
+    return found
 
 
 def chunk_sentence_ranges(db: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[tuple[int, int, int, int]]:

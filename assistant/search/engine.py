@@ -217,6 +217,11 @@ class Engine:
                         self.store, encoding.result, searched, active, self.weights, self.terms, shape=shape, prefer=prefer,
                         quoted=quoted, dense_search=searching.result if searching is not None else None,
                     )
+                    if active.speaker:
+                        # A speaker: filter asks for that person's words: the chunks around them also hold narration
+                        # and others' words, which would fill the five quotes and then be dropped, leaving none.
+                        inside = self._sentences_quoting(active.speaker) or set()
+                        found = dataclasses.replace(found, sentences=tuple(s for s in found.sentences if s.sentence_id in inside))
                     best = max((s.dense for s in found.sentences), default=0.0)
                     # Both levels vote: a short "what did X say" question can match a whole chunk
                     # better than any one sentence; a keyword-only sentence needs its chunk's support.
@@ -333,13 +338,16 @@ class Engine:
         (None when it knows no such person)."""
         if shape.kind != SAID_ABOUT or not shape.speaker:
             return None
+        return self._sentences_quoting(shape.speaker)
+
+    def _sentences_quoting(self, speaker: str) -> set[int] | None:
+        """The sentences inside quotations the store attributes to the person `speaker` means (None for nobody)."""
         from assistant.index.quotation_store import person_matches
 
         def read() -> set[int] | None:
             keys = person_matches(self.db, speaker)
             return (self.store.quoted_sentences(keys) or None) if keys else None
 
-        speaker = shape.speaker
         return self._remembered("quoted", speaker, read)
 
     def _speaker_articles(
