@@ -115,6 +115,8 @@ def test_index_then_ask_answers_with_verbatim_quotes(location: str | Path, tmp_p
         # A speaker: filter narrows both searches to that person's quotations, on either store.
         theirs = engine.ask('speaker:"Tofig Zulfugarov" negotiations')
         assert theirs.quotes and all(q.speaker is not None and "Zulfugarov" in q.speaker.name for q in theirs.quotes)
+        # The corpus has dates: a range outside them says only that nothing matches.
+        assert engine.ask("since:2100-01-01 central bank").message == "nothing in the corpus matches (since 2100-01-01)"
         stats = engine.stats()
         assert stats.articles == report.added and stats.chunks > 0 and stats.sentences > stats.chunks
         assert engine.sources() == ["BBC", "Daily Planet", "Reuters"]

@@ -259,6 +259,8 @@ class Engine:
             message = f"{unspoken}; the closest passages below are weak matches"
         elif not found.sentences:
             message = "nothing in the corpus matches" + (f" ({active.describe()})" if not active.is_empty() else "")
+            if (active.since or active.until) and not self._any_dated():
+                message += ": no article in the index has a date, so since: and until: match none"
         elif weak_reason:
             message = weak_reason
         elif missing:
@@ -419,6 +421,13 @@ class Engine:
             if article is not None and not wanted.isdisjoint(support_stem(w) for w in words(article.title or "")):
                 return True
         return False
+
+    def _any_dated(self) -> bool:
+        """Whether some article of the index has a date (a folder of plain-text files may have none)."""
+        try:
+            return self.db.execute("SELECT 1 FROM articles WHERE date IS NOT NULL LIMIT 1").fetchone() is not None
+        except self.store.database_errors:
+            return True  # unknown: say nothing more
 
     def _missing_numbers(self, question: str, found: Retrieval) -> list[str]:
         """Numbers of the question (a year, an amount) absent from the best passage's article.
