@@ -895,14 +895,9 @@ def _closest(rows: list[Any], query_vector: Any, keep: int) -> list[Any]:
 def _closest_extra(rows: list[Any], fused: set[tuple[int, int]], lexical: list[tuple[int, float]], query_vector: Any, keep: int) -> list[Any]:
     """The candidate rows with, of those only the dense chunks brought (not in a fused chunk, not a
     lexical hit), just the `keep` closest to the question."""
-    import numpy as np
-
     lexical_ids = {i for i, _ in lexical}
     core = [r for r in rows if (r.article_id, r.ord) in fused or r.id in lexical_ids]
     extra = [r for r in rows if (r.article_id, r.ord) not in fused and r.id not in lexical_ids]
     if len(extra) <= keep:
         return rows
-    matrix = np.frombuffer(b"".join(r.vector for r in extra), dtype=np.float16).reshape(len(extra), -1).astype(np.float32)
-    cos = matrix @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
-    best = np.argsort(-cos, kind="stable")[:keep]
-    return core + [extra[i] for i in sorted(best)]
+    return core + _closest(extra, query_vector, keep)
