@@ -386,7 +386,7 @@ class Engine:
             if not self._reports(shape.speaker, f"body : (({phrase(speaker_words[-1])}) AND ({about}))", both):
                 holding = self.store.lexical_sentences(f"body : ({about})", 5000, 1.0, both)
                 if not any(sentence_id in quoted for sentence_id, _ in holding) and not self._quoted_in_story_of(
-                    quoted, both, topic_words
+                    shape.speaker, both, topic_words
                 ):
                     return None, f"no quotation by {shape.speaker} mentions {shape.topic}"
         return both, None
@@ -407,14 +407,15 @@ class Engine:
                 return True
         return False
 
-    def _quoted_in_story_of(self, quoted: set[int], allowed: set[int], topic_words: list[str]) -> bool:
-        """Whether X (`quoted`: the sentences of X's quotations) is quoted in one of the `allowed` articles whose title
-        holds a word of Y: Michael Howard's words in 'Iraq advice claim sparks new row' are about Iraq though none of
-        them says 'Iraq'. Y only somewhere in the story (another speaker's 'political football') is not enough."""
+    def _quoted_in_story_of(self, speaker: str, allowed: set[int], topic_words: list[str]) -> bool:
+        """Whether the person `speaker` means is quoted in one of the `allowed` articles whose title holds a word of Y:
+        Michael Howard's words in 'Iraq advice claim sparks new row' are about Iraq though none of them says 'Iraq'.
+        Y only somewhere in the story (another speaker's 'political football') is not enough."""
+        from assistant.index.quotation_store import article_ids_by
+
         wanted = {support_stem(w) for w in topic_words}
-        rows = self.store.sentences_by_id(quoted)
+        stories = self._remembered("quoted-articles", speaker, lambda: article_ids_by(self.db, speaker)) & allowed
         articles = self.store.articles()
-        stories = {r.article_id for r in rows} & allowed
         articles.load(stories)
         for article_id in stories:
             article = articles.get(article_id)
