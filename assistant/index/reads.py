@@ -310,6 +310,10 @@ def keyword_articles(db: sqlite3.Connection, match: str, limit: int = 40) -> lis
     return [int(r[0]) for r in rows]
 
 
+_TWIN_PAIRS = "SELECT a.id, b.id FROM articles a JOIN articles b ON b.content_hash = a.content_hash AND b.id <> a.id"
+"""(article, twin) pairs: two articles with the very same text (the same content hash)."""
+
+
 def twin_articles(db: sqlite3.Connection, article_ids: Iterable[int]) -> dict[int, list[int]]:
     """Article id -> the other articles with the very same text (one story filed twice under two names: the
     same content hash), in id order; articles without a twin are left out."""
@@ -318,8 +322,7 @@ def twin_articles(db: sqlite3.Connection, article_ids: Iterable[int]) -> dict[in
         return {}
     twins: dict[int, list[int]] = {}
     for article_id, twin in db.execute(
-        f"SELECT a.id, b.id FROM articles a JOIN articles b ON b.content_hash = a.content_hash AND b.id <> a.id"
-        f" WHERE a.id IN ({ids_in(ids)}) ORDER BY a.id, b.id"
+        f"{_TWIN_PAIRS} WHERE a.id IN ({ids_in(ids)}) ORDER BY a.id, b.id"
     ).fetchall():
         twins.setdefault(int(article_id), []).append(int(twin))
     return twins
@@ -385,7 +388,7 @@ class HeldSentences:
         step()
         twins: dict[int, list[int]] = {}
         for article_id, twin in db.execute(
-            "SELECT a.id, b.id FROM articles a JOIN articles b ON b.content_hash = a.content_hash AND b.id <> a.id ORDER BY a.id, b.id"
+            f"{_TWIN_PAIRS} ORDER BY a.id, b.id"
         ):
             twins.setdefault(article_id, []).append(twin)
         self._twins = twins
