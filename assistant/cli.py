@@ -387,23 +387,18 @@ def _check_filter_options(filters: Any) -> None:
             raise click.BadParameter(str(exc), param_hint=f"'--{name}'") from None
 
 
-def quote_speaker(quote: Any) -> str | None:
-    """The speaker's name of a quote when the index knows it (never guessed)."""
-    speaker = getattr(quote, "speaker", None)
-    return getattr(speaker, "name", speaker) if speaker else None
-
-
 def cite_answer(answer: Any, style: str) -> Any:
     """An answer's citations in `style`: one string per quote (chicago, apa, mla, harvard, ap),
     the BibTeX text, or the CSL-JSON items."""
     from assistant.text.citation_styles import Source, format_bibliography, format_citation, to_csl_json
+    from assistant.text.citations import words_of
 
     sources = [Source.from_quote(q) for q in answer.quotes]
     if style == "bibtex":
         return format_bibliography(sources, style)
     if style == "csl-json":
         return [to_csl_json(s) for s in sources]
-    return [format_citation(s, style, quote=q.text, speaker=quote_speaker(q)) for s, q in zip(sources, answer.quotes)]
+    return [format_citation(s, style, quote=q.text, speaker=words_of(q)) for s, q in zip(sources, answer.quotes)]
 
 
 def render_answer(answer: Any, style: str | None = None) -> str:

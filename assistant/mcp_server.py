@@ -24,7 +24,9 @@ INSTRUCTIONS = (
     "quotes (exact substrings of the articles, with character offsets and citations); `read` returns an "
     "article or some of its paragraphs; `cite` formats a quote or an article in a publication style; `check` "
     "verifies every quotation of a draft against the sources. Quote only the text these tools return: never "
-    "change words inside quotation marks, and never name a speaker the tools do not give."
+    "change words inside quotation marks, and never name a speaker the tools do not give. A speaker marked "
+    "`reported` is the person the passage reports speaking: the words are the journalist's, not theirs, so do not "
+    "present them as that person's quotation."
 )
 MAX_DRAFT_CHARS = 2_000_000
 """Longest draft `check` accepts (a book-length draft is split by the caller)."""
@@ -241,7 +243,9 @@ class Tools:
         return {
             "n": q.n,
             "text": q.text,
-            "speaker": None if speaker is None else {"name": name, "role": getattr(speaker, "role", None)},
+            "speaker": None if speaker is None else {
+                "name": name, "role": getattr(speaker, "role", None), "reported": bool(getattr(speaker, "reported", False)),
+            },
             "citation": citation,
             "article_id": q.article_id,
             "path": q.path,

@@ -113,6 +113,9 @@ class Speaker:
     """Start offset in the article text of the mention attributing the quotation ("Zulfugarov", "he")."""
     end: int
     """End offset (exclusive) of that mention."""
+    reported: bool = False
+    """True when the passage reports them speaking in the writer's words ('Mr Brown said he had met ...'), not a
+    quotation of their own: their name stands in the sentence, but the words are the journalist's."""
 
 
 @dataclass(frozen=True)

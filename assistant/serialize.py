@@ -40,17 +40,20 @@ def quote_to_dict(quote: Quote) -> dict[str, Any]:
 
 
 def speaker_to_dict(speaker: Speaker | None) -> dict[str, Any] | None:
-    """A speaker as {"name", "role", "start", "end"} (offsets of the attribution), or None when unknown."""
+    """A speaker as {"name", "role", "start", "end", "reported"} (offsets of the attribution; `reported` when the
+    passage is the writer's account of what they said, not their words), or None when unknown."""
     if speaker is None:
         return None
-    return {"name": speaker.name, "role": speaker.role, "start": speaker.start, "end": speaker.end}
+    return {"name": speaker.name, "role": speaker.role, "start": speaker.start, "end": speaker.end, "reported": speaker.reported}
 
 
 def speaker_from_dict(data: dict[str, Any] | None) -> Speaker | None:
     """Inverse of speaker_to_dict (a saved session from before speakers has none)."""
     if not data or not data.get("name"):
         return None
-    return Speaker(str(data["name"]), data.get("role"), int(data.get("start", 0)), int(data.get("end", 0)))
+    return Speaker(
+        str(data["name"]), data.get("role"), int(data.get("start", 0)), int(data.get("end", 0)), bool(data.get("reported", False))
+    )
 
 
 def quote_from_dict(data: dict[str, Any]) -> Quote:

@@ -252,11 +252,12 @@ def test_ask_json_gives_every_quote_its_speaker_or_null(indexed: tuple[Path, Pat
     assert data["quotes"] and all("speaker" in q for q in data["quotes"])
     for q in data["quotes"]:
         if q["speaker"] is not None:
-            assert set(q["speaker"]) == {"name", "role", "start", "end"}
+            assert set(q["speaker"]) == {"name", "role", "start", "end", "reported"}
     negotiate = [q for q in data["quotes"] if "will not negotiate" in q["text"]]
     assert negotiate, [q["text"][:60] for q in data["quotes"]]
     assert negotiate[0]["speaker"]["name"] == "Tofig Zulfugarov"
     assert negotiate[0]["speaker"]["role"] == "former Azerbaijani Foreign Minister"
+    assert negotiate[0]["speaker"]["reported"] is False  # his own words, in quotation marks
     # The whole quotation is shown, not its unnamed second half alone.
     assert negotiate[0]["text"].startswith("\u201cNow Azerbaijan")
     # The answer round-trips through JSON (sessions) with its speakers.

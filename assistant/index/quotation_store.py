@@ -299,13 +299,16 @@ def attach_speakers(
     text, offsets, line and paragraph re-read from the stored article, so `text` stays verbatim. A
     quote that grows into one already given is dropped (its places join that one's `also_in`), and
     the rest are renumbered in order. Everything is read in three queries per answer (`articles`: a
-    reads.ArticleCache of the same snapshot, whose texts are used instead of reading them again)."""
+    reads.ArticleCache of the same snapshot, whose texts are used instead of reading them again). A quote that is
+    no quotation's part but reports a named person speaking ('Mr Brown said he had met ...') gets that person as
+    a `reported` speaker (quotations.reported_speakers), read from the article text, not stored."""
     import dataclasses
 
     facts = quoted_articles(db, (q.article_id for q in quotes), articles)
+    reported = _reported(facts, quotes)
     kept: list[Quote] = []
     folded: list[str] = []  # _folded text of each kept quote
-    for quote in quotes:
+    for i, quote in enumerate(quotes):
         article = facts[quote.article_id]
         span = _span_of(article, quote.start, quote.end, max_chars)
         if (span.start, span.end) != (quote.start, quote.end):
@@ -321,7 +324,7 @@ def attach_speakers(
             grown = dataclasses.replace(quote, text=text, start=span.start, end=span.end, line=line,
                                         paragraph=span.paragraph or quote.paragraph, speaker=span.speaker)
         else:
-            grown = dataclasses.replace(quote, speaker=span.speaker)
+            grown = dataclasses.replace(quote, speaker=span.speaker or reported.get(i))
         twin = next((k for k in kept if k.article_id == grown.article_id and k.start < grown.end and grown.start < k.end), None)
         if twin is not None:
             at = kept.index(twin)
@@ -340,6 +343,24 @@ def attach_speakers(
         kept.append(grown)
         folded.append(words)
     return tuple(q if q.n == n else dataclasses.replace(q, n=n) for n, q in enumerate(kept, start=1))
+
+
+def _reported(facts: dict[int, QuotedArticle], quotes: Sequence[Quote]) -> dict[int, Speaker]:
+    """Index in `quotes` -> the person a quote outside every quotation reports speaking, where its sentence names them."""
+    from assistant.text.quotations import reported_speakers
+
+    narration: dict[int, list[int]] = {}
+    for i, quote in enumerate(quotes):
+        article = facts[quote.article_id]
+        if article.text is not None and _belongs_to(article, quote.start, quote.end) is None:
+            narration.setdefault(quote.article_id, []).append(i)
+    found: dict[int, Speaker] = {}
+    for article_id, told in narration.items():
+        spans = [(quotes[i].start, quotes[i].end) for i in told]
+        for i, speaker in zip(told, reported_speakers(str(facts[article_id].text), spans), strict=True):
+            if speaker is not None:
+                found[i] = speaker
+    return found
 
 
 def paragraph_at(db: sqlite3.Connection, article_id: int, offset: int) -> int | None:

@@ -570,7 +570,7 @@ def _with_speakers(
             from assistant.index.quotation_store import name_key
 
             keys = set(person_matches(db, speaker))
-            quotes = tuple(q for q in quotes if q.speaker is not None and name_key(q.speaker.name) in keys)
+            quotes = tuple(q for q in quotes if q.speaker is not None and not q.speaker.reported and name_key(q.speaker.name) in keys)
             quotes = tuple(dataclasses.replace(q, n=n) for n, q in enumerate(quotes, start=1))
     except sqlite3.OperationalError:  # an index without the quotations table (never migrated)
         return quotes
@@ -578,7 +578,8 @@ def _with_speakers(
 
 
 def _speaker_line(db: sqlite3.Connection, quotes: tuple[Quote, ...]) -> str:
-    """'Tony Blair said it (quote 1).' for a who-said answer whose first quote has a known speaker; '' otherwise."""
+    """'Tony Blair said it (quote 1, politics/1.txt).' for a who-said answer whose first quote has a known speaker
+    ('reported speech, quote 1' when the passage reports them in the writer's words); '' otherwise."""
     if not quotes:
         return ""
     speaker = quotes[0].speaker
@@ -593,7 +594,8 @@ def _speaker_line(db: sqlite3.Connection, quotes: tuple[Quote, ...]) -> str:
     if speaker is None:
         return ""
     role = f", {speaker.role}," if speaker.role else ""
-    return f"{speaker.name}{role} said it (quote 1, {quotes[0].path})"
+    how = "reported speech, " if speaker.reported else ""  # the writer's account of what they said, not their words
+    return f"{speaker.name}{role} said it ({how}quote 1, {quotes[0].path})"
 
 
 def _damaged(index_dir: Path | str, exc: BaseException) -> str:

@@ -46,11 +46,20 @@ def quoted(text: str, marks: str = "\u201c\u201d") -> str:
 
 
 def attribution(speaker: Speaker | None) -> str:
-    """'\u2014 Tofig Zulfugarov, former Azerbaijani Foreign Minister' on one line, or '' when unknown."""
+    """'\u2014 Tofig Zulfugarov, former Azerbaijani Foreign Minister' on one line; '\u2014 Gordon Brown (reported
+    speech)' when the passage reports them in the writer's words; '' when unknown."""
     if speaker is None:
         return ""
     role = single_line(speaker.role or "")
-    return f"\u2014 {single_line(speaker.name)}" + (f", {role}" if role else "")
+    line = f"\u2014 {single_line(speaker.name)}" + (f", {role}" if role else "")
+    return f"{line} (reported speech)" if speaker.reported else line
+
+
+def words_of(quote: Quote) -> str | None:
+    """The name of the person whose own words a quote is, for a signal phrase ('Zulfugarov said, "..."'); None when
+    unknown, and for a passage that only reports them speaking: the words there are the writer's, not theirs."""
+    speaker = quote.speaker
+    return None if speaker is None or speaker.reported else speaker.name
 
 
 def quote_lines(text: str, speaker: Speaker | None, *, marks: str = STRAIGHT, indent: str = "    ") -> list[str]:

@@ -46,8 +46,8 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 from assistant.models import Speaker  # one definition: quotes carry it too
 
@@ -69,6 +69,31 @@ def extract_quotations(text: str) -> tuple[Quotation, ...]:
     if not text or not _ANY_MARK.search(text):
         return ()
     return _Article(text).quotations()
+
+
+def reported_speakers(text: str, spans: Sequence[tuple[int, int]]) -> list[Speaker | None]:
+    """For each sentence `text[start:end]` of `spans`, who it reports speaking in the writer's words: the subject of
+    its first verb of speaking outside quotation marks when that subject is a person's name ('Mr Brown said he had
+    met his golden rule', '..., said Mr Brown.'), as the article first gives the name in full, marked `reported`.
+    None for a pronoun, a role or an organisation ('he said', 'the chancellor said', 'the company said') and for a
+    sentence with no verb of speaking: the name must stand in the sentence itself, so nothing is guessed. The
+    article is read once for all the spans, and not at all when no span holds a verb of speaking."""
+    found: list[Speaker | None] = [None] * len(spans)
+    wanted = [i for i, (start, end) in enumerate(spans) if 0 <= start < end <= len(text) and _VERB_RE.search(text, start, end)]
+    if not wanted:
+        return found
+    article = _Article(text)
+    for i in wanted:
+        start, end = spans[i]
+        for v_start, v_end in article._verbs_between(start, end):
+            if article.frame[v_start:v_end] in _STANCE_VERBS:
+                continue  # 'X welcomed the move' is a stance, not speech
+            ref = article._verb_subject(start, v_start, v_end, end)
+            if ref.kind == "name" and start <= ref.start < ref.end <= end:
+                speaker = article._named(ref)
+                found[i] = None if speaker is None else replace(speaker, reported=True)
+            break
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

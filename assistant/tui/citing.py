@@ -27,18 +27,13 @@ def next_style(style: str) -> str:
     return styles[(styles.index(known_style(style)) + 1) % len(styles)]
 
 
-def speaker_of(quote: Quote) -> str | None:
-    """The speaker's name when the index knows it (never guessed)."""
-    speaker = getattr(quote, "speaker", None)
-    return speaker.name if speaker is not None else None
-
-
 def quote_citation(quote: Quote, style: str) -> str:
     """One quote with its citation in `style` (bibtex and csl-json: the record of its article)."""
     # Imported here: citation_styles pulls in citeproc lazily, but the TUI's first frame imports nothing it need not.
     from assistant.text.citation_styles import Source, format_citation
+    from assistant.text.citations import words_of
 
-    return format_citation(Source.from_quote(quote), known_style(style), quote=quote.text, speaker=speaker_of(quote))
+    return format_citation(Source.from_quote(quote), known_style(style), quote=quote.text, speaker=words_of(quote))
 
 
 def source_citation(quote: Quote, style: str) -> str:
