@@ -322,13 +322,16 @@ def attach_speakers(
                 int(first_line) + article.text.count("\n", 0, span.start)
             )
             grown = dataclasses.replace(quote, text=text, start=span.start, end=span.end, line=line,
-                                        paragraph=span.paragraph or quote.paragraph, speaker=span.speaker)
+                                        paragraph=span.paragraph or quote.paragraph, speaker=span.speaker,
+                                        also_in=_grown_places(quote, span.start, span.end, text, articles))
         else:
             grown = dataclasses.replace(quote, speaker=span.speaker or reported.get(i))
         twin = next((k for k in kept if k.article_id == grown.article_id and k.start < grown.end and grown.start < k.end), None)
+        # A passage a quote given already shows in another copy of its story (its `also_in`) is that quote again.
+        twin = twin or next((k for k in kept if _shown_in(k.also_in, grown)), None)
         if twin is not None:
             at = kept.index(twin)
-            kept[at] = dataclasses.replace(twin, also_in=twin.also_in + tuple(loc for loc in grown.also_in if loc not in twin.also_in))
+            kept[at] = dataclasses.replace(twin, also_in=_merged(twin, grown.also_in))
             continue
         # The same words in another article (a story filed twice) fold into "also in", whatever their
         # vectors said: two quotes of identical text are never listed as [1] and [2] (issue 14).
@@ -343,6 +346,40 @@ def attach_speakers(
         kept.append(grown)
         folded.append(words)
     return tuple(q if q.n == n else dataclasses.replace(q, n=n) for n, q in enumerate(kept, start=1))
+
+
+def _grown_places(quote: Quote, start: int, end: int, text: str, articles: Any) -> tuple[Location, ...]:
+    """A quote's other places (`also_in`) grown as the quote grew to [start, end) = `text`, where that article holds
+    the same grown text (a story filed twice); a place whose article differs around the passage stays as it was.
+    Their articles are the ones `articles` (the answer's ArticleCache) read while building the quote."""
+    if not quote.also_in or articles is None:
+        return quote.also_in
+    places = []
+    for place in quote.also_in:
+        lo, hi = place.start - (quote.start - start), place.end + (end - quote.end)
+        row = next((r for r in articles.with_path(place.path) if lo >= 0 and r.title == place.title and r.text[lo:hi] == text), None)
+        places.append(place if row is None else Location(place.path, place.title, row.line_at(lo), lo, hi))
+    return tuple(places)
+
+
+def _merged(quote: Quote, places: Sequence[Location]) -> tuple[Location, ...]:
+    """`quote.also_in` and the new `places`, never the quote's own place, nor a second place in one copy of the story
+    overlapping one already listed."""
+    merged = list(quote.also_in)
+    for place in places:
+        if not _shown_in((place,), quote) and not any(_overlap(place, other) for other in merged):
+            merged.append(place)
+    return tuple(merged)
+
+
+def _overlap(a: Location, b: Location) -> bool:
+    return a.path == b.path and a.title == b.title and a.start < b.end and b.start < a.end
+
+
+def _shown_in(places: Sequence[Location], quote: Quote) -> bool:
+    """True when `quote` overlaps one of `places` of its own article (the same file and title)."""
+    here = Location(quote.path, quote.title, quote.line, quote.start, quote.end)
+    return any(_overlap(place, here) for place in places)
 
 
 def _reported(facts: dict[int, QuotedArticle], quotes: Sequence[Quote]) -> dict[int, Speaker]:

@@ -35,6 +35,14 @@ class ArticleRow:
         """Newlines in the text before `offset` (a quote's line number counts them)."""
         return self.text.count("\n", 0, offset)
 
+    def line_at(self, offset: int) -> int | None:
+        """1-based line in the file of `offset` (a JSONL record's own line); None when unknown."""
+        if self.first_line is None:
+            return None
+        if self.format == "jsonl":
+            return int(self.first_line)
+        return int(self.first_line) + self.newlines_before(offset)
+
 
 class SentenceRow(NamedTuple):
     """A sentence row with its stored (float16) vector. Immutable like the frozen dataclasses elsewhere, but a named
@@ -75,6 +83,10 @@ class ArticleCache:
             self._rows[int(row[0])] = ArticleRow(*row)
         for i in missing:
             self._rows.setdefault(i, None)
+
+    def with_path(self, path: str) -> list[ArticleRow]:
+        """The rows already read whose file is `path` (several for a JSONL file)."""
+        return [row for row in self._rows.values() if row is not None and row.path == path]
 
     def get(self, article_id: int) -> ArticleRow | None:
         """The article row (None when it is not in the index)."""

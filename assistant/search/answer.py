@@ -155,12 +155,12 @@ def _norm(text: str) -> str:
     return _SPACE_RE.sub(" ", text.lower()).strip()
 
 
-def _span(articles: ArticleCache, article_id: int, start: int, end: int) -> tuple[str, int]:
-    """The exact article text of [start, end) and the number of newlines before start."""
+def _span(articles: ArticleCache, article_id: int, start: int, end: int) -> str:
+    """The exact article text of [start, end)."""
     row = articles.get(article_id)
     if row is None:
         raise QuoteMismatch(f"article {article_id} vanished")
-    return row.text[start:end], row.newlines_before(start)
+    return row.text[start:end]
 
 
 _PRONOUNS = frozenset("he she they his her their".split())
@@ -211,7 +211,7 @@ def build_quotes(
     def text_of(s: ScoredSentence) -> str:
         if s.sentence_id not in texts:
             known = found.sentence_texts.get(s.sentence_id)
-            texts[s.sentence_id] = known if known is not None else _span(articles, s.article_id, s.start, s.end)[0]
+            texts[s.sentence_id] = known if known is not None else _span(articles, s.article_id, s.start, s.end)
         return texts[s.sentence_id]
 
     # Each candidate's highest similarity to a picked lead, kept up to date as leads are picked
@@ -409,12 +409,12 @@ def _sentence_at(db: Store, article_id: int, ord_: int) -> ScoredSentence | None
 def _cite(articles: ArticleCache, n: int, draft: _Draft, weak: bool, twins: Sequence[int] = ()) -> Quote:
     articles.load({draft.lead.article_id, *(d.article_id for d in draft.duplicates), *twins})
     start, end = draft.first.start, draft.last.end
-    text, newlines = _span(articles, draft.lead.article_id, start, end)
+    text = _span(articles, draft.lead.article_id, start, end)
     if len(text) != end - start:
         raise QuoteMismatch(f"quote [{start}:{end}] of article {draft.lead.article_id} does not match its text")
     lead = articles.get(draft.lead.article_id)
     assert lead is not None  # _span raised otherwise
-    line = _line(lead.format, lead.first_line, newlines)
+    line = lead.line_at(start)
     also = []
     for dup in draft.duplicates:
         if dup.article_id == draft.lead.article_id:
@@ -422,13 +422,17 @@ def _cite(articles: ArticleCache, n: int, draft: _Draft, weak: bool, twins: Sequ
         r = articles.get(dup.article_id)
         if r is None:
             continue
-        also.append(Location(path=r.path, title=r.title, line=_line(r.format, r.first_line, r.newlines_before(dup.start)), start=dup.start, end=dup.end))
+        # The quote may have grown around its lead sentence: the copy's place grows alike where its story reads the same.
+        lo, hi = dup.start - (draft.lead.start - start), dup.end + (end - draft.lead.end)
+        if lo < 0 or r.text[lo:hi] != text:
+            lo, hi = dup.start, dup.end
+        also.append(Location(path=r.path, title=r.title, line=r.line_at(lo), start=lo, end=hi))
     listed = {(loc.path, loc.start) for loc in also}
     for twin in twins:
         r = articles.get(twin)
         if r is None or (r.path, start) in listed or r.text[start:end] != text:
             continue
-        also.append(Location(path=r.path, title=r.title, line=_line(r.format, r.first_line, r.newlines_before(start)), start=start, end=end))
+        also.append(Location(path=r.path, title=r.title, line=r.line_at(start), start=start, end=end))
     return Quote(
         n=n,
         text=text,
@@ -448,14 +452,6 @@ def _cite(articles: ArticleCache, n: int, draft: _Draft, weak: bool, twins: Sequ
         weak=weak,
         also_in=tuple(also),
     )
-
-
-def _line(fmt: str, first_line: int | None, newlines: int) -> int | None:
-    if first_line is None:
-        return None
-    if fmt == "jsonl":
-        return int(first_line)
-    return int(first_line) + newlines
 
 
 def sentence_quote(articles: ArticleCache, n: int, article_id: int, start: int, end: int, paragraph: int, score: float = 1.0) -> Quote:
