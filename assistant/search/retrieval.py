@@ -795,7 +795,7 @@ def _speaker_evidence(db: Store, rows: list[Any], text: str, introductions: Arti
     (capped), for every sentence inside a quotation. With `introductions` (the articles' text), the words the article
     puts before the speaker's name and in an apposition after it where it first names them count as the role too."""
 
-    wanted = {crude_stem(w) for w in content_words(text)}
+    wanted = {_role_kin(crude_stem(w)) for w in content_words(text)}
     spans: dict[int, list[tuple[int, int, str | None, str | None]]] = {}
     for article_id, start, end, speaker, role in db.quotations_of({r.article_id for r in rows}):
         spans.setdefault(article_id, []).append((start, end, speaker, role))
@@ -812,11 +812,32 @@ def _speaker_evidence(db: Store, rows: list[Any], text: str, introductions: Arti
                     if introductions is not None and speaker:
                         article = introductions.get(r.article_id)
                         said += " " + _introduction(article.text, speaker) if article is not None else ""
-                    described_by = {crude_stem(w) for w in content_words(said)}
+                    described_by = {_role_kin(crude_stem(w)) for w in content_words(said)}
                     shared[key] = min(len(described_by & wanted), SPEAKER_WORDS_MAX)
                 found[r.id] = shared[key]
                 break
     return found
+
+
+_ROLE_KIN_WORDS = (
+    "boss manager coach chief head chairman chairwoman director executive",
+    "spokesman spokeswoman spokesperson representative",
+    "minister secretary",
+    "leader president premier",
+    "lawyer solicitor barrister attorney counsel",
+    "analyst economist strategist",
+    "researcher scientist academic professor expert",
+    "actor actress star",
+    "firm company group giant maker",
+)
+_ROLE_KIN = {crude_stem(word): crude_stem(words.split()[0]) for words in _ROLE_KIN_WORDS for word in words.split()}
+"""A role as a writer remembers it and as the story gives it: 'the Chelsea manager' is 'Chelsea boss Jose Mourinho',
+'the foreign minister' a foreign secretary, 'the Pakistani leader' its president (crude stems, one word per kin)."""
+
+
+def _role_kin(stem: str) -> str:
+    """One stem for the role words a news story and a writer's memory use for the same post."""
+    return _ROLE_KIN.get(stem, stem)
 
 
 def _introduction(text: str, speaker: str) -> str:

@@ -188,11 +188,20 @@ _SAID_ABOUT = re.compile(
     re.I,
 )
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{2,})[\"“”]")
+_MORE_SPEAKING = (
+    r"praise|praises|praised|joke|jokes|joked|explain|explains|explained|reveal|reveals|revealed|suggest|suggests|suggested|"
+    r"announce|announces|announced|acknowledge|acknowledges|acknowledged|concede|concedes|conceded|boast|boasts|boasted|"
+    r"recall|recalls|recalled|remark|remarks|remarked|stress|stresses|stressed|criticise|criticises|criticised|criticize|"
+    r"criticizes|criticized|point\s+out|points\s+out|pointed\s+out|sum\s+up|sums\s+up|summed\s+up"
+)
+"""Verbs of speaking a question may ask with beyond the common ones: 'How did the boss praise ...', 'Which party
+leader pointed out ...', 'How did the retiring forward sum up his spell ...'."""
 _SPEECH = re.compile(
     r"\b(?:say|says|said|saying|tell|tells|told|warn|warns|warned|claim|claims|claimed|admit|admits|admitted|predict|predicts|"
     r"predicted|suspect|suspects|suspected|accuse|accuses|accused|complain|complains|complained|dismiss|dismisses|dismissed|"
     r"respond|responds|responded|insist|insists|insisted|confess|confesses|confessed|dare|dares|dared|doubt|doubts|doubted|"
-    r"blame|blames|blamed|argue|argues|argued|compare|compares|compared|urge|urges|urged|vow|vows|vowed|promise|promises|promised)\b"
+    r"blame|blames|blamed|argue|argues|argued|compare|compares|compared|urge|urges|urged|vow|vows|vowed|promise|promises|promised|"
+    + _MORE_SPEAKING + r")\b"
     r"|\b(?:did|does|do|has|have)\b.*\b(?:call|describe|react|reply|feel|think|deny|quote)\b"
     r"|^\W*which\s+(?:(?!(?:is|was|are|were|be|been|being)\b)[\w'’-]+\s+){1,6}(?:called|described|denied|quoted)\b"
     r"|\baccording\s+to\s+(?:the|its|his|her|their|a|an)\s+(?:\w+\s+){0,3}?(?:editor|producer|leader|founder|boss|chief|spokesman|spokeswoman|spokesperson|chairman|director|secretary|minister|analyst|manager|coach|president|head|officer|executive)\b",
@@ -313,7 +322,7 @@ _SPEAKING = (
     r"respond|responds|responded|reply|replies|replied|react|reacts|reacted|insist|insists|insisted|confess|confesses|"
     r"confessed|dare|dares|dared|doubt|doubts|doubted|blame|blames|blamed|argue|argues|argued|compare|compares|compared|"
     r"urge|urges|urged|vow|vows|vowed|promise|promises|promised|quote|quotes|quoted|reveal|reveals|revealed|write|writes|wrote|"
-    r"believe|believes|believed|suggest|suggests|suggested"
+    r"believe|believes|believed|suggest|suggests|suggested|" + _MORE_SPEAKING
 )
 _SPEAKER_AFTER_WHICH = re.compile(rf"^\W*which\s+(?P<who>(?:[\w'’.-]+\s+){{1,7}}?)(?:{_SPEAKING})\b", re.I)
 _SPEAKER_AFTER_DID = re.compile(rf"\b(?:did|does|do|has|have|had)\s+(?P<who>(?:[\w'’.-]+\s+){{1,9}}?)(?:{_SPEAKING})\b", re.I)
