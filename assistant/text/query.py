@@ -341,3 +341,25 @@ def speaker_description(text: str, shape: QueryShape | None = None) -> str | Non
     if shape is not None and shape.kind == SAID_ABOUT and shape.speaker:
         return shape.speaker
     return None
+
+
+_QUESTION_FRAME = re.compile(
+    r"^\W*(?:what|how|which|who|why|when|where)\s+(?:(?:did|does|do|is|was|were|are|has|have|had)\s+)?", re.I
+)
+
+
+def speech_gist(text: str, shape: QueryShape | None = None) -> str | None:
+    """What a speech question remembers was said, without who said it or the question's frame: 'What did the
+    foreign secretary say about any country raising its spending?' -> 'say about any country raising its spending'.
+    None for a question that does not describe its speaker (nothing to take away). Embedded beside the whole question,
+    it keeps a long description of the speaker ('the boss of the Universal-owned rap group') from outweighing the
+    gist in the question's vector."""
+    shape = shape or query_shape(text)
+    if not shape.speech:
+        return None
+    described = speaker_description(text, shape)
+    if not described:
+        return None
+    gist = _QUESTION_FRAME.sub("", text.replace(described, " ", 1)).strip(" ?")
+    gist = " ".join(gist.split())
+    return gist if content_words(gist) else None
