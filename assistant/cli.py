@@ -318,10 +318,12 @@ MENTIONS_LIMIT = 2000
 @click.option("--until", callback=_parse_day, help="Only articles dated on or before (YYYY-MM-DD).")
 @click.option("--source", help="Only articles whose outlet contains this.")
 @click.option("--article", help="Only articles whose path or title contains this.")
+@click.option("--speaker", help="Only sentences inside quotations by this person (name variants included).")
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
 @click.pass_context
 def mentions_cmd(
-    ctx: click.Context, phrase: str, as_json: bool, since: Any, until: Any, source: str | None, article: str | None, index: Path | None
+    ctx: click.Context, phrase: str, as_json: bool, since: Any, until: Any, source: str | None, article: str | None,
+    speaker: str | None, index: Path | None,
 ) -> None:
     """List every sentence of the corpus holding PHRASE, grouped by article in date order, with citations."""
     from assistant.embedding.registry import load_embedder
@@ -331,9 +333,19 @@ def mentions_cmd(
     from assistant.serialize import quote_to_dict
     from assistant.text.sanitize import single_line, terminal_safe
 
+    from assistant.errors import QuestionError
+    from assistant.text.query import merge_filters, parse_question
+
     settings = _settings(ctx, index=index)
-    filters = Filters(since=since, until=until, source=source, article=article)
+    filters = Filters(since=since, until=until, source=source, article=article, speaker=speaker)
     _check_filter_options(filters)
+    try:
+        # Inline filters in the phrase ('"golden rule" since:2005-01-01') count as the options do.
+        parsed = parse_question(phrase)
+        filters = merge_filters(filters, parsed.filters)
+    except QuestionError as exc:
+        raise click.ClickException(str(exc)) from exc
+    phrase = parsed.text
     if not any(ch.isalnum() for ch in phrase):
         raise click.ClickException("the phrase has no words to search for")
     try:
@@ -353,7 +365,7 @@ def mentions_cmd(
     if cut:
         # The list stops at the limit: say so, on stderr for --json (stdout stays the list).
         click.echo(f"only the first {MENTIONS_LIMIT:,} mentions are listed; there are more: narrow the phrase or add "
-                   "--since/--until/--source/--article", err=True)
+                   "--since/--until/--source/--article/--speaker", err=True)
     if as_json:
         click.echo(json.dumps([
             {"path": qs[0].path, "title": qs[0].title, "date": qs[0].date.isoformat() if qs[0].date else None,
@@ -362,7 +374,8 @@ def mentions_cmd(
         ], indent=2))
         return
     if not quotes:
-        click.echo(f"no article mentions {single_line(terminal_safe(phrase))}")
+        within = "" if filters.is_empty() else f" ({filters.describe()})"
+        click.echo(f"no article mentions {single_line(terminal_safe(phrase))}{single_line(terminal_safe(within))}")
         return
     click.echo(f"{'the first ' if cut else ''}{len(quotes):,} mention{'s' * (len(quotes) != 1)} in "
                f"{len(groups):,} article{'s' * (len(groups) != 1)}")

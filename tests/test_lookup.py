@@ -140,6 +140,28 @@ def test_mentions_honour_filters(engine: Engine) -> None:
     assert [q.path for q in quotes] == ["business/brown-autumn.md"]
 
 
+def test_mentions_take_inline_filters_and_a_speaker(engine: Engine, lookup_index: Path) -> None:
+    from click.testing import CliRunner
+
+    import assistant.cli as cli
+
+    # An inline filter is a filter, not words of the phrase.
+    assert [q.path for q in engine.mentions("golden rule since:2005-01-01")] == ["business/brown-budget.md"] * 2
+    # speaker: keeps the sentences inside that person's quotations; none of Mr Howard's names the legal advice...
+    assert [q.text for q in engine.mentions("legal advice speaker:Howard")] == [
+        "\"The government must come clean about the legal advice on the war,\" Mr Howard said."
+    ]
+    # ... and Tim Howard's are not Michael Howard's.
+    assert engine.mentions("long and hard season speaker:\"Michael Howard\"") == ()
+    runner = CliRunner()
+    out = runner.invoke(cli.main, ["mentions", "legal advice", "--speaker", "Michael Howard", "--index", str(lookup_index)])
+    assert out.exit_code == 0 and out.output.startswith("1 mention in 1 article"), out.output
+    none = runner.invoke(cli.main, ["mentions", "golden rule until:2004-01-01", "--index", str(lookup_index)])
+    assert none.exit_code == 0 and none.output.strip() == "no article mentions golden rule (until 2004-01-01)"
+    bad = runner.invoke(cli.main, ["mentions", "golden rule since:yesterday-ish", "--index", str(lookup_index)])
+    assert bad.exit_code != 0 and len(bad.output.strip().splitlines()) == 1, bad.output
+
+
 def test_someone_absent_from_the_corpus_is_named_as_absent(engine: Engine) -> None:
     answer = engine.ask("What did Boris Johnson say about the budget?")
     assert not answer.answered

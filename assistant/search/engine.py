@@ -459,14 +459,20 @@ class Engine:
 
     def mentions(self, text: str, *, filters: Filters | None = None, limit: int = 2000) -> tuple[Quote, ...]:
         """Every sentence of the corpus holding the phrase (stemmed words, in order), article by article
-        in date order (undated last), each as a cited quote with exact offsets; () for a phrase without words."""
-        cleaned = " ".join(words(text.strip().strip("\"'“”‘’")))
+        in date order (undated last), each as a cited quote with exact offsets; () for a phrase without words.
+        Inline filters in `text` (`since:`, `source:`, `speaker:` ...) count as a question's do, over `filters`
+        (QuestionError for one that cannot match); a speaker keeps the sentences inside that person's quotations."""
+        parsed = parse_question(text)
+        active = merge_filters(filters, parsed.filters)
+        cleaned = " ".join(words(parsed.text.strip().strip("\"'“”‘’")))
         if not cleaned:
             return ()
-        active = filters or Filters()
         with self._lock, self._snapshot():
             allowed = self.store.allowed_articles(active)
             rows = self.store.phrase_sentences("body : " + phrase(cleaned), allowed, limit)
+            if active.speaker:
+                inside = self._sentences_quoting(active.speaker) or set()
+                rows = [r for r in rows if r.id in inside]
             articles = self.store.articles()
             articles.load(r.article_id for r in rows)
             return tuple(

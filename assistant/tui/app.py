@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import re
 import threading
 import time
 from collections import deque
@@ -117,6 +118,7 @@ class AssistantApp(App[None]):
         Binding("f3", "cycle_style", "Cite style"),
         Binding("s", "cycle_style", "Cite style", show=False),
         Binding("f4", "check_draft", "Check draft"),
+        Binding("f5", "mentions", "Mentions", show=False),  # in F1 help and the palette: the footer is full at 120 columns
         Binding("ctrl+n", "new_session", "New session", show=False),
         Binding("ctrl+t", "toggle_dark", "Theme", show=False),
         Binding("f1,question_mark", "help", "Help"),
@@ -720,6 +722,22 @@ class AssistantApp(App[None]):
 
         engine = self.engine
         self.push_screen(PeopleScreen(engine.people, lambda key: engine.timeline(key, exact=True), self.fetch_article))
+
+    def action_mentions(self) -> None:
+        """Every mention of a phrase (issue 12): the text in the question box, else the last question, editable there."""
+        if self.engine is None:
+            reason = f"engine not available: {self.engine_error}" if self.engine_error else "the model is still loading"
+            self.notify(f"Cannot list mentions yet: {one_line(reason)}", severity="warning", markup=False)
+            return
+        from assistant.tui.mentions import MentionsScreen
+
+        typed = self.query_one("#question", Input).value.strip()
+        last = self.session.answers[-1].searched if self.session.answers else ""
+        quoted = re.search(r"[\"“]([^\"“”]+)[\"”]", last)
+        phrase = typed or (quoted.group(1) if quoted else last)
+        engine, filters = self.engine, self.filters
+        self.push_screen(MentionsScreen(phrase, lambda text, limit: engine.mentions(text, filters=filters, limit=limit),
+                                        self.fetch_article, filters))
 
     def action_sessions(self) -> None:
         from assistant.tui.dialogs import SessionPicker

@@ -53,6 +53,8 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("F2", "people quoted in the index: pick one, browse their quotations, Enter opens the reader"),
         ("F3 / s", "next citation style for the copy keys: Chicago, APA, MLA, Harvard, AP, BibTeX, CSL-JSON"),
         ("F4", "check a draft: every quotation of a Markdown or text file against the corpus"),
+        ("F5", "every mention of a phrase (the question box's text, else the last question): grouped by article in "
+               "date order, Enter opens the reader, n/p there step through them"),
         ("Ctrl+T", "toggle light / dark theme"),
         ("Ctrl+P", "command palette (every action, filters, sessions)"),
         ("F1", "this help"),

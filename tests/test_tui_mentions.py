@@ -1,0 +1,134 @@
+"""F5 in the chat: every mention of a phrase, grouped by article in date order, each with its place; Enter opens the
+reader at one and n steps to the next; a phrase nothing mentions says so; inline filters count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from assistant.embedding.hashing import HashEmbedder
+from assistant.search.engine import Engine
+from assistant.settings import Settings
+from assistant.tui.app import AssistantApp, make_app
+from assistant.tui.mentions import MentionsScreen
+from assistant.tui.reader import ArticleView, ReaderScreen
+from support.indexes import index_of
+
+ARTICLES = {
+    "politics/budget.md": (
+        "---\ntitle: Brown targets savers\ndate: 2005-03-16\n---\n\n"
+        "Mr Brown said he had met his golden rule with a surplus.\n\n"
+        "Critics said the golden rule had been bent. Borrowing will fall.\n"
+    ),
+    "politics/forecast.md": (
+        "---\ntitle: Forecasters doubt Treasury\ndate: 2005-01-10\n---\n\n"
+        "Independent forecasters say the golden rules may be broken next year.\n"
+    ),
+    "business/rates.md": (
+        "---\ntitle: Rates on hold\ndate: 2005-02-01\n---\n\n"
+        "Interest rates were held at 4.75%. The rule of thumb is that rates follow inflation.\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return index_of(tmp_path_factory.mktemp("mentions"), ARTICLES)
+
+
+def app_on(index: Path, tmp_path: Path) -> AssistantApp:
+    settings = Settings(corpus=tmp_path / "corpus", index=index)
+    return make_app(settings, engine_factory=lambda progress: Engine(index, embedder=HashEmbedder()), session_dir=tmp_path / "sessions")
+
+
+async def wait_for(pilot, condition, tries: int = 100) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if condition():
+            return
+    raise AssertionError("condition not reached")
+
+
+def shown(screen: MentionsScreen) -> list[str]:
+    listing = screen.query_one("#mentions-list", OptionList)
+    return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+
+
+async def test_f5_lists_every_mention_by_article_in_date_order_and_opens_the_reader(
+    index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = app_on(index, tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        await pilot.press(*"golden rule")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, MentionsScreen) and app.screen.quotes)
+        screen = app.screen
+        assert isinstance(screen, MentionsScreen)
+        lines = shown(screen)
+        # The January story first (its 'golden rules' counts: words are stemmed), then March's two mentions.
+        assert lines[0].startswith("Forecasters doubt Treasury") and "1 mention" in lines[0]
+        assert lines[1].startswith("  [1] Independent forecasters say the golden rules") and "politics/forecast.md:6" in lines[1]
+        assert lines[2].startswith("Brown targets savers") and "2 mentions" in lines[2]
+        assert lines[3].startswith("  [2] Mr Brown said he had met his golden rule")
+        assert lines[4].startswith("  [3] Critics said the golden rule had been bent.")
+        assert not any("rule of thumb" in line for line in lines)
+        assert "3 mentions in 2 articles" in str(screen.query_one("#mentions-status", Static).content)
+        # Headings are not mentions: the highlight starts on the first mention; Enter opens the reader there.
+        listing = screen.query_one("#mentions-list", OptionList)
+        assert listing.highlighted == 1
+        await pilot.press("down", "enter")  # the heading of the second article is skipped
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen) and app.screen.query_one(ArticleView).article is not None)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        view = reader.query_one(ArticleView)
+        assert view.article is not None and view.article.path == "politics/budget.md"
+        assert view.highlight is not None
+        assert view.shown_text[view.highlight[0] : view.highlight[1]] == "Mr Brown said he had met his golden rule with a surplus."
+        await pilot.press("n")
+        assert reader.quote.text == "Critics said the golden rule had been bent."
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MentionsScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, MentionsScreen))
+        assert app.screen is app.screen_stack[0]
+
+
+async def test_a_phrase_nothing_mentions_says_so_and_inline_filters_count(
+    index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = app_on(index, tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        await pilot.press(*"silver rule")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, MentionsScreen) and "no article" in str(app.screen.query_one("#mentions-status", Static).content))
+        screen = app.screen
+        assert isinstance(screen, MentionsScreen)
+        assert shown(screen) == []
+        # The phrase box has the focus: a new phrase, with an inline filter, is searched on Enter.
+        phrase = screen.query_one("#mentions-phrase", Input)
+        assert phrase.has_focus
+        phrase.value = "golden rule since:2005-03-01"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(screen.quotes) == 2)
+        assert {q.path for q in screen.quotes} == {"politics/budget.md"}
+
+
+async def test_f5_on_an_empty_box_takes_the_last_questions_quoted_phrase(
+    index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = app_on(index, tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        await pilot.press(*'Who said "golden rule"?', "enter")
+        await wait_for(pilot, lambda: len(app.session.answers) == 1)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, MentionsScreen) and app.screen.quotes)
+        assert app.screen.query_one("#mentions-phrase", Input).value == "golden rule"
+        assert len(app.screen.quotes) == 3
