@@ -23,9 +23,10 @@ from assistant.serialize import answer_from_dict, answer_to_dict
 from assistant.text.citations import answer_markdown, markdown_quote, quote_lines, quoted
 from assistant.text.query import merge_filters, parse_question
 from assistant.settings import Settings
-from assistant.tui.app import AssistantApp, make_app
+from assistant.tui.app import make_app
 from assistant.tui.people import PeopleScreen
 from assistant.tui.reader import ArticleView, ReaderScreen
+from support.tui import app_on_index, wait_for
 from textual.widgets import Input, OptionList, Static
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "000_8c27288c5cf39a16.txt"
@@ -353,25 +354,11 @@ def test_quotes_by_lists_a_timeline_with_reuses(indexed: tuple[Path, Path]) -> N
 # -- the People view (TUI) -------------------------------------------------------------------------
 
 
-def app_on(index: Path, tmp_path: Path) -> AssistantApp:
-    settings = Settings(corpus=tmp_path / "corpus", index=index)
-    return make_app(settings, engine_factory=lambda progress: Engine(index, embedder=HashEmbedder()),
-                    session_dir=tmp_path / "sessions")
-
-
-async def wait_for(pilot, condition, tries: int = 100) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if condition():
-            return
-    raise AssertionError("condition not reached")
-
-
 async def test_people_view_lists_speakers_and_opens_the_reader_at_each_quotation(
     indexed: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    app = app_on(indexed[1], tmp_path)
+    app = app_on_index(indexed[1], tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None)
         await pilot.press("f2")

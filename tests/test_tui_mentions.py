@@ -8,13 +8,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList, Static
 
-from assistant.embedding.hashing import HashEmbedder
-from assistant.search.engine import Engine
-from assistant.settings import Settings
-from assistant.tui.app import AssistantApp, make_app
 from assistant.tui.mentions import MentionsScreen
 from assistant.tui.reader import ArticleView, ReaderScreen
 from support.indexes import index_of
+from support.tui import app_on_index, wait_for
 
 ARTICLES = {
     "politics/budget.md": (
@@ -38,19 +35,6 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return index_of(tmp_path_factory.mktemp("mentions"), ARTICLES)
 
 
-def app_on(index: Path, tmp_path: Path) -> AssistantApp:
-    settings = Settings(corpus=tmp_path / "corpus", index=index)
-    return make_app(settings, engine_factory=lambda progress: Engine(index, embedder=HashEmbedder()), session_dir=tmp_path / "sessions")
-
-
-async def wait_for(pilot, condition, tries: int = 100) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if condition():
-            return
-    raise AssertionError("condition not reached")
-
-
 def shown(screen: MentionsScreen) -> list[str]:
     listing = screen.query_one("#mentions-list", OptionList)
     return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
@@ -60,7 +44,7 @@ async def test_f5_lists_every_mention_by_article_in_date_order_and_opens_the_rea
     index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    app = app_on(index, tmp_path)
+    app = app_on_index(index, tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None)
         await pilot.press(*"golden rule")
@@ -101,7 +85,7 @@ async def test_a_phrase_nothing_mentions_says_so_and_inline_filters_count(
     index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    app = app_on(index, tmp_path)
+    app = app_on_index(index, tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None)
         await pilot.press(*"silver rule")
@@ -123,7 +107,7 @@ async def test_f5_on_an_empty_box_takes_the_last_questions_quoted_phrase(
     index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    app = app_on(index, tmp_path)
+    app = app_on_index(index, tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None)
         await pilot.press(*'Who said "golden rule"?', "enter")

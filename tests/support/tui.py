@@ -1,5 +1,6 @@
 """The fake engine, articles and answers behind the Textual tests (no index, no model: fixed answers), and the
-Pilot helpers every TUI test file shares (build, record_notes, settle, paste, ask, capture_copies, isolate, steady)."""
+Pilot helpers every TUI test file shares (build, record_notes, settle, paste, ask, capture_copies, isolate, steady,
+app_on_index, wait_for)."""
 
 from __future__ import annotations
 
@@ -250,3 +251,21 @@ async def steady(pilot: Pilot[None]) -> None:
         for box in screen.query(Input):
             box.cursor_blink = False
     await pilot.pause()
+
+
+def app_on_index(index: Path, tmp_path: Path) -> AssistantApp:
+    """The real app on a real index (the fast fake embedder), its sessions under tmp_path."""
+    from assistant.embedding.hashing import HashEmbedder
+    from assistant.search.engine import Engine
+
+    return make_app(Settings(corpus=tmp_path / "corpus", index=index),
+                    engine_factory=lambda progress: Engine(index, embedder=HashEmbedder()), session_dir=tmp_path / "sessions")
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object], tries: int = 100) -> None:
+    """Pause until `condition()` holds (a worker's answer, a screen pushed); fail after `tries` pauses of 50 ms."""
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if condition():
+            return
+    raise AssertionError("condition not reached")
