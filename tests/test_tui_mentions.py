@@ -97,6 +97,11 @@ async def test_a_phrase_nothing_mentions_says_so_and_inline_filters_count(
         # The phrase box has the focus: a new phrase, with an inline filter, is searched on Enter.
         phrase = screen.query_one("#mentions-phrase", Input)
         assert phrase.has_focus
+        status = screen.query_one("#mentions-status", Static)
+        for text, said in (("since:2005-03-01", "no words to search for"), ("golden rule since:someday", "someday")):
+            phrase.value = text
+            await pilot.press("enter")
+            assert said in str(status.content), str(status.content)
         phrase.value = "golden rule since:2005-03-01"
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(screen.quotes) == 2)

@@ -100,7 +100,15 @@ class MentionsScreen(Screen[None]):
 
     def search(self, phrase: str) -> None:
         """List every mention of `phrase` (read in a worker)."""
-        if not any(ch.isalnum() for ch in phrase):
+        from assistant.errors import QuestionError
+        from assistant.text.query import parse_question
+
+        try:
+            words = parse_question(phrase).text  # inline filters are not words of the phrase
+        except QuestionError as exc:
+            self._status(str(exc))
+            return
+        if not any(ch.isalnum() for ch in words):
             self._status("the phrase has no words to search for")
             return
         self._wanted = phrase
