@@ -13,7 +13,7 @@ from assistant.embedding.base import default_model_path
 from assistant.embedding.hashing import HashEmbedder
 from assistant.embedding.pooling import TEXT_SHARE, SpanText, encoding_ranges, pool_batch, token_ranges
 from assistant.embedding.tokens import load_tokenizer
-from assistant.index import embed_pass, store
+from assistant.index import embed_pass, store, vectors
 from assistant.index.indexer import build_index
 from assistant.models import Article, Chunk, Sentence
 from assistant.search.engine import Engine
@@ -231,14 +231,46 @@ def _sentence_vectors(index: Path, path: str) -> np.ndarray:
     return np.stack([np.frombuffer(r[0], dtype=np.float16).astype(np.float32) for r in rows])
 
 
-def test_a_new_index_embeds_sentences_alone_unless_pooling_is_asked_for(tmp_path: Path, real_embedder: Any) -> None:
+def test_a_new_index_makes_one_pass_over_its_sentences_and_averages_them_into_chunks(tmp_path: Path, real_embedder: Any) -> None:
     corpus = tmp_path / "corpus"
     write(corpus, "seed.txt", SEED.read_text(encoding="utf-8"))
     said: list[str] = []
     build_index(corpus, tmp_path / "index", embedder=real_embedder, on_progress=lambda p: said.append(p.message))
+    assert _meta(tmp_path / "index")[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.CHUNK_MEAN
+    assert not [m for m in said if "--rebuild" in m]  # nothing faster to advise
+    # Each chunk's vector is the normalised mean of its sentences' (stored as float16, so close, not equal).
+    stored = _sentence_vectors(tmp_path / "index", "seed.txt")
+    db = store.connect(tmp_path / "index")
+    try:
+        chunks = db.execute("SELECT id, first_sentence, last_sentence FROM chunks ORDER BY ord").fetchall()
+    finally:
+        db.close()
+    index = vectors.load(tmp_path / "index", int(_meta(tmp_path / "index")["generation"]))
+    for chunk_id, first, last in chunks:
+        mean = stored[first : last + 1].mean(axis=0)
+        assert float(index.reconstruct(int(chunk_id)) @ (mean / np.linalg.norm(mean))) > 0.9999
+    # And the engine answers from it, verbatim.
+    engine = Engine(tmp_path / "index", embedder=real_embedder)
+    try:
+        answer = engine.ask("Who said Azerbaijan will not negotiate with the self-styled Karabakh leaders?")
+    finally:
+        engine.close()
+    assert answer.answered and answer.quotes[0].speaker is not None and answer.quotes[0].speaker.name == "Tofig Zulfugarov"
+
+
+def test_two_passes_when_asked_for(tmp_path: Path, real_embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(embed_pass.OPT_IN, "separate")
+    corpus = tmp_path / "corpus"
+    write(corpus, "seed.txt", SEED.read_text(encoding="utf-8"))
+    build_index(corpus, tmp_path / "index", embedder=real_embedder)
     assert _meta(tmp_path / "index")[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.SEPARATE
-    # Pooling was not asked for: no advice that a rebuild would make indexing faster.
-    assert not [m for m in said if "--rebuild" in m]
+    # An index keeps its way whatever is asked later: the next file is embedded in two passes too.
+    monkeypatch.delenv(embed_pass.OPT_IN)
+    write(corpus, "more.txt", "Another report\n\nThe minister said the talks would go on. Nobody else spoke.\n")
+    said: list[str] = []
+    build_index(corpus, tmp_path / "index", embedder=real_embedder, on_progress=lambda p: said.append(p.message))
+    assert _meta(tmp_path / "index")[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.SEPARATE
+    assert [m for m in said if "--rebuild" in m]  # and says a rebuild would make indexing faster
 
 
 def test_a_new_index_pools_and_says_so_and_answers(tmp_path: Path, real_embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -301,8 +333,14 @@ def test_sentence_mode_rules(monkeypatch: pytest.MonkeyPatch) -> None:
         def encode_spans(self, items: Any, **kwargs: Any) -> Any:  # pragma: no cover - only its presence counts
             raise NotImplementedError
 
-    pools, plain = Pools(), HashEmbedder()
-    assert embed_pass.sentence_mode(None, False, pools) == embed_pass.SEPARATE  # not asked for
+    class Model(HashEmbedder):  # an embedder of a real model, as far as the rule is concerned
+        backend = "onnx-int8"
+
+    pools, plain, model = Pools(), HashEmbedder(), Model()
+    assert embed_pass.sentence_mode(None, False, model) == embed_pass.CHUNK_MEAN  # the default for a new index
+    assert embed_pass.sentence_mode(embed_pass.CHUNK_MEAN, True, plain) == embed_pass.CHUNK_MEAN  # as the index says
+    assert embed_pass.sentence_mode(None, False, pools) == embed_pass.SEPARATE  # the hashing fake
+    assert embed_pass.sentence_mode(None, True, model) == embed_pass.SEPARATE  # an index from before
     monkeypatch.setenv(embed_pass.OPT_IN, "pooled")
     assert embed_pass.sentence_mode(None, False, pools) == embed_pass.POOLED
     assert embed_pass.sentence_mode(None, False, plain) == embed_pass.SEPARATE
@@ -310,3 +348,5 @@ def test_sentence_mode_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     assert embed_pass.sentence_mode(embed_pass.POOLED, True, pools) == embed_pass.POOLED
     assert embed_pass.sentence_mode(embed_pass.SEPARATE, True, pools) == embed_pass.SEPARATE
     assert embed_pass.sentence_mode("mean-some-later-rule", True, pools) == embed_pass.SEPARATE
+    monkeypatch.setenv(embed_pass.OPT_IN, "separate")
+    assert embed_pass.sentence_mode(None, False, model) == embed_pass.SEPARATE

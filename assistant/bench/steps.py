@@ -142,17 +142,18 @@ class Steps:
             self.add(Row(f"Index 1 file in {plan.compare_every} ({files} files, {fast.chunks:,} chunks), {plan.backend}, "
                          "no reference run", f"{fast.seconds:.1f} s", "", None))
         self._split(subset)
-        from assistant.index.embed_pass import OPT_IN, pooling_wanted
+        import os
 
-        how = (
-            f"sentence vectors are pooled from the chunk pass ({OPT_IN}=pooled), so the model reads the chunks only"
-            if pooling_wanted()
-            else f"then every sentence alone, the default (pooling from the chunk pass is opt-in, {OPT_IN}=pooled: it cost "
-            "lookups 9.5 points of paraphrase hit@1)"
-        )
+        from assistant.index.embed_pass import OPT_IN
+
+        asked = os.environ.get(OPT_IN, "").strip().lower()
+        how = {
+            "pooled": f"embeds every chunk once and pools the sentence vectors from that pass ({OPT_IN}=pooled)",
+            "separate": f"embeds every chunk, then every sentence alone ({OPT_IN}=separate, the way before one-pass indexing)",
+        }.get(asked, "embeds every sentence once and averages a chunk's sentence vectors into its vector (the default)")
         self.report.notes.append(
-            f"Indexing embeds every chunk once; {how}. The reference embeds every chunk and every sentence, as the "
-            "two-pass pipeline did. Process times include imports and loading the model."
+            f"Indexing {how}. The reference embeds every chunk and every sentence, as the two-pass pipeline did. "
+            "Process times include imports and loading the model."
         )
         self._after_subset(subset, files)
 

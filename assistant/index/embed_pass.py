@@ -1,10 +1,12 @@
-"""The embedding step of an indexing run: one model pass per chunk, sentence vectors pooled from its token states.
+"""The embedding step of an indexing run: one model pass, over the sentences; each chunk's vector is their mean.
 
-Sentences are about three quarters of the texts an index holds vectors for. Embedding each of them again
-after its chunk doubled the model's work; here a sentence's vector is the mean of its own tokens' (and the
-title's) states in the pass over the chunk that holds it. Embedders without token states (the torch
-backend, the hashing fake) and indexes built before (whose sentence vectors were embedded alone) keep
-the two-pass way, so an index never mixes the two kinds.
+Chunks and sentences were two passes over the same words, and the chunk pass read about two thirds of the tokens.
+A new index (CHUNK_MEAN) embeds every sentence as 'Title. sentence' and gives each chunk the normalised mean of
+its sentences' vectors: on BBC and SQuAD the answers are as good (docs/benchmarks.md, issue 17) and indexing reads
+about a third of the tokens. The other ways stay for the indexes that began with them, so an index never mixes
+kinds: SEPARATE (both passes: indexes made before, the hashing fake, or ASSISTANT_SENTENCE_VECTORS=separate) and
+POOLED (one pass over the chunks, sentence vectors pooled from its token states; opt-in with
+ASSISTANT_SENTENCE_VECTORS=pooled: it cost paraphrased lookups 9.5 points).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ SEPARATE = "separate"
 """Sentence vectors from a pass of their own over 'Title. sentence'."""
 POOLED = SPAN_POOLING
 """Sentence vectors pooled from the chunk pass (embedding.pooling)."""
+CHUNK_MEAN = "chunk-mean"
+"""One pass over 'Title. sentence'; each chunk's vector the normalised mean of its sentences' (the default)."""
 
 NewArticle = tuple["Article", Sequence["Sentence"], Sequence["Chunk"]]
 OnTexts = Callable[[int], None]
@@ -51,7 +55,7 @@ def can_pool(embedder: Embedder) -> bool:
 
 
 OPT_IN = "ASSISTANT_SENTENCE_VECTORS"
-"""Set to 'pooled' to build new indexes with pooled sentence vectors (off by default: see below)."""
+"""Set to 'pooled' to build new indexes with pooled sentence vectors, 'separate' for two passes (see sentence_mode)."""
 
 
 def pooling_wanted() -> bool:
@@ -68,27 +72,72 @@ def pooling_wanted() -> bool:
 
 
 def sentence_mode(recorded: str | None, holds_sentences: bool, embedder: Embedder) -> str:
-    """How this index's sentence vectors are made: as its metadata says (`recorded`); SEPARATE for an
-    index that holds sentences but says nothing (made before pooling, or by an unknown rule); for an
-    empty index, POOLED when asked for (pooling_wanted) and the embedder can pool."""
+    """How this index's vectors are made: as its metadata says (`recorded`); SEPARATE for an index that holds
+    sentences but says nothing (made before, or by an unknown rule). For an empty index: POOLED when asked for
+    (pooling_wanted) and the embedder can pool; SEPARATE when asked for, and for the hashing fake (its vectors mean
+    nothing a mean would keep: tests of chunk retrieval see the chunk's own text); else CHUNK_MEAN."""
+    import os
+
     if recorded == POOLED and can_pool(embedder):
         return POOLED
+    if recorded == CHUNK_MEAN:
+        return CHUNK_MEAN
     if recorded or holds_sentences:
         return SEPARATE
-    return POOLED if can_pool(embedder) and pooling_wanted() else SEPARATE
+    if can_pool(embedder) and pooling_wanted():
+        return POOLED
+    if os.environ.get(OPT_IN, "").strip().lower() == SEPARATE or getattr(embedder, "backend", "") == "hash":
+        return SEPARATE
+    return CHUNK_MEAN
 
 
 def texts_to_embed(new: Sequence[NewArticle], mode: str) -> int:
     """How many texts `embed` will send through the model at most (for progress)."""
     chunks = sum(len(c) for _, _, c in new)
-    return chunks if mode == POOLED else chunks + sum(len(s) for _, s, _ in new)
+    sentences = sum(len(s) for _, s, _ in new)
+    return chunks if mode == POOLED else sentences if mode == CHUNK_MEAN else chunks + sentences
 
 
 def embed(embedder: Embedder, new: Sequence[NewArticle], mode: str, on_texts: OnTexts | None = None) -> Embedded:
-    """Chunk and sentence vectors for `new`: one pass (POOLED) or two (SEPARATE)."""
+    """Chunk and sentence vectors for `new`: one pass (CHUNK_MEAN, POOLED) or two (SEPARATE)."""
     if mode == POOLED and can_pool(embedder):
         return _pooled(embedder, new, on_texts)
+    if mode == CHUNK_MEAN:
+        return _chunk_means(embedder, new, on_texts)
     return _separate(embedder, new, on_texts)
+
+
+def _chunk_means(embedder: Embedder, new: Sequence[NewArticle], on_texts: OnTexts | None) -> Embedded:
+    """Every sentence embedded as 'Title. sentence'; a chunk's vector the normalised mean of its sentences' (float32,
+    before the sentences are stored as float16). A chunk that holds no sentence (none in practice) is embedded alone."""
+    import numpy as np
+
+    texts = [
+        passage_for_embedding(article.title, article.date, article.text[s.start : s.end])
+        for article, sentences, _ in new for s in sentences
+    ]
+    matrix = embedder.encode(texts, on_batch=on_texts) if texts else np.zeros((0, embedder.dim), dtype=np.float32)
+    out_chunks, out_sentences = [], []
+    alone: list[tuple[int, int, str]] = []  # (article number, chunk number, text)
+    row = 0
+    for number, (article, sentences, chunks) in enumerate(new):
+        own = matrix[row : row + len(sentences)]
+        row += len(sentences)
+        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+        for at, chunk in enumerate(chunks):
+            held = own[chunk.first_sentence : chunk.last_sentence + 1]
+            mean = held.mean(axis=0) if len(held) else None
+            norm = float(np.linalg.norm(mean)) if mean is not None else 0.0
+            if mean is None or not norm or not np.isfinite(norm):
+                alone.append((number, at, passage_for_embedding(article.title, article.date, article.text[chunk.start : chunk.end])))
+            else:
+                vectors[at] = mean / norm
+        out_chunks.append(vectors)
+        out_sentences.append(own.astype(np.float16))
+    if alone:
+        for (number, at, _), vector in zip(alone, embedder.encode([text for _, _, text in alone]), strict=True):
+            out_chunks[number][at] = vector
+    return Embedded(out_chunks, out_sentences, len(texts) + len(alone))
 
 
 def _separate(embedder: Embedder, new: Sequence[NewArticle], on_texts: OnTexts | None) -> Embedded:

@@ -128,8 +128,8 @@ class Writer:
         return self._embedder
 
     def _embed(self, pending: Pending, files_done: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Vectors for every chunk and sentence of the pending articles (title-prefixed text); sentence
-        vectors pooled from the chunk pass where the embedder and the index allow (index.embed_pass)."""
+        """Vectors for every chunk and sentence of the pending articles (title-prefixed text), made the way the index
+        began with (index.embed_pass: one pass over the sentences for a new one)."""
         from assistant.index import embed_pass
 
         if not pending.new:
@@ -145,9 +145,9 @@ class Writer:
             mode = embed_pass.sentence_mode(recorded, holds, embedder)
             # What the index says wins: an index stays with the kind of sentence vectors it began with.
             self.sentence_vectors, self._sentence_mode = recorded or mode, mode
-            if mode == embed_pass.SEPARATE and embed_pass.can_pool(embedder) and embed_pass.pooling_wanted():
-                self.on_progress(Progress("model", 0, 0, "this index embeds sentences one by one (built before pooled sentence "
-                                          "vectors); `assistant index --rebuild` makes indexing about twice as fast"))
+            if mode == embed_pass.SEPARATE and embed_pass.sentence_mode(None, False, embedder) != embed_pass.SEPARATE:
+                self.on_progress(Progress("model", 0, 0, "this index embeds every chunk and then every sentence (built before "
+                                          "one-pass indexing); `assistant index --rebuild` makes indexing about twice as fast"))
         share = n_chunks / max(embed_pass.texts_to_embed(pending.new, self._sentence_mode), 1)
         texts_done = 0
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from assistant.embedding.hashing import HashEmbedder
-from assistant.index import store, vectors
+from assistant.index import embed_pass, store, vectors
 from assistant.index.consistency import check_consistency
 from assistant.index.indexer import build_index
 from assistant.index.progress import IndexReport
@@ -76,15 +76,23 @@ def check_index(index_dir: Path, embedder: HashEmbedder | None = None) -> dict[s
         chunk_rows = db.execute("SELECT id, article_id, start, end, first_sentence, last_sentence FROM chunks").fetchall()
         assert set(chunk_fts) == {r[0] for r in chunk_rows}
         chunk_passages = []
+        means = meta.get(embed_pass.SENTENCE_VECTORS_KEY) == embed_pass.CHUNK_MEAN
+        expected = []
         for cid, article_id, start, end, first, last in chunk_rows:
             text, title, date = articles[article_id][:3]
             assert 0 <= start < end <= len(text)
             assert chunk_fts[cid] == text[start:end]
             assert sentences[(article_id, first)][0] == start and sentences[(article_id, last)][1] == end
             chunk_passages.append(passage_for_embedding(title, _date(date), text[start:end]))
+            if means:  # one pass over the sentences: a chunk is the normalised mean of its sentences' vectors
+                held = embedder.encode([
+                    passage_for_embedding(title, _date(date), text[slice(*sentences[(article_id, o)])]) for o in range(first, last + 1)
+                ]).mean(axis=0)
+                expected.append(held / np.linalg.norm(held))
         if chunk_rows:
             faiss_vectors = np.vstack([index.reconstruct(int(r[0])) for r in chunk_rows])
-            assert np.allclose(faiss_vectors, embedder.encode(chunk_passages), atol=1e-5)
+            wanted = np.vstack(expected) if means else embedder.encode(chunk_passages)
+            assert np.allclose(faiss_vectors, wanted, atol=1e-5)
         chunked = {r[1] for r in chunk_rows}
         assert chunked == set(articles), "every article has chunks"
         files = store.stored_files(db)
