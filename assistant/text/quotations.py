@@ -85,14 +85,11 @@ def reported_speakers(text: str, spans: Sequence[tuple[int, int]]) -> list[Speak
     article = _Article(text)
     for i in wanted:
         start, end = spans[i]
-        for v_start, v_end in article._verbs_between(start, end):
-            if article.frame[v_start:v_end] in _STANCE_VERBS:
-                continue  # 'X welcomed the move' is a stance, not speech
-            ref = article._verb_subject(start, v_start, v_end, end)
-            if ref.kind == "name" and start <= ref.start < ref.end <= end:
-                speaker = article._named(ref)
-                found[i] = None if speaker is None else replace(speaker, reported=True)
-            break
+        # No quotation speaks for the sentence (none is passed): its first verb of speaking that is no stance.
+        ref = article._sentence_speech(start, end, [])
+        if isinstance(ref, _Ref) and ref.kind == "name" and start <= ref.start < ref.end <= end:
+            speaker = article._named(ref)
+            found[i] = None if speaker is None else replace(speaker, reported=True)
     return found
 
 
