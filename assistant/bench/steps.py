@@ -142,15 +142,12 @@ class Steps:
             self.add(Row(f"Index 1 file in {plan.compare_every} ({files} files, {fast.chunks:,} chunks), {plan.backend}, "
                          "no reference run", f"{fast.seconds:.1f} s", "", None))
         self._split(subset)
-        import os
+        from assistant.index.embed_pass import OPT_IN, asked_for
 
-        from assistant.index.embed_pass import OPT_IN
-
-        asked = os.environ.get(OPT_IN, "").strip().lower()
         how = {
             "pooled": f"embeds every chunk once and pools the sentence vectors from that pass ({OPT_IN}=pooled)",
             "separate": f"embeds every chunk, then every sentence alone ({OPT_IN}=separate, the way before one-pass indexing)",
-        }.get(asked, "embeds every sentence once and averages a chunk's sentence vectors into its vector (the default)")
+        }.get(asked_for(), "embeds every sentence once and averages a chunk's sentence vectors into its vector (the default)")
         self.report.notes.append(
             f"Indexing {how}. The reference embeds every chunk and every sentence, as the two-pass pipeline did. "
             "Process times include imports and loading the model."

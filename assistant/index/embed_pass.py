@@ -58,6 +58,13 @@ OPT_IN = "ASSISTANT_SENTENCE_VECTORS"
 """Set to 'pooled' to build new indexes with pooled sentence vectors, 'separate' for two passes (see sentence_mode)."""
 
 
+def asked_for() -> str:
+    """What OPT_IN asks a new index for ('pooled', 'separate'), '' when it is not set."""
+    import os
+
+    return os.environ.get(OPT_IN, "").strip().lower()
+
+
 def pooling_wanted() -> bool:
     """Whether a new index pools its sentence vectors.
 
@@ -66,9 +73,7 @@ def pooling_wanted() -> bool:
     alone, while SQuAD quote-hit@1 moved 0.827 -> 0.835 (docs/benchmarks.md, issue 17). Opt in with
     ASSISTANT_SENTENCE_VECTORS=pooled until the pooling rule is tuned for lookups.
     """
-    import os
-
-    return os.environ.get(OPT_IN, "").strip().lower() == "pooled"
+    return asked_for() == "pooled"
 
 
 def sentence_mode(recorded: str | None, holds_sentences: bool, embedder: Embedder) -> str:
@@ -76,8 +81,6 @@ def sentence_mode(recorded: str | None, holds_sentences: bool, embedder: Embedde
     sentences but says nothing (made before, or by an unknown rule). For an empty index: POOLED when asked for
     (pooling_wanted) and the embedder can pool; SEPARATE when asked for, and for the hashing fake (its vectors mean
     nothing a mean would keep: tests of chunk retrieval see the chunk's own text); else CHUNK_MEAN."""
-    import os
-
     if recorded == POOLED and can_pool(embedder):
         return POOLED
     if recorded == CHUNK_MEAN:
@@ -86,7 +89,7 @@ def sentence_mode(recorded: str | None, holds_sentences: bool, embedder: Embedde
         return SEPARATE
     if can_pool(embedder) and pooling_wanted():
         return POOLED
-    if os.environ.get(OPT_IN, "").strip().lower() == SEPARATE or getattr(embedder, "backend", "") == "hash":
+    if asked_for() == SEPARATE or getattr(embedder, "backend", "") == "hash":
         return SEPARATE
     return CHUNK_MEAN
 
