@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-import re
 import threading
 import time
 from collections import deque
@@ -729,12 +728,13 @@ class AssistantApp(App[None]):
             reason = f"engine not available: {self.engine_error}" if self.engine_error else "the model is still loading"
             self.notify(f"Cannot list mentions yet: {one_line(reason)}", severity="warning", markup=False)
             return
+        from assistant.text.query import query_shape
         from assistant.tui.mentions import MentionsScreen
 
         typed = self.query_one("#question", Input).value.strip()
         last = self.session.answers[-1].searched if self.session.answers else ""
-        quoted = re.search(r"[\"“]([^\"“”]+)[\"”]", last)
-        phrase = typed or (quoted.group(1) if quoted else last)
+        quoted = query_shape(last).phrases if last and not typed else ()
+        phrase = typed or (quoted[0] if quoted else last)
         engine, filters = self.engine, self.filters
         self.push_screen(MentionsScreen(phrase, lambda text, limit: engine.mentions(text, filters=filters, limit=limit),
                                         self.fetch_article, filters))
