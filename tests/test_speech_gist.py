@@ -1,5 +1,6 @@
 """A speech question's gist (what was said, without who said it) is embedded beside the question, so a long
-description of the speaker does not outweigh what the writer remembers of the words."""
+description of the speaker, or the frame of a 'Who said ...?' question, does not outweigh what the writer remembers
+of the words."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ from assistant.text.query import speech_gist
         ("Which Dundee United player said the squad wanted the manager kept on?", "said the squad wanted the manager kept on"),
         ("How did the boss of the Universal-owned rap group praise the label's founder?", "praise the label's founder"),
         ("What did Gordon Brown say about the golden rule?", "say about the golden rule"),
+        # 'Who said ...?': what was said, without the frame (and a leading 'that').
+        ("Who said the Aghdam road is not for cargo from Armenia?", "the Aghdam road is not for cargo from Armenia"),
+        ("Who warned that rates would rise?", "rates would rise"),
+        ('Who said "golden rule" would be met?', '"golden rule" would be met'),
     ],
 )
 def test_the_gist_is_the_question_without_its_speaker_and_frame(question: str, gist: str) -> None:
@@ -33,7 +38,7 @@ def test_the_gist_is_the_question_without_its_speaker_and_frame(question: str, g
     "question",
     [
         "What is the capital of France?",  # no verb of speaking
-        "Who said the Aghdam road is not for cargo from Armenia?",  # no description of the speaker to take away
+        "Who said it?",  # nothing said is remembered
         "What did the union official say?",  # nothing said is remembered
         "golden rule borrowing Brown",  # a fragment
     ],

@@ -131,9 +131,9 @@ class Engine:
         return self._memo[kind, key]
 
     def _query_vector(self, text: str) -> Any:
-        """The question's vector; for a speech question that describes its speaker, blended with the vector of its gist
-        (`speech_gist`, GIST_SHARE of it). A unit vector either way. Two encodings, not one batch of two: int8
-        quantises a batch's activations together, so a batch would change the question's own vector too."""
+        """The question's vector; for a speech question that describes its speaker or asks who said something, blended
+        with the vector of its gist (`speech_gist`, GIST_SHARE of it). A unit vector either way. Two encodings, not one
+        batch of two: int8 quantises a batch's activations together, so a batch would change the question's own vector."""
         whole = self.embedder.encode([text])[0]
         gist = speech_gist(text)
         if gist is None:

@@ -343,6 +343,7 @@ def speaker_description(text: str, shape: QueryShape | None = None) -> str | Non
     return None
 
 
+_THAT = re.compile(r"^that\s+", re.I)
 _QUESTION_FRAME = re.compile(
     r"^\W*(?:what|how|which|who|why|when|where)\s+(?:(?:did|does|do|is|was|were|are|has|have|had)\s+)?", re.I
 )
@@ -351,12 +352,16 @@ _QUESTION_FRAME = re.compile(
 def speech_gist(text: str, shape: QueryShape | None = None) -> str | None:
     """What a speech question remembers was said, without who said it or the question's frame: 'What did the
     foreign secretary say about any country raising its spending?' -> 'say about any country raising its spending'.
-    None for a question that does not describe its speaker (nothing to take away). Embedded beside the whole question,
-    it keeps a long description of the speaker ('the boss of the Universal-owned rap group') from outweighing the
-    gist in the question's vector."""
+    'Who said the chain would otherwise have been finished?' -> 'the chain would otherwise have been finished'.
+    None for a question that neither asks who said something nor describes its speaker (nothing to take away).
+    Embedded beside the whole question, it keeps a long description of the speaker ('the boss of the Universal-owned
+    rap group') or the frame from outweighing the gist in the question's vector."""
     shape = shape or query_shape(text)
     if not shape.speech:
         return None
+    if shape.kind == WHO_SAID:
+        said = _THAT.sub("", shape.topic or "")
+        return said if content_words(said) else None
     described = speaker_description(text, shape)
     if not described:
         return None
