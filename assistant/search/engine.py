@@ -71,6 +71,10 @@ class Engine:
         loading = None if embedder else self._encoder().submit(self._load_embedder, model, backend)
         try:
             self._refresh()
+            if loading is not None and not loading.done():
+                # The vectors are read before the model is ready: meanwhile import what every answer needs later
+                # (the quotation rules compile some 40 regexes) instead of waiting idle.
+                import assistant.text.quotations  # noqa: F401
             self.embedder = embedder or loading.result()  # type: ignore[union-attr]
         except BaseException:
             if loading is not None:
