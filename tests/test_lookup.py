@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,8 @@ from support.indexes import index_of
 
 from assistant.search.engine import Engine
 from assistant.search.evaluation import LookupItem, read_lookups, score_lookups
-from assistant.search.keywords import phrase_match
+from assistant.search.keywords import phrase_match, phrase_searches
+from assistant.search.retrieval import Weights
 from assistant.text.query import FRAGMENT, NAME, PHRASE, QUESTION, SAID_ABOUT, WHO_SAID, query_shape
 
 ARTICLES = {
@@ -317,3 +319,37 @@ def test_a_quote_lists_the_twin_story_even_when_the_twin_was_no_candidate(tmp_pa
         assert quote.path == keep
         assert [(loc.path, loc.start, loc.end) for loc in quote.also_in] == [("tech/202.txt", quote.start, quote.end)]
         assert engine.article(paths["tech/202.txt"]).text[quote.start : quote.end] == quote.text
+
+
+def test_phrase_searches_are_the_phrase_then_its_near_forms() -> None:
+    exact, near = phrase_searches(("consumers aren't willing",))
+    assert exact == "body : (\"consumers aren't willing\")"
+    # One word wrong, left out or added: the words before some position and the words after it.
+    assert near == "body : (\"aren't willing\" OR (\"consumers\" AND \"willing\") OR \"consumers aren't\")"
+    assert phrase_searches(("golden rule",)) == ('body : ("golden rule")',)  # too short for a near form
+    assert phrase_searches(("",)) == ()
+
+
+def test_a_quoted_phrase_is_a_candidate_whatever_its_words_weigh(tmp_path: Path) -> None:
+    """ "aren't" is a stopword, so the keyword search looked for 'consumers' OR 'willing' and the phrase's own sentence,
+    outside the best chunk, was never scored: 'no passage holds the phrase'. A near form with one word misremembered
+    ("keen" for "willing") is found the same way."""
+    index = index_of(tmp_path, {
+        "business/hybrids.md": (
+            "---\ntitle: Hybrid cars\ndate: 2005-01-10\n---\n\n"
+            "\"The average consumers aren't willing to pay that premium for a car,\" said Anthony Pratt.\n"
+        ),
+        "business/shoppers.md": (
+            "---\ntitle: Consumers willing to spend\ndate: 2005-01-11\n---\n\n"
+            "Consumers are willing to spend, and consumers said they were willing to wait for the sales. "
+            "Willing consumers lifted the shops.\n"
+        ),
+    })
+    with opened(index) as engine:
+        engine.weights = dataclasses.replace(Weights(), candidates=1, lexical_k=0, dense_sentences=0, story_articles=0)
+        for asked in ('"consumers aren\'t willing"', '"consumers aren\'t keen to pay"'):
+            answer = engine.ask(asked)
+            assert answer.quotes and "consumers aren't willing" in answer.quotes[0].text, asked
+            assert answer.quotes[0].path == "business/hybrids.md"
+            assert_quotes_verbatim(engine, answer)
+        assert engine.ask('"consumers aren\'t willing"').answered

@@ -120,6 +120,30 @@ def loose_words(word: str) -> str:
     return f"{exact} OR {phrase(opening)} *" if len(opening) >= 4 and opening.isalnum() else exact
 
 
+NEAR_PHRASE_WORDS = 8
+"""Quoted phrases of up to this many words are also searched in their near forms (one word wrong, left out or added)."""
+
+
+def phrase_searches(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """FTS5 expressions (the store's portable subset: quoted phrases, AND, OR, a column) for the sentences holding a
+    question's quoted phrases: first the phrases themselves, then their near forms. A phrase's own words decide, not
+    their weight: "consumers aren't willing" holds a stopword, and a misremembered word leaves few rare ones. Every
+    near form `phrase_match` accepts holds the words before some position and the words after it, so the near forms
+    are the OR over positions of those two runs (the matches are then checked by `phrase_match`)."""
+    exact: list[str] = []
+    near: list[str] = []
+    for quoted in phrases:
+        said = words(quoted)
+        if not said:
+            continue
+        exact.append(phrase(" ".join(said)))
+        if 3 <= len(said) <= NEAR_PHRASE_WORDS:
+            for i in range(len(said)):
+                runs = [phrase(" ".join(run)) for run in (said[:i], said[i + 1 :]) if run]
+                near.append(runs[0] if len(runs) == 1 else f"({runs[0]} AND {runs[1]})")
+    return tuple(f"body : ({' OR '.join(part)})" for part in (exact, near) if part)
+
+
 def phrase_match(phrase: str, text: str) -> float:
     """1.0 when the text holds the phrase (inflections aside), 0.8 when it does with one word
     misremembered, left out or added, else 0.0."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.index.reads import ArticleCache, allowed_chunks, filter_sql  # noqa: F401 (re-exported)
 from assistant.index.stores import Store, TermCounts
-from assistant.search.keywords import crude_stem, phrase, phrase_match, plan, support_stem
+from assistant.search.keywords import crude_stem, phrase, phrase_match, phrase_searches, plan, support_stem
 from assistant.search.keywords import stem_opening as _opening
 from assistant.text.query import FRAGMENT, QUESTION, SAID_ABOUT, QueryShape, WHO_SAID, content_words, query_shape, speaker_description
 from assistant.models import Filters
@@ -135,6 +135,10 @@ class Weights:
     say about Y' (hit@1 of BBC paraphrases / out-of-corpus in-corpus lines: 0.181 / 0.450 at 0,
     0.181 / 0.525 at 0.1, 0.189 / 0.525 at 0.2, 0.189 / 0.550 at 0.3, 0.189 / 0.550 at 0.4 but hit@3 lower).
     A sentence reporting X's speech ('..., Mr Howard added') gets it too: those are X's words, unquoted."""
+    phrase_k: int = 20
+    """Sentences taken for a question's quoted phrases, of those holding them and of those holding a near form
+    (`keywords.phrase_searches`), each: the phrase's own sentence is a candidate though its words are stopwords
+    ("consumers aren't willing") or misremembered ("significant year in terms")."""
     said_about_k: int = 10
     """'What did X say about Y': sentences naming X's surname and a word of Y added to the candidates."""
     said_about: float = 0.5
@@ -318,7 +322,11 @@ def retrieve(
     lexical: list[tuple[int, float]] = []
     lexical_k = weights.lexical_k if shape.lexical else weights.question_lexical_k
     said_match = _said_about_match(shape) if weights.said_about_k > 0 else None
-    in_articles = None if filters.is_empty() or (keywords.match is None and said_match is None) else db.allowed_articles(filters)
+    quoted_searches = phrase_searches(shape.phrases) if weights.phrase_k > 0 else ()
+    in_articles = (
+        None if filters.is_empty() or (keywords.match is None and said_match is None and not quoted_searches)
+        else db.allowed_articles(filters)
+    )
     if keywords.match is not None and lexical_k > 0:
         lexical = db.lexical_sentences(keywords.match, lexical_k, weights.title_weight, in_articles)
     if said_match is not None:
@@ -327,6 +335,12 @@ def retrieve(
         have = {i for i, _ in lexical}
         lexical += [
             hit for hit in db.lexical_sentences(said_match, weights.said_about_k, weights.title_weight, in_articles)
+            if hit[0] not in have
+        ]
+    for expression in quoted_searches:
+        have = {i for i, _ in lexical}
+        lexical += [
+            hit for hit in db.lexical_sentences(expression, weights.phrase_k, weights.title_weight, in_articles)
             if hit[0] not in have
         ]
     # The keyword searches first: a callable query vector is still being encoded (on another thread) meanwhile.
