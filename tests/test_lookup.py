@@ -353,3 +353,30 @@ def test_a_quoted_phrase_is_a_candidate_whatever_its_words_weigh(tmp_path: Path)
             assert answer.quotes[0].path == "business/hybrids.md"
             assert_quotes_verbatim(engine, answer)
         assert engine.ask('"consumers aren\'t willing"').answered
+
+
+BAND = {
+    "entertainment/band.md": (
+        "---\ntitle: Band back in the studio\ndate: 2005-01-20\n---\n\n"
+        "Geoff Barrow and the band have spent the winter writing new songs.\n\n"
+        "\"We've just had our heads down really, we've never actually broken up, or parted. "
+        "So for us it just seems like another record,\" Barrow told the magazine.\n"
+    ),
+}
+
+
+def test_a_quotations_speaker_counts_as_its_sentences_context(tmp_path: Path) -> None:
+    """A fragment's surname names the speaker, whom the story may name only after the quotation's last sentence: the
+    first sentence still holds every word of 'Barrow heads broken parted actually'. For 'Who said ...?' the speaker is
+    what is asked, so a name there is no evidence for that person's own words."""
+    with opened(index_of(tmp_path, BAND)) as engine:
+        first = engine.article(1).text.index("\"We've")
+        _, found = engine.answer_with_evidence("Barrow heads broken parted actually")
+        assert found is not None
+        top = found.sentences[0]
+        assert top.start == first
+        assert top.covered == pytest.approx(1.0)
+        _, asked = engine.answer_with_evidence("Who said Barrow heads broken parted actually?")
+        assert asked is not None
+        held = next(s for s in asked.sentences if s.start == first)
+        assert held.covered < 1.0

@@ -402,6 +402,7 @@ def retrieve(
     if unread:
         before.update(db.sentences_before(unread))
     cache.load(r.article_id for r in sentence_rows)
+    quotations = _quotations_of(db, sentence_rows)
     texts: dict[int, tuple[str, str]] = {}
     context: dict[int, tuple[str, str, str]] = {}
     for r in sentence_rows:
@@ -410,6 +411,13 @@ def retrieve(
             texts[r.id] = (row.title, row.text[r.start : r.end])
             prev = before.get((r.article_id, r.ord))
             prev_text = row.text[prev.start : prev.end] if prev is not None and prev.paragraph == r.paragraph else ""
+            # A quotation's speaker is part of its every sentence's context, wherever the story names them: '"... we've
+            # never actually broken up, or parted." "So for us ...," Barrow told ...' holds 'Barrow' for a fragment.
+            # Not for 'Who said ...?': the speaker is what it asks, and a name in it is someone spoken of ('Who said
+            # Jacques Santini resigned only because of his own personal problems?' is not asking for Santini's words).
+            speaker = _speaker_of(quotations, r.article_id, r.start, r.end) if shape.kind != WHO_SAID else None
+            if speaker:
+                prev_text = f"{prev_text} {speaker}"
             context[r.id] = (row.title, texts[r.id][1], prev_text)
     sentence_rows = [r for r in sentence_rows if r.id in texts]
     if not sentence_rows:
@@ -426,12 +434,12 @@ def retrieve(
     speech = shape.speech and not lexical_led
     chunk_cos = _chunk_cosines(db, dense_chunks, weights.dense_k, spans) if not lexical_led else {}
     description = speaker_description(text, shape) if speech else None
-    speakers = _speaker_evidence(db, sentence_rows, description or text, cache if description else None) if speech else {}
+    speakers = _speaker_evidence(db, sentence_rows, description or text, cache if description else None, quotations) if speech else {}
     # 'Which Czech qualifier said nerves kept him awake before facing Hewitt?': Hewitt is spoken about, not speaking.
     spoken_of = _spoken_of(db, sentence_rows, shape.names, description) if description else set()
     # 'Why did the engineer's son decide to auction ...?': the reason is most often given in that person's own words.
     why = _WHY_PERSON.match(text) if not speech and not lexical_led else None
-    reasons = {k for k, v in _speaker_evidence(db, sentence_rows, why.group("who"), cache).items() if v > 0} if why else set()
+    reasons = {k for k, v in _speaker_evidence(db, sentence_rows, why.group("who"), cache, quotations).items() if v > 0} if why else set()
     # Where a story quotes the speaker the question describes ('Which strategist said ...'), the quotations of its
     # speakers who match none of the description are someone else's words: no quotation bonus for them. Only for a
     # question that describes the speaker: matched against a whole 'Who said ...?' question, a role shares the gist's
@@ -803,18 +811,34 @@ SPEAKER_WORDS_MAX = 2
 """Query words matching a speaker's name or role that count (a long role matches common words)."""
 
 
-def _speaker_evidence(db: Store, rows: list[Any], text: str, introductions: ArticleCache | None = None) -> dict[int, int]:
+Quotations = dict[int, list[tuple[int, int, str | None, str | None]]]
+"""Article id -> its stored quotations (start, end, speaker, role), a later mention taking the role of the first."""
+
+
+def _quotations_of(db: Store, rows: list[Any]) -> Quotations:
+    """The stored quotations of the candidates' articles (one read)."""
+    spans: Quotations = {}
+    for article_id, start, end, speaker, role in db.quotations_of({r.article_id for r in rows}):
+        spans.setdefault(article_id, []).append((start, end, speaker, role))
+    return {article_id: _with_borrowed_roles(quotes) for article_id, quotes in spans.items()}
+
+
+def _speaker_of(quotations: Quotations, article_id: int, start: int, end: int) -> str | None:
+    """The speaker of the stored quotation overlapping a span, if it has one."""
+    return next((speaker for qs, qe, speaker, _ in quotations.get(article_id, ()) if qs < end and qe > start), None)
+
+
+def _speaker_evidence(
+    db: Store, rows: list[Any], text: str, introductions: ArticleCache | None = None, quotations: Quotations | None = None
+) -> dict[int, int]:
     """Sentence id -> how many of the words of `text` (the question's description of the speaker, else the whole
     question; crude stems) the name or role of the speaker of the stored quotation holding the sentence shares
     (capped), for every sentence inside a quotation. With `introductions` (the articles' text), the words the article
-    puts before the speaker's name and in an apposition after it where it first names them count as the role too."""
+    puts before the speaker's name and in an apposition after it where it first names them count as the role too.
+    `quotations`: the candidates' quotations when already read."""
 
     wanted = {_role_kin(crude_stem(w)) for w in content_words(text)}
-    spans: dict[int, list[tuple[int, int, str | None, str | None]]] = {}
-    for article_id, start, end, speaker, role in db.quotations_of({r.article_id for r in rows}):
-        spans.setdefault(article_id, []).append((start, end, speaker, role))
-    for article_id, quotes in spans.items():
-        spans[article_id] = _with_borrowed_roles(quotes)
+    spans = quotations if quotations is not None else _quotations_of(db, rows)
     found: dict[int, int] = {}
     shared: dict[tuple[int, str | None, str | None], int] = {}
     for r in rows:
