@@ -275,8 +275,13 @@ def test_two_names_side_by_side_are_not_one_absent_name(engine: Engine, monkeypa
     answer = engine.ask("Howard Iraq")
     assert "no article mentions" not in answer.message
     assert answer.quotes and answer.quotes[0].path == "politics/howard.md"
-    # A name whose words never meet in a sentence is still absent.
+    # A full name beside another name ('Matt Williams Scotland', 'Joss Stone Brit'): each part is written somewhere.
+    answer = engine.ask("Michael Howard Iraq legal advice")
+    assert "no article mentions" not in answer.message
+    assert answer.quotes and answer.quotes[0].path == "politics/howard.md"
+    # A name whose words never meet in a sentence is still absent, and so is one whose parts are not written as such.
     assert "no article mentions Boris Johnson" in engine.ask("Boris Johnson budget").message
+    assert "no article mentions Gordon Howard Brown" in engine.ask("Gordon Howard Brown budget").message
 
 
 def test_the_mentions_command_says_when_its_list_stops(lookup_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:

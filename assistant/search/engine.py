@@ -322,10 +322,9 @@ class Engine:
             match = phrase(" ".join(parts)) if parts else ""
             if not parts or self._remembered("count", match, lambda: self.store.phrase_count(match)) != 0:
                 continue
-            if len(parts) == 2 and large and shape.kind in (FRAGMENT, NAME) and self._together(parts):
-                # Keywords naming two things side by side ('Wenger Arsenal', 'Blair Brown'), each found with the
-                # other. Not in questions, nor for longer names: the words of a title never written ("Britain's
-                # Got Talent") do meet in some sentence.
+            if large and shape.kind in (FRAGMENT, NAME) and self._side_by_side(parts):
+                # Keywords naming two things side by side ('Wenger Arsenal', 'Matt Williams Scotland', 'Joss Stone
+                # Brit'), each written somewhere as a whole and found with the other. Not in questions.
                 continue
             if large or not any(self.terms.frequencies(parts)):
                 absent.append(name)
@@ -340,10 +339,17 @@ class Engine:
                 absent.append(word)
         return absent
 
-    def _together(self, parts: list[str]) -> bool:
-        """True when one sentence of the index holds every word of a name never written as a whole."""
-        match = "body : (" + " AND ".join(phrase(w) for w in parts) + ")"
-        return bool(self._remembered("together", match, lambda: self.store.lexical_sentences(match, 1, 1.0)))
+    def _side_by_side(self, parts: list[str]) -> bool:
+        """True when a name never written as a whole is two names side by side: its words before some point and
+        those after it are each written somewhere, and one sentence holds both. A title never written ("Britain's Got
+        Talent") is no two names: 'Britain's Got' and 'Got Talent' are not written as such."""
+        for i in range(1, len(parts)):
+            left, right = phrase(" ".join(parts[:i])), phrase(" ".join(parts[i:]))
+            if all(self._remembered("count", p, lambda p=p: self.store.phrase_count(p)) for p in (left, right)):
+                match = f"body : ({left} AND {right})"
+                if self._remembered("together", match, lambda: self.store.lexical_sentences(match, 1, 1.0)):
+                    return True
+        return False
 
     def _support(self, text: str, found: Retrieval, article_id: int) -> float:
         """The share of the query's idf that an article of the retrieval holds (answer.article_support)."""
