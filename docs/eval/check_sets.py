@@ -8,7 +8,8 @@ Checks, for every set: fields and types; offsets inside the file; each span is e
 of `make_fragments.split_sentences` (not the title); no question twice within or across sets.
 Per kind: a fragment's words all occur in its sentence; an exact phrase occurs in its sentence and
 a near-phrase is one word away from a phrase of it; a paraphrase shares at most two content words
-with its sentence; an unanswerable question's `absent_terms` occur nowhere in the corpus. Prints
+with its sentence; an unanswerable question's `absent_terms` occur nowhere in the corpus; a speaker question other than 'What did X say
+about Y?' shares at most two content words with its sentence. Prints
 counts per kind and category, paraphrase overlap statistics, and the targets whose sentence also
 sits in another file (the same story filed twice). Exit status 1 when any check fails.
 """
@@ -36,7 +37,7 @@ from make_fragments import (  # noqa: E402  (the script's own folder, not a pack
     words,
 )
 
-SETS = ("lookup-fragments.jsonl", "lookup-paraphrases.jsonl", "lookup-paraphrases-heldout.jsonl", "lookup-paraphrases-heldout2.jsonl", "lookup-paraphrases-heldout3.jsonl", "out-of-corpus-bbc.jsonl", "out-of-corpus-bbc-2.jsonl")
+SETS = ("lookup-fragments.jsonl", "lookup-paraphrases.jsonl", "lookup-paraphrases-heldout.jsonl", "lookup-paraphrases-heldout2.jsonl", "lookup-paraphrases-heldout3.jsonl", "out-of-corpus-bbc.jsonl", "out-of-corpus-bbc-2.jsonl", "speaker-questions-blind.jsonl")
 MAX_SHARED = 2
 """A paraphrase may share at most this many content words with its target sentence."""
 
@@ -247,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
                 overlaps.append(len(shared))
                 if len(shared) > MAX_SHARED:
                     report.fail(where, f"paraphrase shares {len(shared)} content words: {shared}")
+            elif kind == "speaker":
+                # 'What did X say about Y?' may share more: X's name and Y's words are in the sentence.
+                if not record.get("question", "").lower().startswith("what did") and len(shared_content_words(question, sentence)) > MAX_SHARED:
+                    report.fail(where, f"speaker question shares more than {MAX_SHARED} content words")
             elif kind != "in-corpus":
                 report.fail(where, f"unknown kind {kind!r}")
             others = sorted({p for p, _, _ in copies[normalise(sentence)] if p != target})
