@@ -8,10 +8,10 @@ Checks, for every set: fields and types; offsets inside the file; each span is e
 of `make_fragments.split_sentences` (not the title); no question twice within or across sets.
 Per kind: a fragment's words all occur in its sentence; an exact phrase occurs in its sentence and
 a near-phrase is one word away from a phrase of it; a paraphrase shares at most two content words
-with its sentence; an unanswerable question's `absent_terms` occur nowhere in the corpus; a speaker question other than 'What did X say
-about Y?' shares at most two content words with its sentence. Prints
-counts per kind and category, paraphrase overlap statistics, and the targets whose sentence also
-sits in another file (the same story filed twice). Exit status 1 when any check fails.
+with its sentence; an unanswerable question's `absent_terms` occur nowhere in the corpus; a speaker
+question other than 'What did X say about Y?' shares at most two content words with its sentence.
+Prints counts per kind and category, paraphrase overlap statistics, and the targets whose sentence
+also sits in another file (the same story filed twice). Exit status 1 when any check fails.
 """
 
 from __future__ import annotations
