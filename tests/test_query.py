@@ -45,6 +45,13 @@ def test_followup_carries_the_previous_terms() -> None:
     # So does a quoted phrase: it asks for those words wherever they are (it searched '"golden rule" (Blair Iraq)').
     for phrase in ('"golden rule"', "“golden rule”", "'golden rule'?"):
         assert followup_text(phrase, previous) == phrase
+    # And a short question of its own: 'golden rule' after a question about Boris Johnson searched
+    # 'golden rule (Boris Johnson Ken Livingstone)' and quoted Johnson on Livingstone.
+    for own in ("golden rule", "inflation figures", "Who criticised the budget?", "what did Blair say?"):
+        assert followup_text(own, previous) == own
+    # What points back, or says nothing new, carries the previous question's words.
+    for pointing in ("what else did he say?", "why?", "anything else?", "in 2025?", "and the talks?"):
+        assert "Zulfugarov" in followup_text(pointing, previous), pointing
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,8 @@ _FOLLOWUP_HINT = re.compile(
 )
 
 
+_FOLLOWUP_WORDS = frozenset("else anything more other others again too instead".split())
+"""Words that add nothing of their own to a question: 'anything else?' asks about the previous question's subject."""
 _NAME_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]+")
 _CARRIED_RE = re.compile(r"\s*\([^()]*\)\s*$")
 """The context a previous follow-up carried: its names carry on, its other words do not."""
@@ -148,13 +150,15 @@ def content_words(text: str) -> list[str]:
 
 
 def followup_text(question: str, previous: Answer | None) -> str:
-    """The text to search for a follow-up: short or pronoun-led questions carry the previous question's words."""
+    """The text to search for a follow-up: a question that points back ('what else did he say?', 'and Brown?', 'what
+    about 2025?') or says nothing new ('why?', 'anything else?', 'in 2005?') carries the previous question's words. A
+    question of its own, however short ('golden rule', 'Who criticised the budget?'), is searched as asked."""
     if previous is None or not question:
         return question
     if _QUOTED_PHRASE.fullmatch(question.strip()):
         return question  # '"golden rule"' asks for that phrase, wherever it is: nothing of the last question joins it
     own = content_words(question)
-    if len(own) > 2 and not _FOLLOWUP_HINT.search(question):
+    if not _FOLLOWUP_HINT.search(question) and any(w not in _FOLLOWUP_WORDS and not w.isdigit() for w in own):
         return question
     # Names carry the context ("he" is Tofig Zulfugarov); the previous topic words would drown
     # the new question, so they come along only when there are no names.
