@@ -493,3 +493,26 @@ def test_status_texts() -> None:
     assert progress_text(FakeProgress("model", 0, 0, "")) == "loading model\u2026"
     assert progress_text(FakeProgress("scan", 0, 0, "scanning\x1b[2J corpus")) == "scanning\u241b[2J corpus"
     assert count(1, "article") == "1 article" and count(2225, "article") == "2,225 articles"
+
+
+async def test_enter_pressed_again_before_the_box_clears_asks_once(tmp_path: Path) -> None:
+    """Keys typed ahead ('Enter Enter Enter' in tmux) submit the box's text several times before it clears: the same
+    question is asked once while it is on its way; once answered it may be asked again on purpose."""
+    from textual.widgets import Input
+
+    gate = threading.Event()
+    app, engine, _ = build(tmp_path, engine=FakeEngine(ask_gate=gate))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            box = app.query_one("#question", Input)
+            for _ in range(3):
+                box.post_message(Input.Submitted(box, "what did the minister say"))
+            await pilot.pause()
+            assert len(app.query(TurnView)) == 1
+            gate.set()
+            await settle(app, pilot)
+            again = await ask(app, pilot, "what did the minister say")
+            assert len(app.query(TurnView)) == 2 and again.state == ANSWERED
+    finally:
+        gate.set()

@@ -121,3 +121,27 @@ async def test_f5_on_an_empty_box_takes_the_last_questions_quoted_phrase(
         await wait_for(pilot, lambda: isinstance(app.screen, MentionsScreen) and app.screen.quotes)
         assert app.screen.query_one("#mentions-phrase", Input).value == "golden rule"
         assert len(app.screen.quotes) == 3
+
+
+async def test_f5_after_a_question_takes_what_it_asked_about_not_the_whole_question(
+    index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'What did Gordon Brown say about the golden rule?' then F5 looked for 'What did Gordon Brown say about the'; it
+    takes the topic. A question with neither a phrase nor a topic leaves the box empty, to type one."""
+    monkeypatch.chdir(tmp_path)
+    app = app_on_index(index, tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        await pilot.press(*"What did Brown say about the golden rule?", "enter")
+        await wait_for(pilot, lambda: len(app.session.answers) == 1)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, MentionsScreen) and app.screen.quotes)
+        assert app.screen.query_one("#mentions-phrase", Input).value == "the golden rule"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, MentionsScreen))
+        await pilot.press(*"Why were interest rates held?", "enter")
+        await wait_for(pilot, lambda: len(app.session.answers) == 2)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, MentionsScreen))
+        assert app.screen.query_one("#mentions-phrase", Input).value == ""
+        assert "type a phrase" in str(app.screen.query_one("#mentions-status", Static).content)

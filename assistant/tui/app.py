@@ -59,6 +59,7 @@ from assistant.tui.watching import WatchLink, watch_choice
 if TYPE_CHECKING:
     from assistant.index.progress import Progress
     from assistant.text.followup import Context, Resolution
+    from assistant.text.query import QueryShape
     from assistant.tui.filtering import FilterMenu
     from assistant.tui.turn import QuoteView, TurnView
     from assistant.search.engine import Engine
@@ -101,6 +102,19 @@ class ChatScroll(VerticalScroll):
             self.call_after_refresh(app.keep_current_in_view)
 
 
+def _mentions_phrase(shape: QueryShape, text: str) -> str:
+    """The phrase F5 looks for after a question: its quoted phrase, what 'What did X say about Y?' asked about (Y), or
+    a keyword fragment or name as typed; '' for any other question, which is no phrase to look for (the box is left
+    for one: 'What did Gordon Brown say about the' found nothing)."""
+    from assistant.text.query import FRAGMENT, NAME, SAID_ABOUT
+
+    if shape.phrases:
+        return shape.phrases[0]
+    if shape.kind == SAID_ABOUT:
+        return shape.topic or ""
+    return text if shape.kind in (FRAGMENT, NAME) else ""
+
+
 class AssistantApp(App[None]):
     """Chat with a corpus: each question becomes a turn of verbatim, cited quotes."""
 
@@ -117,7 +131,7 @@ class AssistantApp(App[None]):
         Binding("f3", "cycle_style", "Cite style"),
         Binding("s", "cycle_style", "Cite style", show=False),
         Binding("f4", "check_draft", "Check draft"),
-        Binding("f5", "mentions", "Mentions", show=False),  # in F1 help and the palette: the footer is full at 120 columns
+        Binding("f5", "mentions", "Mentions", show=False),  # in F1 help and the palette: at 120 columns it would push F1 off
         Binding("ctrl+n", "new_session", "New session", show=False),
         Binding("ctrl+t", "toggle_dark", "Theme", show=False),
         Binding("f1,question_mark", "help", "Help"),
@@ -295,10 +309,17 @@ class AssistantApp(App[None]):
 
     @on(Input.Submitted, "#question")
     async def _question_submitted(self, event: Input.Submitted) -> None:
+        from assistant.tui.turn import QUEUED, RUNNING
+
         question = event.value.strip()
         event.input.clear()
-        if question:
-            await self.ask(question)
+        if not question:
+            return
+        last = next(reversed(self._turns.values()), None)
+        if last is not None and last.question == question and last.state in (QUEUED, RUNNING):
+            # Enter pressed again before the box cleared (keys typed ahead): the same question is already on its way.
+            return
+        await self.ask(question)
 
     async def ask(self, question: str) -> TurnView:
         """Add a turn for `question`; it runs now, or as soon as the engine is ready."""
@@ -733,8 +754,7 @@ class AssistantApp(App[None]):
 
         typed = self.query_one("#question", Input).value.strip()
         last = self.session.answers[-1].searched if self.session.answers else ""
-        quoted = query_shape(last).phrases if last and not typed else ()
-        phrase = typed or (quoted[0] if quoted else last)
+        phrase = typed or (_mentions_phrase(query_shape(last), last) if last else "")
         engine, filters = self.engine, self.filters
         self.push_screen(MentionsScreen(phrase, lambda text, limit: engine.mentions(text, filters=filters, limit=limit),
                                         self.fetch_article, filters))
