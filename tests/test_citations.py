@@ -35,3 +35,24 @@ def test_cite_and_reference() -> None:
     )
     assert reference(quote) == "Bank holds rate, BBC, 3 Feb 2005, para. 5"
     assert cite(quote) == '[2] "Rates will hold." (Bank holds rate, BBC, 3 Feb 2005, para. 5)'
+
+
+def test_a_signal_phrase_only_for_the_speakers_own_words() -> None:
+    """'Iizuka said, "However, the economy's fragile recovery ... said Naoki Iizuka ..."' put the reporter's sentences
+    in his mouth: a passage holding narration beside the quotation gets no signal phrase; the quotation alone, or a
+    part of it without marks, does."""
+    from assistant.models import Quote, Speaker
+    from assistant.text.citations import words_of
+
+    iizuka = Speaker("Naoki Iizuka", "senior economist", 0, 5)
+
+    def quote(text: str) -> Quote:
+        return Quote(1, text, 1, "business/044.txt", 0, "Japan economy slides", None, None, None, None, 1, None, 0,
+                     len(text), 1.0, False, (), iizuka)
+
+    narration = ("However, the recovery remains fragile. \"The results came in at the lower end,\" said Naoki Iizuka. "
+                 "Japan's economy has slipped back before.")
+    assert words_of(quote(narration)) is None
+    assert words_of(quote('"The results came in at the lower end," said Naoki Iizuka.')) is None
+    assert words_of(quote('"The results came in at the lower end."')) == "Naoki Iizuka"
+    assert words_of(quote("the results came in at the lower end")) == "Naoki Iizuka"

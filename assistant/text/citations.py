@@ -57,9 +57,25 @@ def attribution(speaker: Speaker | None) -> str:
 
 def words_of(quote: Quote) -> str | None:
     """The name of the person whose own words a quote is, for a signal phrase ('Zulfugarov said, "..."'); None when
-    unknown, and for a passage that only reports them speaking: the words there are the writer's, not theirs."""
+    unknown, for a passage that only reports them speaking (the words there are the writer's, not theirs), and for a
+    passage that holds the writer's words beside theirs: 'Iizuka said, "However, the economy's fragile recovery ...
+    "The results came in ...," said Naoki Iizuka ..."' put the reporter's sentences in his mouth. Their own words are
+    a passage without quotation marks (a part of the quotation) or one quotation whole: opening mark first, its
+    closing mark last (a full stop may follow it), no other double mark between."""
     speaker = quote.speaker
-    return None if speaker is None or speaker.reported else speaker.name
+    if speaker is None or speaker.reported:
+        return None
+    return speaker.name if _only_quoted(quote.text) else None
+
+
+def _only_quoted(text: str) -> bool:
+    """True when `text` is nothing but someone's words: it holds no double quotation mark, or it is one quotation."""
+    marks = [i for i, ch in enumerate(text) if ch in _DOUBLE_MARKS]
+    if not marks:
+        return True
+    body = text.strip().rstrip(".!?")
+    inner = [ch for ch in body[1:-1] if ch in _DOUBLE_MARKS]
+    return len(body) > 2 and body[0] in _DOUBLE_MARKS and body[-1] in _DOUBLE_MARKS and not inner
 
 
 def quote_lines(text: str, speaker: Speaker | None, *, marks: str = STRAIGHT, indent: str = "    ") -> list[str]:
