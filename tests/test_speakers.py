@@ -487,3 +487,28 @@ def test_someone_speaking_for_a_person_or_an_unnamed_son_is_not_that_person() ->
     assert got['"He believes students should pay fees,"'] is None
     assert got['"I always know where I am with him,"'] is None
     assert got['"We will fight for every seat,"'] == "Michael Howard"
+
+
+def test_a_stock_phrase_in_quotation_marks_is_not_someone_elses_quotation_reused(tmp_path: Path) -> None:
+    """QA: 'quotes --by "Jack Straw"' listed '"war on terror"' at a budget story that never names him (it was the
+    phrase's first appearance). A short phrase in marks in a story naming nobody is not his quotation reused; a whole
+    sentence of his is."""
+    from support.engines import opened
+    from support.indexes import index_of
+
+    articles = {
+        "business/budget.md": (
+            "---\ntitle: Budget cuts\ndate: 2005-02-01\n---\n\n"
+            "The budget moves money to the \"war on terror\" and away from farm support. "
+            "Critics said \"we cannot win a war on terror by cutting aid to the poorest countries\" in a statement.\n"
+        ),
+        "politics/straw.md": (
+            "---\ntitle: Straw on Guantanamo\ndate: 2005-02-10\n---\n\n"
+            "Foreign Secretary Jack Straw spoke about the detainees. He called it part of the \"war on terror\", "
+            "and he said: \"We cannot win a war on terror by cutting aid to the poorest countries.\"\n"
+        ),
+    }
+    with opened(index_of(tmp_path, articles)) as engine:
+        quotes = engine.timeline("Jack Straw").quotes
+        short = [q for q in quotes if q.text.strip('"') == "war on terror"]
+        assert short and all(q.path == "politics/straw.md" and not q.also_in for q in short)

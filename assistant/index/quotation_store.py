@@ -51,6 +51,9 @@ def create_tables(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
+REUSED_QUOTATION_CHARS = 40
+"""Characters (marks included) a quotation must span for the same words elsewhere, naming nobody, to count as it reused."""
+
 QUOTATION_RULES = 9
 """The version of the quotation and speaker rules (assistant/text/quotations.py) that stored quotations were extracted
 with. Bump it when those rules change what is extracted: the embedded store then needs a migration calling backfill
@@ -605,10 +608,13 @@ def quotations_by(
     groups: dict[str, list[tuple[Any, ...]]] = {}
     for row in rows:
         groups.setdefault(row[0], []).append(row)
-    if groups:
-        text_marks = ",".join("?" * len(groups))
+    # Unattributed reuses of the same words join a quotation long enough to be theirs: a stock phrase in quotation
+    # marks ('"war on terror"', '"level playing field"') in a story that never names them is not their quotation.
+    reusable = [key for key, group in groups.items() if max(int(r[7]) - int(r[6]) for r in group) >= REUSED_QUOTATION_CHARS]
+    if reusable:
+        text_marks = ",".join("?" * len(reusable))
         for row in db.execute(
-            f"SELECT {columns} FROM quotations WHERE text_key IN ({text_marks}) AND speaker_key IS NULL", list(groups)
+            f"SELECT {columns} FROM quotations WHERE text_key IN ({text_marks}) AND speaker_key IS NULL", reusable
         ):
             groups[row[0]].append(row)
     places = _places(db, {(r[5], r[6], r[7]) for group in groups.values() for r in group})
