@@ -628,3 +628,28 @@ def test_an_age_after_a_sentence_about_a_named_person_is_that_person() -> None:
     minister = text.replace("said the 20-year-old", "said the minister")
     quotation = next(q for q in extract_quotations(minister) if minister.startswith('"For me', q.start))
     assert quotation.speaker is None
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # A relative clause between the subject and the verb holds names that are not speaking; the subject, a role
+        # nobody in this text is given, names nobody.
+        ("Liam Neeson, the Hollywood film star, backed the appeal.\n\nThe Oscar-nominated actor, whose films include "
+         "Schindler's List, Michael Collins and Star Wars: The Phantom Menace, said: \"The Lyric is too important to lose.\"\n",
+         None),
+        # A place ends the role: the person is named before it.
+        ("Tory MP Boris Johnson wrote the column.\n\nMr Johnson, MP for Henley-on-Thames, Oxfordshire, said: \"It is a "
+         "dispute between the mayor and a reporter.\"\n", "Boris Johnson"),
+        # 'Said X:' opens with the verb.
+        ("Bath have signed former scrum-half Andy Williams.\n\nSaid Williams: \"When this opportunity came, I did not "
+         "hesitate.\"\n", "Andy Williams"),
+        # A name after a preposition and 'the' is a publication, not a person.
+        ("The minister spoke again.\n\nWriting in the Daily Telegraph, the columnist said: \"There are difficult issues for "
+         "any government.\"\n", None),
+    ],
+)
+def test_names_that_are_not_the_speaker(text: str, speaker: str | None) -> None:
+    """QA found 'Phantom Menace', 'Oxfordshire', 'Said Williams' and 'Daily Telegraph' stored as speakers."""
+    (quotation,) = extract_quotations(text)
+    assert (quotation.speaker.name if quotation.speaker else None) == speaker

@@ -162,9 +162,17 @@ def _migration_9(db: sqlite3.Connection) -> None:
     _migration_5(db)
 
 
+def _migration_10(db: sqlite3.Connection) -> None:
+    """Speaker rules changed (QA, session 9): a relative clause between subject and verb ('The actor, whose films
+    include ... The Phantom Menace, said') is skipped; a place ending a role ('Mr Johnson, MP for Henley-on-Thames,
+    Oxfordshire, said') leaves the person before it; 'Said Williams:' is Williams; a name after a preposition and
+    'the' ('in the Daily Telegraph') is no person: quotations extracted again."""
+    _migration_5(db)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7, _migration_8,
-    _migration_9,
+    _migration_9, _migration_10,
 )
 """Numbered schema changes; user_version says how many have run."""
 

@@ -394,7 +394,7 @@ _TIME_WORDS = frozenset(
 )
 _LEAD_WORDS = frozenset(
     "But And Or So Yet However Meanwhile Now Then Also Still Earlier Later Instead Indeed Separately "
-    "Elsewhere Overall Finally Nevertheless Speaking Writing Asked Last Next Yesterday Today".split()
+    "Elsewhere Overall Finally Nevertheless Speaking Writing Asked Last Next Yesterday Today Said Says Added".split()
 )
 
 _ADVERBS = (
@@ -515,6 +515,9 @@ _SPEAKS_BEFORE = re.compile(r"\b(?:said|says|added|according to|told by)\s+$")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|its|their|these|those|such|our|my|your|whose|of|new|any|no|some|recent)\s+$", re.I)
 _NOT_SUBJECT_START = re.compile(r"(?:for|of|in|on|at|by|to|from|with|about|as|than|into|after|before|during|since|was|is|were|are|had|has|have|and|but|or|so|because|if|that|which)\b")
 _COORDINATED_NP = re.compile(r"(?:^|[\s,;:])((?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w'’\-]*\s+){0,4}[a-z][\w'’\-]*\s+and\s+(?:[a-z][\w'’\-]*\s+){0,2}[a-z][\w'’\-]*)$")
+_PREPOSITION_THE = re.compile(r"\b(?:in|to|for|from|by|told|with|on|at)\s+the\s+$")
+_RELATIVE_BEFORE_VERB = re.compile(r",\s+(?P<who>who|whose|which)\s[^.;!?\"“”\n]*,$")
+"""A relative clause between a subject and its verb of speaking ('X, whose films include ..., said')."""
 _LEADING_WORDS = re.compile(rf"(?:(?:{'|'.join(sorted(_LEAD_WORDS))})\s+)+")
 _LEADS = rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*"
 """What may stand before a sentence's subject: lead words ('And', 'But meanwhile')."""
@@ -885,6 +888,9 @@ class _Article:
         # A publication's name ('Rolling Stone magazine') is no person: its last word must not take
         # the surname of one ('Stone expressed the hope ...' is Oliver Stone).
         runs = [r for r in runs if r[1] is None or not _PUBLICATION_AFTER.match(self.frame, r[0].end())]
+        # Nor is a name after a preposition and 'the' ('writing in the Daily Telegraph, the prime minister conceded'),
+        # unless it opens with a title or a first name.
+        runs = [r for r in runs if r[1] is None or not self._after_the(r[0].start(), r[1])]
         # Full names first, so that a surname before its full name ('Howard ... Michael Howard') finds it.
         for m, tokens, offset in runs:
             if tokens is not None:
@@ -1314,6 +1320,11 @@ class _Article:
         if self.frame.startswith("quoted as saying", v_start):
             s = re.sub(r"\s+(?:is|was|has been|had been|were|are)\s*$", "", s)  # 'he is quoted as saying'
         s_stripped = s.rstrip()
+        relative = _RELATIVE_BEFORE_VERB.search(s_stripped)
+        if relative:
+            # 'The Oscar-nominated actor, whose films include ... Star Wars: The Phantom Menace, said': the subject is
+            # before the relative clause, whatever names the clause holds.
+            return self._relative(lo, base + relative.start("who"))
         # Appositive: 'NAME, ROLE, said' or 'ROLE, NAME, said' or 'NAME, who ..., said'.
         if s_stripped.endswith(","):
             body = s_stripped[:-1]
@@ -1326,7 +1337,15 @@ class _Article:
                 b_text_full = b_text[b_cut + 1 :]
                 b_base = base + b_cut + 1
                 a_base = base + comma + 1
-                return self._appositive(b_text_full, b_base, a_text, a_base, strict)
+                ref = self._appositive(b_text_full, b_base, a_text, a_base, strict)
+                if (ref is not None and ref.kind == "name" and " " not in ref.text and not self._personal(ref.text)
+                        and _has_role_head(b_text_full) and b_cut >= 0 and b_text[b_cut] == ","):
+                    # 'Mr Johnson, MP for Henley-on-Thames, Oxfordshire, said': a place ends the role; the person
+                    # is named before it.
+                    before = self._subject_before(lo, b_base - 1, strict)
+                    if before is not None and before.kind == "name":
+                        return _Ref("name", before.text, before.start, before.end, before.role or _clean_role(b_text_full), before.gender)
+                return ref
             s_stripped = body  # 'Peter Ainsworth MP, said': a lone comma
         # A pronoun right before the verb is its subject ('Asked whether ..., she said').
         pm = re.search(r"(?:^|\s)(he|she|He|She|they|They|it|It|we|We|I)\s*$", s_stripped)
@@ -1514,6 +1533,14 @@ class _Article:
         if whole:
             return None
         return _Ref("unnamed", stripped, offset, offset + len(stripped), None, _gender_of_words(words))
+
+    def _after_the(self, start: int, tokens: list[str]) -> bool:
+        """True when a capitalised run follows a preposition and 'the' and opens with no title or first name: a
+        publication, a body or a place ('in the Daily Telegraph', 'to the Evening Standard'), not a person."""
+        first = tokens[0] if tokens else ""
+        if first in _PERSON_TITLES or first in _MALE_NAMES or first in _FEMALE_NAMES:
+            return False
+        return bool(_PREPOSITION_THE.search(self.frame, max(0, start - 20), start))
 
     def _personal(self, name_text: str) -> bool:
         tokens = name_text.split(" ")
