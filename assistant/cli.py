@@ -106,6 +106,19 @@ def main(
             raise click.ClickException(str(exc)) from exc
 
 
+MAX_FILE_MB = 1_000_000
+"""Largest --max-file-mb (a terabyte): anything past it means no limit, and 1e308 would overflow the byte count."""
+
+
+def _check_megabytes(_: Any, __: Any, value: float) -> float:
+    """--max-file-mb as given, when it is a finite number above 0 and at most MAX_FILE_MB."""
+    import math
+
+    if not math.isfinite(value) or value <= 0 or value > MAX_FILE_MB:
+        raise click.BadParameter(f"{value} is not a size in MB: give a number above 0 and at most {MAX_FILE_MB:,}")
+    return value
+
+
 @main.command("index")
 @click.argument("corpus", required=False, type=click.Path(path_type=Path))
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index folder (default ./index).")
@@ -113,7 +126,8 @@ def main(
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), help="Embedding backend.")
 @click.option("--rebuild", is_flag=True, help="Delete the index and build it from nothing.")
 @click.option("--strict", is_flag=True, help="Exit non-zero when any file could not be read cleanly.")
-@click.option("--max-file-mb", type=float, default=20.0, show_default=True, help="Skip single-article files larger than this.")
+@click.option("--max-file-mb", type=float, default=20.0, show_default=True, callback=_check_megabytes,
+              help="Skip single-article files larger than this.")
 @click.option("--follow-symlinks", is_flag=True, help="Also index what symlinks leading out of the corpus point to.")
 @click.pass_context
 def index_cmd(
@@ -215,14 +229,15 @@ def stats_cmd(ctx: click.Context, index: Path | None, as_json: bool) -> None:
         click.echo(f"{key:<10} {single_line(terminal_safe(value))}")
 
 
-def _parse_day(_: Any, __: Any, value: str | None) -> Any:
+def _parse_day(_: Any, param: Any, value: str | None) -> Any:
+    """--since as the first day of its month or year, --until as the last (as the inline since:/until: filters)."""
     if value is None:
         return None
     from assistant.errors import QuestionError
     from assistant.text.query import parse_date
 
     try:
-        return parse_date(value)
+        return parse_date(value, end=param.name == "until")
     except QuestionError as exc:
         raise click.BadParameter(str(exc)) from exc
 
@@ -230,7 +245,7 @@ def _parse_day(_: Any, __: Any, value: str | None) -> Any:
 @main.command("ask")
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (JSON Lines with `-`).")
-@click.option("-k", "--max-quotes", type=click.IntRange(1, 50), default=5, show_default=True, help="Quotes at most.")
+@click.option("-k", "--max-quotes", type=click.IntRange(1, 50), help="Quotes at most (default: max_quotes from the config, 5).")
 @click.option("--since", callback=_parse_day, help="Only articles dated on or after (YYYY-MM-DD).")
 @click.option("--until", callback=_parse_day, help="Only articles dated on or before (YYYY-MM-DD).")
 @click.option("--source", help="Only articles whose outlet contains this.")
@@ -249,7 +264,7 @@ def ask_cmd(
     ctx: click.Context,
     question: str,
     as_json: bool,
-    max_quotes: int,
+    max_quotes: int | None,
     since: Any,
     until: Any,
     source: str | None,
@@ -266,6 +281,7 @@ def ask_cmd(
     from assistant.serialize import answer_to_dict
 
     settings = _settings(ctx, index=index, model=model)
+    max_quotes = max_quotes or settings.max_quotes
     style = settings.cite_style if cite == "config" else cite
     filters = Filters(since=since, until=until, source=source, article=article)
     _check_filter_options(filters)
@@ -554,11 +570,11 @@ def eval_cmd(
     with --speakers, the speakers stored in the index against hand-labelled quotations."""
     from dataclasses import asdict
 
+    from assistant.errors import EngineError
     from assistant.search.evaluation import format_report, run_eval
 
     settings = _settings(ctx, backend=backend, model=model)
     if speakers is not None:  # issue 13: attribution as users see it, read from the index
-        from assistant.errors import EngineError
         from assistant.search.speaker_eval import format_speakers, run_speaker_eval
 
         try:
@@ -570,7 +586,6 @@ def eval_cmd(
     if squad_file is None:
         raise click.UsageError("give a SQuAD .json or lookup .jsonl file, or --speakers FILE")
     if squad_file.suffix.lower() == ".jsonl":
-        from assistant.errors import EngineError
         from assistant.search.evaluation import format_lookup, run_lookup_eval
 
         methods = ("full", "bm25", "dense") if baselines else ("full",)
@@ -584,6 +599,8 @@ def eval_cmd(
         report = run_eval(squad_file, exclude_titles=list(exclude), model=settings.model, backend=settings.backend, store=settings.store)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    except EngineError as exc:
+        raise click.ClickException(f"{squad_file}: {exc}") from None
     click.echo(json.dumps(asdict(report), indent=2) if as_json else format_report(report))
 
 

@@ -37,8 +37,12 @@ T = TypeVar("T")
 Styles = Annotated[str | None, Field(
     description=f"Citation style: one of {', '.join(CITE_STYLES)} (default: the configured cite_style).")]
 Path_ = Annotated[str | None, Field(description="Article path relative to the corpus, as `search` returns it.")]
-ArticleId = Annotated[int | None, Field(ge=1, description="Article id, as `search` returns it (instead of path).")]
-Record = Annotated[int, Field(default=0, ge=0, description="Record line for a .jsonl file (0 for a whole-file article).")]
+MAX_ARTICLE_ID = 2**63 - 1
+"""Largest article id: ids are SQLite integers (64-bit signed), and a larger one cannot even be looked up."""
+ArticleId = Annotated[int | None, Field(
+    ge=1, le=MAX_ARTICLE_ID, description="Article id, as `search` returns it (instead of path).")]
+Record = Annotated[int | None, Field(ge=0, description=(
+    "Record of a .jsonl file: its line number, from 1 (default: the first record, or the whole-file article)."))]
 Day = Annotated[str | None, Field(description="A day, YYYY-MM-DD.", pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
@@ -113,7 +117,7 @@ class Tools:
         }
 
     def read(
-        self, path: str | None = None, article_id: int | None = None, record: int = 0,
+        self, path: str | None = None, article_id: int | None = None, record: int | None = None,
         first_paragraph: int | None = None, last_paragraph: int | None = None,
     ) -> dict[str, Any]:
         """An article (or paragraphs first..last of its body, 1-based, inclusive)."""
@@ -137,7 +141,7 @@ class Tools:
         }
 
     def cite(
-        self, path: str | None = None, article_id: int | None = None, record: int = 0,
+        self, path: str | None = None, article_id: int | None = None, record: int | None = None,
         style: str | None = None, quote: str | None = None, start: int | None = None, end: int | None = None,
         speaker: str | None = None,
     ) -> dict[str, Any]:
@@ -215,21 +219,30 @@ class Tools:
 
     # ------------------------------------------------------------ helpers
 
-    def _article(self, path: str | None, article_id: int | None, record: int) -> Article:
+    def _article(self, path: str | None, article_id: int | None, record: int | None) -> Article:
         return self._find(path, article_id, record)[1]
 
-    def _find(self, path: str | None, article_id: int | None, record: int) -> tuple[int, Article]:
+    def _find(self, path: str | None, article_id: int | None, record: int | None) -> tuple[int, Article]:
+        """The article by id, or by path and record (None: the whole-file article, or a .jsonl file's first record)."""
         from assistant.index import store
 
+        if article_id is not None and not 1 <= article_id <= MAX_ARTICLE_ID:
+            raise ValueError(f"article_id must be a positive 63-bit integer (1 to {MAX_ARTICLE_ID}), as search returns it")
         engine = self.engine()
         if article_id is not None:
             return article_id, engine.article(article_id)
         if not path:
             raise ValueError("give path (as search returns it) or article_id")
-        for row in store.articles_of(engine.db, path):
-            if row.record == record:
-                return row.id, engine.article(row.id)
-        raise ValueError(f"no article {path!r}" + (f" record {record}" if record else "") + " in the index")
+        rows = sorted(store.articles_of(engine.db, path), key=lambda row: row.record)
+        if not rows:
+            raise ValueError(f"no article {path!r} in the index")
+        chosen = rows[0] if record is None else next((row for row in rows if row.record == record), None)
+        if chosen is not None:
+            return chosen.id, engine.article(chosen.id)
+        if rows[0].record == 0:
+            raise ValueError(f"{path!r} is one article, not a .jsonl file of records: leave record out")
+        raise ValueError(f"no record {record} in {path!r}: records are its line numbers, from 1 "
+                         f"(here {rows[0].record} to {rows[-1].record})")
 
     def _quote(self, q: Quote, style: str | None) -> dict[str, Any]:
         from assistant.text.citation_styles import Source, format_citation
@@ -348,7 +361,7 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
     def read(
         path: Path_ = None,
         article_id: ArticleId = None,
-        record: Record = 0,
+        record: Record = None,
         first_paragraph: Annotated[int | None, Field(ge=1, description="First paragraph (default 1).")] = None,
         last_paragraph: Annotated[int | None, Field(ge=1, description="Last paragraph (default: the last).")] = None,
     ) -> dict[str, Any]:
@@ -361,7 +374,7 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
     def cite(
         path: Path_ = None,
         article_id: ArticleId = None,
-        record: Record = 0,
+        record: Record = None,
         style: Styles = None,
         quote: Annotated[str | None, Field(max_length=20000, description="The exact words quoted.")] = None,
         start: Annotated[int | None, Field(ge=0, description="Start offset of the quote in the article text.")] = None,

@@ -28,6 +28,8 @@ CITE_STYLES = ("chicago", "apa", "mla", "harvard", "ap", "bibtex", "csl-json")
 WATCH_MODES = {"auto": "auto", "on": "on", "true": "on", "yes": "on", "1": "on", "off": "off", "false": "off",
                "no": "off", "0": "off"}
 """Values of `watch` (config, ASSISTANT_WATCH) and the mode each means."""
+MAX_QUOTES = 50
+"""Most quotes per answer `max_quotes` may ask for (as `ask -k`)."""
 BUNDLED_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 _TRUE = {"1", "true", "yes", "on"}
 _PATH_KEYS = ("corpus", "index", "model")
@@ -110,6 +112,15 @@ def _read(path: Path) -> dict[str, object]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: cannot read config: {exc}") from exc
+
+
+def _quote_count(value: object) -> int | None:
+    """`max_quotes` as a number of quotes (an int, or digits from the environment), None when it is not 1..MAX_QUOTES."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_QUOTES:
+        return value
+    return None
 
 
 def _truthy(value: object) -> bool:
@@ -214,11 +225,13 @@ def resolve_settings(
         backend=str(pick("backend", backend, DEFAULT_BACKEND)),
         follow_symlinks=_truthy(follow) if isinstance(follow, str) else bool(follow),
     )
-    quotes = values.get("max_quotes")
-    if isinstance(quotes, int) and not isinstance(quotes, bool) and quotes > 0:
-        settings = replace(settings, max_quotes=quotes)
-    else:
+    quotes = pick("max_quotes", None, 5)
+    count = _quote_count(quotes)
+    if count is None:
+        warnings.append(f"warning: max_quotes = {str(quotes)[:40]!r} is not a whole number from 1 to {MAX_QUOTES}; using 5")
         origin["max_quotes"] = "default"
+    else:
+        settings = replace(settings, max_quotes=count)
     style = pick("cite_style", None, "chicago")
     if isinstance(style, str) and style.strip().lower() in CITE_STYLES:
         settings = replace(settings, cite_style=style.strip().lower())

@@ -90,7 +90,16 @@ class Engine:
 
         chosen = backend or self.meta.get("backend")
         if not reads_model(chosen):
-            return load_embedder(None, chosen)  # a model-free backend (the hashing fake): nothing to check
+            # A model-free backend (the hashing fake) searches only an index it built: its vectors mean nothing
+            # beside a real model's.
+            fake = load_embedder(None, chosen)
+            built_with = self.meta.get("model")
+            if built_with and built_with != fake.model_name:
+                raise EngineError(
+                    f"index {self.index_dir} was built with {built_with}; the {chosen} backend cannot search it "
+                    "(leave --backend out to search it with its own model)"
+                )
+            return fake
         try:
             path = resolve_model_path(model)
             name, dim = model_identity(path)

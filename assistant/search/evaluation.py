@@ -74,12 +74,38 @@ def _normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def read_squad(squad_file: Path) -> list[Any]:
+    """The articles of a SQuAD file (its `data` list); ValueError naming the file when it is not one."""
+    try:
+        data = json.loads(squad_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{squad_file}: not a readable SQuAD JSON file ({' '.join(str(exc).split())})") from None
+    articles = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(articles, list):
+        raise ValueError(f"{squad_file}: not a SQuAD file (expected an object with a \"data\" list of articles)")
+    if not articles:
+        raise ValueError(f"{squad_file}: the SQuAD file has no articles (its \"data\" list is empty)")
+    return articles
+
+
 def write_corpus(squad_file: Path, folder: Path, exclude_titles: list[str]) -> list[EvalQuestion]:
-    """Write each SQuAD article as `title, blank line, paragraphs`; return the questions with gold spans."""
-    data = json.loads(squad_file.read_text(encoding="utf-8"))
+    """Write each SQuAD article as `title, blank line, paragraphs`; return the questions with gold spans.
+
+    Raises ValueError naming the file when it is not a SQuAD file or holds no article to index or question to ask.
+    """
+    try:
+        return _write_corpus(squad_file, read_squad(squad_file), folder, exclude_titles)
+    except (KeyError, TypeError, AttributeError) as exc:
+        problem = f"missing field {exc}" if isinstance(exc, KeyError) else " ".join(str(exc).split())
+        raise ValueError(f"{squad_file}: not a SQuAD 2.0 file ({problem})") from None
+
+
+def _write_corpus(squad_file: Path, data: list[Any], folder: Path, exclude_titles: list[str]) -> list[EvalQuestion]:
+    """write_corpus on the file's articles; KeyError or TypeError when one is not shaped as SQuAD's are."""
     excluded = {t.lower().replace("_", " ") for t in exclude_titles}
     questions: list[EvalQuestion] = []
-    for number, article in enumerate(data["data"]):
+    written = 0
+    for number, article in enumerate(data):
         title = article["title"].replace("_", " ")
         name = f"{number:03d}_{article['title'][:40]}.txt"
         outside = title.lower() in excluded
@@ -100,6 +126,11 @@ def write_corpus(squad_file: Path, folder: Path, exclude_titles: list[str]) -> l
                 questions.append(EvalQuestion(qa["id"], qa["question"], name, start, start + len(context), answers, kind))
         if not outside:
             (folder / name).write_text(text, encoding="utf-8")
+            written += 1
+    if not written:
+        raise ValueError(f"{squad_file}: every article is excluded (--exclude-title): nothing left to index")
+    if not questions:
+        raise ValueError(f"{squad_file}: the SQuAD file has no questions (no \"qas\" in any paragraph)")
     return questions
 
 
