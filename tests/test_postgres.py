@@ -487,7 +487,9 @@ def test_eval_refuses_a_store_holding_another_index(pg_url: str, tmp_path: Path)
     write(corpus, "a.txt", article(1))
     build_index(corpus, pg_url, embedder=HashEmbedder())
     squad = tmp_path / "squad.json"
-    squad.write_text(json.dumps({"version": "v2.0", "data": []}), encoding="utf-8")
+    squad.write_text(json.dumps({"version": "v2.0", "data": [{"title": "T", "paragraphs": [
+        {"context": "Some text.", "qas": [{"id": "1", "question": "What?", "is_impossible": True, "answers": []}]}]}]}),
+        encoding="utf-8")
     with pytest.raises(ValueError, match="give it an empty database"):
         prepare(squad, embedder=HashEmbedder(), store=pg_url)
     assert rows(pg_url, "SELECT path FROM articles") == [("a.txt",)]

@@ -12,6 +12,7 @@ from typing import Any
 from assistant.bench.fts import query_fts, vocabulary
 from assistant.bench.scale import clustered
 from assistant.embedding.base import model_identity, resolve_model_path
+from assistant.embedding.registry import load_embedder, reads_model
 from assistant.index import store
 from assistant.index import vectors
 from assistant.models import Article, Chunk, Sentence
@@ -90,7 +91,11 @@ def build_synthetic_index(index_dir: Path, n: int, corpus: Path, *, backend: str
             waiting.append((block, np.asarray(ids, dtype="int64")))
             index = _add(index, waiting, made >= min(n, vectors.EXACT_LIMIT))
         index = _add(index, waiting, True)
-        name, dim = model_identity(resolve_model_path(None))
+        if reads_model(backend):
+            name, dim = model_identity(resolve_model_path(None))
+        else:
+            fake = load_embedder(None, backend)  # the hashing fake of a toy run: the index says so, and opens with it
+            name, dim = fake.model_name, fake.dim
         with store.transaction(db):
             vectors.save(index, index_dir, 1)
             store.set_meta(db, {
