@@ -516,3 +516,27 @@ async def test_enter_pressed_again_before_the_box_clears_asks_once(tmp_path: Pat
             assert len(app.query(TurnView)) == 2 and again.state == ANSWERED
     finally:
         gate.set()
+
+
+async def test_a_quote_its_article_no_longer_holds_is_not_copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: after the article was edited (watch), the reader said the words were gone but 'c' still copied them."""
+    import dataclasses
+
+    app, engine, notes = build(tmp_path)
+    copied: list[str] = []
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    monkeypatch.setenv("TERM_PROGRAM", "WezTerm")
+    monkeypatch.delenv("TMUX", raising=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        turn = await ask(app, pilot, "what did the minister say")
+        quote = turn.answer.quotes[0]
+        original = engine.article(quote.article_id)
+        edited = dataclasses.replace(original, text=original.text[: quote.start] + "X" + original.text[quote.start + 1 :])
+        monkeypatch.setattr(engine, "article", lambda article_id: edited if article_id == quote.article_id else original)
+        await pilot.press("tab")
+        await pilot.press("c")
+        assert copied == []
+        assert "Not copied: quote [1] no longer word for word in its article" in notes[-1]
+        await pilot.press("C")
+        assert copied == [] and "no longer word for word" in notes[-1]

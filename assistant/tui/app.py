@@ -8,7 +8,7 @@ import itertools
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from assistant.models import Answer, Article, Filters
+from assistant.models import Answer, Article, Filters, Quote
 from assistant.sessions import (
     Session,
     export_session,
@@ -528,6 +528,12 @@ class AssistantApp(App[None]):
         from assistant.tui.clipboard import deliver
 
         style = STYLE_NAMES[self.cite_style]
+        stale = self._stale_quotes(answer.quotes if whole else answer.quotes[index : index + 1])
+        if stale:
+            # A citation is a promise of word-for-word text: never of words the article no longer holds.
+            self.notify(f"Not copied: {stale}; ask again to quote the article as it is now.", title="Not copied",
+                        severity="warning", timeout=8, markup=False)
+            return
         try:
             if whole:
                 text, count = answer_citations(answer, self.cite_style), len(answer.quotes)
@@ -554,6 +560,27 @@ class AssistantApp(App[None]):
                         title="Not copied", severity="warning", timeout=12, markup=False)
             return
         self.notify(f"Copied {what} ({len(text):,} chars) to {delivery.where}", timeout=3, markup=False)
+
+    def _stale_quotes(self, quotes: Sequence[Quote]) -> str:
+        """Why some of `quotes` are no longer word for word in their articles as indexed now ('' when all are): the
+        index changed since the answer (watch, a re-index), and a citation must hold the article's exact words."""
+        engine = self.engine
+        if engine is None:
+            return ""
+        gone = []
+        for quote in quotes:
+            try:
+                with self._engine_lock:
+                    article = engine.article(quote.article_id)
+                held = article.text[quote.start : quote.end] == quote.text and article.path == quote.path
+            except Exception:  # noqa: BLE001 - an article gone from the index is a changed one
+                held = False
+            if not held:
+                gone.append(f"[{quote.n}]")
+        if not gone:
+            return ""
+        which = "quote " + gone[0] if len(gone) == 1 else "quotes " + ", ".join(gone)
+        return f"{which} no longer word for word in {'its article' if len(gone) == 1 else 'their articles'} (the index changed)"
 
     def _copy_selected(self, whole: bool) -> None:
         if self.selected is None or not self.selected.is_attached:
