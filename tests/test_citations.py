@@ -56,3 +56,16 @@ def test_a_signal_phrase_only_for_the_speakers_own_words() -> None:
     assert words_of(quote('"The results came in at the lower end," said Naoki Iizuka.')) is None
     assert words_of(quote('"The results came in at the lower end."')) == "Naoki Iizuka"
     assert words_of(quote("the results came in at the lower end")) == "Naoki Iizuka"
+
+
+def test_a_quote_over_several_paragraphs_cites_them_all() -> None:
+    """QA: a quotation over paragraphs 2-4 was cited as 'para. 2'."""
+    from assistant.text.citation_styles import Source, format_citation
+    from assistant.text.citations import paragraph_label
+
+    text = '"No politician should make the mistake.\n\n"They will pay.\n\n"We know it," he said.'
+    quote = Quote(1, text, 1, "politics/021.txt", 0, "Title", None, "BBC", None, None, 2, None, 0, len(text), 1.0)
+    assert paragraph_label(quote) == "paras. 2\u20134" and reference(quote).endswith("paras. 2\u20134")
+    assert "paras. 2\u20134" in format_citation(Source.from_quote(quote), "chicago", quote=text)
+    single = Quote(1, "One paragraph.", 1, "a.txt", 0, "Title", None, None, None, None, 3, None, 0, 14, 1.0)
+    assert paragraph_label(single) == "para. 3"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from assistant.text.citations import carries_marks
+from assistant.text.citations import carries_marks, last_paragraph
 
 if TYPE_CHECKING:
     from assistant.models import Article, Quote
@@ -65,6 +65,8 @@ class Source:
     """File path relative to the corpus root (with ':RECORD' for a JSONL record); ids derive from it."""
     paragraph: int | None = None
     """1-based paragraph the quote stands in, cited as 'para. N' where the style has a locator."""
+    last_paragraph: int | None = None
+    """The paragraph it ends in, when it runs over several (cited as 'paras. 2-4')."""
 
     def __post_init__(self) -> None:
         if self.date is not None and _parse_date(self.date) is None:
@@ -81,6 +83,7 @@ class Source:
             url=quote.url,
             path=f"{quote.path}:{quote.record}" if quote.record else quote.path,
             paragraph=quote.paragraph,
+            last_paragraph=last_paragraph(quote) if last_paragraph(quote) > quote.paragraph else None,
         )
 
     @classmethod
@@ -315,7 +318,10 @@ def _render(csl_name: str, sources: list[Source], *, citations: bool) -> list[st
         bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
         cites = []
         for source in sources:
-            extra = {"locator": Locator("paragraph", str(source.paragraph))} if source.paragraph else {}
+            span = str(source.paragraph)
+            if source.paragraph and source.last_paragraph and source.last_paragraph > source.paragraph:
+                span = f"{source.paragraph}–{source.last_paragraph}"
+            extra = {"locator": Locator("paragraph", span)} if source.paragraph else {}
             citation = Citation([CitationItem(_csl_id(source), **extra)])
             bibliography.register(citation)
             cites.append(citation)

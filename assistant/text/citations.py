@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from assistant.models import Answer, Quote, Speaker
 from assistant.text.sanitize import markdown_safe, single_line
@@ -89,10 +90,25 @@ def quote_lines(text: str, speaker: Speaker | None, *, marks: str = STRAIGHT, in
     return out
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def last_paragraph(quote: Quote) -> int:
+    """The paragraph a quote ends in: a quotation run over several paragraphs ('"No politician should ...' over
+    paragraphs 2-4) holds their blank lines."""
+    return quote.paragraph + len(_PARAGRAPH_BREAK.findall(quote.text))
+
+
+def paragraph_label(quote: Quote) -> str:
+    """'para. 4', or 'paras. 2–4' for a quote over several paragraphs."""
+    last = last_paragraph(quote)
+    return f"para. {quote.paragraph}" if last == quote.paragraph else f"paras. {quote.paragraph}–{last}"
+
+
 def reference(quote: Quote) -> str:
     """'Title, Outlet, 8 Aug 2023, para. 4': the parts that are known, in that order, each on one line."""
     parts = [single_line(quote.title or quote.path), single_line(quote.source or ""), format_date(quote.date)]
-    parts.append(f"para. {quote.paragraph}")
+    parts.append(paragraph_label(quote))
     return ", ".join(p for p in parts if p)
 
 
@@ -119,7 +135,7 @@ def source_entry(quote: Quote, *, markdown: bool = False) -> str:
     if tail:
         bits.append(tail)
     # The paragraph, as in every other citation ('para. 4'), so a pasted source line still finds the quote.
-    bits.append(f"para. {quote.paragraph}")
+    bits.append(paragraph_label(quote))
     bits.append(f"{name(quote.path)}:{quote.line}" if quote.line is not None else name(quote.path))
     if quote.url:
         bits.append(name(quote.url))
