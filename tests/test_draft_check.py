@@ -201,3 +201,14 @@ def test_a_changed_first_or_last_word_reads_as_changed_not_added(fixture_engine:
     source = got[0].source
     assert source is not None and ORCHARD not in HARBOUR[source.start:source.end]
     assert HARBOUR[source.start:source.end].rstrip(",.\"").endswith("said yes")
+
+
+def test_a_bare_surname_in_the_draft_is_checked_against_the_source(fixture_engine: Engine) -> None:
+    """QA: 'Brown said: "..."' over Tony Blair's words passed as exact: a bare surname, also a common word, is no name
+    the article rules accept. In a draft the writer names the speaker: a name the index quotes is compared; a word
+    like 'Critics' names nobody and stays unattributed."""
+    said = "\"We have waited twenty years for this harbour, and tonight the town finally said yes,\""
+    assert _statuses(fixture_engine, f"Lund said: {said}") == [(1, "wrong_speaker")]
+    assert _statuses(fixture_engine, f"{said} Lund said.") == [(1, "wrong_speaker")]
+    assert _statuses(fixture_engine, f"Olsen said: {said}") == [(1, "exact")]
+    assert _statuses(fixture_engine, f"Critics said: {said}") == [(1, "exact")]
