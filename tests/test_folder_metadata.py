@@ -126,3 +126,26 @@ def test_an_edited_added_or_removed_metadata_file_updates_the_index(tmp_path: Pa
     assert (report.updated, report.unchanged) == (1, 3)
     assert outlets()["politics/2005/2005-04-12-resigns.txt"] == "Archive"
     assert not is_stale(root, index)
+
+
+def test_a_bad_metadata_file_is_reported_and_ignored(tmp_path: Path) -> None:
+    """QA: a malformed assistant-corpus.toml was ignored without a word, even with --strict: the articles simply got
+    no outlet or date. It is now one warning line naming the file and the problem; the articles are still indexed."""
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    root = tmp_path / "c"
+    for folder, content in (("a", "not toml [[["), ("b", 'outlet = 5\ndate_in = "sideways"\ndate_pattern = "%Q"\n'),
+                            ("ok", 'outlet = "BBC"\ndate_pattern = "%Y-%m-%d"\n')):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "assistant-corpus.toml").write_text(content, encoding="utf-8")
+        (root / folder / "x.txt").write_text(BODY, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--corpus", str(root), "--index", str(tmp_path / "index"), "index",
+                                       "--backend", "hash", "--strict"])
+    lines = result.output.splitlines()
+    assert any(line.startswith("warning: a/assistant-corpus.toml: not valid TOML") for line in lines), result.output
+    assert any(line.startswith("warning: b/assistant-corpus.toml: outlet must be text, not int; date_in must be name, "
+                               "text or both, not 'sideways'; date_pattern '%Q' needs %Y") for line in lines), result.output
+    assert not any("ok/assistant-corpus.toml" in line for line in lines)
+    assert "3 articles added" in result.output and result.exit_code == 1  # --strict: not read cleanly

@@ -7,6 +7,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from assistant.corpus import metadata
 from assistant.corpus.formats import SUPPORTED_SUFFIXES
 from assistant.corpus.problems import ProblemSink, os_reason
 from assistant.models import LoadProblem
@@ -59,6 +60,10 @@ def discover_files(
                 if real not in seen:
                     seen.add(real)
                     stack.append(_sorted_entries(Path(entry.path), rel_path(base, entry.path), report))
+            elif entry.name == metadata.FILE_NAME and entry.is_file() and not entry.is_symlink():
+                problem = metadata.folder_file_problem(Path(entry.path))
+                if problem:
+                    report(LoadProblem(printable(rel_path(base, entry.path)), problem, skipped=False, kind="metadata"))
             elif is_article_name(entry.name):
                 if entry.is_file():
                     yield Path(entry.path)

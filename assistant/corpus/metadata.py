@@ -72,6 +72,40 @@ def read_folder_file(path: Path) -> FolderMetadata | None:
                           date_in=where if where in ("name", "text", "both") else "both")
 
 
+_KEYS = {"outlet", "author", "date_pattern", "date_in"}
+
+
+def folder_file_problem(path: Path) -> str | None:
+    """What is wrong with a folder's metadata file, in one line (None when nothing is): read_folder_file quietly
+    ignores what it cannot use, and the indexer reports it so a writer knows why their articles got no outlet or date."""
+    import tomllib
+
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return f"larger than {MAX_BYTES:,} bytes; the folder's metadata is ignored"
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror or exc}; the folder's metadata is ignored"
+    except UnicodeDecodeError:
+        return "not UTF-8 text; the folder's metadata is ignored"
+    except tomllib.TOMLDecodeError as exc:
+        return f"not valid TOML ({exc}); the folder's metadata is ignored"
+    found = []
+    for key in sorted(set(data) - _KEYS):
+        found.append(f"unknown key {key!r}")
+    for key in sorted(_KEYS & set(data)):
+        if not isinstance(data[key], str):
+            found.append(f"{key} must be text, not {type(data[key]).__name__}")
+    if isinstance(data.get("date_in"), str) and data["date_in"].strip() not in ("name", "text", "both"):
+        found.append(f"date_in must be name, text or both, not {data['date_in']!r}")
+    pattern = data.get("date_pattern")
+    if isinstance(pattern, str):
+        unknown = sorted(set(re.findall(r"%.", pattern)) - set(_CODES))
+        if unknown or "%Y" not in pattern and "%y" not in pattern:
+            found.append(f"date_pattern {pattern!r} needs %Y or %y and only {' '.join(_CODES)}")
+    return "; ".join(found) + " (ignored)" if found else None
+
+
 _CACHE: dict[tuple[str, float], FolderMetadata | None] = {}
 _LOCK = threading.Lock()
 
