@@ -329,7 +329,7 @@ class Engine:
         for name in shape.names:
             parts = words(name)
             match = phrase(" ".join(parts)) if parts else ""
-            if not parts or self._remembered("count", match, lambda: self.store.phrase_count(match)) != 0:
+            if not parts or self._phrase_count(match) != 0:
                 continue
             if large and shape.kind in (FRAGMENT, NAME) and self._side_by_side(parts):
                 # Keywords naming two things side by side ('Wenger Arsenal', 'Matt Williams Scotland', 'Joss Stone
@@ -348,13 +348,17 @@ class Engine:
                 absent.append(word)
         return absent
 
+    def _phrase_count(self, match: str) -> int:
+        """The store's count of an FTS5 phrase (store.phrase_count), remembered for the index generation in use."""
+        return self._remembered("count", match, lambda: self.store.phrase_count(match))
+
     def _side_by_side(self, parts: list[str]) -> bool:
         """True when a name never written as a whole is two names side by side: its words before some point and
         those after it are each written somewhere, and one sentence holds both. A title never written ("Britain's Got
         Talent") is no two names: 'Britain's Got' and 'Got Talent' are not written as such."""
         for i in range(1, len(parts)):
             left, right = phrase(" ".join(parts[:i])), phrase(" ".join(parts[i:]))
-            if all(self._remembered("count", p, lambda p=p: self.store.phrase_count(p)) for p in (left, right)):
+            if self._phrase_count(left) and self._phrase_count(right):
                 match = f"body : ({left} AND {right})"
                 if self._remembered("together", match, lambda: self.store.lexical_sentences(match, 1, 1.0)):
                     return True

@@ -415,7 +415,8 @@ def retrieve(
             # never actually broken up, or parted." "So for us ...," Barrow told ...' holds 'Barrow' for a fragment.
             # Not for 'Who said ...?': the speaker is what it asks, and a name in it is someone spoken of ('Who said
             # Jacques Santini resigned only because of his own personal problems?' is not asking for Santini's words).
-            speaker = _speaker_of(quotations, r.article_id, r.start, r.end) if shape.kind != WHO_SAID else None
+            quotation = _quotation_at(quotations, r.article_id, r.start, r.end) if shape.kind != WHO_SAID else None
+            speaker = quotation[2] if quotation else None
             if speaker:
                 prev_text = f"{prev_text} {speaker}"
             context[r.id] = (row.title, texts[r.id][1], prev_text)
@@ -823,9 +824,9 @@ def _quotations_of(db: Store, rows: list[Any]) -> Quotations:
     return {article_id: _with_borrowed_roles(quotes) for article_id, quotes in spans.items()}
 
 
-def _speaker_of(quotations: Quotations, article_id: int, start: int, end: int) -> str | None:
-    """The speaker of the stored quotation overlapping a span, if it has one."""
-    return next((speaker for qs, qe, speaker, _ in quotations.get(article_id, ()) if qs < end and qe > start), None)
+def _quotation_at(quotations: Quotations, article_id: int, start: int, end: int) -> tuple[int, int, str | None, str | None] | None:
+    """The first stored quotation (start, end, speaker, role) overlapping a span, if any."""
+    return next((q for q in quotations.get(article_id, ()) if q[0] < end and q[1] > start), None)
 
 
 def _speaker_evidence(
@@ -842,18 +843,19 @@ def _speaker_evidence(
     found: dict[int, int] = {}
     shared: dict[tuple[int, str | None, str | None], int] = {}
     for r in rows:
-        for start, end, speaker, role in spans.get(r.article_id, ()):
-            if start < r.end and end > r.start:
-                key = (r.article_id if introductions is not None else 0, speaker, role)
-                if key not in shared:
-                    said = f"{speaker or ''} {role or ''}"
-                    if introductions is not None and speaker:
-                        article = introductions.get(r.article_id)
-                        said += " " + _introduction(article.text, speaker) if article is not None else ""
-                    described_by = {_role_kin(crude_stem(w)) for w in content_words(said)}
-                    shared[key] = min(len(described_by & wanted), SPEAKER_WORDS_MAX)
-                found[r.id] = shared[key]
-                break
+        quotation = _quotation_at(spans, r.article_id, r.start, r.end)
+        if quotation is None:
+            continue
+        _, _, speaker, role = quotation
+        key = (r.article_id if introductions is not None else 0, speaker, role)
+        if key not in shared:
+            said = f"{speaker or ''} {role or ''}"
+            if introductions is not None and speaker:
+                article = introductions.get(r.article_id)
+                said += " " + _introduction(article.text, speaker) if article is not None else ""
+            described_by = {_role_kin(crude_stem(w)) for w in content_words(said)}
+            shared[key] = min(len(described_by & wanted), SPEAKER_WORDS_MAX)
+        found[r.id] = shared[key]
     return found
 
 
