@@ -20,6 +20,9 @@ from assistant.models import Article, Filters
 FILE_NAME = "assistant-corpus.toml"
 """The file read in a corpus folder and its subfolders (the nearest one wins, field by field)."""
 
+DATE_IN = ("name", "text", "both")
+"""Values of `date_in`: where the date is looked for."""
+
 MAX_BYTES = 64_000
 """A metadata file larger than this is ignored (it is a few lines)."""
 
@@ -69,7 +72,7 @@ def read_folder_file(path: Path) -> FolderMetadata | None:
 
     where = text("date_in") or "both"
     return FolderMetadata(outlet=text("outlet"), author=text("author"), date_pattern=text("date_pattern"),
-                          date_in=where if where in ("name", "text", "both") else "both")
+                          date_in=where if where in DATE_IN else "both")
 
 
 _KEYS = {"outlet", "author", "date_pattern", "date_in"}
@@ -96,7 +99,7 @@ def folder_file_problem(path: Path) -> str | None:
     for key in sorted(_KEYS & set(data)):
         if not isinstance(data[key], str):
             found.append(f"{key} must be text, not {type(data[key]).__name__}")
-    if isinstance(data.get("date_in"), str) and data["date_in"].strip() not in ("name", "text", "both"):
+    if isinstance(data.get("date_in"), str) and data["date_in"].strip() not in DATE_IN:
         found.append(f"date_in must be name, text or both, not {data['date_in']!r}")
     pattern = data.get("date_pattern")
     if isinstance(pattern, str):

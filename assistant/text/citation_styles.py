@@ -75,6 +75,7 @@ class Source:
     @classmethod
     def from_quote(cls, quote: Quote) -> Source:
         """The source of a quote in an answer."""
+        last = last_paragraph(quote)
         return cls(
             title=quote.title,
             date=quote.date.isoformat() if quote.date else None,
@@ -83,7 +84,7 @@ class Source:
             url=quote.url,
             path=f"{quote.path}:{quote.record}" if quote.record else quote.path,
             paragraph=quote.paragraph,
-            last_paragraph=last_paragraph(quote) if last_paragraph(quote) > quote.paragraph else None,
+            last_paragraph=last if last > quote.paragraph else None,
         )
 
     @classmethod

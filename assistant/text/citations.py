@@ -71,8 +71,7 @@ def words_of(quote: Quote) -> str | None:
 
 def _only_quoted(text: str) -> bool:
     """True when `text` is nothing but someone's words: it holds no double quotation mark, or it is one quotation."""
-    marks = [i for i, ch in enumerate(text) if ch in _DOUBLE_MARKS]
-    if not marks:
+    if not any(ch in _DOUBLE_MARKS for ch in text):
         return True
     body = text.strip().rstrip(".!?")
     inner = [ch for ch in body[1:-1] if ch in _DOUBLE_MARKS]
