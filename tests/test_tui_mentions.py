@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, OptionList, Static
 
+from assistant.tui.app import AssistantApp
 from assistant.tui.mentions import MentionsScreen
 from assistant.tui.reader import ArticleView, ReaderScreen
 from support.indexes import index_of
@@ -35,16 +36,19 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return index_of(tmp_path_factory.mktemp("mentions"), ARTICLES)
 
 
+@pytest.fixture
+def app(index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AssistantApp:
+    """The real app on the fixture index, run from a scratch folder."""
+    monkeypatch.chdir(tmp_path)
+    return app_on_index(index, tmp_path)
+
+
 def shown(screen: MentionsScreen) -> list[str]:
     listing = screen.query_one("#mentions-list", OptionList)
     return [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
 
 
-async def test_f5_lists_every_mention_by_article_in_date_order_and_opens_the_reader(
-    index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    app = app_on_index(index, tmp_path)
+async def test_f5_lists_every_mention_by_article_in_date_order_and_opens_the_reader(app: AssistantApp) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None)
         await pilot.press(*"golden rule")
@@ -81,11 +85,7 @@ async def test_f5_lists_every_mention_by_article_in_date_order_and_opens_the_rea
         assert app.screen is app.screen_stack[0]
 
 
-async def test_a_phrase_nothing_mentions_says_so_and_inline_filters_count(
-    index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    app = app_on_index(index, tmp_path)
+async def test_a_phrase_nothing_mentions_says_so_and_inline_filters_count(app: AssistantApp) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None)
         await pilot.press(*"silver rule")
@@ -108,11 +108,7 @@ async def test_a_phrase_nothing_mentions_says_so_and_inline_filters_count(
         assert {q.path for q in screen.quotes} == {"politics/budget.md"}
 
 
-async def test_f5_on_an_empty_box_takes_the_last_questions_quoted_phrase(
-    index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    app = app_on_index(index, tmp_path)
+async def test_f5_on_an_empty_box_takes_the_last_questions_quoted_phrase(app: AssistantApp) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None)
         await pilot.press(*'Who said "golden rule"?', "enter")
@@ -123,13 +119,9 @@ async def test_f5_on_an_empty_box_takes_the_last_questions_quoted_phrase(
         assert len(app.screen.quotes) == 3
 
 
-async def test_f5_after_a_question_takes_what_it_asked_about_not_the_whole_question(
-    index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_f5_after_a_question_takes_what_it_asked_about_not_the_whole_question(app: AssistantApp) -> None:
     """'What did Gordon Brown say about the golden rule?' then F5 looked for 'What did Gordon Brown say about the'; it
     takes the topic. A question with neither a phrase nor a topic leaves the box empty, to type one."""
-    monkeypatch.chdir(tmp_path)
-    app = app_on_index(index, tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None)
         await pilot.press(*"What did Brown say about the golden rule?", "enter")
