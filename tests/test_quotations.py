@@ -653,3 +653,32 @@ def test_names_that_are_not_the_speaker(text: str, speaker: str | None) -> None:
     """QA found 'Phantom Menace', 'Oxfordshire', 'Said Williams' and 'Daily Telegraph' stored as speakers."""
     (quotation,) = extract_quotations(text)
     assert (quotation.speaker.name if quotation.speaker else None) == speaker
+
+
+TWO_BLAIRS = (
+    "Police chief warns of attack\n\n"
+    "Sir Ian Blair said terror groups would remember the Madrid bomb.\n\n"
+    "The comments come after Tony Blair defended his anti-terror proposals.\n\n"
+    "Sir Ian said the debate was one for politicians.\n\n"
+    "Asked about Sir Ian's comments, the prime minister's official spokesman said: \"We believe the threat is real.\" "
+    "The spokesman declined to comment on any intelligence. He said No 10 did not disclose security advice. "
+    "Earlier, writing in a newspaper, the prime minister conceded that the plans were \"difficult issues for any "
+    "government\".\n\n"
+    "But Mr Blair insisted: \"There is no greater civil liberty than to live free from terrorist attack.\"\n"
+)
+
+
+def test_mr_blair_is_not_the_knight_sir_ian_blair() -> None:
+    """Two Blairs in one story (BBC politics/379): 'Mr Blair' was taken for Sir Ian Blair, the Blair named last.
+    A knight is 'Sir Ian', never 'Mr Blair'."""
+    assert speakers(TWO_BLAIRS)[-1] == "Tony Blair"
+
+
+def test_a_possessive_makes_a_speech_word_a_noun() -> None:
+    """"Asked about Sir Ian's comments, the spokesman said" read 'comments' as Sir Ian's verb: a later 'he said'
+    then stood for Sir Ian, and 'the prime minister conceded' became Sir Ian Blair, prime minister. The prime
+    minister is never named in the story, so that quotation stays unknown."""
+    got = speakers(TWO_BLAIRS)
+    assert got[0] is None  # the spokesman, unnamed
+    assert got[1] is None  # 'the prime minister', whom the story never names
+    assert "Sir Ian Blair" not in got

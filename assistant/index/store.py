@@ -170,9 +170,15 @@ def _migration_10(db: sqlite3.Connection) -> None:
     _migration_5(db)
 
 
+def _migration_11(db: sqlite3.Connection) -> None:
+    """Speaker rules changed (session 10): 'Mr Blair' is never a knight of that surname (Sir Ian Blair), and a speech
+    word after a possessive is a noun ("Sir Ian's comments"): quotations extracted again."""
+    _migration_5(db)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7, _migration_8,
-    _migration_9, _migration_10,
+    _migration_9, _migration_10, _migration_11,
 )
 """Numbered schema changes; user_version says how many have run."""
 

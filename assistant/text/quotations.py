@@ -128,6 +128,8 @@ _PERSON_TITLES = {
     "Ms.": "f", "Miss": "f", "Lady": "f", "Dame": "f", "Baroness": "f", "Dr": "", "Dr.": "",
     "Prof": "", "Prof.": "", "Professor": "", "Rev": "", "Rev.": "", "Father": "m", "Sister": "f",
 }
+_PLAIN_TITLES = frozenset("Mr Mr. Mrs Mrs. Ms Ms. Miss".split())
+_HONOURS = frozenset("Sir Dame Lord Lady Baron Baroness".split())
 _DROPPED_TITLES = frozenset("Mr Mr. Mrs Mrs. Ms Ms. Miss Dr Dr. Prof Prof. Professor Rev Rev.".split())
 """Titles that are not part of a name as given in full ("Mr Howard" -> "Michael Howard")."""
 
@@ -513,6 +515,8 @@ _SPEAKS_AFTER = re.compile(
 )
 _SPEAKS_BEFORE = re.compile(r"\b(?:said|says|added|according to|told by)\s+$")
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|its|their|these|those|such|our|my|your|whose|of|new|any|no|some|recent)\s+$", re.I)
+_POSSESSIVE_BEFORE = re.compile(r"(?<![\w'’])(?!(?:he|she|it|that|who|there|what|here|where|one)['’]s\s)[\w\-]+(?:['’]s|s['’])\s+$", re.I)
+"""'Sir Ian's comments', 'the ministers' claims': after a possessive a speech word is a noun ('he's said' is no possessive)."""
 _NOT_SUBJECT_START = re.compile(r"(?:for|of|in|on|at|by|to|from|with|about|as|than|into|after|before|during|since|was|is|were|are|had|has|have|and|but|or|so|because|if|that|which)\b")
 _COORDINATED_NP = re.compile(r"(?:^|[\s,;:])((?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w'’\-]*\s+){0,4}[a-z][\w'’\-]*\s+and\s+(?:[a-z][\w'’\-]*\s+){0,2}[a-z][\w'’\-]*)$")
 _PREPOSITION_THE = re.compile(r"\b(?:in|to|for|from|by|told|with|on|at)\s+the\s+$")
@@ -801,8 +805,11 @@ class _Article:
         self.sentences = self._sentences()
         self.sent_starts = [s for s, _ in self.sentences]
         self.verbs = [
-            (m.start(), m.end()) for m in _VERB_RE.finditer(self.frame) if not _DETERMINER_BEFORE.search(self.frame, max(0, m.start() - 12), m.start())
-        ]  # 'if the claims were true', 'his comments': nouns, not verbs
+            (m.start(), m.end())
+            for m in _VERB_RE.finditer(self.frame)
+            if not _DETERMINER_BEFORE.search(self.frame, max(0, m.start() - 12), m.start())
+            and not _POSSESSIVE_BEFORE.search(self.frame, max(0, m.start() - 30), m.start())
+        ]  # 'if the claims were true', 'his comments', "Sir Ian's comments": nouns, not verbs
         self.verb_starts = [s for s, _ in self.verbs]
         self._build_names()
         self.found: dict[int, tuple[_Ref | None, Speaker | None]] = {}
@@ -1008,6 +1015,9 @@ class _Article:
         gender = _PERSON_TITLES.get(title, "")
         if gender:
             people = [p for p in people if p.gender in ("", gender)] or people  # 'Mr Jackson' is not Katherine
+        if title in _PLAIN_TITLES:
+            # 'Mr Blair' is not Sir Ian Blair: a knight or a peer is 'Sir Ian', 'Lord X', never 'Mr'.
+            people = [p for p in people if p.name.split()[0] not in _HONOURS] or people
         before = [p for p in people if p.first <= pos]
         if before:
             return max(before, key=lambda p: self._last_mention_before(p, pos))
