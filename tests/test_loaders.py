@@ -669,3 +669,30 @@ def test_file_fingerprint(tmp_path: Path) -> None:
     data = os.urandom(3 << 20)
     path = write(tmp_path, "blob.txt", data)
     assert file_fingerprint(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_ask_offsets_of_a_bom_and_crlf_file_are_into_its_text_as_written(tmp_path: Path) -> None:
+    """What README promises for `start`/`end`: offsets into the file decoded with its BOM removed and its line ends
+    as written (`open(path, encoding="utf-8-sig", newline="")`); Python's default read_text() turns CRLF into LF
+    and keeps the BOM, and would be off by one per line and one for the BOM (QA, session 9)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    path = corpus / "harbour.txt"
+    path.write_bytes(
+        b"\xef\xbb\xbfHarbour plan approved\r\n\r\nThe council approved the new harbour plan on Tuesday.\r\n\r\n"
+        b'"We are delighted with the fishing fleet decision," said Jane Smith, the mayor.\r\n'
+    )
+    args = ["--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--backend", "hash"]
+    assert CliRunner().invoke(main, [*args, "index"]).exit_code == 0
+    result = CliRunner().invoke(main, [*args, "ask", "delighted fishing fleet decision", "--json"])
+    quote = json.loads(result.stdout)["quotes"][0]
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        written = handle.read()
+    assert written[quote["start"] : quote["end"]] == quote["text"]
+    assert quote["text"].startswith('"We are delighted')
