@@ -682,3 +682,27 @@ def test_a_possessive_makes_a_speech_word_a_noun() -> None:
     assert got[0] is None  # the spokesman, unnamed
     assert got[1] is None  # 'the prime minister', whom the story never names
     assert "Sir Ian Blair" not in got
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # QA (session 10): 'he said' took the man a preposition made the sentence's object.
+        ("Aragones angered by fine\n\nSpain coach Luis Aragones is furious after being fined by the federation for "
+         "his comments about Thierry Henry.\n\nThe 66-year-old criticised his punishment. \"I am not guilty,\" he said.\n",
+         None),
+        ("Koubek banned\n\nAustria's Stefan Koubek has been banned for three months.\n\nKoubek, who defeated Britain's "
+         "Greg Rusedski in the decisive rubber, is set to miss the start of the season. He said, \"A three-month ban "
+         "would mean that I will miss the Australian Open.\"\n", "Stefan Koubek"),
+        # ... but a name alone in its sentence, in a role, or after a speech verb still is the speaker.
+        ("Euro row\n\nBut that was not enough for Mr Sarkozy.\n\n\"If the Americans were to change their policy, it's "
+         "up to them,\" he said.\n", "Sarkozy"),
+        ("Fans warned\n\nSpain's minister of sport Jaime Lissavetzky was quick to give his backing to the decision. "
+         "\"We are going to have zero tolerance,\" he said.\n", "Jaime Lissavetzky"),
+        ("Download boom\n\nThis could be the tip of the iceberg thinks Tim Danton, editor of PC Pro Magazine. "
+         "\"We expect these figures to rise,\" he said.\n", "Tim Danton"),
+    ],
+)
+def test_he_said_is_not_the_man_the_sentence_talks_about(text: str, speaker: str | None) -> None:
+    got = speakers(text)[-1]
+    assert (got if got is None else got.split()[-1]) == (speaker if speaker is None else speaker.split()[-1])

@@ -176,9 +176,16 @@ def _migration_11(db: sqlite3.Connection) -> None:
     _migration_5(db)
 
 
+def _migration_12(db: sqlite3.Connection) -> None:
+    """Speaker rules changed (QA, session 10): 'he said' no longer stands for a man a preposition or a verb made
+    what the sentence before is about ('for his comments about Thierry Henry') when someone else in that sentence
+    may be the one speaking: quotations extracted again."""
+    _migration_5(db)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7, _migration_8,
-    _migration_9, _migration_10, _migration_11,
+    _migration_9, _migration_10, _migration_11, _migration_12,
 )
 """Numbered schema changes; user_version says how many have run."""
 

@@ -528,6 +528,13 @@ _LEADS = rf"\s*(?:(?:{'|'.join(sorted(_LEAD_WORDS))}),?\s+)*"
 _OPENING_PRONOUN = re.compile(rf"{_LEADS}(?P<p>[Hh]e|[Ss]he)\b")
 _NEXT_CHAR = re.compile(r"\s+(\S)")
 _SUBJECT_PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
+_OBJECT_HEADS = frozenset(
+    "on of by about for with to against from at over than like into towards under behind after before between among "
+    "without including alongside beat beating beaten replace replacing replaced sign signing signed sack sacked "
+    "criticised praised attacked accused backed urged named defeated".split()
+)
+"""Words after which a name is what a sentence talks about ('foul on Ashley Cole', 'for striker Fernando Morientes'), not
+who speaks in it."""
 _SUBORDINATOR_BEFORE = re.compile(r"\b(?:after|before|when|because|since|until|unless|although|though|if|once|as)\s+$")
 """A conjunction right before a speaking pronoun: its clause is subordinate ('... after he said the party ...')."""
 _SENTENCE_OPENING = re.compile(_LEADS)
@@ -1783,9 +1790,16 @@ class _Article:
                 candidates = candidates[:1]
             if candidates:
                 # The clause subject; else the person named last ('despite having D'Arcy out,
-                # ... the return of skipper O'Driscoll').
+                # ... the return of skipper O'Driscoll'), unless a preposition makes them what the sentence is
+                # about ('fined for his comments about Thierry Henry', 'negotiations for striker Fernando
+                # Morientes. He said:'): then nobody is guessed.
                 subjects = [c for c in candidates if self._subject_like(s_start, c[0], c[1])]
-                return subjects[0][2] if subjects else candidates[-1][2]
+                if subjects:
+                    return subjects[0][2]
+                last = candidates[-1]
+                if self._object_of_sentence(s_start, last[0], last[1]) and self._someone_else(s_start, last[0], gender, len(candidates)):
+                    return None
+                return last[2]
             owners = {p.name: p for s, e, p, possessive in self._mentions_in(s_start, hi) if possessive and p.person and p.gender in ("", gender)}
             same = re.search(r"\b(?:he|He)\b" if gender == "m" else r"\b(?:she|She)\b", self.frame[s_start:hi])
             other = (_HIS_KIN if gender == "m" else _HER_KIN).search(self.frame, s_start, hi) is not None
@@ -1796,6 +1810,43 @@ class _Article:
             if len(owners) == 1 and not same:
                 return next(iter(owners.values()))  # 'surprised by Greer's decision. ... she told'
         return None
+
+    def _object_of_sentence(self, s_start: int, start: int, end: int) -> bool:
+        """A mention the sentence talks about rather than one who speaks in it: after a preposition or a verb taking
+        an object ('for his comments about Thierry Henry', 'beat Tommy Robredo'), but not in a role ('minister of
+        sport Jaime Lissavetzky'), after a speech verb ('thinks Tim Danton') or before a relative clause of their
+        own ('a debut nomination for Staunton, 49, who told ...'), nor the one a question was put to."""
+        words = self.frame[max(s_start, start - 80) : start].split()
+        for back in range(1, min(len(words), 4) + 1):
+            word = words[-back]
+            if not word.islower() and back > 1:
+                return False  # a capitalised word between: 'Baros insisted', a name or a place
+            if word in _SPEECH_SET or word in _STANCE_VERBS:
+                return False  # 'thinks Tim Danton', 'gamers said Lindsay Schroth'
+            if word not in _OBJECT_HEADS:
+                continue
+            before = words[-back - 1].strip(",;:").lower() if back < len(words) else ""
+            if word == "of" and _role_head(before):
+                return False  # 'minister of sport Jaime Lissavetzky'
+            if word == "to" and before in ("put", "according", "explained", "replied", "responded"):
+                return False  # 'it was put to Mr Kinnock', 'according to Mr Smith'
+            return re.match(r"(?:,[^,.;:!?]{1,40},)?\s*who\b", self.frame[end : end + 60]) is None
+        return False
+
+    def _someone_else(self, s_start: int, start: int, gender: str, named: int) -> bool:
+        """Whether a sentence holds someone besides the person named at `start` who may be the one speaking: another
+        person of the gender named in it (possessive or not), a pronoun of the gender before it ('which he founded
+        with Damon Dash'), or a person described in its opening words ('The United boss said ...')."""
+        if named > 1:
+            return True
+        if any(m[0] < start and m[2].person and m[2].gender in ("", gender) for m in self._mentions_in(s_start, start)):
+            return True
+        pronouns = r"\b(?:he|his|him)\b" if gender == "m" else r"\b(?:she|her)\b"
+        if re.search(pronouns, self.frame[s_start:start], re.I):
+            return True
+        opening = _SENTENCE_OPENING.match(self.frame, s_start, start)
+        words = self.frame[opening.end() if opening else s_start : start].split()[:6]
+        return bool(words) and words[0].lower() in ("the", "a", "an") and _is_personal_noun(" ".join(words[1:]))
 
     def _mentions_in(self, lo: int, hi: int) -> list[tuple[int, int, _Person, bool]]:
         i = bisect.bisect_left(self.mention_starts, lo)
