@@ -60,7 +60,7 @@ EXPECTED = {
     ("harvard", FULL): "Doe, J. (2023) \u2018Relations between Baku and Karabakh Armenians\u2019, Caliber.Az, 8 August. "
     "Available at: https://caliber.az/en/post/example.",
     ("harvard", OUTLET_ONLY): "Caliber.Az (2023) \u2018Relations between Baku and Karabakh Armenians\u2019, 8 August.",
-    ("ap", SEED): "According to Relations between Baku and Karabakh Armenians, Aug. 8, 2023.",
+    ("ap", SEED): "According to the article \u201cRelations between Baku and Karabakh Armenians,\u201d Aug. 8, 2023.",
     ("ap", FULL): "According to Relations between Baku and Karabakh Armenians, Caliber.Az, Aug. 8, 2023.",
     ("ap", OUTLET_ONLY): "According to Relations between Baku and Karabakh Armenians, Caliber.Az, Aug. 8, 2023.",
 }
@@ -79,7 +79,7 @@ QUOTED = {
     + EXPECTED["mla", SEED],
     "harvard": "Zulfugarov said, \u201c" + QUOTE[:-1] + "\u201d (2023, para. 4).\n" + EXPECTED["harvard", SEED],
     "ap": "\u201cThese people receive their salaries from Yerevan and are citizens of Armenia,\u201d Zulfugarov said, "
-    "according to Relations between Baku and Karabakh Armenians, Aug. 8, 2023.",
+    "according to the article \u201cRelations between Baku and Karabakh Armenians,\u201d Aug. 8, 2023.",
 }
 
 
@@ -97,8 +97,8 @@ def test_in_text_citations_name_the_author_and_paragraph() -> None:
 
 def test_ap_line_matches_the_issue_example() -> None:
     line = format_citation(SEED, "ap", quote="Baku offers humanitarian aid.", speaker="Tofig Zulfugarov")
-    assert line == ("\u201cBaku offers humanitarian aid,\u201d Zulfugarov said, according to Relations between Baku and "
-                    "Karabakh Armenians, Aug. 8, 2023.")
+    assert line == ("\u201cBaku offers humanitarian aid,\u201d Zulfugarov said, according to the article \u201cRelations "
+                    "between Baku and Karabakh Armenians,\u201d Aug. 8, 2023.")
 
 
 # ------------------------------------------------------------------ every combination of known fields
@@ -191,7 +191,7 @@ def test_undated_sources_say_so_in_each_csl_style() -> None:
     assert format_citation(BBC, "apa") == "Ad sales boost Time Warner profit. (n.d.)."
     assert format_citation(BBC, "mla") == "Ad Sales Boost Time Warner Profit."
     assert format_citation(BBC, "harvard") == "(no date) \u2018Ad sales boost Time Warner profit\u2019."
-    assert format_citation(BBC, "ap") == "According to Ad sales boost Time Warner profit."
+    assert format_citation(BBC, "ap") == "According to the article \u201cAd sales boost Time Warner profit.\u201d"
 
 
 def test_a_source_without_a_title_is_cited_by_its_file_name() -> None:

@@ -225,9 +225,10 @@ def ap_date(date: str | None) -> str:
 
 
 def ap_line(source: Source, *, quote: str | None = None, speaker: str | None = None) -> str:
-    """'"…," Zulfugarov said, according to Title, Outlet, Aug. 8, 2023.' (AP has no CSL style)."""
+    """'"…," Zulfugarov said, according to Title, Outlet, Aug. 8, 2023.' (AP has no CSL style); without an outlet
+    '... according to the article "Title," Aug. 8, 2023.'"""
     said = f"{surname(speaker)} said, " if speaker and speaker.strip() else ""
-    tail = _full_stop(f"{said}according to {_ap_reference(source)}")
+    tail = _full_stop(f"{said}according to {_ap_attribution(source)}")
     if quote is None:
         return tail[0].upper() + tail[1:]
     opening, inner, closing = _split_marks(quote.strip())
@@ -241,6 +242,19 @@ def ap_line(source: Source, *, quote: str | None = None, speaker: str | None = N
 def _ap_reference(source: Source) -> str:
     parts = [source.name, _clean(source.outlet or ""), ap_date(source.date)]
     return _no_doubled(", ".join(p for p in parts if p))
+
+
+def _ap_attribution(source: Source) -> str:
+    """What 'according to' names: 'Title, Outlet, Aug. 8, 2023', or without an outlet 'the article "Title," Aug. 8,
+    2023': a bare title there reads as the outlet (QA), so it is marked as the article's title, in quotation marks as
+    AP sets composition titles, with the period or comma inside them."""
+    if _clean(source.outlet or ""):
+        return _ap_reference(source)
+    date = ap_date(source.date)
+    if date:
+        return _no_doubled(f"the article \u201c{source.name},\u201d {date}")
+    end = "" if source.name.endswith((".", "?", "!")) else "."
+    return f"the article \u201c{source.name}{end}\u201d"
 
 
 # ---------------------------------------------------------------- names
@@ -260,26 +274,45 @@ def parse_names(author: str | None) -> list[dict[str, str]]:
     if not author or not author.strip():
         return []
     text = re.sub(r"^\s*by\s+", "", _clean(author), flags=re.IGNORECASE)
-    names = []
+    names: list[str] = []
     for piece in re.split(r"\s*;\s*|\s+and\s+|\s+&\s+", text):
-        chunks = [c.strip() for c in piece.split(",") if c.strip()]
-        # 'John Smith, Jane Doe' lists people; 'Smith, John' is one person, family name first
-        if len(chunks) > 1 and all(len(c.split()) > 1 for c in chunks):
-            names += chunks
-        elif chunks:
-            names.append(", ".join(chunks))
+        # Commas both list people ('Jane Doe, Reuters', an author list read from JSONL) and put a family name
+        # first ('Smith, John'): a part joins the name before it only as its given name or suffix.
+        people: list[str] = []
+        for chunk in filter(None, (c.strip() for c in piece.split(","))):
+            if people and (chunk.lower() in _SUFFIXES or ("," not in people[-1] and _given_after(people[-1], chunk))):
+                people[-1] += f", {chunk}"
+            else:
+                people.append(chunk)
+        names += people
     return [_parse_name(n) for n in names]
+
+
+def _given_after(family: str, given: str) -> bool:
+    """True when 'family, given' is one person, family name first ('García Márquez, Gabriel', 'Doe, J. R.');
+    'Jane Doe, John Roe' and 'Reuters, AFP' are two."""
+    first, then = family.split(), given.split()
+    if _organisation(family) or _organisation(given) or len(first) > 4 or len(then) > 3:
+        return False
+    initials = all(re.fullmatch(r"(?:\w\.)+", w) for w in then)
+    return len(first) == 1 or len(then) == 1 or initials or first[0].lower() in _PARTICLES
+
+
+def _organisation(name: str) -> bool:
+    """True for a byline naming no person ('BBC News', 'R&D #Desk', '24 Hours')."""
+    words = {re.sub(r"\W", "", w.lower()) for w in name.split()}
+    return bool(words & _ORG_WORDS) or any(c.isdigit() for c in name)
 
 
 def _parse_name(name: str) -> dict[str, str]:
     if "," in name:
-        family, _, given = (s.strip() for s in name.partition(","))
-        if family and given and given.lower().rstrip(".") not in {"jr", "sr", "ii", "iii", "iv"}:
-            return {"family": family, "given": given}
+        family, given, *rest = (s.strip() for s in name.split(","))
+        suffix = rest[0] if len(rest) == 1 and rest[0].lower() in _SUFFIXES else None
+        if family and given and given.lower() not in _SUFFIXES and (suffix or not rest):
+            return {"family": family, "given": given} | ({"suffix": suffix} if suffix else {})
         return {"literal": name}
     words = name.split()
-    lowered = {w.lower().strip(".") for w in words}
-    if len(words) < 2 or len(words) > 5 or lowered & _ORG_WORDS or any(c.isdigit() for c in name):
+    if len(words) < 2 or len(words) > 5 or _organisation(name):
         return {"literal": name}
     suffix = ""
     if words[-1].lower() in _SUFFIXES and len(words) > 2:
