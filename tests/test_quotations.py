@@ -706,3 +706,30 @@ def test_a_possessive_makes_a_speech_word_a_noun() -> None:
 def test_he_said_is_not_the_man_the_sentence_talks_about(text: str, speaker: str | None) -> None:
     got = speakers(text)[-1]
     assert (got if got is None else got.split()[-1]) == (speaker if speaker is None else speaker.split()[-1])
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Bafta night\n\nClive Owen, the British actor, won.\n\nOscar-nominated Owen said: \"I am thrilled.\"\n",
+         "Clive Owen"),
+        ("Hewitt wins\n\nSwede Joachim Johansson said: \"He played very well.\"\n", "Joachim Johansson"),
+        ("Dutch minister\n\nClemence Ross-van Dorp said: \"We will act.\"\n", "Clemence Ross-van Dorp"),
+    ],
+)
+def test_a_description_before_a_name_is_no_part_of_it(text: str, speaker: str) -> None:
+    """QA (session 10): 'Oscar-nominated Owen', 'Swede Joachim Johansson' and 'Coffee-loving Curry' were listed as
+    people; a particle joined by a hyphen ('Ross-van Dorp') stays in the name."""
+    assert speakers(text) == [speaker]
+
+
+def test_an_honour_before_a_full_name_is_no_part_of_the_persons_key() -> None:
+    """QA (session 10): 'Sir Clive Woodward' and 'Clive Woodward' were listed as two people; 'Lord Kinnock' and 'Sir
+    Ian' keep the title, which is then the name the article gives."""
+    from assistant.index.quotation_store import name_key
+
+    assert name_key("Sir Clive Woodward") == name_key("Clive Woodward") == "clive woodward"
+    assert name_key("Sir Menzies Campbell") == "menzies campbell"
+    assert name_key("Lord Kinnock") == "lord kinnock"
+    assert name_key("Sir Ian") == "sir ian"
+    assert name_key("Mr Blair") == "blair"

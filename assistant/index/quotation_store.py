@@ -54,10 +54,10 @@ def create_tables(db: sqlite3.Connection) -> None:
 REUSED_QUOTATION_CHARS = 40
 """Characters (marks included) a quotation must span for the same words elsewhere, naming nobody, to count as it reused."""
 
-QUOTATION_RULES = 12
+QUOTATION_RULES = 13
 """The version of the quotation and speaker rules (assistant/text/quotations.py) that stored quotations were extracted
 with. Bump it when those rules change what is extracted: the embedded store then needs a migration calling backfill
-(its migrations 5, 7, 8, 9, 10, 11, 12 did), and the PostgreSQL indexer re-extracts a store recorded with an older version."""
+(its migrations 5, 7, 8, 9, 10 and 13 did), and the PostgreSQL indexer re-extracts a store recorded with an older version."""
 
 
 def backfill(db: sqlite3.Connection) -> int:
@@ -120,10 +120,16 @@ _WORDS = re.compile(r"\W+", re.UNICODE)
 
 def name_key(name: str) -> str:
     """One person's key: 'Mr Howard' -> 'howard', 'Michael  Howard' -> 'michael howard' (case, spacing,
-    curly apostrophes and Mr/Mrs/Ms/Dr/Prof do not tell people apart; Sir/Lord do, as in the article)."""
+    curly apostrophes and Mr/Mrs/Ms/Dr/Prof do not tell people apart); an honour before a full name is dropped too
+    ('Sir Clive Woodward' is Clive Woodward, knighted since), but stays before a surname alone ('Lord Kinnock', 'Sir
+    Ian': the title is then the name the article gives)."""
     text = unicodedata.normalize("NFKC", name).replace("\u2019", "'").replace("\u2018", "'")
     text = " ".join(text.casefold().split())
-    return _TITLES.sub("", text).strip(" .,;:'\"")
+    key = _TITLES.sub("", text).strip(" .,;:'\"")
+    words = key.split()
+    if len(words) >= 3 and words[0] in _HONOURS:
+        key = " ".join(words[1:])
+    return key
 
 
 def text_key(text: str) -> str:

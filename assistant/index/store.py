@@ -171,21 +171,27 @@ def _migration_10(db: sqlite3.Connection) -> None:
 
 
 def _migration_11(db: sqlite3.Connection) -> None:
-    """Speaker rules changed (session 10): 'Mr Blair' is never a knight of that surname (Sir Ian Blair), and a speech
-    word after a possessive is a noun ("Sir Ian's comments"): quotations extracted again."""
-    _migration_5(db)
+    """Nothing: the speaker rules of session 10 changed three times before they were released, and migration 13
+    extracts the quotations once for all three (11: 'Mr Blair' is no knight; 12: 'he said' is not the sentence's
+    object)."""
 
 
 def _migration_12(db: sqlite3.Connection) -> None:
-    """Speaker rules changed (QA, session 10): 'he said' no longer stands for a man a preposition or a verb made
-    what the sentence before is about ('for his comments about Thierry Henry') when someone else in that sentence
-    may be the one speaking: quotations extracted again."""
+    """Nothing: see migration 11."""
+
+
+def _migration_13(db: sqlite3.Connection) -> None:
+    """Speaker rules and keys changed (QA, session 10): 'Mr Blair' is never a knight of that surname; a speech word
+    after a possessive is a noun; 'he said' no longer stands for a man a preposition or a verb made what the sentence
+    before is about ('for his comments about Thierry Henry') when someone else there may be speaking; descriptions
+    before a name are no part of it ('Oscar-nominated Owen', 'Swede Joachim Johansson'); an honour before a full name
+    is not part of the person's key ('Sir Clive Woodward' is Clive Woodward): quotations extracted again."""
     _migration_5(db)
 
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7, _migration_8,
-    _migration_9, _migration_10, _migration_11, _migration_12,
+    _migration_9, _migration_10, _migration_11, _migration_12, _migration_13,
 )
 """Numbered schema changes; user_version says how many have run."""
 

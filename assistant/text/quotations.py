@@ -538,6 +538,10 @@ who speaks in it."""
 _SUBORDINATOR_BEFORE = re.compile(r"\b(?:after|before|when|because|since|until|unless|although|though|if|once|as)\s+$")
 """A conjunction right before a speaking pronoun: its clause is subordinate ('... after he said the party ...')."""
 _SENTENCE_OPENING = re.compile(_LEADS)
+_PARTICLE_WORDS = frozenset("van von der den de la le du da di del della dos das ter ten bin ibn al el".split())
+_DEMONYMS = frozenset("Swede Briton Spaniard Scot Dane Finn Pole Turk Argentine Belgian Dutchman".split())
+"""A nationality as a noun before a name ('Swede Joachim Johansson'); each is also a first name or a word, so it is only
+dropped before two more capitalised words."""
 _ORIGIN_NOUNS = frozenset("scot scotsman frenchman englishman welshman irishman spaniard dane swede briton argentine".split())
 _OTHER_SUBJECT = re.compile(
     rf"{_LEADS}(?:They|We|It|I|You|Nobody|No one|Everyone|Everybody|There|This|That)\b"
@@ -2072,8 +2076,8 @@ def _name_split(tokens: list[str]) -> int:
         after_first_name = i > 0 and tokens[i - 1] in _FIRST_NAMES
         if after_first_name:
             continue
-        if "-" in bare and any(part in _HYPHEN_WORDS for part in bare.lower().split("-")):
-            keep = i + 1  # 'Man-of-the-match Duff', '26-year-old'
+        if "-" in bare and (any(part in _HYPHEN_WORDS for part in bare.lower().split("-")) or _adjective_compound(bare)):
+            keep = i + 1  # 'Man-of-the-match Duff', '26-year-old', 'Oscar-nominated Owen', 'Coffee-loving Curry'
         elif (bare in _NOT_NAMES or bare in _LEAD_WORDS) and keep == i and not (
             tokens[i + 1][0].isupper() and bare in _FIRST_NAMES and i + 1 == last
         ):
@@ -2086,8 +2090,8 @@ def _name_split(tokens: list[str]) -> int:
             keep = i  # 'Lib Dem Norman Baker', 'Families Margaret Hodge': the name starts at a first name
         elif len(bare) > 1 and bare.isupper() and keep == i and last - i >= 2 and tokens[i + 1] in _FIRST_NAMES:
             keep = i + 1  # 'DJ Mike Read'
-        elif bare in _NATIONALITIES and keep == i and last - i >= 2:
-            keep = i + 1  # 'Russian Dmitriy Bogdanov'
+        elif (bare in _NATIONALITIES or bare in _DEMONYMS) and keep == i and last - i >= 2:
+            keep = i + 1  # 'Russian Dmitriy Bogdanov', 'Swede Joachim Johansson'
         elif bare in _ORG_WORDS and len(tokens) - i - 1 <= 3:
             nxt = tokens[i + 1]
             if nxt in _PERSON_TITLES or nxt in _MALE_NAMES or nxt in _FEMALE_NAMES:
@@ -2095,6 +2099,13 @@ def _name_split(tokens: list[str]) -> int:
     if tokens and keep == last and (tokens[last].rstrip(".") in _NOT_NAMES or tokens[last].lower() in _ROLE_HEADS):
         keep = len(tokens)
     return keep
+
+
+def _adjective_compound(word: str) -> bool:
+    """'Oscar-nominated', 'Coffee-loving': a capitalised word joined to a lower-case one describes, it names nobody
+    ('Ross-van Dorp' keeps its particle)."""
+    tail = word.rsplit("-", 1)[1]
+    return len(tail) > 3 and tail[:1].islower() and tail not in _PARTICLE_WORDS
 
 
 def _role_head(word: str) -> bool:
