@@ -110,6 +110,14 @@ MAX_FILE_MB = 1_000_000
 """Largest --max-file-mb (a terabyte): anything past it means no limit, and 1e308 would overflow the byte count."""
 
 
+class InputError(click.ClickException):
+    """A bad input that is no option of click's: an inline filter (`since:2005-13-45`), or a draft or index `assistant
+    check` cannot read. One `Error:` line and exit 2, as click's usage errors; exit 1 stays for runtime failures, and
+    for `check` means a quotation is not exact, so a script gating publication never mistakes one for the other."""
+
+    exit_code = 2
+
+
 def _check_megabytes(_: Any, __: Any, value: float) -> float:
     """--max-file-mb as given, when it is a finite number above 0 and at most MAX_FILE_MB."""
     import math
@@ -285,6 +293,8 @@ def ask_cmd(
     style = settings.cite_style if cite == "config" else cite
     filters = Filters(since=since, until=until, source=source, article=article)
     _check_filter_options(filters)
+    if question != "-":  # `-`: a bad line of the batch is that line's message, the others are answered
+        _inline_filters(question, "QUESTION")
     try:
         engine = Engine(settings.location, model=settings.model, backend=backend)
     except EngineError as exc:
@@ -350,17 +360,17 @@ def mentions_cmd(
     from assistant.text.sanitize import single_line, terminal_safe
 
     from assistant.errors import QuestionError
-    from assistant.text.query import merge_filters, parse_question
+    from assistant.text.query import merge_filters
 
     settings = _settings(ctx, index=index)
     filters = Filters(since=since, until=until, source=source, article=article, speaker=speaker)
     _check_filter_options(filters)
+    # Inline filters in the phrase ('"golden rule" since:2005-01-01') count as the options do.
+    parsed = _inline_filters(phrase, "PHRASE")
     try:
-        # Inline filters in the phrase ('"golden rule" since:2005-01-01') count as the options do.
-        parsed = parse_question(phrase)
         filters = merge_filters(filters, parsed.filters)
     except QuestionError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise InputError(f"Invalid value for 'PHRASE': {exc}") from None
     phrase = parsed.text
     if not any(ch.isalnum() for ch in phrase):
         raise click.ClickException("the phrase has no words to search for")
@@ -414,6 +424,18 @@ def _check_filter_options(filters: Any) -> None:
             check_filter_text(name, getattr(filters, name))
         except QuestionError as exc:
             raise click.BadParameter(str(exc), param_hint=f"'--{name}'") from None
+
+
+def _inline_filters(text: str, argument: str) -> Any:
+    """The ParsedQuestion of `text`; a bad inline filter in it (`since:2005-13-45`, `until:soon`, a `source:`
+    too long to match) is one error line naming `argument`, exit 2, as the same filter given as an option is."""
+    from assistant.errors import QuestionError
+    from assistant.text.query import parse_question
+
+    try:
+        return parse_question(text)
+    except QuestionError as exc:
+        raise InputError(f"Invalid value for '{argument}': {exc}") from None
 
 
 def cite_answer(answer: Any, style: str) -> Any:
@@ -679,9 +701,9 @@ def _read_draft(draft: str) -> str:
             return decode_draft(sys.stdin.buffer.read(MAX_DRAFT_BYTES + 1), "the draft on stdin")
         return read_draft(Path(draft))
     except DraftError as exc:
-        raise click.ClickException(f"draft: {exc}") from None
+        raise InputError(f"draft: {exc}") from None
     except OSError as exc:
-        raise click.ClickException(f"cannot read the draft on stdin: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read the draft on stdin: {exc.strerror or exc}") from None
 
 
 @main.command("check")
@@ -697,19 +719,27 @@ def check_cmd(ctx: click.Context, draft: str, as_json: bool, cite: str | None, i
     """Check every quotation in DRAFT (Markdown or text, `-` for stdin) against the corpus.
 
     Each is exact, altered (word diff), wrong_speaker or not_found (with the closest passage).
-    Exits 1 when any quotation is not exact, so a script can gate publication on it.
+
+    Exit status: 0 when every quotation is exact; 1 when any is not (altered, wrong speaker or not found),
+    so a script can gate publication on it; 2 when the draft or the index cannot be read (and on usage errors).
     """
+    from assistant.errors import StoreError, VectorError
     from assistant.search.draft_check import check_draft, report_to_dicts
     from assistant.search.engine import Engine, EngineError
 
-    settings = _settings(ctx, index=index, model=model)
+    try:
+        settings = _settings(ctx, index=index, model=model)
+    except click.ClickException as exc:  # a bad config: the check could not run
+        raise InputError(exc.message) from None
     text = _read_draft(draft)
     try:
         engine = Engine(settings.location, model=settings.model, backend=backend)
     except EngineError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise InputError(str(exc)) from exc
     try:
         report = check_draft(engine, text, style=cite or settings.cite_style)
+    except (EngineError, StoreError, VectorError) as exc:
+        raise InputError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
     finally:
         engine.close()
     if as_json:
@@ -884,12 +914,17 @@ _notebook_index = click.option(
 
 
 def _pinned(path: Path) -> Any:
+    """The pinned quotes of the notebook at `path`; an entry a hand edit broke is skipped with one warning line."""
     from assistant.notebook import NotebookError, load
+    from assistant.text.sanitize import single_line, terminal_safe
+
+    def skipped(line: str) -> None:
+        click.echo(single_line(terminal_safe(f"warning: {line}")), err=True)
 
     try:
-        return load(path)
+        return load(path, on_problem=skipped)
     except NotebookError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(single_line(terminal_safe(str(exc)))) from exc
 
 
 @notebook_cmd.command("list")

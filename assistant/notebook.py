@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import NotebookError
-from assistant.models import Quote
+from assistant.models import Location, Quote, Speaker
 from assistant.safe_files import PRIVATE, private_folder, replace_atomically, write_new
-from assistant.serialize import quote_from_dict, quote_to_dict
+from assistant.serialize import quote_to_dict
 from assistant.sessions import index_data_folder
 from assistant.text.citations import markdown_quote
 from assistant.text.sanitize import markdown_safe
@@ -42,20 +44,160 @@ def notebook_path(index: Path) -> Path:
     return index_data_folder(index) / "notebook.json"
 
 
-def load(path: Path) -> tuple[Pinned, ...]:
-    """The pinned quotes in `path` (none when it does not exist); NotebookError when unreadable."""
+def load(path: Path, *, on_problem: Callable[[str], None] | None = None) -> tuple[Pinned, ...]:
+    """The pinned quotes in `path` (none when it does not exist); NotebookError when unreadable.
+
+    An entry a hand edit broke (`"text": null`, a field missing or of the wrong type) is a NotebookError naming the
+    file and the entry; with `on_problem`, that entry is skipped instead, `on_problem` gets one line naming the file,
+    the entry and the field, and the other entries load."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return ()
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NotebookError(f"cannot read the notebook {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise NotebookError(f"cannot read the notebook {path}: {' '.join(str(exc).split()) or type(exc).__name__}") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
         raise NotebookError(f"{path} is not an assistant notebook")
+    if not isinstance(data.get("pinned"), list):
+        problem = '"pinned" is missing' if "pinned" not in data else f'"pinned" is {_kind(data["pinned"])}, not a list'
+        raise NotebookError(f"malformed notebook {path}: {problem}")
+    pinned: list[Pinned] = []
+    for number, item in enumerate(data["pinned"], 1):
+        try:
+            pinned.append(_pinned(item))
+        except _Malformed as exc:
+            if on_problem is None:
+                raise NotebookError(f"malformed notebook {path}: pinned entry {number}: {exc}") from None
+            on_problem(f"{path}: skipped pinned entry {number}: {exc}")
+    return tuple(pinned)
+
+
+class _Malformed(Exception):
+    """One field of a notebook entry that is missing or of the wrong type; str() says which and what it is."""
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words ('null', 'a number'): never the value itself, which could be anything."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+_MISSING = object()
+
+
+def _field(
+    data: dict[str, Any], name: str, kind: str, *, default: Any = _MISSING, nullable: bool = False, wanted: str = ""
+) -> Any:
+    """data[name] when it is of `kind` (str, int, number, bool, list, dict), None when null is allowed, `default`
+    when absent and one is given; else _Malformed naming the field and what it should be (`wanted`, else the kind)."""
+    if name not in data:
+        if default is _MISSING:
+            raise _Malformed(f'"{name}" is missing')
+        return default
+    value = data[name]
+    if value is None and nullable:
+        return None
+    ok = {
+        "str": isinstance(value, str),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "list": isinstance(value, list),
+        "dict": isinstance(value, dict),
+    }[kind]
+    if not ok:
+        wanted = wanted or {"str": "a string", "int": "a whole number", "number": "a number", "bool": "true or false",
+                  "list": "a list", "dict": "an object"}[kind]
+        raise _Malformed(f'"{name}" is {_kind(value)}, not {wanted}' + (" or null" if nullable else ""))
+    return value
+
+
+def _offsets(data: dict[str, Any], default: Any = _MISSING) -> tuple[int, int]:
+    """start and end of a passage: whole numbers, 0 <= start <= end."""
+    start = _field(data, "start", "int", default=default)
+    end = _field(data, "end", "int", default=default)
+    if start < 0:
+        raise _Malformed('"start" is negative')
+    if start > end:
+        raise _Malformed('"start" is after "end"')
+    return start, end
+
+
+def _pinned(item: Any) -> Pinned:
+    """One entry of a notebook's "pinned" list, every field checked; _Malformed for the first that is wrong."""
+    if not isinstance(item, dict):
+        raise _Malformed(f"{_kind(item)}, not an object")
+    data = _field(item, "quote", "dict")
+    text = _field(data, "text", "str")
+    path = _field(data, "path", "str")
+    n = _field(data, "n", "int")
+    start, end = _offsets(data)
+    date = _field(data, "date", "str", default=None, nullable=True, wanted="a date (YYYY-MM-DD)")
     try:
-        return tuple(Pinned(quote_from_dict(item["quote"]), str(item.get("question", ""))) for item in data["pinned"])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise NotebookError(f"malformed notebook {path}: {type(exc).__name__}: {exc}") from exc
+        day = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        raise _Malformed('"date" is not a date (YYYY-MM-DD)') from None
+    return Pinned(Quote(
+        n=n,
+        text=text,
+        article_id=_field(data, "article_id", "int", default=0),
+        path=path,
+        record=_field(data, "record", "int", default=0),
+        title=_field(data, "title", "str", default="", nullable=True) or "",
+        date=day,
+        source=_field(data, "source", "str", default=None, nullable=True),
+        url=_field(data, "url", "str", default=None, nullable=True),
+        author=_field(data, "author", "str", default=None, nullable=True),
+        paragraph=_field(data, "paragraph", "int", default=0),
+        line=_field(data, "line", "int", default=None, nullable=True),
+        start=start,
+        end=end,
+        score=float(_field(data, "score", "number", default=0.0)),
+        weak=_field(data, "weak", "bool", default=False),
+        also_in=_also_in(data),
+        speaker=_speaker(data),
+    ), _field(item, "question", "str", default="", nullable=True) or "")
+
+
+def _also_in(data: dict[str, Any]) -> tuple[Location, ...]:
+    """A quote's "also_in" list of places, each checked."""
+    found: list[Location] = []
+    for n, loc in enumerate(_field(data, "also_in", "list", default=[]), 1):
+        if not isinstance(loc, dict):
+            raise _Malformed(f'"also_in" item {n} is {_kind(loc)}, not an object')
+        try:
+            path, title = _field(loc, "path", "str"), _field(loc, "title", "str")
+            start, end = _offsets(loc)
+            found.append(Location(path, title, _field(loc, "line", "int", default=None, nullable=True), start, end))
+        except _Malformed as exc:
+            raise _Malformed(f'"also_in" item {n}: {exc}') from None
+    return tuple(found)
+
+
+def _speaker(data: dict[str, Any]) -> Speaker | None:
+    """A quote's "speaker", checked; None when there is none (or, as serialize.speaker_from_dict reads it, no name)."""
+    said = _field(data, "speaker", "dict", default=None, nullable=True)
+    if not said or said.get("name") is None:
+        return None
+    try:
+        name = _field(said, "name", "str")
+        role = _field(said, "role", "str", default=None, nullable=True)
+        start, end = _offsets(said, default=0)
+        reported = _field(said, "reported", "bool", default=False)
+    except _Malformed as exc:
+        raise _Malformed(f'"speaker": {exc}') from None
+    return Speaker(name, role, start, end, reported) if name else None
 
 
 def save(path: Path, pinned: tuple[Pinned, ...]) -> None:

@@ -134,15 +134,15 @@ def test_cli_json_and_exit_status(fixture_engine: Engine, tmp_path: Path) -> Non
     binary = tmp_path / "bin.md"
     binary.write_bytes(b"\x00\x01")
     err = runner.invoke(main, ["check", str(binary), "--index", str(index), "--backend", "hash"])
-    assert err.exit_code == 1 and "binary" in err.output and "Traceback" not in err.output
+    assert err.exit_code == 2 and "binary" in err.output and "Traceback" not in err.output  # 1 means "not exact"
     # A device, a FIFO or a folder is refused before it is opened (reading /dev/zero never ended).
     fifo = tmp_path / "pipe.md"
     os.mkfifo(fifo)
     for odd, why in ((Path("/dev/zero"), "not a regular file"), (fifo, "not a regular file"), (tmp_path, "a folder")):
         err = runner.invoke(main, ["check", str(odd), "--index", str(index), "--backend", "hash"])
-        assert err.exit_code == 1 and why in err.output and len(err.output.strip().splitlines()) == 1, err.output
+        assert err.exit_code == 2 and why in err.output and len(err.output.strip().splitlines()) == 1, err.output
     huge = runner.invoke(main, ["check", "-", "--index", str(index), "--backend", "hash"], input="a" * 5_000_001)
-    assert huge.exit_code == 1 and "too large" in huge.output
+    assert huge.exit_code == 2 and "too large" in huge.output
 
 
 def _bbc() -> Path | None:

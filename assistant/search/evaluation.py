@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -107,7 +108,7 @@ def _write_corpus(squad_file: Path, data: list[Any], folder: Path, exclude_title
     written = 0
     for number, article in enumerate(data):
         title = article["title"].replace("_", " ")
-        name = f"{number:03d}_{article['title'][:40]}.txt"
+        name = article_file_name(number, article["title"])
         outside = title.lower() in excluded
         text = title + "\n\n"
         for para in article["paragraphs"]:
@@ -132,6 +133,17 @@ def _write_corpus(squad_file: Path, data: list[Any], folder: Path, exclude_title
     if not questions:
         raise ValueError(f"{squad_file}: the SQuAD file has no questions (no \"qas\" in any paragraph)")
     return questions
+
+
+_UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]')
+"""Characters a file name cannot hold (the path separators, NUL) or that some systems or shells choke on."""
+
+
+def article_file_name(number: int, title: str) -> str:
+    """The corpus file of the `number`th SQuAD article: `NNN_` and its title's first 40 characters, each separator,
+    control or otherwise unsafe character made `_` ('AC/DC' -> '000_AC_DC.txt'); the number keeps two titles that
+    read the same once made safe ('AC/DC', 'AC_DC') in files of their own."""
+    return f"{number:03d}_{_UNSAFE_IN_NAMES.sub('_', title[:40])}.txt"
 
 
 def _hit(text: str, start: int, end: int, q: EvalQuestion) -> bool:
