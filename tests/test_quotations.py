@@ -733,3 +733,28 @@ def test_an_honour_before_a_full_name_is_no_part_of_the_persons_key() -> None:
     assert name_key("Lord Kinnock") == "lord kinnock"
     assert name_key("Sir Ian") == "sir ian"
     assert name_key("Mr Blair") == "blair"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # QA (session 10): the company before an inverted 'said founder X' was taken for the speaker.
+        ("Yukos sale\n\nThe sale has destroyed Yukos, once the owner of Yuganskneftegas, said founder Mikhail "
+         "Khodorkovsky. \"Yuganskneftegas has been sold in the best traditions of the 90s.\"\n", "Mikhail Khodorkovsky"),
+        # ... a full stop inside a web address ended the subject's phrase ('com' was the speaker).
+        ("Shopping boom\n\nIggy Fanlo, chief revenue officer at Shopping.com, said that broadband was driving interest. "
+         "\"The conversion to sale is two times higher,\" he said.\n", "Iggy Fanlo"),
+        # ... 'said the German' named a person 'German' (listed with Mike German, the politician).
+        ("Final\n\n\"It was my first final, a new experience,\" said the German.\n", None),
+    ],
+)
+def test_subjects_the_qa_found_wrong(text: str, speaker: str | None) -> None:
+    assert speakers(text)[-1] == speaker
+
+
+def test_a_web_address_in_a_role_is_kept_whole() -> None:
+    """'chief revenue officer at Shopping.com' was stored as '... at Shopping' (QA, session 10)."""
+    text = ("Shopping boom\n\nIggy Fanlo, chief revenue officer at Shopping.com, said that broadband was driving "
+            "interest. \"The conversion to sale is two times higher,\" he said.\n")
+    speaker = extract_quotations(text)[-1].speaker
+    assert speaker is not None and speaker.role == "chief revenue officer at Shopping.com"

@@ -509,7 +509,7 @@ _GERUND_LEADS = frozenset("by in on after before while when without from but sin
 _ROLE_GERUNDS = frozenset("managing acting defending reigning outgoing incoming founding leading ruling presiding visiting".split())
 """Words ending in -ing that open a role ('by managing director Karen Brady', 'from defending champion X')."""
 _SPEAKS_AFTER = re.compile(
-    r"(?:\s*,\s*(?:a|an|the|former|chief|senior|head|deputy|who)\b[^,;.]{0,120},)?\s*(?:(?:has|had|also|later|then)\s+)*"
+    r"(?:\s*,\s*(?:a|an|the|former|chief|senior|head|deputy|who)\b(?:[^,;.]|\.(?=\w)){0,120},)?\s*(?:(?:has|had|also|later|then)\s+)*"
     + _alternation(SPEECH_VERBS + ["according"])
     + r"\b"
 )
@@ -1253,9 +1253,14 @@ class _Article:
         before = frame[lo:v_start].rstrip()
         if (not before or before[-1] in ",\"”’»x") and verb not in ("told", "tells", "tell"):
             backward = self._subject_before(lo, v_start, strict=False) if before.endswith(",") else None
-            if backward is not None and backward.kind == "name":
-                return backward  # 'Lord Hanningfield, leader of Essex County Council, said'
             ref = self._subject_after(v_end, hi, terminal=True)
+            if backward is not None and backward.kind == "name" and not (
+                ref is not None and ref.kind == "name" and verb.lower() not in _STANCE_VERBS
+                and self._personal(ref.text) and not self._personal(backward.text)
+            ):
+                # 'Lord Hanningfield, leader of Essex County Council, said'; but in 'The sale has destroyed Yukos,
+                # once the owner of Yuganskneftegas, said founder Mikhail Khodorkovsky.' the person after speaks.
+                return backward
             if ref is not None:
                 return ref
         ref = self._subject_before(lo, v_start, strict=False)
@@ -1350,11 +1355,11 @@ class _Article:
         if s_stripped.endswith(","):
             body = s_stripped[:-1]
             comma = body.rfind(",")
-            cut = max(body.rfind(ch) for ch in ".;:!?\"“”\n(")
+            cut = _last_boundary(body, ".;:!?\"“”\n(")
             if comma > cut:
                 a_text = body[comma + 1 :]
                 b_text = re.sub(r"\s*\([^()]{1,40}\)", lambda g: " " * len(g.group()), body[:comma])
-                b_cut = max(b_text.rfind(ch) for ch in ",.;:!?\"“”\n(")
+                b_cut = _last_boundary(b_text, ",.;:!?\"“”\n(")
                 b_text_full = b_text[b_cut + 1 :]
                 b_base = base + b_cut + 1
                 a_base = base + comma + 1
@@ -1377,7 +1382,7 @@ class _Article:
         if cm and not _CLAUSE_WORDS.search(cm.group(1)):
             return self._classify(cm.group(1), base + cm.start(1), appositive=None)
         # Plain: the phrase after the last boundary.
-        cut = max(s_stripped.rfind(ch) for ch in ",.;:!?\"“”\n()")
+        cut = _last_boundary(s_stripped, ",.;:!?\"“”\n()")
         phrase = s_stripped[cut + 1 :]
         p_base = base + cut + 1
         words = list(re.finditer(r"\S+", phrase))
@@ -1397,7 +1402,7 @@ class _Article:
         if cut >= 0 and s_stripped[cut] == "," and (ref is None or ref.kind in ("role", "unnamed")) and (_has_role_head(phrase) or affiliation):
             # 'Mr Prettejohn, Lloyd's chief executive said' (the second comma left out).
             body = s_stripped[:cut]
-            b_cut = max(body.rfind(ch) for ch in ",.;:!?\"“”\n(")
+            b_cut = _last_boundary(body, ",.;:!?\"“”\n(")
             named = self._classify(body[b_cut + 1 :], base + b_cut + 1, appositive=None, whole=True)
             if named is not None and named.kind == "name":
                 role = None if affiliation else _clean_role(phrase)
@@ -1410,7 +1415,7 @@ class _Article:
         """The antecedent of 'who' in 'X, who said'."""
         s = self.frame[max(lo, who_start - 200) : who_start].rstrip().rstrip(",").rstrip()
         base = who_start - len(self.frame[max(lo, who_start - 200) : who_start])
-        cut = max(s.rfind(ch) for ch in ",.;:!?\"“”\n()")
+        cut = _last_boundary(s, ",.;:!?\"“”\n()")
         return self._classify(s[cut + 1 :], base + cut + 1, appositive=None)
 
     def _appositive(self, b_text: str, b_base: int, a_text: str, a_base: int, strict: bool) -> _Ref | None:
@@ -1515,6 +1520,10 @@ class _Article:
             return self._common_noun(stripped, offset, whole)
         if len(name_tokens) == 1 and name_tokens[0].endswith("s") and name_tokens[0][:-1].lower() in _ROLE_HEADS:
             return _Ref("unnamed", stripped, offset, offset + len(stripped))  # 'MPs have warned'
+        if len(name_tokens) == 1 and not role_words and prefix.lower().rstrip().endswith("the") and (
+            name_tokens[0] in _NATIONALITIES or name_tokens[0] in _DEMONYMS
+        ):
+            return self._common_noun(stripped, offset, whole)  # 'said the German': a description, not a name
         before = prefix.split()
         if len(before) >= 2 and before[-1] in ("for", "of", "to") and before[-2].islower() and _is_personal_noun(before[-2]):
             # 'a spokesman for Michael Howard', 'a friend of Ms Smith': someone else speaks of or for the person.
@@ -1725,7 +1734,7 @@ class _Article:
                 return _clean_role(chunk)
         # 'NAME, ROLE,' / 'NAME, ROLE.'
         after = frame[end : min(len(frame), end + 160)]
-        am = re.match(r",\s*([^,.;:!?\"“”\n()]{2,120}?)(?=[,.;:]|\s*$|\s+(?:" + _VERB_WORDS + r")\b)", after)
+        am = re.match(r",\s*((?:[^,.;:!?\"“”\n()]|\.(?=\w)){2,120}?)(?=[,;:]|\.(?!\w)|\s*$|\s+(?:" + _VERB_WORDS + r")\b)", after)
         if am:
             return _appositive_role(am.group(1))
         am = re.match(r"\s*\(([^()\n]{2,60})\)", after)
@@ -2099,6 +2108,17 @@ def _name_split(tokens: list[str]) -> int:
     if tokens and keep == last and (tokens[last].rstrip(".") in _NOT_NAMES or tokens[last].lower() in _ROLE_HEADS):
         keep = len(tokens)
     return keep
+
+
+_INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
+
+
+def _last_boundary(text: str, chars: str) -> int:
+    """The offset of the last of `chars` in `text` (-1 when none), a full stop inside a word ('Shopping.com') being
+    no boundary."""
+    if "." in chars and "." in text:
+        text = _INNER_DOT.sub("_", text)
+    return max(text.rfind(ch) for ch in chars)
 
 
 def _adjective_compound(word: str) -> bool:
