@@ -185,7 +185,9 @@ def _migration_13(db: sqlite3.Connection) -> None:
     after a possessive is a noun; 'he said' no longer stands for a man a preposition or a verb made what the sentence
     before is about ('for his comments about Thierry Henry') when someone else there may be speaking; descriptions
     before a name are no part of it ('Oscar-nominated Owen', 'Swede Joachim Johansson'); an honour before a full name
-    is not part of the person's key ('Sir Clive Woodward' is Clive Woodward): quotations extracted again."""
+    is not part of the person's key ('Sir Clive Woodward' is Clive Woodward); an inverted 'said founder X' wins over a
+    company before it; a full stop inside a word ('Shopping.com') ends no subject or role: quotations extracted
+    again."""
     _migration_5(db)
 
 

@@ -1,4 +1,4 @@
-"""Draft checking: every quotation in a draft looked up in the corpus and reported as exact, altered, wrong_speaker or not_found."""
+"""Draft checking: every quotation in a draft looked up in the corpus and reported as exact, altered, not_quoted, wrong_speaker or not_found."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import DraftError
-from assistant.text.quotations import Speaker, extract_quotations
-from assistant.text.chunking import split_paragraphs
+from assistant.text.quotations import SPEECH_VERBS, Speaker, extract_quotations, reported_speakers
+from assistant.text.chunking import split_paragraphs, split_sentences
 
 if TYPE_CHECKING:
     from assistant.models import Article
@@ -63,8 +63,9 @@ def read_draft(path: Path) -> str:
     return decode_draft(raw, str(path))
 
 
-STATUSES = ("exact", "altered", "wrong_speaker", "not_found")
-"""Every status a quotation can get, from good to bad."""
+STATUSES = ("exact", "altered", "not_quoted", "wrong_speaker", "not_found")
+"""Every status a quotation can get, from good to bad. not_quoted: the draft has a person say words the source
+does not put in quotation marks (the reporter's narration, or speech it reports in its own words)."""
 
 MIN_COVERAGE = 0.6
 """Share of the draft quotation's words that must be found in order in one passage for it to count as found."""
@@ -77,6 +78,11 @@ _QUOTE_CHARS = "\"'“”‘’«»„‚‹›"
 _ELLIPSIS = "\x00ellipsis"
 _BRACKET = "\x00bracket"
 _TITLES = frozenset("mr mrs ms miss dr prof professor sir dame lord lady rev".split())
+MAX_TAG_WORDS = 12
+"""Words an attribution tag between two parts of one quotation ('he said', 'said Mr Brown, the chairman') has at most."""
+_SPEECH_WORDS = frozenset(SPEECH_VERBS)
+_TITLE_DOT = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Rev|St|Sen|Gov|Gen|Col|Capt|Lt|Sgt|Jr|Sr)\.")
+_TAG_BREAK = re.compile(r"[.!?;:]\s|\n")
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,8 @@ class DiffOp:
 
     kind: str
     """'same', 'changed' (draft words replace source words), 'added' (draft only), 'dropped' (source only,
-    no ellipsis), 'elided' (source words left out at an ellipsis) or 'bracketed' (a [marked] edit)."""
+    no ellipsis), 'elided' (source words left out at an ellipsis), 'bracketed' (a [marked] edit) or 'tag' (the
+    source's attribution tag between two parts of one quotation, 'he said', left out: the reporter's words)."""
     draft: str = ""
     """The draft's words of this step."""
     source: str = ""
@@ -94,7 +101,7 @@ class DiffOp:
     @property
     def accepted(self) -> bool:
         """True for the steps that do not make a quotation altered (unchanged text and marked edits)."""
-        return self.kind in ("same", "elided", "bracketed")
+        return self.kind in ("same", "elided", "bracketed", "tag")
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,15 @@ class DraftReport:
     def counts(self) -> dict[str, int]:
         """Quotations per status."""
         return {s: sum(c.status == s for c in self.checks) for s in STATUSES}
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A quotation of a source article: `text[start:end]` with its marks, and who the article says spoke it."""
+
+    start: int
+    end: int
+    speaker: Speaker | None
 
 
 @dataclass(frozen=True)
