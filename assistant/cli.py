@@ -400,8 +400,11 @@ def mentions_cmd(
         ], indent=2))
         return
     if not quotes:
+        from assistant.corpus.metadata import why_nothing
+
         within = "" if filters.is_empty() else f" ({filters.describe()})"
-        click.echo(f"no article mentions {single_line(terminal_safe(phrase))}{single_line(terminal_safe(within))}")
+        reason = why_nothing(filters, _coverage(settings.location))
+        click.echo(single_line(terminal_safe(f"no article mentions {phrase}{within}" + (f": {reason}" if reason else ""))))
         return
     click.echo(f"{'the first ' if cut else ''}{len(quotes):,} mention{'s' * (len(quotes) != 1)} in "
                f"{len(groups):,} article{'s' * (len(groups) != 1)}")
@@ -542,6 +545,13 @@ def quotes_cmd(ctx: click.Context, name: str, since: Any, until: Any, index: Pat
         click.echo(json.dumps(timeline_to_dict(found), indent=2))
         return
     click.echo(render_timeline(found))
+    if found.person.keys and not found.quotes and (since or until):
+        from assistant.corpus.metadata import why_nothing
+        from assistant.models import Filters
+
+        reason = why_nothing(Filters(since=since, until=until), _coverage(settings.location))
+        if reason:
+            click.echo(reason)
 
 
 def render_timeline(found: Any) -> str:

@@ -305,3 +305,26 @@ def test_eval_on_titles_with_slashes_matches_each_question_to_its_article(tmp_pa
     code, out, err = run("eval", str(source), "--backend", "hash", "--json", "--exclude-title", "AC/DC")
     assert code == 0, err
     assert json.loads(out)["questions"] == {"answerable": 3, "outside": 1}
+
+
+def test_mentions_and_timelines_say_why_a_date_filter_finds_nothing_in_an_undated_corpus(tmp_path: Path) -> None:
+    """QA: on a folder without dates, `mentions --since` and `quotes --by --since` printed 'no article mentions ...' and
+    '0 quotation(s)' as if nothing were there; `ask` already said that no article has a date."""
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Harbour plan approved\n\nThe council approved the harbour plan.\n\n"
+        "\"We are delighted with the decision,\" said Jane Smith, the mayor.\n", encoding="utf-8")
+    base = ["--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--backend", "hash"]
+    assert CliRunner().invoke(main, [*base, "index"]).exit_code == 0
+    for args in (["mentions", "harbour plan", "--since", "2005-01-01"], ["mentions", "harbour plan since:2005-01-01"],
+                 ["quotes", "--by", "Jane Smith", "--since", "2005-01-01"]):
+        result = CliRunner().invoke(main, [*base, *args])
+        assert result.exit_code == 0, result.output
+        assert "no article in this corpus has a date" in result.stdout, (args, result.stdout)
+    plain = CliRunner().invoke(main, [*base, "quotes", "--by", "Jane Smith"])
+    assert "has a date" not in plain.stdout and "1 quotation(s)" in plain.stdout

@@ -137,3 +137,18 @@ async def test_f5_after_a_question_takes_what_it_asked_about_not_the_whole_quest
         await wait_for(pilot, lambda: isinstance(app.screen, MentionsScreen))
         assert app.screen.query_one("#mentions-phrase", Input).value == ""
         assert "type a phrase" in str(app.screen.query_one("#mentions-status", Static).content)
+
+
+async def test_a_date_filter_on_an_undated_corpus_says_why_nothing_is_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: F5 with since: on a folder of plain files (no dates) said only 'no article mentions ...', as if the phrase were
+    missing; the chat's answers already said why. Now the mentions say it too."""
+    undated = index_of(tmp_path / "undated", {"a.txt": "Harbour plan\n\nThe golden rule was met again this year.\n"})
+    monkeypatch.chdir(tmp_path)
+    app = app_on_index(undated, tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        await pilot.press(*"golden rule since:2005-01-01")
+        await pilot.press("f5")
+        status = lambda: str(app.screen.query_one("#mentions-status", Static).content)  # noqa: E731
+        await wait_for(pilot, lambda: isinstance(app.screen, MentionsScreen) and "no article mentions" in status())
+        assert "no article in this corpus has a date" in status(), status()

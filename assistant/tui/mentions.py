@@ -150,8 +150,14 @@ class MentionsScreen(Screen[None]):
                 self._option_quote.append(i)
         listing.add_options(options)
         if not self.quotes:
-            within = "" if self.filters.is_empty() else f" ({self.filters.describe()})"
-            self._status(f"no article mentions {one_line(message.phrase)}{within} · edit the phrase and press Enter")
+            from assistant.corpus.metadata import why_nothing
+            from assistant.text.query import merge_filters, parse_question
+
+            active = merge_filters(self.filters, parse_question(message.phrase).filters)  # parsed before: no error
+            within = "" if active.is_empty() else f" ({active.describe()})"
+            reason = why_nothing(active, getattr(self.app, "coverage", None))
+            because = f": {reason}" if reason else ""
+            self._status(f"no article mentions {one_line(message.phrase)}{within}{because} · edit the phrase and press Enter")
             self.query_one("#mentions-phrase").focus()
             return
         count, articles = len(self.quotes), len(groups)
