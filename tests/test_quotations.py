@@ -758,3 +758,14 @@ def test_a_web_address_in_a_role_is_kept_whole() -> None:
             "interest. \"The conversion to sale is two times higher,\" he said.\n")
     speaker = extract_quotations(text)[-1].speaker
     assert speaker is not None and speaker.role == "chief revenue officer at Shopping.com"
+
+
+def test_a_name_after_a_scare_quote_and_a_preposition_is_not_the_one_reported() -> None:
+    """QA (session 10): 'The author's sources, all unnamed "allies" of Mr Blair and Mr Brown, said the prime minister
+    felt ...' was reported speech of Gordon Brown; the sources speak, unnamed."""
+    from assistant.text.quotations import reported_speakers
+
+    text = ("Book row\n\nGordon Brown and Tony Blair met on Monday.\n\nThe author's sources, all unnamed \"allies\" of "
+            "Mr Blair and Mr Brown, said the prime minister felt the war had undermined him.\n")
+    start = text.index("The author's")
+    assert reported_speakers(text, [(start, len(text) - 1)]) == [None]

@@ -1385,6 +1385,10 @@ class _Article:
         cut = _last_boundary(s_stripped, ",.;:!?\"“”\n()")
         phrase = s_stripped[cut + 1 :]
         p_base = base + cut + 1
+        if cut >= 0 and s_stripped[cut] in "\"“”" and _PREPOSITION_FIRST.match(phrase) and not re.search(r"\b(?:and|but|or)\s*$", phrase):
+            # 'The author's sources, all unnamed "allies" of Mr Blair and Mr Brown, said': the words after the scare
+            # quote are the subject's tail, and whoever they name is not the one speaking.
+            return _Ref("unnamed", phrase.strip(), p_base, p_base + len(phrase))
         words = list(re.finditer(r"\S+", phrase))
         for i in range(len(words) - 1, -1, -1):
             w = words[i].group()
@@ -2110,6 +2114,7 @@ def _name_split(tokens: list[str]) -> int:
     return keep
 
 
+_PREPOSITION_FIRST = re.compile(r"\s*(?:of|for|with|to|by|from|about|against|between|among)\s")
 _INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
 
 
