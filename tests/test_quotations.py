@@ -769,3 +769,22 @@ def test_a_name_after_a_scare_quote_and_a_preposition_is_not_the_one_reported() 
             "Mr Blair and Mr Brown, said the prime minister felt the war had undermined him.\n")
     start = text.index("The author's")
     assert reported_speakers(text, [(start, len(text) - 1)]) == [None]
+
+
+@pytest.mark.parametrize(
+    ("role", "tidy"),
+    [
+        ("But the chairman of Migration Watch UK", "chairman of Migration Watch UK"),
+        ("did not impress Tory shadow education secretary", "Tory shadow education secretary"),
+        ("singled out by Ofsted chief", "Ofsted chief"),
+        ("And players like Stephen Jones", None),
+        ("Fellow", None),
+        ("Tory co-chairman", "Tory co-chairman"),  # read whole: kept as it is
+        ("spokesman for North East Says No", "spokesman for North East Says No"),
+    ],
+)
+def test_roles_the_people_list_showed_as_sentence_fragments_are_tidied(role: str, tidy: str | None) -> None:
+    """QA (session 10): the people list showed roles like 'And players like Stephen Jones' (Martyn Williams)."""
+    from assistant.text.quotations import _tidy_role
+
+    assert _tidy_role(role) == tidy

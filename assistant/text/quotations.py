@@ -89,7 +89,7 @@ def reported_speakers(text: str, spans: Sequence[tuple[int, int]]) -> list[Speak
         ref = article._sentence_speech(start, end, [])
         if isinstance(ref, _Ref) and ref.kind == "name" and start <= ref.start < ref.end <= end:
             speaker = article._named(ref)
-            found[i] = None if speaker is None else replace(speaker, reported=True)
+            found[i] = None if speaker is None else replace(_tidied(speaker), reported=True)
     return found
 
 
@@ -1067,7 +1067,7 @@ class _Article:
             found.append((raw, speaker))
         for i in headings:
             found[i] = (found[i][0], self._section_speaker(found, i) or self._pull_quote(found[i][0]))
-        return tuple(Quotation(raw.start, raw.end, speaker) for raw, speaker in found)
+        return tuple(Quotation(raw.start, raw.end, _tidied(speaker)) for raw, speaker in found)
 
     def _section_speaker(self, found: list[tuple[_Raw, Speaker | None]], i: int) -> Speaker | None:
         """A sub-heading that is a quotation (a pull quote) speaks for its section: the one person
@@ -2124,6 +2124,43 @@ def _last_boundary(text: str, chars: str) -> int:
     if "." in chars and "." in text:
         text = _INNER_DOT.sub("_", text)
     return max(text.rfind(ch) for ch in chars)
+
+
+_ROLE_OPENERS = frozenset("And But Or So Yet However Meanwhile Also Now Then Fellow".split())
+_ROLE_VERBS = frozenset("did does do found finds impress impressed singled was were is are been has have had told said says".split())
+_ROLE_PARTICLES = frozenset("not by out up to of for with from at in on the a an".split())
+
+
+def _tidied(speaker: Speaker | None) -> Speaker | None:
+    """The speaker with its role tidied (see _tidy_role)."""
+    if speaker is None or not speaker.role:
+        return speaker
+    role = _tidy_role(speaker.role)
+    return speaker if role == speaker.role else replace(speaker, role=role)
+
+
+def _tidy_role(role: str) -> str | None:
+    """A role as a reader should see it, or None when what was read is no role: sentence words off its front ('But
+    the chairman of Migration Watch UK'), only what follows a verb ('did not impress Tory shadow education secretary',
+    'Ms Love found musician'), nothing from a list of names ('And players like Stephen Jones'); what is cut must leave
+    a role's head noun ('Fellow' alone is none). A role read whole is kept as it is."""
+    words = role.split()
+    if any(w.lower() == "like" and nxt[:1].isupper() for w, nxt in zip(words, words[1:])):
+        return None
+    cut = False
+    while words and (words[0].strip(",") in _ROLE_OPENERS or (cut and words[0].lower() in ("the", "a", "an"))):
+        words.pop(0)
+        cut = True
+    verbs = [i for i, w in enumerate(words[:-1]) if w in _ROLE_VERBS]
+    if verbs:
+        words = words[verbs[-1] + 1 :]
+        cut = True
+    while cut and words and words[0].lower() in _ROLE_PARTICLES:
+        words.pop(0)
+    text = " ".join(words).strip(" ,;:")
+    if not cut:
+        return role
+    return text if text and _has_role_head(text) else None
 
 
 def _adjective_compound(word: str) -> bool:
