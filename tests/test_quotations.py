@@ -788,3 +788,20 @@ def test_roles_the_people_list_showed_as_sentence_fragments_are_tidied(role: str
     from assistant.text.quotations import _tidy_role
 
     assert _tidy_role(role) == tidy
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # QA and the blind speaker set (session 10): a firm whose name reads like a person's was a speaker.
+        ("Fiat row\n\n\"We are not expecting Fiat to exercise its put at this point,\" brokerage Merrill Lynch said in a "
+         "note to investors.\n", None),
+        ("Print prices\n\nAnn Simpson, marketing manager at Snappy Snaps believes high street printing will last. "
+         "\"Some people will want to do their own thing,\" she said.\n", "Ann Simpson"),
+        # ... but a person in a list is still a person.
+        ("Oscars\n\nThe key players, such as Bill Conti, have props to deal with. \"The excitement is a live "
+         "performance,\" he says.\n", "Bill Conti"),
+    ],
+)
+def test_a_name_the_article_shows_to_be_a_firm_is_no_speaker(text: str, speaker: str | None) -> None:
+    assert speakers(text)[-1] == speaker

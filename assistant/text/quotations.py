@@ -801,6 +801,8 @@ class _Person:
     gender: str = ""
     person: bool = False
     roles: list[tuple[int, str]] | None = None
+    organisation: bool = False
+    """The article shows the name is an organisation's ('brokerage Merrill Lynch'): never a person."""
 
 
 class _Article:
@@ -966,6 +968,7 @@ class _Article:
             parts = person.name.split()
             if len(parts) >= 2 and self._looks_personal(parts) and (first in _FIRST_NAMES or person.surname in alone):
                 person.person = True
+        self._organisations()
         self.mention_starts = [s for s, _, _, _ in self.mentions]
         self.quoted_names: dict[str, str] = {}
         for raw in self.raws:
@@ -973,6 +976,23 @@ class _Article:
                 tokens = m.group().split(" ")
                 if len(tokens) >= 2 and tokens[0] in _FIRST_NAMES and self._looks_personal(tokens):
                     self.quoted_names.setdefault(tokens[-1], m.group())
+
+    def _organisations(self) -> None:
+        """Names the article itself shows to be organisations are no people, whatever their words look like: 'brokerage
+        Merrill Lynch', 'marketing manager at Snappy Snaps', 'the London offices of Merrill Lynch' (unless someone
+        calls them Mr or Ms)."""
+        titled: set[int] = set()
+        evidence: set[int] = set()
+        for start, end, person, _ in self.mentions:
+            if self.frame[max(0, start - 5) : start].rstrip().split()[-1:] and self.frame[max(0, start - 6) : start].split()[-1] in _PERSON_TITLES:
+                titled.add(id(person))
+            if self.frame[start:end].split()[0] in _PERSON_TITLES:
+                titled.add(id(person))
+            if _ORGANISATION_BEFORE.search(self.frame, max(0, start - 40), start):
+                evidence.add(id(person))
+        for person in self.people.values():
+            if id(person) in evidence and id(person) not in titled:
+                person.person, person.organisation = False, True
 
     @staticmethod
     def _name_tokens(run: str, start: int) -> tuple[list[str], int]:
@@ -1690,7 +1710,7 @@ class _Article:
             name = " ".join(t for t in tokens if t not in _DROPPED_TITLES) if len(words) >= 2 else ref.text
             return Speaker(name, ref.role, ref.start, ref.end)
         if not person.person:
-            if not (titled or (len(person.name.split()) >= 2 and _looks_personal(tuple(person.name.split())))):
+            if person.organisation or not (titled or (len(person.name.split()) >= 2 and _looks_personal(tuple(person.name.split())))):
                 return None
             person.person = True
         role = self._role_of(person) or ref.role
@@ -2114,6 +2134,12 @@ def _name_split(tokens: list[str]) -> int:
     return keep
 
 
+_ORGANISATION_BEFORE = re.compile(
+    r"(?:\b(?:brokerage|bank|firm|retailer|insurer|broker|offices of|analysts? at|economists? at|manager at|director at|"
+    r"executive at|officer at|strategist at|spokes(?:man|woman|person) at|analysts? with|economists? with))\s+$",
+    re.IGNORECASE,
+)
+"""Words before a name that make it an organisation's: 'brokerage Merrill Lynch', 'marketing manager at Snappy Snaps'."""
 _PREPOSITION_FIRST = re.compile(r"\s*(?:of|for|with|to|by|from|about|against|between|among)\s")
 _INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
 
