@@ -728,9 +728,12 @@ def check_cmd(ctx: click.Context, draft: str, as_json: bool, cite: str | None, i
               backend: str | None) -> None:
     """Check every quotation in DRAFT (Markdown or text, `-` for stdin) against the corpus.
 
-    Each is exact, altered (word diff), wrong_speaker or not_found (with the closest passage).
+    Each is exact, altered (word diff), not_quoted (the draft has a person say words the source does not
+    quote: the reporter's narration or reported speech), wrong_speaker or not_found (with the closest passage).
+    A speaker counts only when the draft names them in the quotation's own paragraph; leaving out the source's
+    attribution tag ('"...," he said, "..."') is accepted.
 
-    Exit status: 0 when every quotation is exact; 1 when any is not (altered, wrong speaker or not found),
+    Exit status: 0 when every quotation is exact; 1 when any is not (altered, not quoted, wrong speaker or not found),
     so a script can gate publication on it; 2 when the draft or the index cannot be read (and on usage errors).
     """
     from assistant.errors import StoreError, VectorError

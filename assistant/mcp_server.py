@@ -386,8 +386,10 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
     @server.tool(description=(
         "Check every quotation of a draft (Markdown or plain text) against the corpus. Each gets a status: exact "
         "(with its source and citation), altered (a word diff: changed, added, or dropped without an ellipsis; "
-        "ellipses and [brackets] are accepted as marked edits), wrong_speaker (the draft names someone else than "
-        "the source), or not_found (with the closest passage). `ok` is true only when every quotation is exact."))
+        "ellipses, [brackets] and a left-out attribution tag between two parts of one quotation are accepted), "
+        "not_quoted (the draft has a person say words the source does not put in quotation marks: the reporter's "
+        "narration, or speech it reports in its own words), wrong_speaker (the draft names someone else than the "
+        "source), or not_found (with the closest passage). `ok` is true only when every quotation is exact."))
     def check(
         draft: Annotated[str, Field(min_length=1, max_length=MAX_DRAFT_CHARS, description="The draft text.")],
     ) -> dict[str, Any]:

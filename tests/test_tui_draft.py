@@ -307,3 +307,33 @@ async def test_wrapped_lines_of_a_report_entry_keep_their_indent(tmp_path: Path,
         assert len(entry) >= 5, entry  # the quotation and the citation wrap at 60 columns
         inner = len(entry[1]) - len(entry[1].lstrip())
         assert inner >= 4 and all(len(line) - len(line.lstrip()) >= inner for line in entry[1:]), entry
+
+
+async def test_words_the_source_does_not_quote_are_shown_as_not_a_quotation(tmp_path: Path,
+                                                                          corpus_index: tuple[Path, Path]) -> None:
+    """The reporter's narration put in Maria Olsen's mouth: its own label, colour and note, counted in the title."""
+    from assistant.search.draft_check import DiffOp
+    from assistant.tui.draft_view import STATUS_LOOK, diff_content
+
+    corpus, index = corpus_index
+    draft = tmp_path / "draft.md"
+    draft.write_text("Maria Olsen said: \"The council approved the new harbour plan on Tuesday.\"\n\n"
+                     "\"The trees simply did not get enough water when the blossom came out,\" Anna Berg said.\n",
+                     encoding="utf-8")
+    app = chat(tmp_path, corpus, index)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = await open_draft(app, pilot, draft)
+        assert screen.result is not None
+        assert [(c.line, c.status) for c in screen.result.report.checks] == [(1, "not_quoted"), (3, "exact")]
+        shown_rows = rows(screen)
+        assert shown_rows[0].splitlines()[0].split() == ["1.", "\u26a0", "not", "a", "quotation", "line", "1"]
+        assert "the source does not quote Maria Olsen saying this: these are the reporter's words" in shown_rows[0]
+        assert "source: harbour.txt:3" in shown_rows[0]
+        title = str(screen.query_one("#draft-title").render())
+        assert "2 quotations: 1 exact, 1 not quoted" in title
+    assert STATUS_LOOK["not_quoted"] == ("\u26a0 not a quotation", "bold $accent")
+    # A left-out attribution tag is an accepted step, shown muted in a word diff.
+    shown_diff = diff_content((DiffOp("same", "market", "market"), DiffOp("tag", "", "he said"),
+                               DiffOp("same", "and all", "and all"))).plain
+    assert shown_diff == "market [tag left out: he said] and all"

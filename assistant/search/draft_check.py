@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import os
 import re
@@ -233,6 +234,8 @@ class _Checker:
         self._articles: dict[int, Article] = {}
         self._tokens: dict[int, list[_Token]] = {}
         self._quotations: dict[int, tuple[Any, ...]] = {}
+        self._spans: dict[int, tuple[_Span, ...]] = {}
+        self._draft: tuple[str, tuple[list[int], list[int]]] | None = None
 
     # -- look-ups
 
@@ -268,14 +271,128 @@ class _Checker:
         stored = self._stored_speaker(article_id, start, end)
         if stored is not False:
             return stored  # type: ignore[return-value]
-        if article_id not in self._quotations:
-            self._quotations[article_id] = extract_quotations(self.article(article_id).text)
         best, overlap = None, 0
-        for q in self._quotations[article_id]:
+        for q in self._extracted(article_id):
             shared = min(end, q.end) - max(start, q.start)
             if shared > overlap:
                 best, overlap = q, shared
         return best.speaker if best is not None else None
+
+    def _extracted(self, article_id: int) -> tuple[Any, ...]:
+        if article_id not in self._quotations:
+            self._quotations[article_id] = extract_quotations(self.article(article_id).text)
+        return self._quotations[article_id]
+
+    def quotations(self, article_id: int) -> tuple[_Span, ...]:
+        """The article's quotations by start: the index's stored ones when it has them, else the extractor's."""
+        if article_id not in self._spans:
+            stored = self._stored_quotations(article_id)
+            found = stored if stored is not None else self._extracted(article_id)
+            self._spans[article_id] = tuple(sorted((_Span(q.start, q.end, q.speaker) for q in found),
+                                                   key=lambda q: (q.start, q.end)))
+        return self._spans[article_id]
+
+    def _stored_quotations(self, article_id: int) -> tuple[Any, ...] | None:
+        """The index's quotations of an article, None when the index has no quotation table."""
+        try:
+            from assistant.index import quotation_store  # type: ignore[attr-defined]
+        except ImportError:
+            return None
+        read = getattr(quotation_store, "quoted_articles", None)
+        if read is None:
+            return None
+        try:
+            found = read(self.engine.db, [article_id]).get(article_id)
+        except self.engine.store.database_errors:
+            return None
+        return None if found is None or found.text is None else tuple(found.quotations)
+
+    def is_tag(self, article_id: int, start: int, end: int) -> bool:
+        """True when the source words [start, end) are an attribution tag: outside every quotation, the only words
+        between two quotations of one speaker ('"...," he said, "..."'), one short clause with a verb of speaking."""
+        spans = self.quotations(article_id)
+        if any(q.start < end and start < q.end for q in spans):
+            return False
+        before = [q for q in spans if q.end <= start]
+        after = [q for q in spans if q.start >= end]
+        if not before or not after:
+            return False
+        left, right = max(before, key=lambda q: q.end), min(after, key=lambda q: q.start)
+        text = self.article(article_id).text
+        if _WORD_RE.search(text, left.end, start) or _WORD_RE.search(text, end, right.start):
+            return False  # other words lie between the quotations: more than the tag was left out
+        tag = text[start:end]
+        words = [normalise(w) for w in _WORD_RE.findall(tag)]
+        if not words or len(words) > MAX_TAG_WORDS or not _SPEECH_WORDS.intersection(words):
+            return False
+        if _TAG_BREAK.search(_TITLE_DOT.sub("", tag)):
+            return False  # a sentence or paragraph of narration, not a tag
+        a, b = left.speaker, right.speaker
+        if a is None or b is None:
+            return a is None and b is None
+        return same_person(a.name, b.name)
+
+    def narration(self, article_id: int, ops: list[tuple[str, int, int, int, int]]) -> tuple[list[tuple[int, int]], bool]:
+        """Runs (source start, end offsets) of the words the draft has unchanged that stand outside every quotation
+        of the source, and whether any of its unchanged words stands inside one."""
+        spans = self.quotations(article_id)
+        source = self.tokens(article_id)
+        runs: list[tuple[int, int]] = []
+        quoted = False
+        last = -2
+        for tag, _, _, j1, j2 in ops:
+            if tag != "equal":
+                continue
+            for j in range(j1, j2):
+                token = source[j]
+                if any(q.start <= token.start and token.end <= q.end for q in spans):
+                    quoted = True
+                    continue
+                if runs and j == last + 1:
+                    runs[-1] = (runs[-1][0], token.end)
+                else:
+                    runs.append((token.start, token.end))
+                last = j
+        return runs, quoted
+
+    def reported(self, article_id: int, runs: list[tuple[int, int]]) -> list[Speaker]:
+        """The people the source sentences holding `runs` report speaking in the reporter's words (a sentence that
+        holds a quotation is left out: its verb of speaking attributes the quotation, '"...," Ms Olsen said.')."""
+        article = self.article(article_id)
+        text = article.text
+        spans = self.quotations(article_id)
+        sentences: list[tuple[int, int]] = []
+        for p_start, p_end in split_paragraphs(text, article.body_start):
+            if any(start < p_end and p_start < end for start, end in runs):
+                sentences += [(a, b) for a, b in split_sentences(text, p_start, p_end)
+                              if any(start < b and a < end for start, end in runs)
+                              and not any(q.start < b and a < q.end for q in spans)]
+        people: list[Speaker] = []
+        for speaker in reported_speakers(text, sentences):
+            if speaker is not None and not any(same_person(speaker.name, p.name) for p in people):
+                people.append(speaker)
+        return people
+
+    def not_quoted_note(self, article_id: int, ops: list[tuple[str, int, int, int, int]], speaker: Speaker | None) -> str:
+        """Why the draft misquotes `speaker` when it has them say words the source does not quote, else ''."""
+        if speaker is None:
+            return ""  # the writer quotes the article itself
+        runs, quoted = self.narration(article_id, ops)
+        if not runs:
+            return ""
+        authors = re.split(r",\s*|\s+(?:and|&)\s+", self.article(article_id).author or "")
+        if any(same_person(speaker.name, author) for author in authors if author.strip()):
+            return ""  # the reporter's words are the speaker's: the draft quotes the article's author
+        text = self.article(article_id).text
+        if quoted:
+            shown = ", ".join(f"'{text[a:b]}'" for a, b in runs[:3])
+            note = f"the source does not quote {speaker.name} saying all of this: {shown} are the reporter's words"
+        else:
+            note = f"the source does not quote {speaker.name} saying this: these are the reporter's words"
+        for person in self.reported(article_id, runs):
+            note += (f"; the source reports {person.name}'s words in its own words (reported speech); "
+                     "it does not quote them")
+        return note
 
     def _stored_speaker(self, article_id: int, start: int, end: int) -> Speaker | None | bool:
         """The stored speaker, or False when the index has no quotation table (older index, or not landed)."""
@@ -305,6 +422,13 @@ class _Checker:
             if name.split()[0] not in _NOT_NAMES and self.engine.is_quoted(name):
                 return Speaker(name, None, found.start("name"), found.end("name"))
         return None
+
+    def draft_paragraphs(self, draft: str) -> tuple[list[int], list[int]]:
+        """Starts and ends of the draft's paragraphs, split once per draft."""
+        if self._draft is None or self._draft[0] is not draft:
+            spans = split_paragraphs(draft)
+            self._draft = (draft, ([a for a, _ in spans], [b for _, b in spans]))
+        return self._draft[1]
 
     def match(self, article_id: int, start: int, end: int) -> SourceMatch:
         from assistant.text.citation_styles import Source, format_citation
@@ -384,6 +508,8 @@ class _Checker:
             elif tag == "insert":
                 near = [draft[k].norm for k in (i1 - 1, i1) if 0 <= k < len(draft)]
                 kind = "elided" if _ELLIPSIS in near else "bracketed" if _BRACKET in near else "dropped"
+                if kind == "dropped" and self.is_tag(article_id, source[j1].start, source[j2 - 1].end):
+                    kind = "tag"
                 out.append(DiffOp(kind, "", source_words(j1, j2)))
             elif tag == "delete":
                 out.append(DiffOp("added", draft_words(i1, i2), ""))
@@ -397,7 +523,11 @@ class _Checker:
         inner, offset = _inner(draft_text, quotation.start, quotation.end)
         tokens = _draft_tokens(inner)
         line = _line_of(draft_text, quotation.start)
-        speaker = quotation.speaker or self.claimed_speaker(draft_text, quotation.start, quotation.end)
+        paragraphs = self.draft_paragraphs(draft_text)
+        speaker = _own_speaker(draft_text, paragraphs, quotation.start, quotation.end, quotation.speaker)
+        if speaker is None:
+            speaker = _own_speaker(draft_text, paragraphs, quotation.start, quotation.end,
+                                   self.claimed_speaker(draft_text, quotation.start, quotation.end))
         words = [t.norm for t in tokens if not t.norm.startswith("\x00")]
         base = dict(text=inner, line=line, start=quotation.start, end=quotation.end, speaker=speaker)
         if not words:
@@ -437,18 +567,47 @@ class _Checker:
         found = self.match(article_id, src[first].start, src[last - 1].end)
         diff = self.diff(inner, tokens, article_id, ops)
         problems = [d for d in diff if not d.accepted]
+        unquoted = self.not_quoted_note(article_id, ops, speaker)
         if problems:
             kinds = sorted({d.kind for d in problems})
             note = "; ".join(_describe(k, [d for d in problems if d.kind == k]) for k in kinds)
+            note = "; ".join(filter(None, [note, unquoted]))
             return QuotationCheck(**base, status="altered", source=found, diff=diff, note=note)
+        if unquoted:
+            return QuotationCheck(**base, status="not_quoted", source=found, diff=diff, note=unquoted)
         marked = [d for d in diff if d.kind in ("elided", "bracketed")]
-        note = f"{len(marked)} marked edit(s) accepted" if marked else ""
+        tags = [d for d in diff if d.kind == "tag"]
+        note = "; ".join(filter(None, [
+            f"{len(marked)} marked edit(s) accepted" if marked else "",
+            ("attribution tag left out: " + ", ".join(f"'{d.source}'" for d in tags[:3])) if tags else "",
+        ]))
         if speaker is not None and found.speaker is not None and not same_person(speaker.name, found.speaker.name):
             return QuotationCheck(**base, status="wrong_speaker", source=found, diff=diff,
                                   note=f"the draft attributes it to {speaker.name}; the source to {found.speaker.name}")
         if speaker is not None and found.speaker is None:
             note = "; ".join(filter(None, [note, "the source does not say who said it"]))
         return QuotationCheck(**base, status="exact", source=found, diff=diff, note=note)
+
+
+def _own_speaker(draft: str, paragraphs: tuple[list[int], list[int]], start: int, end: int,
+                 speaker: Speaker | None) -> Speaker | None:
+    """`speaker` when the draft writes their name (its last word) in the quotation's own paragraph(s), outside the
+    quotation; else None: a name in an earlier paragraph is no attribution the reader sees next to the words."""
+    if speaker is None:
+        return None
+    starts, ends = paragraphs
+    at = bisect.bisect_right(starts, start) - 1
+    lo = starts[at] if at >= 0 and start < ends[at] else start
+    later = bisect.bisect_left(ends, end)
+    hi = max(end, ends[later] if later < len(ends) and starts[later] < end else end)
+    surname = name_words(speaker.name)[-1:]
+    if not surname:
+        return None
+    for part_start, part_end in ((lo, start), (end, hi)):
+        for m in _WORD_RE.finditer(draft, part_start, part_end):
+            if m.group()[:1].isupper() and normalise(m.group()) == surname[0]:
+                return speaker
+    return None
 
 
 def _describe(kind: str, ops: list[DiffOp]) -> str:

@@ -1,4 +1,4 @@
-"""The draft check view: every quotation of a draft, exact / altered (word diff) / wrong speaker / not found, each opening its source in the reader."""
+"""The draft check view: every quotation of a draft, exact / altered (word diff) / not quoted / wrong speaker / not found, each opening its source in the reader."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ PREVIEW_CHARS = 240
 STATUS_LOOK = {
     "exact": ("\u2714 exact", "bold $success"),
     "altered": ("\u270e altered", "bold $warning"),
+    "not_quoted": ("\u26a0 not a quotation", "bold $accent"),
     "wrong_speaker": ("\u26a0 wrong speaker", "bold $error"),
     "not_found": ("\u2716 not found", "bold $error"),
 }
@@ -130,7 +131,7 @@ def clip(text: str, limit: int = PREVIEW_CHARS) -> str:
 
 def diff_content(diff: tuple[DiffOp, ...]) -> Content:
     """The draft's words with the word diff marked: changed words as source \u2192 draft, dropped words struck
-    through, added words underlined, ellipses and [brackets] (accepted edits) muted."""
+    through, added words underlined, ellipses and [brackets] (accepted edits) and a left-out attribution tag muted."""
     parts: list[tuple[str, str] | str] = []
     for op in diff:
         if parts:
@@ -143,6 +144,8 @@ def diff_content(diff: tuple[DiffOp, ...]) -> Content:
             parts.append((f"[dropped: {one_line(op.source)}]", "strike $text-error"))
         elif op.kind == "added":
             parts.append((f"+{one_line(op.draft)}", "underline bold $text-warning"))
+        elif op.kind == "tag":
+            parts.append((f"[tag left out: {one_line(op.source)}]", "$text-muted"))
         elif op.kind == "elided":
             parts.append((one_line(op.draft) or "\u2026", "$text-muted"))
         else:  # bracketed
