@@ -805,3 +805,20 @@ def test_roles_the_people_list_showed_as_sentence_fragments_are_tidied(role: str
 )
 def test_a_name_the_article_shows_to_be_a_firm_is_no_speaker(text: str, speaker: str | None) -> None:
     assert speakers(text)[-1] == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # The blind speaker set (session 10): a surname that is also a month.
+        ("Queen tour\n\nGuitarist Brian May has said he expects to be on the road. May said: \"Suddenly the Queen "
+         "Phoenix is rising again.\"\n", "Brian May"),
+        # ... 'the French coach' is the man introduced as 'France coach'.
+        ("Six Nations\n\nFrance coach Bernard Laporte named his side.\n\nThe French turned in a stuttering performance. "
+         "\"We will go to Twickenham with a little fear,\" said the French coach.\n", "Bernard Laporte"),
+        # ... a two-word utterance followed by a verb of speaking is a quotation.
+        ("Hewitt wins\n\nLleyton Hewitt won in three sets. \"It's awesome,\" said Hewitt.\n", "Lleyton Hewitt"),
+    ],
+)
+def test_speakers_the_blind_set_found_missing(text: str, speaker: str) -> None:
+    assert speakers(text) == [speaker]

@@ -767,7 +767,8 @@ def _is_quotation(text: str, raw: _Raw) -> bool:
     inner = text[raw.start + 1 : raw.end - 1 if raw.closed else raw.end]
     words = _QUOTED_WORD.findall(inner)
     if len(words) <= 2:
-        return False
+        # '"It's incredible," the youngster said': a short utterance is a quotation when a verb of speaking follows.
+        return bool(words) and inner.rstrip()[-1:] in (",", "!", "?") and _SPOKEN_AFTER.match(text, raw.end) is not None
     if len(words) <= 10 and not re.search(r"[.;:!?]\s+\S", inner.strip()):
         capitals = [w for w in words if w.lower() not in _SMALL_WORDS]
         if capitals and all(w[0].isupper() or w[0].isdigit() for w in capitals) and words[0][0].isupper():
@@ -1538,9 +1539,14 @@ class _Article:
         # Split capitalised role and organisation words off the front: 'Foreign Secretary Jack
         # Straw', 'Environmental Audit Committee Peter Ainsworth'.
         split = _name_split(tokens)
+        if split == len(tokens) and self._surname_of_person(tokens[-1]):
+            split = len(tokens) - 1  # 'May said:' after 'Guitarist Brian May'
         role_words = tokens[:split]
         name_tokens = tokens[split:]
-        if not name_tokens or (len(name_tokens) == 1 and (name_tokens[0].rstrip(".") in _NOT_NAMES or name_tokens[0].lower() in _ROLE_HEADS)):
+        if not name_tokens or (len(name_tokens) == 1 and (
+            (name_tokens[0].rstrip(".") in _NOT_NAMES and not self._surname_of_person(name_tokens[0]))
+            or name_tokens[0].lower() in _ROLE_HEADS
+        )):
             return self._common_noun(stripped, offset, whole)
         if len(name_tokens) == 1 and name_tokens[0].endswith("s") and name_tokens[0][:-1].lower() in _ROLE_HEADS:
             return _Ref("unnamed", stripped, offset, offset + len(stripped))  # 'MPs have warned'
@@ -1563,6 +1569,10 @@ class _Article:
             role = _appositive_role(appositive)
         gender = _PERSON_TITLES.get(name_tokens[0], "")
         return _Ref("name", name, name_start, name_start + len(name), role, gender)
+
+    def _surname_of_person(self, word: str) -> bool:
+        """'May' in 'May said' is Brian May's surname when the article names him in full, not the month."""
+        return any(p.person and len(p.name.split()) >= 2 for p in self.by_surname.get(word, ()))
 
     def _common_noun(self, stripped: str, offset: int, whole: bool) -> _Ref | None:
         """'the Tory leader' (a role to resolve), 'a spokesman' or 'analysts' (unnamed)."""
@@ -2152,6 +2162,8 @@ def _last_boundary(text: str, chars: str) -> int:
     return max(text.rfind(ch) for ch in chars)
 
 
+_SPOKEN_AFTER = re.compile(rf"\s+(?:(?:he|she|they|I|we)\s+(?:{_VERB_WORDS})\b|(?:{_VERB_WORDS})\b|(?:the|a|an)\s+[\w\-]+(?:\s+[\w\-]+)?\s+(?:{_VERB_WORDS})\b|(?:Mr|Mrs|Ms|Dr)?\s*[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?\s+(?:{_VERB_WORDS})\b)")
+"""A verb of speaking right after a closing mark: '," he said', '," said Mr Smith', '," the youngster said'."""
 _ROLE_OPENERS = frozenset("And But Or So Yet However Meanwhile Also Now Then Fellow".split())
 _ROLE_VERBS = frozenset("did does do found finds impress impressed singled was were is are been has have had told said says".split())
 _ROLE_PARTICLES = frozenset("not by out up to of for with from at in on the a an".split())
@@ -2205,7 +2217,18 @@ def _role_head(word: str) -> bool:
 def _role_word(word: str) -> str:
     """A role word compared without case, punctuation or possessive: "Lloyd's" -> "lloyd"."""
     word = word.lower().strip(",.;:()")
-    return word[:-2] if word.endswith(("'s", "’s")) else word
+    word = word[:-2] if word.endswith(("'s", "’s")) else word
+    return _COUNTRY_OF.get(word, word)
+
+
+_COUNTRY_OF = {
+    "french": "france", "english": "england", "scottish": "scotland", "welsh": "wales", "irish": "ireland",
+    "british": "britain", "italian": "italy", "spanish": "spain", "german": "germany", "dutch": "holland",
+    "australian": "australia", "argentine": "argentina", "argentinian": "argentina", "brazilian": "brazil",
+    "portuguese": "portugal", "swedish": "sweden", "russian": "russia", "japanese": "japan", "chinese": "china",
+    "indian": "india", "greek": "greece", "belgian": "belgium", "swiss": "switzerland", "kiwi": "new zealand",
+}
+"""'the French coach' holds the role of 'France coach Bernard Laporte': a nationality compared as its country."""
 
 
 _HIS_KIN = re.compile(r"\b(?:his|her|their|a|an)\s+(?:\w+\s+)?(?:son|father|brother|husband|boyfriend|partner|stepson|nephew|uncle)\b", re.I)
