@@ -822,3 +822,26 @@ def test_a_name_the_article_shows_to_be_a_firm_is_no_speaker(text: str, speaker:
 )
 def test_speakers_the_blind_set_found_missing(text: str, speaker: str) -> None:
     assert speakers(text) == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("TUC\n\nBrendan Barber spoke.\n\nMr Barber, who said the \"problem is far worse than official statistics "
+         "show\", called for a legal system.\n", "Brendan Barber"),
+        ("Reactions\n\n- Bolton boss Sam Allardyce \"I am bitterly disappointed with the result.\"\n\n"
+         "- Newcastle boss Graeme Souness \"We deserved the win.\"\n", "Graeme Souness"),
+        ("Forehead for sale\n\nAndrew Fisher put his forehead up for sale. His sales pitch adds: \"Take advantage of this "
+         "radical advertising campaign.\"\n", "Andrew Fisher"),
+        ("Bach found\n\nThe conductor Joshua Rifkin rebuilt the cantata. Rifkin likened the challenge to a \"musical "
+         "Rubik's cube\".\n", "Joshua Rifkin"),
+    ],
+)
+def test_more_speakers_the_blind_set_found_missing(text: str, speaker: str) -> None:
+    assert speakers(text)[-1] == speaker
+
+
+def test_his_lawyer_is_not_him() -> None:
+    """A possessive before a person ('His lawyer said:') is someone else speaking, unlike 'His statement said:'."""
+    text = "Case\n\nJohn Smith was charged.\n\nHis lawyer said: \"We will fight this.\"\n"
+    assert speakers(text) == [None]

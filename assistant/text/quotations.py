@@ -109,7 +109,7 @@ SPEECH_VERBS = (
     "labelled labeled hailed criticised criticized accused accuses alleged alleges protested "
     "countered counters retorted quipped shouted exclaimed whispered cautioned cautions "
     "forecast believes thinks feels hopes praised welcomed condemned attacked defended rejected "
-    "slammed blasted questioned demanded lambasted applauded"
+    "slammed blasted questioned demanded lambasted applauded likened likens apologised apologized apologises"
 ).split()
 """Verbs that report speech ('thinks'/'believes' report a view stated to the reporter)."""
 
@@ -117,7 +117,7 @@ _SPEECH_SET = frozenset(SPEECH_VERBS)
 _STANCE_VERBS = frozenset(
     "believes thinks feels hopes praised welcomed condemned attacked defended rejected slammed blasted "
     "questioned demanded lambasted applauded called described dismissed branded labelled labeled "
-    "hailed criticised criticized accused".split()
+    "hailed criticised criticized accused likened likens apologised apologized apologises".split()
 )
 """Verbs that govern a quotation in their own sentence but are no speech a later one continues."""
 _PARTICIPLES = "saying adding telling warning insisting arguing stressing explaining claiming noting asking joking".split()
@@ -1254,6 +1254,8 @@ class _Article:
         if verb.lower().startswith("according"):
             return None if gap_body else self._subject_after(v_end, limit)
         if not gap_body:
+            if _OBJECT_AFTER_VERB.match(frame, v_end):
+                return None  # '", called for a legal system': the verb's object follows, its subject came before
             return self._subject_after(v_end, limit)
         return self._subject_before(pos, v_start, strict=True)
 
@@ -1299,11 +1301,19 @@ class _Article:
 
     def _bare_name_before(self, s_start: int, q_start: int) -> _Ref | None:
         head = self.frame[s_start:q_start]
-        m = re.fullmatch(r"\s*([^,;:.!?\"“”]{2,80}?)\s*:?\s*", head)
+        # A list of reactions after a match: '- Bolton boss Sam Allardyce "I am bitterly disappointed ..."'.
+        m = re.fullmatch(r"\s*[-–—•*]\s+([^,;:.!?\"“”]{2,80}?)\s*:?\s*", head)
         if m is None:
+            m = re.fullmatch(r"\s*([^,;:.!?\"“”]{2,80}?)\s*:?\s*", head)
+            if m is None:
+                return None
+            ref = self._classify(m.group(1), s_start + m.start(1), appositive=None, whole=True)
+            return ref if ref is not None and ref.kind == "name" else None
+        ref = self._classify(m.group(1), s_start + m.start(1), appositive=None)
+        if ref is None or ref.kind != "name":
             return None
-        ref = self._classify(m.group(1), s_start + m.start(1), appositive=None, whole=True)
-        return ref if ref is not None and ref.kind == "name" else None
+        before = self.frame[s_start + m.start(1) : ref.start]
+        return ref if not before.strip() or _has_role_head(before) else None
 
     def _verb_after(self, q_end: int, limit: int) -> _Ref | None:
         """The first speech verb after the quotation in its sentence ('"..." was wrong, he said')."""
@@ -1589,6 +1599,9 @@ class _Article:
         if not words or len(words) > 8:
             return None
         det = words[0].lower()
+        if det in ("his", "her") and len(words) <= 3 and words[-1].lower().strip(",") in _DOCUMENT_NOUNS:
+            # 'His sales pitch adds:', 'Her statement said': the person's own words, as 'he' or 'she' would be.
+            return _Ref("pronoun", words[0], offset, offset + len(words[0]), None, "m" if det == "his" else "f")
         if any(w.endswith(("'s", "’s")) for w in words[:-1]):
             # "the prime minister's official spokesman": someone's spokesman, not the minister
             return _Ref("unnamed", stripped, offset, offset + len(stripped), None, _gender_of_words(words))
@@ -2150,6 +2163,12 @@ _ORGANISATION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 """Words before a name that make it an organisation's: 'brokerage Merrill Lynch', 'marketing manager at Snappy Snaps'."""
+_DOCUMENT_NOUNS = frozenset(
+    "statement letter website blog message note pitch book autobiography memoir column article speech e-mail email "
+    "posting advert manifesto tweet diary biography".split()
+)
+"""What a person writes: 'His statement said:' quotes him, where 'His lawyer said:' quotes someone else."""
+_OBJECT_AFTER_VERB = re.compile(r"\s+(?:for|on|to|with|about|from|at|of|that|it|this|them|him|her)\b")
 _PREPOSITION_FIRST = re.compile(r"\s*(?:of|for|with|to|by|from|about|against|between|among)\s")
 _INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
 
