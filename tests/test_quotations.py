@@ -845,3 +845,19 @@ def test_his_lawyer_is_not_him() -> None:
     """A possessive before a person ('His lawyer said:') is someone else speaking, unlike 'His statement said:'."""
     text = "Case\n\nJohn Smith was charged.\n\nHis lawyer said: \"We will fight this.\"\n"
     assert speakers(text) == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # QA (session 10): 'Mr Blair's official spokesman said' was Tony Blair, role "'s official spokesman".
+        ("Apology\n\nTony Blair apologised.\n\nMr Blair's official spokesman said no-one would \"ever forget the strength "
+         "of feeling\".\n", None),
+        ("Sentence\n\nArash Sigarchi was jailed.\n\nMr Sigarchi's lawyer labelled the court \"illegal and incompetent\".\n",
+         None),
+        ("Textiles\n\n\"The losers in this are the poorest,\" Andrew Pendleton, Christian Aid's head of Trade Policy, "
+         "said.\n", "Andrew Pendleton"),
+    ],
+)
+def test_someones_spokesman_is_not_them(text: str, speaker: str | None) -> None:
+    assert speakers(text)[-1] == speaker

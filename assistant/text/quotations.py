@@ -1587,7 +1587,8 @@ class _Article:
     def _common_noun(self, stripped: str, offset: int, whole: bool) -> _Ref | None:
         """'the Tory leader' (a role to resolve), 'a spokesman' or 'analysts' (unnamed)."""
         lead = _CAPRUN_START.match(stripped)
-        if lead and lead.end() < len(stripped) and _has_role_head(stripped[lead.end() :]) and self._personal(lead.group()):
+        possessive = lead is not None and stripped[lead.end() : lead.end() + 2] in ("'s", "’s")
+        if lead and not possessive and lead.end() < len(stripped) and _has_role_head(stripped[lead.end() :]) and self._personal(lead.group()):
             # 'Dr Mike Watts head of exploration said': the commas left out.
             named = self._classify(lead.group(), offset, appositive=None, whole=True)
             if named is not None and named.kind == "name":
