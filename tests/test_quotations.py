@@ -861,3 +861,17 @@ def test_his_lawyer_is_not_him() -> None:
 )
 def test_someones_spokesman_is_not_them(text: str, speaker: str | None) -> None:
     assert speakers(text)[-1] == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # QA (session 10): a surname that is a weekday, introduced with a role and a first name.
+        ("Sevens\n\n\"England have the ability to win,\" said England sevens coach Mike Friday.\n", "Mike Friday"),
+        # ... a verb inside a relative clause does not govern the quotation after it.
+        ("Hostage\n\nGeorge Galloway spoke. A spokesman later said Mr Galloway had friends in common with Ms Hassan, who "
+         "he described as a prominent activist, and that he was \"willing to do anything\".\n", None),
+    ],
+)
+def test_a_weekday_surname_and_a_relative_clause_verb(text: str, speaker: str | None) -> None:
+    assert speakers(text)[-1] == speaker

@@ -1294,6 +1294,11 @@ class _Article:
     def _verb_before(self, s_start: int, q_start: int) -> _Ref | None:
         """The last speech verb (or 'according to') before the quotation in its sentence, and its subject."""
         verbs = self._verbs_between(s_start, q_start)
+        # A verb inside a relative clause ('Ms Hassan, who he described as ...') speaks of someone; the sentence's
+        # own verb of speaking before it governs the quotation ('A spokesman later said ... that he was "...").
+        main = [v for v in verbs if not _RELATIVE_SUBJECT.search(self.frame, max(s_start, v[0] - 16), v[0])]
+        if main and len(main) < len(verbs):
+            verbs = main
         if not verbs:
             return None
         v_start, v_end = verbs[-1]
@@ -1734,7 +1739,9 @@ class _Article:
             name = " ".join(t for t in tokens if t not in _DROPPED_TITLES) if len(words) >= 2 else ref.text
             return Speaker(name, ref.role, ref.start, ref.end)
         if not person.person:
-            if person.organisation or not (titled or (len(person.name.split()) >= 2 and _looks_personal(tuple(person.name.split())))):
+            parts = person.name.split()
+            introduced = ref.role is not None and len(parts) == 2 and parts[0] in _FIRST_NAMES  # 'coach Mike Friday'
+            if person.organisation or not (titled or introduced or (len(parts) >= 2 and _looks_personal(tuple(parts)))):
                 return None
             person.person = True
         role = self._role_of(person) or ref.role
@@ -2169,6 +2176,7 @@ _DOCUMENT_NOUNS = frozenset(
     "posting advert manifesto tweet diary biography".split()
 )
 """What a person writes: 'His statement said:' quotes him, where 'His lawyer said:' quotes someone else."""
+_RELATIVE_SUBJECT = re.compile(r"\b(?:who|whom|which)\s+(?:he|she|they|it|we|I)\s+$")
 _OBJECT_AFTER_VERB = re.compile(r"\s+(?:for|on|to|with|about|from|at|of|that|it|this|them|him|her)\b")
 _PREPOSITION_FIRST = re.compile(r"\s*(?:of|for|with|to|by|from|about|against|between|among)\s")
 _INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
