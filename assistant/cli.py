@@ -821,12 +821,15 @@ def watch_cmd(ctx: click.Context, corpus: Path | None, index: Path | None, model
     """Keep the index current while files in CORPUS (default ./corpus) are added, changed, moved or removed.
 
     Catches up first, then indexes each burst of changes in batches (the same crash-safe runs as
-    `assistant index`); Ctrl-C stops it, keeping everything committed.
+    `assistant index`); Ctrl-C stops it, keeping everything committed. Index folders only: keep a
+    PostgreSQL store (--store) current with `assistant --store URL index` from cron or a timer.
     """
-    from assistant.index.watch import Watcher
+    from assistant.index.watch import STORE_REFUSAL, Watcher, WatchRefused
     from assistant.text.sanitize import single_line, terminal_safe
 
     settings = _settings(ctx, corpus=corpus, index=index, model=model, follow_symlinks=follow_symlinks)
+    if settings.store:  # --store or ASSISTANT_STORE: refused before any index folder is made
+        raise InputError(STORE_REFUSAL)
     if not settings.corpus.is_dir():
         raise click.ClickException(f"corpus folder not found: {settings.corpus}")
     live = _StderrProgress()
@@ -860,8 +863,9 @@ def watch_cmd(ctx: click.Context, corpus: Path | None, index: Path | None, model
         watcher.run()
     except KeyboardInterrupt:
         pass
-    except (FileNotFoundError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (FileNotFoundError, ValueError, WatchRefused) as exc:
+        live.done()
+        raise click.ClickException(single_line(terminal_safe(str(exc)))) from exc
     say("stopped; the index keeps everything committed")
 
 

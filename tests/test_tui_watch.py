@@ -271,3 +271,27 @@ def _paths(index: Path) -> list[str]:
     from support.indexes import sql
 
     return [row[0] for row in sql(index, "SELECT path FROM articles")]
+
+
+def test_the_chat_never_watches_into_a_database_store(tmp_path: Path) -> None:
+    """The palette's "Watch the corpus folder" starts a WatchLink whatever watch_choice said: on a store it refuses
+    with one line (the chat shows it as "watch stopped: ...") and writes no index folder."""
+    from assistant.tui.messages import WatchFailed
+    from assistant.tui.watching import WatchLink
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "council.txt").write_text(article("Council meets", "The council met on Monday."), encoding="utf-8")
+    posted: list[object] = []
+    link = WatchLink(Settings(corpus=corpus, index=index, backend="hash", store="postgresql://db.example/news"),
+                     HashEmbedder(), lambda message: posted.append(message) or True, debounce_ms=100)
+    link.start()
+    try:
+        assert link.thread is not None
+        link.thread.join(10)
+        assert not link.thread.is_alive()
+    finally:
+        link.stop(wait=10)
+    assert len(posted) == 1 and isinstance(posted[0], WatchFailed)
+    assert "watch keeps index folders only" in posted[0].error
+    assert not index.exists()

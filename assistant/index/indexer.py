@@ -9,7 +9,7 @@ import secrets
 import sqlite3
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +58,7 @@ class Indexer:
         file_mode: int | None = None,
         follow_symlinks: bool = False,
         writer: type[Writer] = Writer,
+        recheck: Collection[str] = (),
     ) -> None:
         self.corpus = corpus
         self.index_dir = index_dir
@@ -66,6 +67,8 @@ class Indexer:
         self.max_bytes = max_bytes
         self.batch_chunks = batch_chunks
         self.follow_symlinks = follow_symlinks
+        self.recheck = frozenset(recheck)
+        """Index paths whose content is hashed even when their stat matches the record (see scan_corpus)."""
         self.report = IndexReport()
         self.writer = writer(
             corpus, index_dir, embedder, self.report,
@@ -86,7 +89,8 @@ class Indexer:
                 self._problem(problem)  # still bad: said again on every run, without re-reading
 
         scan = scan_corpus(
-            self.corpus, db, follow_symlinks=self.follow_symlinks, on_problem=self._problem, on_unchanged=still_unchanged
+            self.corpus, db, follow_symlinks=self.follow_symlinks, on_problem=self._problem,
+            on_unchanged=still_unchanged, recheck=self.recheck,
         )
         self.report.files = len(scan.on_disk)
         changed = scan.changed
@@ -387,11 +391,14 @@ def build_index(
     max_bytes: int = 20_000_000,
     batch_chunks: int = BATCH_CHUNKS,
     follow_symlinks: bool = False,
+    recheck: Collection[str] = (),
 ) -> IndexReport:
     """Bring `index_dir` up to date with `corpus`: only new or changed articles are embedded.
 
     The model loads only when something needs embedding, so a run over an unchanged corpus is fast.
-    Pass `embedder` (e.g. a HashEmbedder in tests) to skip model loading altogether.
+    Pass `embedder` (e.g. a HashEmbedder in tests) to skip model loading altogether. A file is taken as
+    unchanged when its size and mtime are those recorded, except the index paths in `recheck` (files the
+    folder watch saw change), whose content hash is compared too.
     """
     from assistant.embedding.base import model_identity, resolve_model_path
     from assistant.embedding.registry import DEFAULT_BACKEND, load_embedder, reads_model
@@ -421,6 +428,7 @@ def build_index(
         return _update_store(
             corpus, str(index_dir), factory, model_name=name, dim=dim, backend=chosen, rebuild=rebuild, on_progress=on_progress,
             on_problem=on_problem, max_bytes=max_bytes, batch_chunks=batch_chunks, follow_symlinks=follow_symlinks,
+            recheck=recheck,
         )
     with IndexLock(index_dir):
         _remove_leftovers(index_dir)
@@ -442,6 +450,7 @@ def build_index(
             batch_chunks=batch_chunks,
             file_mode=mode,
             follow_symlinks=follow_symlinks,
+            recheck=recheck,
         )
         try:
             report = indexer.run()
@@ -464,7 +473,7 @@ def build_index(
 def _update_store(
     corpus: Path, url: str, factory: Callable[[], Embedder], *, model_name: str, dim: int, backend: str, rebuild: bool,
     on_progress: Callable[[Progress], None] | None, on_problem: Callable[[LoadProblem], None] | None, max_bytes: int,
-    batch_chunks: int, follow_symlinks: bool,
+    batch_chunks: int, follow_symlinks: bool, recheck: Collection[str] = (),
 ) -> IndexReport:
     """build_index for a database store (PostgreSQL): its writer holds the store's own lock, and each
     batch is one transaction, so there is no folder to check, lock or swap."""
@@ -473,6 +482,7 @@ def _update_store(
     indexer = Indexer(
         corpus, url, factory, model_name=model_name, dim=dim, backend=backend, on_progress=on_progress,
         on_problem=on_problem, max_bytes=max_bytes, batch_chunks=batch_chunks, follow_symlinks=follow_symlinks, writer=PgWriter,
+        recheck=recheck,
     )
     indexer.writer.rebuilding = rebuild  # emptied in one transaction when it opens, then filled batch by batch
     try:

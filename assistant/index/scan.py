@@ -1,15 +1,16 @@
-"""The corpus side of an index update: discovery, file paths as the index names them, which files changed (stat only)."""
+"""The corpus side of an index update: discovery, paths as the index names them, which files changed (stat, or hash)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.corpus import discovery  # looked up at call time: tests wrap discover_files
 from assistant.corpus import metadata
+from assistant.corpus import stream as corpus_stream
 from assistant.errors import StoreError
 from assistant.index import store
 from assistant.models import LoadProblem
@@ -59,6 +60,14 @@ def is_stale(corpus: Path, index_dir: Path, *, follow_symlinks: bool = False) ->
     return any(metadata.affected(rel, folders) for rel in rels)
 
 
+def same_content(recorded: tuple[int, int, str], path: Path) -> bool:
+    """True when the file's bytes hash to the recorded hash (False when it cannot be read: the run says why)."""
+    try:
+        return corpus_stream.file_fingerprint(path) == recorded[2]
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class CorpusScan:
     """What an indexing run found in the corpus folder, by stat alone."""
@@ -80,9 +89,14 @@ def scan_corpus(
     follow_symlinks: bool,
     on_problem: Callable[[LoadProblem], None],
     on_unchanged: Callable[[str], None],
+    recheck: Collection[str] = (),
 ) -> CorpusScan:
     """Walk the corpus and compare each file's stat with the index's record; `on_unchanged(path)` for each file
-    that need not be read."""
+    that need not be read.
+
+    A path in `recheck` (one file-system events named as changed) whose stat matches is hashed too, and read
+    again unless its content hash is the recorded one: an edit that kept size and mtime is not missed.
+    """
     on_disk: dict[str, Path] = {}
     for path in discovery.discover_files(corpus, on_problem=on_problem, follow_symlinks=follow_symlinks):
         on_disk[relative(corpus, path)] = path
@@ -99,7 +113,9 @@ def scan_corpus(
         except OSError as exc:
             on_problem(LoadProblem(rel, f"cannot read: {exc.strerror or exc}", kind="unreadable"))
             continue
-        if unchanged(known.get(rel), st) and not metadata.affected(rel, folders):
+        if unchanged(known.get(rel), st) and not metadata.affected(rel, folders) and (
+            rel not in recheck or same_content(known[rel], path)
+        ):
             on_unchanged(rel)
         else:
             changed.append((rel, path, st.st_size, st.st_mtime_ns))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,13 +15,17 @@ from typing import TYPE_CHECKING, Any
 from assistant.index.indexer import IndexReport, Progress, build_index
 from assistant.corpus import metadata
 from assistant.corpus.formats import SUPPORTED_SUFFIXES
+from assistant.errors import EngineError, IndexMismatch, NotAnIndex, StoreError, UnsafeFileError, VectorError
+from assistant.index import store
 from assistant.index.lock import IndexLocked
+from assistant.index.scan import relative
+from assistant.index.stores import is_url
 
 if TYPE_CHECKING:
     from assistant.embedding.registry import Embedder
     from assistant.models import LoadProblem
 
-__all__ = ["WatchUpdate", "Watcher"]
+__all__ = ["STORE_REFUSAL", "WatchRefused", "WatchUpdate", "Watcher", "is_permanent"]
 
 DEBOUNCE_MS = 400
 """Longest wait gathering one burst of changes before indexing it (watchfiles' debounce)."""
@@ -29,6 +35,40 @@ STARTUP_TIMEOUT_MS = 100
 """How long the watcher waits for an event before yielding an empty set (so the catch-up can start)."""
 LOCKED_RETRY_SECONDS = 1.0
 """Pause before trying again when another process (`assistant index`) holds the index lock."""
+STORE_REFUSAL = (
+    "watch keeps index folders only; for a PostgreSQL store run `assistant --store URL index` from cron or a timer"
+)
+"""Why a database store is never watched: the watcher updates an index folder under its lock file."""
+
+
+class WatchRefused(Exception):
+    """The index refuses every update (another corpus's or model's index, read-only, damaged): the watch ends
+    with this one line instead of failing on every burst."""
+
+
+def is_permanent(exc: BaseException, corpus: Path, index_dir: Path) -> bool:
+    """True for a failure the next burst would meet again (the watch ends), False for one that may pass (it goes on).
+
+    Permanent: the index belongs to another corpus or model, is not an index, is damaged, read-only or a planted
+    link, or the corpus folder is gone. Passing: a file vanishing or locked mid-read, a busy database, a full disk.
+    """
+    if isinstance(exc, (IndexMismatch, NotAnIndex, VectorError, UnsafeFileError, EngineError)):
+        return True
+    if isinstance(exc, StoreError):
+        return not ("disk is full" in str(exc) or store.disk_full(index_dir))
+    if isinstance(exc, sqlite3.OperationalError):
+        return "readonly" in str(exc).lower() or "read-only" in str(exc).lower()
+    if isinstance(exc, OSError):
+        if exc.errno == errno.EROFS:
+            return True
+        if isinstance(exc, FileNotFoundError):
+            return not corpus.is_dir()
+        if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+            # A corpus file's permissions are its owner's to fix while we wait; the index folder's are not.
+            name = os.path.abspath(os.fsdecode(exc.filename)) if exc.filename else ""
+            return _inside(name, index_dir) or not _inside(name, corpus)
+        return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -81,6 +121,8 @@ class Watcher:
         batch_chunks: int | None = None,
         force_polling: bool | None = None,
     ) -> None:
+        if is_url(index_dir):
+            raise ValueError(STORE_REFUSAL)
         self.corpus = Path(os.path.abspath(corpus))
         self.index_dir = Path(os.path.abspath(index_dir))
         self.model = model
@@ -96,6 +138,8 @@ class Watcher:
         self.stop_event = threading.Event()
         self.updates = 0
         """Catch-ups run so far (successful or not)."""
+        self._told: set[tuple[str, str, bool]] = set()
+        """Problems handed to `on_problem` and still there at the last update: not said again until they change."""
 
     # ------------------------------------------------------------ one catch-up
 
@@ -118,20 +162,41 @@ class Watcher:
             self._embedder = load_embedder(self.model, backend)
         return self._embedder
 
-    def sync(self, changes: int = 0, paths: tuple[str, ...] = ()) -> WatchUpdate:
-        """Bring the index up to date now (waiting while another process holds the lock)."""
+    def sync(self, changes: int = 0, paths: tuple[str, ...] = (), recheck: Collection[str] = ()) -> WatchUpdate:
+        """Bring the index up to date now (waiting while another process holds the lock).
+
+        `recheck`: index paths the events named, hashed even when their size and mtime match the record. Each
+        problem goes to `on_problem` once, until it changes or its file is fixed. Raises WatchRefused when the
+        index refuses the update for good (see is_permanent); a failure that may pass is reported as an update.
+        """
 
         started = time.monotonic()
+        seen: set[tuple[str, str, bool]] = set()
+
+        def problem(p: LoadProblem) -> None:
+            key = (p.path, p.message, p.skipped)
+            if key not in seen:
+                seen.add(key)
+                if key not in self._told:
+                    self.on_problem(p)
+
+        try:
+            embedder = self.embedder()
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # no model: every later burst would fail the same way
+            raise WatchRefused(_one_line(exc)) from exc
         while True:
             try:
                 extra: dict[str, Any] = {}
                 if self.batch_chunks:
                     extra["batch_chunks"] = self.batch_chunks
                 report = build_index(
-                    self.corpus, self.index_dir, embedder=self.embedder(), on_progress=self.on_progress,
-                    on_problem=self.on_problem, follow_symlinks=self.follow_symlinks, **extra,
+                    self.corpus, self.index_dir, embedder=embedder, on_progress=self.on_progress,
+                    on_problem=problem, follow_symlinks=self.follow_symlinks, recheck=recheck, **extra,
                 )
                 update = WatchUpdate(changes, report, time.monotonic() - started, paths=paths)
+                self._told = seen  # a fixed file's problem is said again if it comes back
                 break
             except IndexLocked as exc:
                 self.on_progress(Progress("scan", 0, 0, f"{exc}; retrying"))
@@ -140,9 +205,12 @@ class Watcher:
                     break
             except KeyboardInterrupt:
                 raise
-            except Exception as exc:  # a full disk, a damaged index: said once, the watch goes on
-                message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                update = WatchUpdate(changes, None, time.monotonic() - started, message, paths)
+            except Exception as exc:  # a file vanishing mid-read, a full disk: said once, the watch goes on
+                self._told |= seen
+                if is_permanent(exc, self.corpus, self.index_dir):
+                    self.updates += 1
+                    raise WatchRefused(_one_line(exc)) from exc
+                update = WatchUpdate(changes, None, time.monotonic() - started, _one_line(exc), paths)
                 break
         self.updates += 1
         self.on_update(update)
@@ -168,7 +236,7 @@ class Watcher:
         return suffix in SUPPORTED_SUFFIXES or suffix == ""
 
     def run(self) -> None:
-        """Catch up, then follow the folder until `stop()` (or Ctrl-C)."""
+        """Catch up, then follow the folder until `stop()` (or Ctrl-C); WatchRefused when the index refuses for good."""
         import watchfiles
 
         if not self.corpus.is_dir():
@@ -197,8 +265,9 @@ class Watcher:
                     continue
             if not changes:
                 continue
+            named = {relative(self.corpus, Path(p)) for _, p in changes}
             paths = sorted({os.path.relpath(p, self.corpus) for _, p in changes})
-            self.sync(len(changes), tuple(paths[:20]))
+            self.sync(len(changes), tuple(paths[:20]), recheck=named)
 
     def start(self) -> threading.Thread:
         """Run the watch in a daemon thread (for the TUI or tests); `stop()` ends it."""
@@ -209,3 +278,13 @@ class Watcher:
     def stop(self) -> None:
         """End the watch after the current update (an update in progress commits its batch first)."""
         self.stop_event.set()
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _inside(name: str, folder: Path) -> bool:
+    """Whether the absolute path `name` is `folder` or in it."""
+    return bool(name) and (name == str(folder) or name.startswith(str(folder) + os.sep))

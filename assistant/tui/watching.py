@@ -141,8 +141,13 @@ class WatchLink:
 
     def _run(self) -> None:
         # Imported on the watch thread: the indexer and watchfiles stay off the chat's start-up path.
-        from assistant.index.watch import Watcher
+        from assistant.index.watch import STORE_REFUSAL, Watcher
 
+        if getattr(self.settings, "store", None):
+            # The palette starts a watch whatever watch_choice said: the watcher would build a local index
+            # folder the chat never reads (it answers from the store).
+            self._send(WatchFailed(STORE_REFUSAL))
+            return
         options: dict[str, Any] = {}
         if self._debounce_ms is not None:
             options["debounce_ms"] = self._debounce_ms
