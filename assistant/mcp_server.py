@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import logging
+import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import Field
@@ -13,6 +16,7 @@ from assistant.settings import CITE_STYLES, Settings
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer
+    from mcp.server.mcpserver.tools import Tool
 
     from assistant.models import Article, Quote
     from assistant.search.engine import Engine
@@ -32,6 +36,7 @@ MAX_DRAFT_CHARS = 2_000_000
 """Longest draft `check` accepts (a book-length draft is split by the caller)."""
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Argument types of the tools: pydantic turns them into the JSON schemas clients see.
 Styles = Annotated[str | None, Field(
@@ -43,7 +48,16 @@ ArticleId = Annotated[int | None, Field(
     ge=1, le=MAX_ARTICLE_ID, description="Article id, as `search` returns it (instead of path).")]
 Record = Annotated[int | None, Field(ge=0, description=(
     "Record of a .jsonl file: its line number, from 1 (default: the first record, or the whole-file article)."))]
-Day = Annotated[str | None, Field(description="A day, YYYY-MM-DD.", pattern=r"^\d{4}-\d{2}-\d{2}$")]
+DATE_FORMATS = "YYYY-MM-DD, YYYY-MM or YYYY"
+"""The date forms `since`/`until` take, as the CLI's --since/--until and the engine's parse_date."""
+DATE_PATTERN = r"^[0-9]{4}(-[0-9]{1,2}|-[0-9]{2}-[0-9]{2})?$"
+"""The shape of those forms (parse_date then refuses an impossible one, such as 2005-13)."""
+Since = Annotated[str | None, Field(pattern=DATE_PATTERN, description=(
+    f"Only on or after this date: {DATE_FORMATS} (a month or year starts on its first day)."))]
+Until = Annotated[str | None, Field(pattern=DATE_PATTERN, description=(
+    f"Only on or before this date: {DATE_FORMATS} "
+    "(a month or year ends on its last day: 2005-03 is up to 31 March)."))]
+BOTH_NAMED = "give path or article_id, not both (they name different articles)"
 
 
 class Tools:
@@ -89,15 +103,15 @@ class Tools:
     ) -> dict[str, Any]:
         """Verbatim quotes answering `question`, best first (citations in `style` when given)."""
         from assistant.models import Filters
-        from assistant.text.query import check_filter_text, parse_date
+        from assistant.text.query import check_filter_text
 
         if not question.strip():
             raise ValueError("question is empty")
         if style is not None and style not in CITE_STYLES:
             raise ValueError(f"unknown style {style!r}: use one of {', '.join(CITE_STYLES)}")
         values: dict[str, Any] = {
-            "since": parse_date(since) if since else None,
-            "until": parse_date(until) if until else None,
+            "since": _date("since", since),
+            "until": _date("until", until, end=True),
             "source": source or None,
             "article": article or None,
         }
@@ -198,13 +212,11 @@ class Tools:
     def quotes_by(self, name: str, since: str | None = None, until: str | None = None, limit: int = 50) -> dict[str, Any]:
         """The quotations of one person."""
         from assistant.index import quotation_store  # type: ignore[attr-defined]
-        from assistant.text.query import parse_date
 
         if not name.strip():
             raise ValueError("name is empty")
-        rows = quotation_store.quotations_by(
-            self.engine().db, name, since=parse_date(since) if since else None, until=parse_date(until) if until else None,
-        )
+        first, last = _date("since", since), _date("until", until, end=True)
+        rows = quotation_store.quotations_by(self.engine().db, name, since=first, until=last)
         from assistant.models import Quote
 
         out = []
@@ -230,7 +242,14 @@ class Tools:
             raise ValueError(f"article_id must be a positive 63-bit integer (1 to {MAX_ARTICLE_ID}), as search returns it")
         engine = self.engine()
         if article_id is not None:
-            return article_id, engine.article(article_id)
+            found = engine.article(article_id)
+            if path and path != found.path:
+                raise ValueError(BOTH_NAMED)
+            if record is not None and record != found.record:
+                where = f"record {found.record} of {found.path!r}" if found.record else f"the whole of {found.path!r}"
+                raise ValueError(f"article_id {article_id} is {where}, not record {record}: "
+                                 "give path and record, or article_id alone")
+            return article_id, found
         if not path:
             raise ValueError("give path (as search returns it) or article_id")
         rows = sorted(store.articles_of(engine.db, path), key=lambda row: row.record)
@@ -295,13 +314,37 @@ def _has_quotation_store() -> bool:
     return callable(getattr(quotation_store, "people", None)) and callable(getattr(quotation_store, "quotations_by", None))
 
 
-def argument_problems(exc: Any) -> str:
-    """A pydantic ValidationError of a tool's arguments as one line: each argument, what is wrong, what was given."""
+def _date(name: str, value: str | None, *, end: bool = False) -> dt.date | None:
+    """A `since`/`until` argument as a day (with end=True a month or year is its last day), or ValueError naming it."""
+    from assistant.errors import QuestionError
+    from assistant.text.query import parse_date
+
+    if not value:
+        return None
+    try:
+        return parse_date(value, end=end)
+    except QuestionError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def argument_problems(exc: Any, accepted: Sequence[str] = ()) -> str:
+    """A pydantic ValidationError of a tool's arguments as one line: each argument, what is wrong, what was given.
+
+    Unknown arguments (a client's typo in a filter name) are named with the arguments the tool takes.
+    """
     parts = []
-    for err in exc.errors():
+    errors = exc.errors()
+    unknown = [".".join(str(p) for p in err.get("loc", ())) for err in errors if err.get("type") == "extra_forbidden"]
+    if unknown:
+        names = ", ".join(repr(name) for name in unknown)
+        takes = f"; it takes {', '.join(accepted)}" if accepted else "; it takes no arguments"
+        parts.append(f"unknown argument{'s' if len(unknown) > 1 else ''} {names}{takes}")
+    for err in errors:
+        if err.get("type") == "extra_forbidden":
+            continue
         where = ".".join(str(part) for part in err.get("loc", ())) or "arguments"
         if err.get("type") == "string_pattern_mismatch" and where in ("since", "until"):
-            problem = "not a day (use YYYY-MM-DD)"
+            problem = f"not a date (use {DATE_FORMATS})"
         else:
             problem = " ".join(str(err.get("msg", "invalid")).split())
         given = err.get("input")
@@ -310,25 +353,67 @@ def argument_problems(exc: Any) -> str:
     return "; ".join(parts) or "invalid arguments"
 
 
+def unexpected_problem(exc: BaseException) -> str:
+    """A crash inside a tool as one line for the client (its traceback stays out of stderr and the reply)."""
+    text = " ".join(str(exc).split())[:300] or "no message"
+    if isinstance(exc, sqlite3.Error):
+        return f"the index database failed: {text}; if this persists, rebuild with `assistant index --rebuild`"
+    return f"unexpected {type(exc).__name__}: {text} (a bug in the assistant; the server keeps serving)"
+
+
+def forbid_unknown_arguments(tool: Tool) -> Tool:
+    """`tool` with its argument model refusing names outside its signature (pydantic extra="forbid").
+
+    The SDK's ArgModelBase ignores extra fields, so a misspelled filter would be dropped silently and the
+    tool run unfiltered. The stricter model also publishes `additionalProperties: false` in the schema.
+    """
+    from pydantic import ConfigDict
+
+    base = tool.fn_metadata.arg_model
+    strict = type(base.__name__, (base,), {"__module__": base.__module__, "model_config": ConfigDict(extra="forbid")})
+    tool.fn_metadata.arg_model = strict
+    tool.parameters = strict.model_json_schema(by_alias=True)
+    return tool
+
+
 def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCPServer, Tools]:
     """The MCP server with its tools registered (people / quotes_by only when the index stores speakers)."""
     from mcp.server import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+    from mcp.server.mcpserver.tools import Tool
     from pydantic import ValidationError
 
+    registered: list[Tool] = []
+
     class OneLineServer(MCPServer):
-        """Arguments that do not fit a tool's schema are reported in one line, not pydantic's multi-line report."""
+        """Every failed call is one line for the client: bad arguments (pydantic's multi-line report condensed,
+        unknown ones named with the accepted ones) and crashes alike, never a traceback on stderr."""
 
         async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
             try:
                 return await super().call_tool(name, arguments, context)
+            except UnexpectedToolError as exc:
+                cause: BaseException = exc
+                while isinstance(cause, UnexpectedToolError) and cause.__cause__ is not None:
+                    cause = cause.__cause__
+                problem = unexpected_problem(cause)
+                log.warning("tool %s failed: %s", name, problem)  # one line: the SDK would log the traceback
+                raise ToolError(f"Error executing tool {name}: {problem}") from cause
             except ToolError as exc:
-                if isinstance(exc, UnexpectedToolError) or not isinstance(exc.__cause__, ValidationError):
+                if not isinstance(exc.__cause__, ValidationError):
                     raise
-                raise ToolError(f"Error executing tool {name}: {argument_problems(exc.__cause__)}") from exc.__cause__
+                accepted = next((list(t.parameters.get("properties", ())) for t in registered if t.name == name), [])
+                problems = argument_problems(exc.__cause__, accepted)
+                raise ToolError(f"Error executing tool {name}: {problems}") from exc.__cause__
+
+    def tool(description: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """Register a tool (as MCPServer.tool does) whose arguments refuse unknown names."""
+        def register(fn: Callable[..., T]) -> Callable[..., T]:
+            registered.append(forbid_unknown_arguments(Tool.from_function(fn, description=description)))
+            return fn
+        return register
 
     tools = Tools(settings, backend=backend)
-    server = OneLineServer("assistant", instructions=INSTRUCTIONS, log_level="WARNING")
 
     def guarded(fn: Callable[[], T]) -> T:
         try:
@@ -336,7 +421,7 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
         except ValueError as exc:
             raise ToolError(str(exc)) from exc
 
-    @server.tool(description=(
+    @tool(description=(
         "Search the news corpus. Returns up to k verbatim quotes (exact substrings of the articles), best first, "
         "each with its speaker when the article names one, a short citation, the article path, paragraph, line and "
         "character offsets. `answered` is false when the corpus does not appear to answer: the quotes are then "
@@ -344,8 +429,8 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
     def search(
         question: Annotated[str, Field(min_length=1, max_length=2000, description="The question or search words.")],
         k: Annotated[int, Field(ge=1, le=50, description="Quotes at most.")] = 5,
-        since: Day = None,
-        until: Day = None,
+        since: Since = None,
+        until: Until = None,
         source: Annotated[str | None, Field(description="Only articles whose outlet contains this.")] = None,
         speaker: Annotated[str | None, Field(description="Only quotations by this person (when the index stores speakers).")] = None,
         article: Annotated[str | None, Field(description="Only articles whose path or title contains this.")] = None,
@@ -355,7 +440,7 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
     ) -> dict[str, Any]:
         return guarded(lambda: tools.search(question, k, since, until, source, speaker, article, style))
 
-    @server.tool(description=(
+    @tool(description=(
         "Read an article of the corpus, whole or paragraphs first_paragraph..last_paragraph (1-based, inclusive). "
         "Returns its title, date, outlet, author and each paragraph with its character offsets."))
     def read(
@@ -367,7 +452,7 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
     ) -> dict[str, Any]:
         return guarded(lambda: tools.read(path, article_id, record, first_paragraph, last_paragraph))
 
-    @server.tool(description=(
+    @tool(description=(
         "Cite an article, or a quote from it, in a publication style (chicago, apa, mla, harvard, ap; bibtex and "
         "csl-json give the record). The quote must be the article's exact words: pass `quote` (found in the "
         "article) or `start`/`end` offsets as `search` returns them."))
@@ -383,7 +468,7 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
     ) -> dict[str, Any]:
         return guarded(lambda: tools.cite(path, article_id, record, style, quote, start, end, speaker))
 
-    @server.tool(description=(
+    @tool(description=(
         "Check every quotation of a draft (Markdown or plain text) against the corpus. Each gets a status: exact "
         "(with its source and citation), altered (a word diff: changed, added, or dropped without an ellipsis; "
         "ellipses, [brackets] and a left-out attribution tag between two parts of one quotation are accepted), "
@@ -396,21 +481,22 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
         return guarded(lambda: tools.check(draft))
 
     if _has_quotation_store():
-        @server.tool(description="People quoted in the corpus, most quoted first, with how often.")
+        @tool(description="People quoted in the corpus, most quoted first, with how often.")
         def people(
             limit: Annotated[int, Field(ge=1, le=1000, description="People at most.")] = 100,
         ) -> dict[str, Any]:
             return guarded(lambda: tools.people(limit))
 
-        @server.tool(description="Every quotation the corpus attributes to a person, with its article and offsets.")
+        @tool(description="Every quotation the corpus attributes to a person, with its article and offsets.")
         def quotes_by(
             name: Annotated[str, Field(min_length=1, max_length=200, description="The person ('Blair', 'Tony Blair').")],
-            since: Day = None,
-            until: Day = None,
+            since: Since = None,
+            until: Until = None,
             limit: Annotated[int, Field(ge=1, le=1000, description="Quotations at most.")] = 50,
         ) -> dict[str, Any]:
             return guarded(lambda: tools.quotes_by(name, since, until, limit))
 
+    server = OneLineServer("assistant", instructions=INSTRUCTIONS, log_level="WARNING", tools=registered)
     return server, tools
 
 
