@@ -53,3 +53,9 @@ class QuoteMismatch(AssertionError):
 
 class DraftError(ValueError):
     """A draft file that cannot be checked; the message is one line naming the file and the problem."""
+
+
+class StoreConnectionError(StoreError, EngineError):
+    """A reader's connection to its PostgreSQL server was lost during a snapshot, or could not be made again (the
+    server is down, restarting or unreachable): one line naming the store, never advice to rebuild it. An EngineError,
+    so whatever reports an engine's problems (ask, the chat, the MCP tools) shows it as one line."""

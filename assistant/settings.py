@@ -10,6 +10,7 @@ on following symlinks.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,10 @@ BACKEND_NAMES = ("onnx-int8", "onnx", "torch", "hash")
 """Embedding backends by name, in the order help texts list them; assistant.embedding.registry holds one loader
 for each (and checks that it does). Named here so settings, a foundation module, imports nothing above it."""
 DEFAULT_BACKEND = "onnx-int8"
+
+_PASSWORD = re.compile(r"(password\s*=\s*|://[^/?#@:]*:)('(?:[^'\\]|\\.)*'?|[^\s'&#@]*)", re.IGNORECASE)
+"""A password in a connection string, masked when a store setting that is no URL is echoed (index.postgres.safe_url
+masks URLs; this layer may not import it)."""
 
 ENV_PREFIX = "ASSISTANT_"
 LOCAL_CONFIG_NAME = "assistant.toml"
@@ -247,7 +252,8 @@ def resolve_settings(
     url = pick("store", store, None)
     if url:
         if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
-            raise ValueError(f"store = {str(url)[:60]!r} ({origin.get('store', 'config')}) is not a postgresql:// URL")
+            shown = _PASSWORD.sub(r"\1***", str(url))[:60]  # a keyword string's password (host=... password=...)
+            raise ValueError(f"store = {shown!r} ({origin.get('store', 'config')}) is not a postgresql:// URL")
         settings = replace(settings, store=url)
     if not settings.store and origin["corpus"] == "default":
         # An index remembers the folder it was built from: `assistant --index ~/bbc-index` opens that archive and

@@ -741,3 +741,312 @@ def test_the_indexer_extracts_quotations_again_when_the_speaker_rules_change(pg_
     stale(str(QUOTATION_RULES))
     build_index(corpus, pg_url, embedder=HashEmbedder())
     assert rows(pg_url, query) != fresh
+
+
+# -- session 10 (QA): reconnection, NUL in user text, passwords in messages, the permissions recipe ------------
+
+
+@pytest.fixture
+def private_server() -> Iterator[Any]:
+    """A PostgreSQL server of this test's own (it is stopped and restarted), with pgvector in its postgres database."""
+    import tempfile
+
+    parent = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
+    parent.chmod(0o755)
+    server = pgserver.get_server(parent / "data", cleanup_mode="delete")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    yield server
+    _pg_ctl(server, "-m", "fast", "restart")  # running again, whatever the test left it as, for pgserver's cleanup
+    server.cleanup()
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+def _pg_ctl(server: Any, *args: str) -> None:
+    """pg_ctl on the server's data folder (`restart` starts a stopped server with the options it last ran with)."""
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(["-w", *args], pgdata=server.pgdata, user=server.system_user, timeout=60)
+
+
+def test_a_reader_reconnects_after_the_server_restarts(private_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_PG_VECTOR_INDEX", VECTOR_INDEX)
+    # A password in the URL (trust authentication ignores it): it must never be shown.
+    url = new_database(private_server.get_uri()).replace("postgres:@", "postgres:hunter2@", 1)
+    build_index(write_small_corpus(tmp_path / "corpus"), url, embedder=HashEmbedder())
+    engine = opened(url)
+    try:
+        question = "central bank raised interest rates"
+        before = engine.ask(question)
+        assert before.answered and before.quotes
+        people = engine.people()
+        _pg_ctl(private_server, "-m", "fast", "restart")
+        # The next question, people and mentions reconnect once and answer as before.
+        after = engine.ask(question)
+        assert after.answered, after.message
+        assert [(q.path, q.start, q.end) for q in after.quotes] == [(q.path, q.start, q.end) for q in before.quotes]
+        assert engine.people() == people
+        _pg_ctl(private_server, "-m", "fast", "restart")
+        assert engine.people() == people  # outside a question too
+        assert engine.mentions("penalty shoot-out")
+        # Down: one line naming the store without its password, no rebuild advice; the process keeps going.
+        _pg_ctl(private_server, "-m", "fast", "stop")
+        down = engine.ask(question)
+        assert not down.answered and down.message.startswith("lost the connection to the PostgreSQL store at postgresql://postgres:***@")
+        assert down.message.endswith("is the server running?") and "rebuild" not in down.message
+        assert "hunter2" not in down.message and "\n" not in down.message
+        with pytest.raises(EngineError, match="^lost the connection to the PostgreSQL store") as raised:
+            engine.people()  # what MCP's people tool calls: an EngineError is its one-line tool error
+        assert "hunter2" not in str(raised.value) and "\n" not in str(raised.value)
+        # Up again: answered again, by the same engine.
+        _pg_ctl(private_server, "restart")
+        again = engine.ask(question)
+        assert again.answered, again.message
+        assert engine.people() == people
+    finally:
+        engine.close()
+
+
+def test_the_mcp_people_tool_reconnects_after_a_restart(private_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.mcp_server import Tools
+    from assistant.settings import load_settings
+
+    monkeypatch.setenv("ASSISTANT_PG_VECTOR_INDEX", VECTOR_INDEX)
+    url = new_database(private_server.get_uri())
+    build_index(write_small_corpus(tmp_path / "corpus"), url, embedder=HashEmbedder())
+    tools = Tools(load_settings(store=url, backend="hash"), backend="hash")
+    try:
+        first = tools.call(lambda: tools.people())
+        assert first["people"]
+        _pg_ctl(private_server, "-m", "fast", "restart")
+        assert tools.call(lambda: tools.people()) == first
+        _pg_ctl(private_server, "-m", "fast", "stop")
+        with pytest.raises(ValueError, match="^lost the connection to the PostgreSQL store at .*is the server running\\?$"):
+            tools.call(lambda: tools.people())
+        _pg_ctl(private_server, "restart")
+        assert tools.call(lambda: tools.people()) == first
+    finally:
+        tools.close()
+
+
+def test_nul_in_user_text_matches_nothing_as_in_the_embedded_store(pg_url: str, tmp_path: Path) -> None:
+    import numpy as np
+
+    from assistant.index import quotation_store
+    from assistant.index import store as sql_store
+    from assistant.index.fts import KeywordQuery
+    from assistant.search.keywords import plan
+
+    corpus = write_small_corpus(tmp_path / "corpus")
+    folder = tmp_path / "index"
+    build_index(corpus, folder, embedder=HashEmbedder())
+    build_index(corpus, pg_url, embedder=HashEmbedder())
+
+    def calls(engine: Engine) -> dict[str, Any]:
+        store, db = engine.store, engine.db
+        nothing_found = {
+            "article path": sql_store.articles_of(db, "\x00markets.md"),
+            "path, NUL after": sql_store.articles_of(db, "markets.md\x00"),
+            "source filter": engine.ask("central bank raised interest rates", filters=Filters(source="BB\x00C")).quotes,
+            "article filter": engine.ask("central bank raised interest rates", filters=Filters(article="\x00bad")).quotes,
+            "speaker filter": engine.ask("negotiations", filters=Filters(speaker="Tofig\x00Zulfugarov")).quotes,
+            "inline speaker": engine.ask('speaker:"Zulfugarov\x00" negotiations').quotes,
+            "allowed articles": store.allowed_articles(Filters(source="\x00")),
+            "allowed chunks": list(store.allowed_chunks(Filters(article="sport\x00"))),
+            "quoted sentences": store.quoted_sentences(["tofig zulfugarov\x00"]),
+            "person": quotation_store.person_matches(db, "Zulfugarov\x00"),
+            "quotations by": quotation_store.quotations_by(db, "\x00Zulfugarov"),
+            "articles by": quotation_store.article_ids_by(db, "Tofig Zulfugarov\x00"),
+            "is quoted": engine.is_quoted("Zulfugarov\x00"),
+            "timeline": engine.timeline("Zulfugarov\x00").quotes,
+            "mentions in an article": engine.mentions("penalty shoot-out", filters=Filters(article="sport\x00")),
+        }
+        found = {k: v for k, v in nothing_found.items() if (len(v) if not isinstance(v, bool) else v)}
+        # (The embedded store's LIKE filters read a pattern only up to a NUL, so there `source:`/`article:` with a NUL
+        # match like the text before it; on PostgreSQL they match nothing, as the NUL is in no stored text.)
+        assert not found or not is_url(engine.index_dir) and set(found) <= {"allowed articles", "allowed chunks",
+                                                                             "source filter", "article filter",
+                                                                             "mentions in an article"}, found
+        # A question's words are split at a NUL (as at any non-word character) before any search: both stores answer
+        # alike.
+        asked = engine.ask("central\x00bank raised\x00interest rates")
+        return {
+            "asked": (asked.answered, asked.message, [(q.path, q.start, q.end) for q in asked.quotes]),
+            "mentions": [(q.path, q.start) for q in engine.mentions("penalty\x00shoot-out")],
+        }
+
+    def keyword_searches(engine: Engine) -> dict[str, Any]:
+        """The store's keyword entry points given NUL directly (the planner never passes one): nothing, on PostgreSQL
+        without asking the server (the embedded store's FTS5 reads a MATCH only up to the NUL and fails)."""
+        store = engine.store
+        query = plan(engine.terms, "central bank")
+        nul_query = KeywordQuery('"central\x00bank"', ('"central\x00bank"', '"bank"'), (1.0, 1.0), ())
+        texts = {row.id: ("t", "central bank", "") for row in store.phrase_sentences('"central bank"')}
+        return {
+            "phrase count": store.phrase_count('"penalty\x00shoot"'),
+            "phrase sentences": store.phrase_sentences('"penalty\x00shoot"'),
+            "articles matching": store.articles_matching('"penalty\x00shoot" OR "rates"'),
+            "keyword articles": store.keyword_articles('"penalty\x00shoot"'),
+            "lexical": store.lexical_sentences('"central\x00bank"', 10, 0.3),
+            "chunks": store.chunk_matches(nul_query, 10, 0.3, None),
+            "frequencies": engine.terms.frequencies(["bank\x00", "\x00"]),
+            "count": engine.terms.count('"bank\x00"'),
+            "sentence frequencies": store.term_stats().sentence_frequencies(['"bank\x00"']),
+            "evidence of the NUL phrase": store.sentence_evidence(nul_query, texts, 0.3).words
+            != store.sentence_evidence(KeywordQuery(query.match, ('"bank"',), (1.0,), ()), texts, 0.3).words,
+        } if texts else {}
+
+    embedded, postgres = opened(folder), opened(pg_url)
+    try:
+        assert calls(postgres) == calls(embedded)
+        searched = keyword_searches(postgres)
+        assert searched and searched == {
+            "phrase count": 0, "phrase sentences": [], "articles matching": set(), "keyword articles": [], "lexical": [],
+            "chunks": [], "frequencies": [0, 0], "count": 0, "sentence frequencies": [0], "evidence of the NUL phrase": False,
+        }
+        assert not postgres.ask("central bank", filters=Filters(source="\x00")).message.startswith("search failed")
+        assert isinstance(postgres.store.allowed_chunks(Filters(source="\x00")), np.ndarray)
+    finally:
+        embedded.close()
+        postgres.close()
+
+
+def test_safe_url_masks_every_form_of_password() -> None:
+    from assistant.index.postgres import safe_url
+
+    for given, shown in (
+        ("postgresql://u:hunter2@db.example/archive", "postgresql://u:***@db.example/archive"),
+        ("postgresql://u@127.0.0.1:1/db?password=hunter2", "postgresql://u@127.0.0.1:1/db?password=***"),
+        ("postgresql://u@h/db?sslmode=require&password=hunter2&application_name=x",
+         "postgresql://u@h/db?sslmode=require&password=***&application_name=x"),
+        ("postgres://u:p%40ss@h/db?PASSWORD=hunter2", "postgres://u:***@h/db?PASSWORD=***"),
+        ("postgresql://u:@/db?host=/tmp/x", "postgresql://u:@/db?host=/tmp/x"),  # no password: unchanged
+        ("host=db.example password=hunter2 dbname=archive", "host=db.example password=*** dbname=archive"),
+        ("host=db.example password = 'hunter 2' dbname=archive", "host=db.example password = *** dbname=archive"),
+        ("postgresql://[::1", "postgresql://[::1"),
+    ):
+        assert safe_url(given) == shown, given
+        assert "hunter" not in safe_url(given)
+
+
+def test_no_message_or_stats_shows_a_password(pg_server: str, pg_url: str, tmp_path: Path) -> None:
+    from assistant.cli import main
+    from assistant.index.postgres import connect, open_writer_store
+    from assistant.errors import StoreError
+
+    runner = CliRunner()
+    # Unreachable, in each form a password can take in a URL, and a keyword string given to connect.
+    for url in ("postgresql://u@127.0.0.1:1/db?password=hunter2", "postgresql://u@127.0.0.1:1/db?sslmode=disable&password=hunter2",
+                "postgresql://u:hunter2@127.0.0.1:1/db"):
+        for args in (["ask", "anything"], ["stats", "--json"], ["stats"], ["index", str(tmp_path)]):
+            result = runner.invoke(main, ["--store", url, *args])
+            assert result.exit_code != 0 and "cannot connect to postgresql://u" in result.output, result.output
+            assert "hunter2" not in result.output and "Traceback" not in result.output, result.output
+    with pytest.raises(StoreError) as raised:
+        connect("host=127.0.0.1 port=1 password=hunter2 dbname=db")
+    assert "hunter2" not in str(raised.value) and "password=***" in str(raised.value)
+    # A store that answers (trust authentication ignores the password): stats show the URL masked.
+    build_index(write_small_corpus(tmp_path / "corpus"), pg_url, embedder=HashEmbedder())
+    for url in (pg_url + "&password=hunter2", pg_url.replace("postgres:@", "postgres:hunter2@", 1)):
+        stats = runner.invoke(main, ["--store", url, "stats", "--json"])
+        assert stats.exit_code == 0, stats.output
+        assert "hunter2" not in stats.output and "***" in json.loads(stats.output)["index"]
+        plain = runner.invoke(main, ["--store", url, "stats"])
+        assert plain.exit_code == 0 and "hunter2" not in plain.output and "***" in plain.output, plain.output
+    # A store whose schema exists but holds no index yet (an indexer stopped before its first commit).
+    empty = new_database(pg_server)
+    open_writer_store(empty).close()
+    with pytest.raises(EngineError) as empty_error:
+        opened(empty + "&password=hunter2")
+    assert "is empty" in str(empty_error.value) and "hunter2" not in str(empty_error.value)
+    missing = runner.invoke(main, ["--store", new_database(pg_server) + "&password=hunter2", "ask", "x"])
+    assert "holds no assistant index" in missing.output and "hunter2" not in missing.output
+
+
+def _recipe(database: str, search_path: str | None = None) -> list[str]:
+    """The statements of docs/team.md's permissions recipe, for `database` (search_path replaced when given)."""
+    import re
+
+    text = (REPO / "docs" / "team.md").read_text(encoding="utf-8")
+    block = text.split("## Reader and indexer permissions", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
+    sql = "\n".join(line for line in block.splitlines() if not line.strip().startswith("--"))
+    sql = sql.replace("DATABASE newsroom", f"DATABASE {database}")
+    if search_path is not None:
+        sql = re.sub(r"SET search_path = [^;]+;", f"SET search_path = {search_path};", sql)
+    return [s.strip() for s in sql.split(";") if s.strip()]
+
+
+def test_the_permissions_recipe_of_the_docs_works(private_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from assistant.errors import StoreError
+
+    monkeypatch.setenv("ASSISTANT_PG_VECTOR_INDEX", VECTOR_INDEX)
+    admin = private_server.get_uri()
+    corpus = write_small_corpus(tmp_path / "corpus")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE newsroom_old")
+        conn.execute("CREATE DATABASE newsroom")
+    # The recipe as it was: roles on search_path = archive while CREATE EXTENSION put pgvector in public.
+    old = admin.replace("/postgres?", "/newsroom_old?")
+    with psycopg.connect(old, autocommit=True) as conn:
+        for statement in _recipe("newsroom_old", search_path="archive"):
+            conn.execute(re.sub(r"\b(assistant_indexer|assistant_reader|alice)\b", r"old_\1", statement))
+    with pytest.raises(StoreError) as raised:
+        build_index(corpus, old.replace("postgres:@", "old_assistant_indexer:@", 1), embedder=HashEmbedder())
+    assert 'type "halfvec" does not exist' in str(raised.value)
+    assert "pgvector's types are not on the search_path: include the schema where the vector extension is installed" in str(raised.value)
+    # The recipe as the docs give it now: the indexer builds in archive, alice reads and answers, and may not write.
+    url = admin.replace("/postgres?", "/newsroom?")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in _recipe("newsroom"):
+            conn.execute(statement)
+    report = build_index(corpus, url.replace("postgres:@", "assistant_indexer:@", 1), embedder=HashEmbedder())
+    assert report.added > 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM archive.articles").fetchone()[0] == report.added
+        assert conn.execute("SELECT to_regclass('public.articles')").fetchone()[0] is None
+    alice = url.replace("postgres:@", "alice:@", 1)
+    # The schema in the URL instead of the role's settings: with pgvector's schema after it, as the docs say.
+    for where in (alice, alice + "&options=-csearch_path%3Darchive%2Cpublic"):
+        engine = opened(where)
+        try:
+            answer = engine.ask("central bank raised interest rates")
+            assert answer.answered and answer.quotes[0].path == "markets.md"
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                engine.db.raw("DELETE FROM articles")
+        finally:
+            engine.close()
+    # A reader whose search_path leaves pgvector's schema out is refused at once, with the same hint.
+    with pytest.raises(EngineError, match="pgvector's types are not on the search_path: include the schema where the vector "
+                                          "extension is installed \\(public\\)"):
+        opened(alice + "&options=-csearch_path%3Darchive")
+
+
+def test_a_connection_lost_during_a_question_fails_it_in_one_line_and_the_next_reconnects(pg_url: str, tmp_path: Path) -> None:
+    from assistant.errors import StoreConnectionError
+
+    build_index(write_small_corpus(tmp_path / "corpus"), pg_url, embedder=HashEmbedder())
+    engine = opened(pg_url)
+    try:
+        question = "central bank raised interest rates"
+        assert engine.ask(question).answered
+        pid = engine.db.raw("SELECT pg_backend_pid()").fetchone()[0]
+        with pytest.raises(StoreConnectionError, match="^lost the connection to the PostgreSQL store at .*is the server running\\?$"):
+            with engine.store.snapshot():
+                engine.db.raw("SELECT 1")
+                with psycopg.connect(pg_url, autocommit=True) as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                time.sleep(0.2)
+                engine.db.raw("SELECT count(*) FROM articles")  # inside the snapshot: not silently run outside it
+        assert engine.ask(question).answered  # the next call reconnects
+        assert engine.db.raw("SELECT pg_backend_pid()").fetchone()[0] != pid
+        assert engine.db.raw("SHOW hnsw.ef_search").fetchone()[0] == "400"  # the session's settings again
+        # Outside a question, a statement on a connection the server dropped is run again once on a new one.
+        pid = engine.db.raw("SELECT pg_backend_pid()").fetchone()[0]
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        time.sleep(0.2)
+        assert engine.people()
+    finally:
+        engine.close()

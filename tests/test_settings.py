@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from assistant.settings import DEFAULT_BACKEND, Settings, load_settings, resolve_settings, user_config_path
 
@@ -132,3 +133,16 @@ def test_an_index_opened_without_a_corpus_keeps_the_folder_it_was_built_from(tmp
     # Said on the command line (or where the index has no record), the corpus is the one given.
     assert resolve_settings(index=index, corpus="corpus").settings.corpus == Path("corpus")
     assert resolve_settings(index=tmp_path / "none").settings.corpus == Path("corpus")
+
+
+
+
+def test_a_keyword_connection_string_is_refused_without_its_password() -> None:
+    from assistant.cli import main
+
+    runner = CliRunner()
+    for store in ("host=db.example password=hunter2 dbname=archive", "host=h password = 'hunter 2x'", "mysql://u:hunter2@h/db"):
+        result = runner.invoke(main, ["--store", store, "ask", "anything"])
+        assert result.exit_code != 0 and "is not a postgresql:// URL" in result.output, result.output
+        assert "hunter" not in result.output and "***" in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1

@@ -12,10 +12,10 @@ import functools
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import EngineError, IndexLocked, StoreError
+from assistant.errors import EngineError, IndexLocked, StoreConnectionError, StoreError
 from assistant.index import reads
 from assistant.index.sql_reads import SqlReads, TermCounts
 
@@ -68,54 +68,205 @@ def dialect(sql: str) -> str:
     return sql
 
 
-class PgConnection:
-    """A psycopg connection that takes the `?`-placeholder SQL the SQLite store's modules write."""
+def _nul_free(value: object) -> object:
+    """A query parameter with every string holding NUL made NULL. PostgreSQL text cannot hold NUL, so nothing stored
+    does: such a value matches nothing, as it matches nothing in the embedded store, and NULL is how SQL says so
+    (`=`, `IN`, `LIKE` and `ANY` with NULL match no row; the portable reads use no `IS NULL` test of a parameter)."""
+    if isinstance(value, str):
+        return None if "\x00" in value else value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_nul_free(v) for v in value)
+    return value
 
-    def __init__(self, conn: Any) -> None:
+
+def _has_nul(params: object) -> bool:
+    if isinstance(params, str):
+        return "\x00" in params
+    if isinstance(params, Mapping):
+        return any(_has_nul(v) for v in params.values())
+    if isinstance(params, (list, tuple)):
+        return any(_has_nul(v) for v in params)
+    return False
+
+
+def _without_nul(sql: str, params: Any) -> Any:
+    """The parameters of a read with NUL-holding strings made NULL (see _nul_free); a write's are left alone."""
+    if params is None or not _has_nul(params) or not sql.lstrip()[:6].upper().startswith(("SELECT", "WITH")):
+        return params
+    if isinstance(params, Mapping):
+        return {k: _nul_free(v) for k, v in params.items()}
+    return tuple(_nul_free(v) for v in params)
+
+
+class PgConnection:
+    """A psycopg connection that takes the `?`-placeholder SQL the SQLite store's modules write.
+
+    A reader's connection (`url` given) survives a restart of the server: a statement run outside a snapshot on a
+    connection found lost is run again once on a new connection, and a snapshot begun on one begins on a new one; a
+    connection lost inside a snapshot fails that snapshot (StoreConnectionError) and the next call reconnects. When
+    the server is still down each call tries once and raises StoreConnectionError, one line."""
+
+    def __init__(self, conn: Any, url: str | None = None) -> None:
         self.conn = conn
+        self.url = url
+        self.setup: list[str] = []
+        """Session settings run again on every new connection (SET hnsw.ef_search ...)."""
+        self.in_snapshot = False
+
+    def configure(self, statement: str) -> None:
+        """Run a session setting now and on every reconnection."""
+        self.raw(statement)
+        self.setup.append(statement)
 
     def execute(self, sql: str, params: Sequence[object] | None = None) -> Any:
-        return self.conn.execute(dialect(sql), tuple(params) if params is not None else None)
+        args = _without_nul(sql, tuple(params) if params is not None else None)
+        return self._run(lambda: self.conn.execute(dialect(sql), args))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> Any:
-        cur = self.conn.cursor()
         rows = list(rows)
-        if rows:
-            cur.executemany(dialect(sql), rows)
-        return cur
+
+        def run() -> Any:
+            cur = self.conn.cursor()
+            if rows:
+                cur.executemany(dialect(sql), rows)
+            return cur
+
+        return self._run(run)
 
     def raw(self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None) -> Any:
         """PostgreSQL SQL with psycopg's own `%s` placeholders."""
-        return self.conn.execute(sql, params)
+        args = _without_nul(sql, params)
+        return self._run(lambda: self.conn.execute(sql, args))
+
+    def begin_snapshot(self, statement: str) -> None:
+        """Begin a read transaction (reconnecting a lost connection first: nothing was read on it yet)."""
+        self.raw(statement)
+        self.in_snapshot = True
+
+    def end_snapshot(self, statement: str) -> None:
+        """COMMIT or ROLLBACK the snapshot; a connection lost meanwhile has nothing left to end."""
+        self.in_snapshot = False
+        if self.url is not None and self.lost():
+            return
+        self._run(lambda: self.conn.execute(statement))
+
+    def lost(self) -> bool:
+        """Whether the connection is closed or broken (the server went away under it)."""
+        return bool(self.conn.closed or getattr(self.conn, "broken", False))
+
+    def _run(self, call: Callable[[], Any]) -> Any:
+        if self.url is None:
+            return call()
+        import psycopg
+
+        if self.lost():
+            if self.in_snapshot:
+                raise self._lost_error("the connection was lost during this read")
+            self.reconnect()
+        idle = self.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        try:
+            return call()
+        except psycopg.OperationalError as exc:
+            if not self.lost():
+                raise
+            if not idle or self.in_snapshot:
+                raise self._lost_error(_one_line(exc, self.url)) from exc
+        self.reconnect()  # a read outside a transaction: run it again, once, on a new connection
+        try:
+            return call()
+        except psycopg.OperationalError as exc:
+            if self.lost():
+                raise self._lost_error(_one_line(exc, self.url)) from exc
+            raise
+
+    def reconnect(self) -> None:
+        """A new connection in place of a lost one, with the session's settings; StoreConnectionError when none can
+        be made."""
+        assert self.url is not None
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        try:
+            conn = _open(self.url, autocommit=True)
+        except StoreError as exc:
+            raise self._lost_error(_one_line(exc.__cause__ or exc, self.url)) from exc
+        self.conn = conn
+        self.in_snapshot = False
+        for statement in self.setup:
+            self.raw(statement)
+
+    def _lost_error(self, reason: str) -> StoreConnectionError:
+        return StoreConnectionError(
+            f"lost the connection to the PostgreSQL store at {safe_url(self.url or '')}: {reason}; is the server running?"
+        )
 
     def close(self) -> None:
         self.conn.close()
 
 
+def _one_line(exc: BaseException, url: str = "") -> str:
+    """An exception as one line of at most 200 characters, without the password of `url`."""
+    return hide_password(" ".join(str(exc).split()), url)[:200] or type(exc).__name__
+
+
+_URL_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+_KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s']*)", re.IGNORECASE)
+
+
 def safe_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "postgresql://..."
-    if not parts.password:
-        return url
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    """The URL without its password, for messages: `user:***@`, `?password=***` and `&password=***` in a
+    postgresql:// URL; `password=***` in a keyword connection string (`host=... password=...`)."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        return _KEYWORD_PASSWORD.sub(r"\1***", url)
+    scheme, _, rest = url.partition("://")
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    netloc, tail = rest[:end], rest[end:]
+    userinfo, at, host = netloc.rpartition("@")
+    if at and ":" in userinfo:
+        user, _, password = userinfo.partition(":")
+        if password:
+            netloc = f"{user}:***@{host}"
+    return f"{scheme}://{netloc}" + _URL_QUERY_PASSWORD.sub(r"\1***", tail)
 
 
-def connect(url: str, *, autocommit: bool = True) -> PgConnection:
-    """Open a connection; any failure is one StoreError line naming the store and the problem."""
+def _passwords(url: str) -> list[str]:
+    """The password values a URL or keyword string holds (as written and decoded)."""
+    found: list[str] = []
+    if url.startswith(("postgresql://", "postgres://")):
+        rest = url.partition("://")[2]
+        end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+        userinfo = rest[:end].rpartition("@")[0]
+        if ":" in userinfo:
+            found.append(userinfo.partition(":")[2])
+        found += [m.group(0).split("=", 1)[1] for m in _URL_QUERY_PASSWORD.finditer(rest[end:])]
+    else:
+        found += [m.group(2).strip("'") for m in _KEYWORD_PASSWORD.finditer(url)]
+    found += [urllib.parse.unquote(p) for p in found]
+    return [p for p in dict.fromkeys(found) if len(p) >= 3]
+
+
+def hide_password(text: str, url: str) -> str:
+    """`text` (a driver's message about `url`) with any password of the URL in it replaced by ***."""
+    for password in sorted(_passwords(url), key=len, reverse=True):
+        text = text.replace(password, "***")
+    return text
+
+
+def _open(url: str, *, autocommit: bool) -> Any:
+    """A psycopg connection; any failure is one StoreError line naming the store (password masked) and the problem."""
     try:
         import psycopg
     except ImportError as exc:  # pragma: no cover - the optional extra is missing
         raise StoreError("the PostgreSQL store needs psycopg: pip install 'assistant[postgres]'") from exc
     try:
-        conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=10, application_name="assistant")
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10, application_name="assistant")
     except (psycopg.Error, ValueError) as exc:
-        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise StoreError(f"cannot connect to {safe_url(url)}: {reason}") from exc
-    return PgConnection(conn)
+        raise StoreError(f"cannot connect to {safe_url(url)}: {_one_line(exc, url)}") from exc
+
+
+def connect(url: str, *, autocommit: bool = True, reconnect: bool = False) -> PgConnection:
+    """Open a connection; any failure is one StoreError line naming the store and the problem. `reconnect`: a
+    reader's connection, made again when the server restarts under it (see PgConnection)."""
+    return PgConnection(_open(url, autocommit=autocommit), url if reconnect else None)
 
 
 # -- schema and migrations ----------------------------------------------------------------------
@@ -239,6 +390,15 @@ def migrate(db: PgConnection) -> None:
 
 
 # -- FTS5 expressions as tsquery ------------------------------------------------------------------
+
+NUL = "\x00"
+
+
+def matches_nothing(match: str) -> bool:
+    """Whether a keyword expression holds NUL: PostgreSQL text cannot (so no stored text does), and the searches
+    given one find nothing without asking the server, as the portable reads' NUL-holding values match nothing."""
+    return NUL in match
+
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -403,7 +563,9 @@ class PgTermStats:
         """Sentences matching each phrase (their idf in an index-wide sentence search, as FTS5 counts it): counted,
         except where the planner's statistics put a phrase in more than SENTENCE_ESTIMATE_ABOVE sentences."""
         for phrase in phrases:
-            if phrase not in self._sentence_freq:
+            if NUL in phrase:
+                self._sentence_freq[phrase] = 0  # in no stored text (see matches_nothing)
+            elif phrase not in self._sentence_freq:
                 where = f"FROM sentences WHERE tsv @@ phraseto_tsquery('{TS_CONFIG}', %s)"
                 args = (ts_text(phrase),)
                 # Counting 200,000 sentences of 'said' costs seconds; ANALYZE's lexeme frequencies (most common
@@ -420,6 +582,9 @@ class PgTermStats:
         return self._rows
 
     def frequencies(self, terms: Sequence[str]) -> list[int]:
+        for word in terms:
+            if NUL in word:
+                self._freq[word] = 0  # in no stored text (see matches_nothing)
         missing = [w for w in dict.fromkeys(terms) if w not in self._freq]
         if missing:
             rows = self.db.raw(
@@ -437,6 +602,8 @@ class PgTermStats:
         """Chunks an FTS5 expression matches, counted up to posting_budget + 1: the planner compares the count with
         its budget and the engine asks whether a phrase occurs at all, and counting every row of common words
         in a large archive costs more than the whole search."""
+        if matches_nothing(match):
+            return 0
         query, params, column = tsquery(match)
         if column is None and len(params) == 1 and query == f"phraseto_tsquery('{TS_CONFIG}', %s)" and len(params[0].split()) == 1:
             # One word: the chunks holding its lexeme are counted in chunk_terms already (no posting list walked).
@@ -458,7 +625,7 @@ class PostgresStore(SqlReads):
         self.url = url
         self.location = safe_url(url)
         self.database_errors: tuple[type[BaseException], ...] = (psycopg.Error,)
-        self.db = connect(url)
+        self.db = connect(url, reconnect=True)
         try:
             version = schema_version(self.db)
             if version is None or version < len(MIGRATIONS):
@@ -468,12 +635,14 @@ class PostgresStore(SqlReads):
                 migrate(self.db)
             elif version > len(MIGRATIONS):
                 raise StoreError(f"{self.location} was written by a newer version of assistant (schema {version})")
-            self.db.raw(f"SET hnsw.ef_search = {EF_SEARCH}")
-            self.db.raw("SET hnsw.iterative_scan = relaxed_order")
+            if not self.db.raw("SELECT to_regtype('halfvec') IS NOT NULL").fetchone()[0]:
+                raise StoreError(f"{self.location}: {vector_types_missing(self.db)}")
+            self.db.configure(f"SET hnsw.ef_search = {EF_SEARCH}")
+            self.db.configure("SET hnsw.iterative_scan = relaxed_order")
             self.meta = self._read_meta()
         except psycopg.Error as exc:
             self.db.close()
-            raise StoreError(f"{self.location}: {' '.join(str(exc).split())[:200]}") from exc
+            raise StoreError(f"{self.location}: {_one_line(exc, url)}") from exc
         except StoreError:
             self.db.close()
             raise
@@ -485,13 +654,15 @@ class PostgresStore(SqlReads):
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
-        """One REPEATABLE READ transaction: every row and vector read belongs to one committed state."""
-        import psycopg
-
-        with self.db.conn.transaction():
-            self.db.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        """One REPEATABLE READ transaction: every row and vector read belongs to one committed state. A connection
+        the server dropped (a restart) is made again as it begins; one lost during it fails this snapshot only."""
+        self.db.begin_snapshot("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        try:
             yield
-        _ = psycopg  # the transaction block is psycopg's
+        except BaseException:
+            self.db.end_snapshot("ROLLBACK")
+            raise
+        self.db.end_snapshot("COMMIT")
 
     def refresh(self) -> bool:
         meta = self._read_meta()
@@ -541,6 +712,8 @@ class PostgresStore(SqlReads):
         `title_weight`, a row's length its tokens, idf from the store's counts), larger better."""
         from assistant.index.fts import B, K1, idf
 
+        if matches_nothing(match):
+            return []
         q, params, column = tsquery(match)
         if table == "chunks":
             rows, avg = self.terms.shape("chunks")
@@ -578,6 +751,8 @@ class PostgresStore(SqlReads):
         return self._ranked_sentences(match, k, title_weight, allowed)
 
     def phrase_sentences(self, match: str, allowed: set[int] | None = None, limit: int = 2000) -> list[reads.SentenceRow]:
+        if matches_nothing(match):
+            return []
         q, params, column = tsquery(match)
         rows = self.db.raw(
             f'WITH q AS (SELECT {q} AS q) SELECT s.id, s.article_id, s.ord, s.start, s."end", s.paragraph, s.vector '
@@ -591,6 +766,8 @@ class PostgresStore(SqlReads):
         return self.terms.count(match)
 
     def articles_matching(self, match: str, limit: int = 5000) -> set[int]:
+        if matches_nothing(match):
+            return set()
         q, params, column = tsquery(match)
         rows = self.db.raw(
             f"WITH q AS (SELECT {q} AS q) SELECT DISTINCT article_id FROM (SELECT article_id FROM sentences, q "
@@ -600,6 +777,8 @@ class PostgresStore(SqlReads):
         return {r[0] for r in rows}
 
     def keyword_articles(self, match: str, limit: int = 40) -> list[int]:
+        if matches_nothing(match):
+            return []
         q, params, _ = tsquery("body : (" + match + ")")
         rows = self.db.raw(
             f"WITH q AS (SELECT {q} AS q) SELECT article_id, ts_rank({_weights(0.0)}, tsv, q.q, {RANK_NORMALISATION}) AS r "
@@ -616,7 +795,7 @@ class PostgresStore(SqlReads):
         if not query.phrases or not texts:
             return Evidence({}, {}, {}, {})
         ids = list(texts)
-        phrases = [ts_text(p[1:-1].replace('""', '"')) for p in query.phrases]
+        phrases = [ts_text(p[1:-1].replace('""', '"')) if NUL not in p else "" for p in query.phrases]  # "": no lexeme
         wanted = self.db.raw(
             f"SELECT to_tsvector('{TS_CONFIG}', w)::text FROM unnest(%s::text[]) WITH ORDINALITY AS x(w, i) ORDER BY i", (phrases,)
         ).fetchall()
@@ -873,6 +1052,17 @@ def acquire_writer_lock(db: PgConnection, location: str) -> None:
         raise IndexLocked(f"another indexer is writing to {location}; try again when it has finished")
 
 
+def vector_types_missing(db: PgConnection) -> str:
+    """Why pgvector's types (halfvec) cannot be found from this session, with what to do about it."""
+    row = db.raw(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'"
+    ).fetchone()
+    if row is None:
+        return "pgvector is not installed in this database; an administrator must run CREATE EXTENSION vector in it"
+    return (f"pgvector's types are not on the search_path: include the schema where the vector extension is installed "
+            f"({row[0]}), e.g. ALTER ROLE ... SET search_path = archive, {row[0]}")
+
+
 def open_writer_store(url: str) -> PgConnection:
     """A writer's connection: the schema migrated, the writer lock held for the session."""
     import psycopg
@@ -882,12 +1072,16 @@ def open_writer_store(url: str) -> PgConnection:
         acquire_writer_lock(db, safe_url(url))
         migrate(db)
     except psycopg.Error as exc:
+        reason = _one_line(exc, url)
+        hint = ""
+        if isinstance(exc, psycopg.errors.UndefinedObject) and "halfvec" in reason:
+            with contextlib.suppress(psycopg.Error):
+                hint = "; " + vector_types_missing(db)
+        elif "vector" in reason:
+            hint = "; an administrator must run CREATE EXTENSION vector in it"
         db.close()
-        reason = " ".join(str(exc).split())[:200]
-        hint = "; an administrator must run CREATE EXTENSION vector in it" if "vector" in reason else ""
         raise StoreError(f"cannot set up the store at {safe_url(url)}: {reason}{hint}") from exc
     except Exception:
         db.close()
         raise
     return db
-

@@ -36,6 +36,15 @@ def is_url(location: object) -> bool:
     return isinstance(location, str) and location.startswith(URL_PREFIXES)
 
 
+def shown_location(location: Path | str) -> str:
+    """A location as messages show it: an index folder as it is, a PostgreSQL URL without its password."""
+    if is_url(location):
+        from assistant.index.postgres import safe_url
+
+        return safe_url(str(location))
+    return str(location)
+
+
 class Store(Protocol):
     """What the query path and the indexer need from an index, whichever database holds it."""
 
@@ -337,4 +346,4 @@ def open_store(location: Path | str) -> Store:
     return EmbeddedStore(Path(location))
 
 
-__all__ = ["EmbeddedStore", "SqlReads", "Store", "StoreError", "TermCounts", "is_url", "open_store"]
+__all__ = ["EmbeddedStore", "SqlReads", "Store", "StoreError", "TermCounts", "is_url", "open_store", "shown_location"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.index import store
-from assistant.index.stores import EmbeddedStore, Store, open_store
+from assistant.index.stores import EmbeddedStore, Store, is_url, open_store, shown_location
 from assistant.search.answer import AnswerPolicy, article_support, build_quotes, policy_for, sentence_quote, unsupported
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError
 from assistant.search.keywords import loose_words, phrase, support_stem
@@ -62,7 +62,7 @@ class Engine:
         self.meta = self.store.meta
         if not self.meta.get("generation"):
             self.store.close()
-            raise EngineError(f"index {index_dir} is empty (run `assistant index` first)")
+            raise EngineError(f"index {shown_location(index_dir)} is empty (run `assistant index` first)")
         self.terms = self.store.term_stats()
         self._memo: dict[tuple[str, str], Any] = {}
         self._encoding: concurrent.futures.ThreadPoolExecutor | None = None
@@ -96,7 +96,7 @@ class Engine:
             built_with = self.meta.get("model")
             if built_with and built_with != fake.model_name:
                 raise EngineError(
-                    f"index {self.index_dir} was built with {built_with}; the {chosen} backend cannot search it "
+                    f"index {shown_location(self.index_dir)} was built with {built_with}; the {chosen} backend cannot search it "
                     "(leave --backend out to search it with its own model)"
                 )
             return fake
@@ -107,7 +107,7 @@ class Engine:
             raise EngineError(str(exc)) from exc
         if name != self.meta.get("model") or dim != int(self.meta.get("dim", 0)):
             raise EngineError(
-                f"index {self.index_dir} was built with {self.meta.get('model')} ({self.meta.get('dim')} dims) but the "
+                f"index {shown_location(self.index_dir)} was built with {self.meta.get('model')} ({self.meta.get('dim')} dims) but the "
                 f"model is {name} ({dim} dims); re-index with `assistant index --rebuild`"
             )
         # One question is a few dozen tokens: ONNX Runtime's second thread costs more in hand-offs than it saves
@@ -186,7 +186,7 @@ class Engine:
                         return  # keep answering from the generation already in memory
                     raise EngineError(str(exc)) from exc
             except self.store.database_errors as exc:
-                raise EngineError(f"{self.store.location}: {exc}; rebuild it with `assistant index --rebuild`") from exc
+                raise EngineError(f"{self.store.location}: {exc}" + (_REBUILD_IT if isinstance(self.store, EmbeddedStore) else "")) from exc
 
     def ask(
         self,
@@ -274,7 +274,10 @@ class Engine:
             except (EngineError, VectorError) as exc:
                 return self._refusal(question, active, str(exc), started), None
             except self.store.database_errors as exc:
-                message = f"search failed: {exc}; if this persists, rebuild with `assistant index --rebuild`"
+                # The rebuild advice is for a damaged index folder; a server's errors (a lost connection is
+                # StoreConnectionError, an EngineError, above) are not mended by rebuilding.
+                message = f"search failed: {' '.join(str(exc).split())}" + (
+                    "; if this persists, rebuild with `assistant index --rebuild`" if isinstance(self.store, EmbeddedStore) else "")
                 return self._refusal(question, active, message, started), None
             finally:
                 concurrent.futures.wait([encoding] + ([searching] if searching is not None else []))  # nothing left running
@@ -645,10 +648,15 @@ def _speaker_line(db: sqlite3.Connection, quotes: tuple[Quote, ...]) -> str:
     return f"{speaker.name}{role} said it ({how}quote 1, {quotes[0].path})"
 
 
+_REBUILD_IT = "; rebuild it with `assistant index --rebuild`"
+
+
 def _damaged(index_dir: Path | str, exc: BaseException) -> str:
     """One line for a damaged database (SQLite may quote schema text with newlines)."""
     reason = " ".join(str(exc).split())[:160]
-    return f"index {index_dir} is damaged ({reason}); rebuild it with `assistant index --rebuild`"
+    if isinstance(index_dir, str) and is_url(index_dir):
+        return f"{shown_location(index_dir)}: {reason}"  # a server's error: rebuilding mends nothing
+    return f"index {index_dir} is damaged ({reason}){_REBUILD_IT}"
 
 
 def read_stats(index_dir: Path | str, opened: Store | None = None) -> IndexStats:
