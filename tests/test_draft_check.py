@@ -15,16 +15,8 @@ from assistant.embedding.registry import HashEmbedder
 from assistant.index.indexer import build_index
 from assistant.search.draft_check import check_draft, report_to_dicts, same_person
 from assistant.search.engine import Engine
+from support.corpus import HARBOUR_DEBATE as HARBOUR
 
-HARBOUR = (
-    "Harbour plan approved after long debate\n\n"
-    "The council approved the new harbour plan on Tuesday after a debate that lasted six hours.\n\n"
-    "\"We have waited twenty years for this harbour, and tonight the town finally said yes,\" "
-    "council leader Maria Olsen said after the vote.\n\n"
-    "Opponents were not convinced. \"The plan ignores the fishermen who built this town and it will "
-    "cost far more than anyone admits,\" said Peter Lund, who chairs the fishermen's association.\n\n"
-    "Ms Olsen said the first ships could dock by next summer.\n"
-)
 ORCHARD = (
     "Apple harvest smaller than expected\n\n"
     "Growers in the valley picked fewer apples this autumn after a dry spring.\n\n"

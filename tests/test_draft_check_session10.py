@@ -13,6 +13,7 @@ from assistant.embedding.registry import HashEmbedder
 from assistant.index.indexer import build_index
 from assistant.search.draft_check import STATUSES, DiffOp, check_draft, report_to_dicts
 from assistant.search.engine import Engine
+from support.corpus import HARBOUR_DEBATE as HARBOUR
 
 MAC = (
     "Apple Mac mini gets warm welcome\n\n"
@@ -25,15 +26,6 @@ MAC = (
     "it starts to go back down again,\" said Mr Gammage. The release of the Mac mini fit this pattern. \"It is "
     "the same old story,\" he said.\n\n"
     "\"It's the bravest move they have made yet,\" said Jonny Evans, news editor at Macworld magazine.\n"
-)
-HARBOUR = (
-    "Harbour plan approved after long debate\n\n"
-    "The council approved the new harbour plan on Tuesday after a debate that lasted six hours.\n\n"
-    "\"We have waited twenty years for this harbour, and tonight the town finally said yes,\" "
-    "council leader Maria Olsen said after the vote.\n\n"
-    "Opponents were not convinced. \"The plan ignores the fishermen who built this town and it will "
-    "cost far more than anyone admits,\" said Peter Lund, who chairs the fishermen's association.\n\n"
-    "Ms Olsen said the first ships could dock by next summer.\n"
 )
 GROCER = (
     "Grocer shares slide\n\n"

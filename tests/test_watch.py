@@ -332,7 +332,8 @@ def _running_in_thread(watcher: Watcher) -> tuple[threading.Thread, list[BaseExc
     return thread, raised
 
 
-def test_watch_stops_on_an_index_of_another_folder(tmp_path: Path) -> None:
+def _index_of_another_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """A corpus folder (b.txt) and an index built from another folder (a.txt)."""
     from assistant.index.indexer import build_index
 
     other, corpus, index = tmp_path / "other", tmp_path / "corpus", tmp_path / "index"
@@ -341,6 +342,11 @@ def test_watch_stops_on_an_index_of_another_folder(tmp_path: Path) -> None:
     (other / "a.txt").write_text(_article(1), encoding="utf-8")
     (corpus / "b.txt").write_text(_article(2), encoding="utf-8")
     build_index(other, index, embedder=HashEmbedder())
+    return corpus, index
+
+
+def test_watch_stops_on_an_index_of_another_folder(tmp_path: Path) -> None:
+    corpus, index = _index_of_another_folder(tmp_path)
     updates: list[WatchUpdate] = []
     watcher = Watcher(corpus, index, embedder=HashEmbedder(), on_update=updates.append, debounce_ms=100)
     thread, raised = _running_in_thread(watcher)
@@ -373,14 +379,7 @@ def test_watch_stops_on_an_index_of_another_model(tmp_path: Path) -> None:
 
 
 def test_cli_watch_exits_with_one_line_on_a_permanent_refusal(tmp_path: Path) -> None:
-    from assistant.index.indexer import build_index
-
-    other, corpus, index = tmp_path / "other", tmp_path / "corpus", tmp_path / "index"
-    other.mkdir()
-    corpus.mkdir()
-    (other / "a.txt").write_text(_article(1), encoding="utf-8")
-    (corpus / "b.txt").write_text(_article(2), encoding="utf-8")
-    build_index(other, index, embedder=HashEmbedder())
+    corpus, index = _index_of_another_folder(tmp_path)
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "watch", str(corpus), "--index", str(index), "--backend", "hash"],
@@ -394,7 +393,7 @@ def test_cli_watch_exits_with_one_line_on_a_permanent_refusal(tmp_path: Path) ->
         raise AssertionError(f"still watching after a permanent refusal: {err}") from None
     assert proc.returncode != 0, err
     errors = [line for line in err.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1 and f"holds 1 article from {other}" in errors[0], err
+    assert len(errors) == 1 and f"holds 1 article from {tmp_path / 'other'}" in errors[0], err
     assert "update failed" not in err and "Traceback" not in err
 
 

@@ -88,3 +88,15 @@ def write_corpus_with_problems(folder: Path) -> Path:
                                       encoding="utf-8")
     (folder / "latin.txt").write_bytes("Caf\xe9 news\n\nThe caf\xe9 reopened on Monday.\n".encode("cp1252"))
     return folder
+
+
+HARBOUR_DEBATE = (
+    "Harbour plan approved after long debate\n\n"
+    "The council approved the new harbour plan on Tuesday after a debate that lasted six hours.\n\n"
+    "\"We have waited twenty years for this harbour, and tonight the town finally said yes,\" "
+    "council leader Maria Olsen said after the vote.\n\n"
+    "Opponents were not convinced. \"The plan ignores the fishermen who built this town and it will "
+    "cost far more than anyone admits,\" said Peter Lund, who chairs the fishermen's association.\n\n"
+    "Ms Olsen said the first ships could dock by next summer.\n"
+)
+"""A story with two quotations and one reported sentence (the draft-check tests quote, alter and misattribute it)."""
