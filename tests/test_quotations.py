@@ -875,3 +875,25 @@ def test_someones_spokesman_is_not_them(text: str, speaker: str | None) -> None:
 )
 def test_a_weekday_surname_and_a_relative_clause_verb(text: str, speaker: str | None) -> None:
     assert speakers(text)[-1] == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # A middle initial with its full stop ('Mr R' and 'John E' were listed as people).
+        ("Patents\n\nIn a statement, Dr John E. Kelly, IBM senior vice president, Technology and Intellectual Property, "
+         "said: \"True innovation leadership is about more than numbers.\"\n", "John E. Kelly"),
+        ("Lasers\n\n\"Getting permission to dig is a task,\" said Mr R. Sridharan, vice president of networks at Tata.\n",
+         "R. Sridharan"),
+        # ... but a sentence ending in an initial is not joined to the next name.
+        ("Eulogy\n\nHe directed Malcolm X. Attallah Shabazz, the daughter of Malcolm X, recalled the eulogy. \"Harlem "
+         "has come to bid farewell,\" she said.\n", "Attallah Shabazz"),
+        # 'talking to Real Madrid sporting director Emilio Butragueno': a role's capitalised words do not make him the
+        # speaker of the next 'he said' when someone else is the sentence's subject.
+        ("Prank\n\nJose Antonio Reyes fell victim to a prank. The Spaniard believed he was talking to Real Madrid "
+         "sporting director Emilio Butragueno when he berated his team-mates.\n\n\"I'm going to have to carry on "
+         "playing with some bad people,\" he added.\n", None),
+    ],
+)
+def test_initials_and_roles_before_names(text: str, speaker: str | None) -> None:
+    assert speakers(text)[-1] == speaker

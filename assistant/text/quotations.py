@@ -426,8 +426,10 @@ _OPENERS = frozenset("([{<—–-/“„‟«‘‚‛‹")
 _CLOSERS = frozenset(".,;:!?)]}>—–-/…”»’›")
 _ELISIONS = re.compile(r"(?:em|n|tis|twas|cause|til|till|bout|round|cos|ere|er|un|ow|nuff|s)\b", re.I)
 
+# A capitalised word, or an initial before a surname that ends the name ('John E. Kelly'; 'Malcolm X. Attallah
+# Shabazz' is two names), with the full stop of a title ('Mr.', 'Dr.').
 _TOKEN = (
-    rf"[{_UP}][\w\-]*(?:['’]\w{{2,}}(?:-\w+)*)?"
+    rf"(?:[A-Z]\.(?=[ ][{_UP}][a-z][\w'’\-]*(?![\w'’\-]|[ ][{_UP}]))|[{_UP}][\w\-]*(?:['’]\w{{2,}}(?:-\w+)*)?)"
     r"(?:(?:(?<=Mr)|(?<=Mrs)|(?<=Ms)|(?<=Dr)|(?<=St)|(?<=Prof)|(?<=Rev)|(?<=Gen)|(?<=Sen)|(?<=Gov))\.)?"
 )
 _NAME_PREFIXES = ("al", "el", "bin", "ibn", "de", "d", "l", "van", "von", "le", "la", "da", "di", "du", "del", "dos", "ter", "ten")
@@ -1400,6 +1402,14 @@ class _Article:
                 b_base = base + b_cut + 1
                 a_base = base + comma + 1
                 ref = self._appositive(b_text_full, b_base, a_text, a_base, strict)
+                if (ref is None or ref.kind != "name" or not self._personal(ref.text)) and _has_role_head(b_text_full) and (
+                    b_cut >= 0 and b_text[b_cut] == "," and not _has_role_head(a_text) and a_text.strip()[:1].isupper()
+                ):
+                    # 'Dr John E. Kelly, IBM senior vice president, Technology and Intellectual Property, said': a role in
+                    # two parts; the person is named before the first.
+                    before = self._subject_before(lo, b_base - 1, strict)
+                    if before is not None and before.kind == "name" and self._personal(before.text):
+                        return _Ref("name", before.text, before.start, before.end, before.role or _clean_role(b_text_full), before.gender)
                 if (ref is not None and ref.kind == "name" and " " not in ref.text and not self._personal(ref.text)
                         and _has_role_head(b_text_full) and b_cut >= 0 and b_text[b_cut] == ","):
                     # 'Mr Johnson, MP for Henley-on-Thames, Oxfordshire, said': a place ends the role; the person
@@ -1663,9 +1673,10 @@ class _Article:
         """'the 20-year-old', 'the Czech', 'the Scot', 'the Frenchman': a description news style uses for the
         person the story was just about, not a role someone else may hold."""
         words = text.lower().strip(",. ").split()
-        if len(words) != 2 or words[0] != "the":
+        if not 2 <= len(words) <= 3 or words[0] != "the":
             return False
-        return words[1].endswith("-year-old") or words[1].capitalize() in _NATIONALITIES or words[1] in _ORIGIN_NOUNS
+        # 'the 20-year-old', 'the Czech', 'the 24-year-old Swiss'
+        return all(w.endswith("-year-old") or w.capitalize() in _NATIONALITIES or w in _ORIGIN_NOUNS for w in words[1:])
 
     def _current_speaker(self, ref: _Ref) -> Speaker | None:
         """'the Conservative leader said' when no one was given that role: the person who spoke
@@ -1885,10 +1896,14 @@ class _Article:
         sport Jaime Lissavetzky'), after a speech verb ('thinks Tim Danton') or before a relative clause of their
         own ('a debut nomination for Staunton, 49, who told ...'), nor the one a question was put to."""
         words = self.frame[max(s_start, start - 80) : start].split()
-        for back in range(1, min(len(words), 4) + 1):
+        role = False
+        for back in range(1, min(len(words), 6) + 1):
             word = words[-back]
-            if not word.islower() and back > 1:
+            role = role or _role_head(word)
+            if not word.islower() and back > 1 and not role:
                 return False  # a capitalised word between: 'Baros insisted', a name or a place
+            if not word.islower() and back > 1:
+                continue  # 'talking to Real Madrid sporting director Emilio Butragueno': the role's own words
             if word in _SPEECH_SET or word in _STANCE_VERBS:
                 return False  # 'thinks Tim Danton', 'gamers said Lindsay Schroth'
             if word not in _OBJECT_HEADS:
