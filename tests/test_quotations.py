@@ -897,3 +897,15 @@ def test_a_weekday_surname_and_a_relative_clause_verb(text: str, speaker: str | 
 )
 def test_initials_and_roles_before_names(text: str, speaker: str | None) -> None:
     assert speakers(text)[-1] == speaker
+
+
+def test_a_sentence_about_someone_named_does_not_inherit_the_speech_before() -> None:
+    """The second blind speaker set: 'Britain's Rod Stewart introduced Percy Sledge, citing his hit as "one of the best
+    performances I've ever heard"' took the speaker of the paragraph before (Chrissie Hynde)."""
+    text = ("Hall of Fame\n\n\"We are a tribute band,\" said Chrissie Hynde. \"We're paying tribute to them,\" she said.\n\n"
+            "Britain's Rod Stewart introduced Percy Sledge, citing his best-known hit as \"one of the best performances "
+            "I've ever heard\".\n")
+    assert speakers(text)[-1] != "Chrissie Hynde"
+    mocked = ("U2\n\nIntroducing the band, Bruce Springsteen mocked Bono as the man who \"single-handedly pioneered the "
+              "Irish mullet\".\n")
+    assert speakers(mocked) == ["Bruce Springsteen"]

@@ -109,7 +109,8 @@ SPEECH_VERBS = (
     "labelled labeled hailed criticised criticized accused accuses alleged alleges protested "
     "countered counters retorted quipped shouted exclaimed whispered cautioned cautions "
     "forecast believes thinks feels hopes praised welcomed condemned attacked defended rejected "
-    "slammed blasted questioned demanded lambasted applauded likened likens apologised apologized apologises"
+    "slammed blasted questioned demanded lambasted applauded likened likens apologised apologized apologises "
+    "mocked mocks ridiculed"
 ).split()
 """Verbs that report speech ('thinks'/'believes' report a view stated to the reporter)."""
 
@@ -117,7 +118,7 @@ _SPEECH_SET = frozenset(SPEECH_VERBS)
 _STANCE_VERBS = frozenset(
     "believes thinks feels hopes praised welcomed condemned attacked defended rejected slammed blasted "
     "questioned demanded lambasted applauded called described dismissed branded labelled labeled "
-    "hailed criticised criticized accused likened likens apologised apologized apologises".split()
+    "hailed criticised criticized accused likened likens apologised apologized apologises mocked mocks ridiculed".split()
 )
 """Verbs that govern a quotation in their own sentence but are no speech a later one continues."""
 _PARTICIPLES = "saying adding telling warning insisting arguing stressing explaining claiming noting asking joking".split()
@@ -1997,6 +1998,12 @@ class _Article:
         para = self._paragraph_of(raw.start)
         if self._in_title(raw.start):
             return None
+        own = self.sentences[first_sent][0]
+        if any(m[2].person and not m[3] and (self._subject_like(own, m[0], m[1]) or _OPENING_WORDS.fullmatch(self.frame, own, m[0]))
+               for m in self._mentions_in(own, raw.start)):
+            # 'Britain's Rod Stewart introduced Percy Sledge, citing his hit as "..."': the sentence is about someone
+            # named in it, so the speech of the sentences before does not carry over to its quotation.
+            return None
         for j in range(first_sent - 1, max(-1, first_sent - 3), -1):
             s_start, s_end = self.sentences[j]
             p = self._paragraph_of(s_start)
@@ -2192,6 +2199,8 @@ _DOCUMENT_NOUNS = frozenset(
 )
 """What a person writes: 'His statement said:' quotes him, where 'His lawyer said:' quotes someone else."""
 _RELATIVE_SUBJECT = re.compile(r"\b(?:who|whom|which)\s+(?:he|she|they|it|we|I)\s+$")
+_OPENING_WORDS = re.compile(r"(?:[A-Z][\w\-]*(?:['’]s)?\s+)*")
+"""Capitalised words, possessive or not, before a name that opens its sentence ('Britain's Rod Stewart')."""
 _OBJECT_AFTER_VERB = re.compile(r"\s+(?:for|on|to|with|about|from|at|of|that|it|this|them|him|her)\b")
 _PREPOSITION_FIRST = re.compile(r"\s*(?:of|for|with|to|by|from|about|against|between|among)\s")
 _INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
