@@ -452,13 +452,13 @@ def test_a_50kb_filter_option_is_one_clear_line(tmp_path: Path, option: str) -> 
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_a_50kb_inline_filter_is_a_clear_message(tmp_path: Path, as_json: bool) -> None:
-    import json
-
     index = bidi_index(tmp_path)
     result = cli("ask", f"merger source:{HUGE}", "--index", str(index), *(["--json"] if as_json else []))
-    assert result.exit_code == 0 and "rebuild" not in result.stdout
-    message = json.loads(result.stdout)["message"] if as_json else result.stdout.strip()
-    assert message.startswith("the source filter is too long (50,000 characters") and len(message) < 200
+    # A bad inline filter is a usage error, as --source would be: exit 2 and one line on stderr (session 10).
+    assert result.exit_code == 2 and not result.stdout and "rebuild" not in result.stderr
+    message = result.stderr.strip()
+    assert "the source filter is too long (50,000 characters" in message and len(message) < 200
+    assert len(message.splitlines()) == 1
 
 
 def test_merging_a_50kb_filter_is_refused_with_the_reason() -> None:

@@ -159,7 +159,7 @@ def test_check_help_documents_its_exit_statuses() -> None:
     text = " ".join(out.split())
     assert code == 0
     assert "Exit status: 0 when every quotation is exact" in text
-    assert "1 when any is not (altered, wrong speaker or not found)" in text
+    assert "1 when any is not (altered, not quoted, wrong speaker or not found)" in text
     assert "2 when the draft or the index cannot be read" in text
 
 
