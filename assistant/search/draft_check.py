@@ -294,15 +294,10 @@ class _Checker:
 
     def _stored_quotations(self, article_id: int) -> tuple[Any, ...] | None:
         """The index's quotations of an article, None when the index has no quotation table."""
+        from assistant.index.quotation_store import quoted_articles
+
         try:
-            from assistant.index import quotation_store  # type: ignore[attr-defined]
-        except ImportError:
-            return None
-        read = getattr(quotation_store, "quoted_articles", None)
-        if read is None:
-            return None
-        try:
-            found = read(self.engine.db, [article_id]).get(article_id)
+            found = quoted_articles(self.engine.db, [article_id]).get(article_id)
         except self.engine.store.database_errors:
             return None
         return None if found is None or found.text is None else tuple(found.quotations)
@@ -395,16 +390,11 @@ class _Checker:
         return note
 
     def _stored_speaker(self, article_id: int, start: int, end: int) -> Speaker | None | bool:
-        """The stored speaker, or False when the index has no quotation table (older index, or not landed)."""
+        """The stored speaker, or False when the index has no quotation table (an older index)."""
+        from assistant.index.quotation_store import quotation_for_span
+
         try:
-            from assistant.index import quotation_store  # type: ignore[attr-defined]
-        except ImportError:
-            return False
-        find = getattr(quotation_store, "quotation_for_span", None)
-        if find is None:
-            return False
-        try:
-            found = find(self.engine.db, article_id, start, end)
+            found = quotation_for_span(self.engine.db, article_id, start, end)
         except self.engine.store.database_errors:
             return False
         return found.speaker if found is not None else None
