@@ -191,9 +191,17 @@ def _migration_13(db: sqlite3.Connection) -> None:
     _migration_5(db)
 
 
+def _migration_14(db: sqlite3.Connection) -> None:
+    """Speaker rules changed (the third blind speaker set, session 11): a surname that is also a country, colour or
+    nationality word after a first name ('Elizabeth France', 'Andrew Green'); a name before two descriptions ('X, from
+    Panasonic's laboratories, one of the pioneers of Blu-ray, told'); 'Dean Boyd' is no dean; 'he' after a speaker the
+    sentence before introduces with a role is that speaker: quotations extracted again."""
+    _migration_5(db)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7, _migration_8,
-    _migration_9, _migration_10, _migration_11, _migration_12, _migration_13,
+    _migration_9, _migration_10, _migration_11, _migration_12, _migration_13, _migration_14,
 )
 """Numbered schema changes; user_version says how many have run."""
 

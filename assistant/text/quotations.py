@@ -381,6 +381,12 @@ _ORG_WORDS = frozenset(
     Football Cricket Tennis Golf Olympic Paralympic Commonwealth Davis Ryder Masters Classic""".split()
 )
 """Words that make a capitalised run an organisation, place or event rather than a person."""
+_AFFILIATION_START = re.compile(r"\s*(?:from|of|at|with)\s")
+"""An appositive that gives where someone works: 'X, from Panasonic's laboratories,'."""
+_SURNAME_ORG_WORDS = frozenset("Green Power Hall Lane Church West East North South France England Ireland Scotland Wales Holland French German English Irish Welsh".split())
+"""Organisation, place or nationality words that are also common surnames: after a first name that is nothing else
+they end a person's name ('Elizabeth France', 'Andrew Green', 'Mike German'). Words naming streets, parks, halls'
+kind of place after a first name ('Victoria Street', 'James Park') are left out."""
 
 _STOP_ROLE_WORDS = frozenset(
     """the a an this that these those its his her their our my your and but or so yet as at by
@@ -1411,6 +1417,12 @@ class _Article:
                     before = self._subject_before(lo, b_base - 1, strict)
                     if before is not None and before.kind == "name" and self._personal(before.text):
                         return _Ref("name", before.text, before.start, before.end, before.role or _clean_role(b_text_full), before.gender)
+                if (ref is None or ref.kind != "name") and b_cut >= 0 and b_text[b_cut] == "," and _AFFILIATION_START.match(b_text_full):
+                    # 'Richard Doherty, from Panasonic's Hollywood Laboratories, one of the pioneers of Blu-ray, told':
+                    # two descriptions after the name; the person is named before the first.
+                    before = self._subject_before(lo, b_base - 1, strict)
+                    if before is not None and before.kind == "name" and self._personal(before.text):
+                        return before
                 if (ref is not None and ref.kind == "name" and " " not in ref.text and not self._personal(ref.text)
                         and _has_role_head(b_text_full) and b_cut >= 0 and b_text[b_cut] == ","):
                     # 'Mr Johnson, MP for Henley-on-Thames, Oxfordshire, said': a place ends the role; the person
@@ -1852,7 +1864,12 @@ class _Article:
                     return None  # 'a spokesman said ... he said': an unnamed person
                 if subject.kind == "name":
                     person = self._mention_at(subject.start, subject.end)
-                    if person is not None and person.person and person.gender in ("", gender):
+                    # 'Antonio "LA" Reid, chairman of ..., said:': a speaker the sentence introduces by a role is
+                    # a person though the name alone does not show it, and the one a pronoun after it stands for.
+                    introduced = subject.role is not None and _looks_personal(tuple(subject.text.split()))
+                    if person is None and introduced and subject.text[:1].isupper():
+                        return _Person(subject.text, subject.start, subject.text.split()[-1], "", True, [(-1, subject.role or "")])
+                    if person is not None and (person.person or (introduced and not person.organisation)) and person.gender in ("", gender):
                         return person
                 if subject.kind == "role" and subject.gender in ("", gender):
                     # 'The Tory co-chairman attacked ... and said Mr Blair was ...': the speech's subject is
@@ -2141,7 +2158,10 @@ def _looks_personal(words: tuple[str, ...]) -> bool:
     for i, w in enumerate(words):
         bare = w.rstrip(".")
         if bare in _ORG_WORDS or bare in _NOT_NAMES:
-            if not (bare in _FIRST_NAMES and (i == 0 or words[i - 1] in _FIRST_NAMES)):
+            if not (bare in _FIRST_NAMES and (i == 0 or words[i - 1] in _FIRST_NAMES)) and not (
+                bare in _SURNAME_ORG_WORDS and i == len(words) - 1 and i > 0
+                and (words[i - 1] in _MALE_NAMES or words[i - 1] in _FEMALE_NAMES)
+            ):
                 return False
         if len(bare) > 1 and bare.isupper():
             return False
@@ -2168,8 +2188,8 @@ def _name_split(tokens: list[str]) -> int:
             tokens[i + 1][0].isupper() and bare in _FIRST_NAMES and i + 1 == last
         ):
             keep = i + 1
-        elif bare.lower() in _ROLE_HEADS:
-            keep = i + 1
+        elif bare.lower() in _ROLE_HEADS and not (i == 0 and last == 1 and t in _FIRST_NAMES):
+            keep = i + 1  # 'Chairman Smith'; but 'Dean Boyd' is a first name and a surname
         elif t in _PERSON_TITLES and i > 0 and tokens[i + 1][0].isupper():
             keep = i  # 'GDC Mr Allard'
         elif i > 0 and t in _FIRST_NAMES and last - i <= 2 and keep < i and tokens[i - 1] not in _PERSON_TITLES:
