@@ -180,7 +180,8 @@ def index_cmd(
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
         progress.done()
-        raise click.ClickException("interrupted; the index keeps everything committed so far") from None
+        click.echo("Error: interrupted; the index keeps everything committed so far", err=True)
+        raise SystemExit(130) from None  # the shell's code for Ctrl-C, as scripts expect
     except Exception as exc:  # store/vector errors carry their own one-line advice
         progress.done()
         raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
