@@ -236,7 +236,7 @@ def test_a_new_index_makes_one_pass_over_its_sentences_and_averages_them_into_ch
     write(corpus, "seed.txt", SEED.read_text(encoding="utf-8"))
     said: list[str] = []
     build_index(corpus, tmp_path / "index", embedder=real_embedder, on_progress=lambda p: said.append(p.message))
-    assert _meta(tmp_path / "index")[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.CHUNK_MEAN
+    assert _meta(tmp_path / "index")[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.SPOKEN
     assert not [m for m in said if "--rebuild" in m]  # nothing faster to advise
     # Each chunk's vector is the normalised mean of its sentences' (stored as float16, so close, not equal).
     stored = _sentence_vectors(tmp_path / "index", "seed.txt")
@@ -337,8 +337,12 @@ def test_sentence_mode_rules(monkeypatch: pytest.MonkeyPatch) -> None:
         backend = "onnx-int8"
 
     pools, plain, model = Pools(), HashEmbedder(), Model()
-    assert embed_pass.sentence_mode(None, False, model) == embed_pass.CHUNK_MEAN  # the default for a new index
+    assert embed_pass.sentence_mode(None, False, model) == embed_pass.SPOKEN  # the default for a new index
     assert embed_pass.sentence_mode(embed_pass.CHUNK_MEAN, True, plain) == embed_pass.CHUNK_MEAN  # as the index says
+    assert embed_pass.sentence_mode(embed_pass.SPOKEN, True, plain) == embed_pass.SPOKEN
+    monkeypatch.setenv(embed_pass.OPT_IN, "chunk-mean")
+    assert embed_pass.sentence_mode(None, False, model) == embed_pass.CHUNK_MEAN
+    assert embed_pass.sentence_mode(embed_pass.SPOKEN, True, model) == embed_pass.SPOKEN  # the index's own way wins
     assert embed_pass.sentence_mode(None, False, pools) == embed_pass.SEPARATE  # the hashing fake
     assert embed_pass.sentence_mode(None, True, model) == embed_pass.SEPARATE  # an index from before
     monkeypatch.setenv(embed_pass.OPT_IN, "pooled")
@@ -350,3 +354,47 @@ def test_sentence_mode_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     assert embed_pass.sentence_mode("mean-some-later-rule", True, pools) == embed_pass.SEPARATE
     monkeypatch.setenv(embed_pass.OPT_IN, "separate")
     assert embed_pass.sentence_mode(None, False, model) == embed_pass.SEPARATE
+
+
+def test_a_quotations_sentences_are_embedded_after_its_speakers_name(tmp_path: Path, real_embedder: Any) -> None:
+    """A new index (SPOKEN) embeds a sentence inside a quotation whose speaker the article names as 'Title. Speaker
+    said: sentence', every other sentence as 'Title. sentence'; the stored text, offsets and keyword rows are the
+    article's own. An index that began plain (CHUNK_MEAN) stays plain for the articles added to it later."""
+    corpus = tmp_path / "corpus"
+    text = ("Port plan\n\nThe council met on Monday to discuss the harbour.\n\n"
+            "\"We will not let the harbour close,\" he said. Harbour master Jane Doyle had warned of cuts. "
+            "\"Ships need a deep channel,\" said Ms Doyle.\n")
+    write(corpus, "port.txt", text)
+    build_index(corpus, tmp_path / "index", embedder=real_embedder)
+    assert _meta(tmp_path / "index")[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.SPOKEN
+    stored = _sentence_vectors(tmp_path / "index", "port.txt")
+    db = store.connect(tmp_path / "index")
+    try:
+        spans = db.execute("SELECT s.start, s.end FROM sentences s ORDER BY s.ord").fetchall()
+        ids = [row[0] for row in db.execute("SELECT id FROM sentences ORDER BY ord")]
+        lexical = {row[0] for row in db.execute("SELECT rowid FROM sentences_lex WHERE sentences_lex MATCH 'body:Jane'")}
+    finally:
+        db.close()
+    sentences = [text[a:b] for a, b in spans]
+    assert sentences[-1] == '"Ships need a deep channel," said Ms Doyle.'
+    wanted = [passage_for_embedding("Port plan", None, s) for s in sentences]
+    wanted[-1] = passage_for_embedding("Port plan", None, "Jane Doyle said: " + sentences[-1])
+    # ('he said' with nobody named before it: no name is guessed into the text of the second.)
+    assert np.allclose(stored, real_embedder.encode(wanted), atol=3e-3)
+    assert not np.allclose(stored, real_embedder.encode([passage_for_embedding("Port plan", None, s) for s in sentences]), atol=3e-3)
+    assert lexical == {ids[2]}  # the keyword index holds the words as written: 'Jane' only where the article has it
+
+    # An index made before (plain chunk means) keeps its way for new articles.
+    plain = tmp_path / "plain"
+    build_index(corpus, plain, embedder=real_embedder)
+    db = store.connect(plain)
+    try:
+        db.execute("UPDATE meta SET value = ? WHERE key = ?", (embed_pass.CHUNK_MEAN, embed_pass.SENTENCE_VECTORS_KEY))
+        db.commit()
+    finally:
+        db.close()
+    write(corpus, "port2.txt", text.replace("Port plan", "Port plan again"))
+    build_index(corpus, plain, embedder=real_embedder)
+    assert _meta(plain)[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.CHUNK_MEAN
+    again = _sentence_vectors(plain, "port2.txt")
+    assert np.allclose(again, real_embedder.encode([passage_for_embedding("Port plan again", None, s) for s in sentences]), atol=3e-3)

@@ -3,7 +3,8 @@
 Chunks and sentences were two passes over the same words, and the chunk pass read about two thirds of the tokens.
 A new index (CHUNK_MEAN) embeds every sentence as 'Title. sentence' and gives each chunk the normalised mean of
 its sentences' vectors: on BBC and SQuAD the answers are as good (docs/benchmarks.md, issue 17) and indexing reads
-about a third of the tokens. The other ways stay for the indexes that began with them, so an index never mixes
+about a third of the tokens. A new index is SPOKEN: the same, with a quotation's sentences read after its speaker's
+name (issue 12, docs/retrieval.md "Session 11"). The other ways stay for the indexes that began with them, so an index never mixes
 kinds: SEPARATE (both passes: indexes made before, the hashing fake, or ASSISTANT_SENTENCE_VECTORS=separate) and
 POOLED (one pass over the chunks, sentence vectors pooled from its token states; opt-in with
 ASSISTANT_SENTENCE_VECTORS=pooled: it cost paraphrased lookups 9.5 points).
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
     from assistant.embedding.base import Embedder
     from assistant.models import Article, Chunk, Sentence
+    from assistant.text.quotations import Quotation
 
 SENTENCE_VECTORS_KEY = "sentence_vectors"
 """Index metadata key: how its sentence vectors were made (SEPARATE when absent: indexes made before)."""
@@ -31,7 +33,11 @@ SEPARATE = "separate"
 POOLED = SPAN_POOLING
 """Sentence vectors pooled from the chunk pass (embedding.pooling)."""
 CHUNK_MEAN = "chunk-mean"
-"""One pass over 'Title. sentence'; each chunk's vector the normalised mean of its sentences' (the default)."""
+"""One pass over 'Title. sentence'; each chunk's vector the normalised mean of its sentences'."""
+SPOKEN = "chunk-mean-spoken"
+"""As CHUNK_MEAN, but a sentence inside a quotation whose speaker the article names is embedded as 'Title. Speaker
+said: sentence' (the default): a writer remembers who said a thing with what was said, and a quotation's sentence
+seldom names its speaker itself ('"...," he said.'). See sentence_texts."""
 
 NewArticle = tuple["Article", Sequence["Sentence"], Sequence["Chunk"]]
 OnTexts = Callable[[int], None]
@@ -55,7 +61,8 @@ def can_pool(embedder: Embedder) -> bool:
 
 
 OPT_IN = "ASSISTANT_SENTENCE_VECTORS"
-"""Set to 'pooled' to build new indexes with pooled sentence vectors, 'separate' for two passes (see sentence_mode)."""
+"""Set to 'pooled' to build new indexes with pooled sentence vectors, 'separate' for two passes, 'chunk-mean' for one
+pass without speakers' names (see sentence_mode)."""
 
 
 def asked_for() -> str:
@@ -80,44 +87,82 @@ def sentence_mode(recorded: str | None, holds_sentences: bool, embedder: Embedde
     """How this index's vectors are made: as its metadata says (`recorded`); SEPARATE for an index that holds
     sentences but says nothing (made before, or by an unknown rule). For an empty index: POOLED when asked for
     (pooling_wanted) and the embedder can pool; SEPARATE when asked for, and for the hashing fake (its vectors mean
-    nothing a mean would keep: tests of chunk retrieval see the chunk's own text); else CHUNK_MEAN."""
+    nothing a mean would keep: tests of chunk retrieval see the chunk's own text); CHUNK_MEAN when asked for; else
+    SPOKEN."""
     if recorded == POOLED and can_pool(embedder):
         return POOLED
-    if recorded == CHUNK_MEAN:
-        return CHUNK_MEAN
+    if recorded in (CHUNK_MEAN, SPOKEN):
+        return recorded
     if recorded or holds_sentences:
         return SEPARATE
     if can_pool(embedder) and pooling_wanted():
         return POOLED
     if asked_for() == SEPARATE or getattr(embedder, "backend", "") == "hash":
         return SEPARATE
-    return CHUNK_MEAN
+    if asked_for() == CHUNK_MEAN:
+        return CHUNK_MEAN
+    return SPOKEN
 
 
 def texts_to_embed(new: Sequence[NewArticle], mode: str) -> int:
     """How many texts `embed` will send through the model at most (for progress)."""
     chunks = sum(len(c) for _, _, c in new)
     sentences = sum(len(s) for _, s, _ in new)
-    return chunks if mode == POOLED else sentences if mode == CHUNK_MEAN else chunks + sentences
+    return chunks if mode == POOLED else sentences if mode in (CHUNK_MEAN, SPOKEN) else chunks + sentences
 
 
-def embed(embedder: Embedder, new: Sequence[NewArticle], mode: str, on_texts: OnTexts | None = None) -> Embedded:
-    """Chunk and sentence vectors for `new`: one pass (CHUNK_MEAN, POOLED) or two (SEPARATE)."""
+def sentence_texts(article: Article, sentences: Sequence[Sentence], quotations: Sequence[Quotation] | None) -> list[str]:
+    """What the model reads for each sentence: 'Title. sentence', or with `quotations` (SPOKEN) 'Title. Speaker said:
+    sentence' for a sentence inside a quotation whose speaker the article names (the first such quotation it
+    overlaps). The sentence's own text, offsets and keyword index are untouched: only its vector hears the name."""
+    said: list[tuple[int, int, str]] = [
+        (q.start, q.end, q.speaker.name) for q in quotations or () if q.speaker is not None and q.speaker.name
+    ]
+    texts: list[str] = []
+    for sentence in sentences:
+        body = article.text[sentence.start : sentence.end]
+        for start, end, name in said:
+            if start < sentence.end and sentence.start < end:
+                body = f"{name} said: {body}"
+                break
+        texts.append(passage_for_embedding(article.title, article.date, body))
+    return texts
+
+
+def embed(
+    embedder: Embedder,
+    new: Sequence[NewArticle],
+    mode: str,
+    on_texts: OnTexts | None = None,
+    quotations: Sequence[Sequence[Quotation]] | None = None,
+) -> Embedded:
+    """Chunk and sentence vectors for `new`: one pass (SPOKEN, CHUNK_MEAN, POOLED) or two (SEPARATE). SPOKEN reads
+    each article's `quotations` (extracted here when not given)."""
     if mode == POOLED and can_pool(embedder):
         return _pooled(embedder, new, on_texts)
+    if mode == SPOKEN:
+        if quotations is None:
+            from assistant.text.quotations import extract_quotations
+
+            quotations = [extract_quotations(article.text) for article, _, _ in new]
+        return _chunk_means(embedder, new, on_texts, quotations)
     if mode == CHUNK_MEAN:
-        return _chunk_means(embedder, new, on_texts)
+        return _chunk_means(embedder, new, on_texts, None)
     return _separate(embedder, new, on_texts)
 
 
-def _chunk_means(embedder: Embedder, new: Sequence[NewArticle], on_texts: OnTexts | None) -> Embedded:
-    """Every sentence embedded as 'Title. sentence'; a chunk's vector the normalised mean of its sentences' (float32,
-    before the sentences are stored as float16). A chunk that holds no sentence (none in practice) is embedded alone."""
+def _chunk_means(
+    embedder: Embedder, new: Sequence[NewArticle], on_texts: OnTexts | None, quotations: Sequence[Sequence[Quotation]] | None
+) -> Embedded:
+    """Every sentence embedded as sentence_texts gives it; a chunk's vector the normalised mean of its sentences'
+    (float32, before the sentences are stored as float16). A chunk that holds no sentence (none in practice) is
+    embedded alone."""
     import numpy as np
 
     texts = [
-        passage_for_embedding(article.title, article.date, article.text[s.start : s.end])
-        for article, sentences, _ in new for s in sentences
+        text
+        for number, (article, sentences, _) in enumerate(new)
+        for text in sentence_texts(article, sentences, quotations[number] if quotations is not None else None)
     ]
     matrix = embedder.encode(texts, on_batch=on_texts) if texts else np.zeros((0, embedder.dim), dtype=np.float32)
     out_chunks, out_sentences = [], []

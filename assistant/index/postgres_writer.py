@@ -77,10 +77,10 @@ class PgWriter(Writer):
     def commit(self, pending: Any, files_done: int) -> None:
         if pending.empty():
             return
-        chunk_vecs, sentence_vecs = self._embed(pending, files_done)
         from assistant.text.quotations import extract_quotations
 
         quotations = [extract_quotations(article.text) for article, _, _ in pending.new]
+        chunk_vecs, sentence_vecs = self._embed(pending, files_done, quotations)
         self.on_progress(Progress("write", 0, 1, "writing index"))
         db = self.db
         removed = added = 0

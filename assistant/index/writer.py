@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from assistant.embedding.base import Embedder
+    from assistant.text.quotations import Quotation
 
 
 def _human_rate(done: int, total: int, started: float) -> str:
@@ -127,7 +128,7 @@ class Writer:
             self.embed_started = time.monotonic()
         return self._embedder
 
-    def _embed(self, pending: Pending, files_done: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def _embed(self, pending: Pending, files_done: int, quotations: Sequence[Sequence[Quotation]] | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Vectors for every chunk and sentence of the pending articles (title-prefixed text), made the way the index
         began with (index.embed_pass: one pass over the sentences for a new one)."""
         from assistant.index import embed_pass
@@ -158,7 +159,7 @@ class Writer:
             rate = _human_rate(done - self.first_embedded, expected - self.first_embedded, self.embed_started)
             self.on_progress(Progress("embed", done, max(expected, done), f"embedding {done:,}/{expected:,} chunks ({rate})"))
 
-        found = embed_pass.embed(embedder, pending.new, self._sentence_mode, on_batch)
+        found = embed_pass.embed(embedder, pending.new, self._sentence_mode, on_batch, quotations)
         self.report.chunks_embedded += n_chunks
         return found.chunks, found.sentences
 
@@ -167,12 +168,13 @@ class Writer:
 
         if pending.empty():
             return
-        chunk_vecs, sentence_vecs = self._embed(pending, files_done)
         from assistant.index import quotation_store
         from assistant.text.quotations import extract_quotations
 
-        # Quotations and speakers (issue 13), found before the write lock is taken.
+        # Quotations and speakers (issue 13), found before the write lock is taken; the vectors of a quotation's
+        # sentences hear its speaker's name (embed_pass.SPOKEN).
         quotations = [extract_quotations(article.text) for article, _, _ in pending.new]
+        chunk_vecs, sentence_vecs = self._embed(pending, files_done, quotations)
         self.on_progress(Progress("write", 0, 1, "writing index"))
         db = self.db
         removed: list[int] = []

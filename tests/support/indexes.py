@@ -40,6 +40,19 @@ def generation(index_dir: Path) -> int:
         db.close()
 
 
+def _sentence_passage(title: str, date: dt.date | None, text: str, start: int, end: int, quoted: dict[int, Any], article_id: int) -> str:
+    """What a SPOKEN index embeds for the sentence text[start:end] (embed_pass.sentence_texts), its article's
+    quotations extracted once into `quoted`."""
+    from types import SimpleNamespace
+
+    from assistant.text.quotations import extract_quotations
+
+    if article_id not in quoted:
+        quoted[article_id] = extract_quotations(text)
+    article = SimpleNamespace(title=title, date=date, text=text)
+    return embed_pass.sentence_texts(article, [SimpleNamespace(start=start, end=end)], quoted[article_id])[0]  # type: ignore[arg-type]
+
+
 def check_index(index_dir: Path, embedder: HashEmbedder | None = None) -> dict[str, int]:
     """Assert every invariant of a committed index and return its row counts.
 
@@ -61,13 +74,16 @@ def check_index(index_dir: Path, embedder: HashEmbedder | None = None) -> dict[s
         sentences: dict[tuple[int, int], tuple[int, int]] = {}
         sentence_rows = db.execute("SELECT id, article_id, ord, start, end, vector FROM sentences").fetchall()
         passages, blobs = [], []
+        spoken = meta.get(embed_pass.SENTENCE_VECTORS_KEY) == embed_pass.SPOKEN
+        quoted: dict[int, Any] = {}
         for sid, article_id, ord_, start, end, blob in sentence_rows:
             text, title, date, _, body_start = articles[article_id]
             assert body_start <= start < end <= len(text)
             span = text[start:end]
             assert span == span.strip() and span
             sentences[(article_id, ord_)] = (start, end)
-            passages.append(passage_for_embedding(title, _date(date), span))
+            passages.append(_sentence_passage(title, _date(date), text, start, end, quoted, article_id) if spoken
+                            else passage_for_embedding(title, _date(date), span))
             blobs.append(blob)
         if passages:
             stored = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1).astype(np.float32)
@@ -76,7 +92,7 @@ def check_index(index_dir: Path, embedder: HashEmbedder | None = None) -> dict[s
         chunk_rows = db.execute("SELECT id, article_id, start, end, first_sentence, last_sentence FROM chunks").fetchall()
         assert set(chunk_fts) == {r[0] for r in chunk_rows}
         chunk_passages = []
-        means = meta.get(embed_pass.SENTENCE_VECTORS_KEY) == embed_pass.CHUNK_MEAN
+        means = meta.get(embed_pass.SENTENCE_VECTORS_KEY) in (embed_pass.CHUNK_MEAN, embed_pass.SPOKEN)
         expected = []
         for cid, article_id, start, end, first, last in chunk_rows:
             text, title, date = articles[article_id][:3]
@@ -86,7 +102,9 @@ def check_index(index_dir: Path, embedder: HashEmbedder | None = None) -> dict[s
             chunk_passages.append(passage_for_embedding(title, _date(date), text[start:end]))
             if means:  # one pass over the sentences: a chunk is the normalised mean of its sentences' vectors
                 held = embedder.encode([
-                    passage_for_embedding(title, _date(date), text[slice(*sentences[(article_id, o)])]) for o in range(first, last + 1)
+                    _sentence_passage(title, _date(date), text, *sentences[(article_id, o)], quoted, article_id) if spoken
+                    else passage_for_embedding(title, _date(date), text[slice(*sentences[(article_id, o)])])
+                    for o in range(first, last + 1)
                 ]).mean(axis=0)
                 expected.append(held / np.linalg.norm(held))
         if chunk_rows:
