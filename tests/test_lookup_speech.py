@@ -257,3 +257,25 @@ def test_a_why_question_about_someone_favours_their_own_words(reasons_index: Pat
         other_plain = quote_score(daughter, dataclasses.replace(Weights(), quotation=0.0))
     assert lifted - plain == pytest.approx(Weights().quotation)
     assert other == pytest.approx(other_plain)
+
+
+RESIGNED = {
+    "sport/arnesen.md": (
+        "---\ntitle: Santini leaves Spurs\ndate: 2004-11-06\n---\n\n"
+        "Jacques Santini has resigned as Tottenham manager after only 13 games in charge.\n\n"
+        "\"I resigned because of my own personal problems, nothing else,\" said Jacques Santini.\n\n"
+        "Sporting director Frank Arnesen denied any rift. \"There is only one thing that made him resign and that is "
+        "his own personal problems,\" said Mr Arnesen.\n"
+    ),
+    "sport/other.md": "---\ntitle: Another match\ndate: 2005-01-21\n---\n\nA different team won a different match in the rain.\n",
+}
+
+
+def test_who_said_about_a_named_man_is_not_his_own_words(tmp_path: Path) -> None:
+    """'Who said Jacques Santini resigned only because of his own personal problems?' asks who said it of Santini:
+    his own quotation, on topic and now read with his name, gets no quotation bonus (who-said 0.891 -> 0.902)."""
+    index = index_of(tmp_path, RESIGNED)
+    with opened(index) as engine:
+        answer = engine.ask("Who said Jacques Santini resigned only because of his own personal problems?")
+    assert answer.quotes and answer.quotes[0].speaker is not None
+    assert answer.quotes[0].speaker.name == "Frank Arnesen"

@@ -437,7 +437,11 @@ def retrieve(
     description = speaker_description(text, shape) if speech else None
     speakers = _speaker_evidence(db, sentence_rows, description or text, cache if description else None, quotations) if speech else {}
     # 'Which Czech qualifier said nerves kept him awake before facing Hewitt?': Hewitt is spoken about, not speaking.
-    spoken_of = _spoken_of(db, sentence_rows, shape.names, description) if description else set()
+    # 'Who said Jacques Santini resigned ...?' asks for someone else's words about Santini, not Santini's.
+    spoken_of = (
+        _spoken_of(db, sentence_rows, shape.names, description) if description
+        else _spoken_of(db, sentence_rows, shape.names, "") if shape.kind == WHO_SAID and shape.names else set()
+    )
     # 'Why did the engineer's son decide to auction ...?': the reason is most often given in that person's own words.
     why = _WHY_PERSON.match(text) if not speech and not lexical_led else None
     reasons = {k for k, v in _speaker_evidence(db, sentence_rows, why.group("who"), cache, quotations).items() if v > 0} if why else set()
