@@ -943,3 +943,30 @@ def test_he_after_a_speaker_introduced_by_a_role_is_that_speaker() -> None:
     board = ("Wales\n\nDuncan Bell spoke.\n\nBut the International Rugby Board confirmed he was ineligible. \"I thought "
              "I'd burned all my bridges,\" he said.\n")
     assert speakers(board)[-1] != "Rugby Board"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # A story's lead describes one person, and the next paragraph names them speaking.
+        ("German music in a 'zombie' state\n\nThe German music business is \"in the state of a zombie\", a leading "
+         "industry figure has said.\n\nTim Renner, the head of Universal Music Germany until last year, told the BBC "
+         "that the industry was struggling.\n", "Tim Renner"),
+        ("Labour MP praises Tory campaign\n\nThe Conservatives have been \"a lot smarter\" in the campaign, a Labour "
+         "backbencher has said.\n\nDerek Wyatt said having a five month campaign bored voters.\n", "Derek Wyatt"),
+        ("'Best person' for top legal job\n\nThe \"best person for the job\" should be lord chancellor, the courts "
+         "minister has told MPs.\n\nUnder reforms, the post is to change. \"It needs no lawyer,\" said courts minister "
+         "Christopher Leslie.\n", "Christopher Leslie"),
+        # ... but never a source kept anonymous on purpose, nor a group, nor a role the next speaker does not hold.
+        ("Cabinet row\n\nThe cabinet is \"at war with itself\", a senior source has said.\n\nJohn Smith said the row was over.\n", None),
+        ("Homes plan\n\nThe plans will cause \"irreversible damage to the south\", MPs have warned.\n\nJohn Smith said the plans were "
+         "wrong.\n", None),
+        ("Care bill\n\nChanges were \"not a ploy\", the lord chancellor has said.\n\nJohn Smith, a Tory MP, said the "
+         "changes came late.\n", None),
+        # ... and only in the story's first paragraph.
+        ("Music\n\nSales fell.\n\nThe business is \"in the state of a zombie\", a leading industry figure has said.\n\n"
+         "Tim Renner, the head of Universal, told the BBC the industry was struggling.\n", None),
+    ],
+)
+def test_the_lead_describes_the_person_the_next_paragraph_names(text: str, speaker: str | None) -> None:
+    assert speakers(text)[0] == speaker

@@ -195,7 +195,8 @@ def _migration_14(db: sqlite3.Connection) -> None:
     """Speaker rules changed (the third blind speaker set, session 11): a surname that is also a country, colour or
     nationality word after a first name ('Elizabeth France', 'Andrew Green'); a name before two descriptions ('X, from
     Panasonic's laboratories, one of the pioneers of Blu-ray, told'); 'Dean Boyd' is no dean; 'he' after a speaker the
-    sentence before introduces with a role is that speaker: quotations extracted again."""
+    sentence before introduces with a role is that speaker; a story's lead describing one person ('a leading industry
+    figure has said') is the person the next paragraph names speaking: quotations extracted again."""
     _migration_5(db)
 
 

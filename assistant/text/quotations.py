@@ -381,6 +381,11 @@ _ORG_WORDS = frozenset(
     Football Cricket Tennis Golf Olympic Paralympic Commonwealth Davis Ryder Masters Classic""".split()
 )
 """Words that make a capitalised run an organisation, place or event rather than a person."""
+_LEAD_NOUNS = frozenset("figure backbencher mp peer campaigner expert veteran".split())
+"""Words a story's lead describes one person by ('a leading industry figure', 'a Labour backbencher') besides roles."""
+_ANONYMOUS_NOUNS = frozenset("source sources insider insiders aide aides friend friends ally allies official officials "
+                             "spokesman spokeswoman spokesperson diplomat diplomats".split())
+"""People news keeps unnamed on purpose ('a senior source', 'an official'): the next paragraph's speaker is not them."""
 _AFFILIATION_START = re.compile(r"\s*(?:from|of|at|with)\s")
 """An appositive that gives where someone works: 'X, from Panasonic's laboratories,'."""
 _SURNAME_ORG_WORDS = frozenset("Green Power Hall Lane Church West East North South France England Ireland Scotland Wales Holland French German English Irish Welsh".split())
@@ -1677,8 +1682,48 @@ class _Article:
             if (head in _ORG_NOUNS or head in _MEDIA_NOUNS) and not (words & _PERSON_NOUNS):
                 return None  # 'the company said': organisations are no speakers
             if personal:
-                return self._current_speaker(ref)
+                return self._current_speaker(ref) or self._lead_speaker(ref)
             return None  # 'the report', 'the statement': a document is no person
+        if ref.kind == "unnamed":
+            return self._lead_speaker(ref)
+        return None
+
+    def _lead_speaker(self, ref: _Ref) -> Speaker | None:
+        """News style's lead: '..., a leading industry figure has said.' or '..., the courts minister has told MPs.'
+        opens the story on one unnamed person, and the next paragraph names them as it goes on with their words
+        ('Tim Renner, the head of Universal Music Germany until last year, told ...'). Only for the story's first
+        paragraph and one person ('a/an/another ...' or 'the ...' ending in a person's noun, never 'MPs' or 'critics');
+        the next paragraph's first named person speaking, a role needing that person's role to hold its last word."""
+        if len(self.paragraphs) < 3 or not self._in_title(self.paragraphs[0][0]):
+            return None
+        lead, follow = self.paragraphs[1], self.paragraphs[2]
+        if not lead[0] <= ref.start < lead[1]:
+            return None
+        words = ref.text.lower().strip(",. ").split()
+        if len(words) < 2 or words[0] not in ("a", "an", "another", "the"):
+            return None
+        head = words[-1]
+        if head in _ANONYMOUS_NOUNS or not (head in _ROLE_HEADS or head in _PERSON_NOUNS or head in _LEAD_NOUNS):
+            return None
+        if (ref.kind == "role") != (words[0] == "the"):
+            return None
+        first = self._sentence_of(follow[0])
+        for j in range(first, min(first + 2, len(self.sentences))):
+            s_start, s_end = self.sentences[j]
+            if s_start >= follow[1]:
+                break
+            subject = self._speech_subject(s_start, min(s_end, follow[1]))
+            if subject is None:
+                continue
+            if subject.kind != "name":
+                return None
+            person = self._mention_at(subject.start, subject.end)
+            if person is None or not person.person or person.organisation:
+                return None
+            role = self._role_of(person) or subject.role
+            if ref.kind == "role" and not (role and _role_word(head) in {_role_word(w) for w in role.lower().split()}):
+                return None
+            return Speaker(person.name, role or _clean_role(ref.text), ref.start, ref.end)
         return None
 
     @staticmethod
