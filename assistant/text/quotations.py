@@ -1054,6 +1054,12 @@ class _Article:
         if not people and title and surname not in _FIRST_NAMES:
             # 'Mr Kim' for 'Kim Yungmin': family name first ('Mr Howard' is no 'Howard Flight')
             people = [p for p in self.people.values() if p.name.split()[0] == surname and len(p.name.split()) == 2]
+        if not people and title and len(surname) >= 5:
+            # 'Mr Barot' in a story about Jacques Barrot, 'Ms Abbott' after 'Diane Abbot': a surname the story spells
+            # two ways. Only when no one else's surname is that close.
+            close = {id(p): p for name, found in self.by_surname.items() if name != surname and _one_edit(name, surname)
+                     for p in found if len(p.name.split()) >= 2 and self._looks_personal(p.name.split())}
+            people = list(close.values()) if len(close) == 1 else []
         if not people:
             return None
         if given in self.people:
@@ -2360,6 +2366,17 @@ def _gender_of_words(words: list[str]) -> str:
     if low & _MALE_WORDS:
         return "m"
     return ""
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when `a` and `b` differ by one letter changed, added or dropped, the first letter the same ('Barrot',
+    'Barot'; 'Abbot', 'Abbott')."""
+    if a[:1] != b[:1] or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _is_personal_noun(text: str) -> bool:
