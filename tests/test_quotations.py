@@ -983,3 +983,11 @@ def test_a_surname_the_story_spells_two_ways_is_one_person() -> None:
     assert speakers(two) == ["Mr Barot"]
     short = ("Talks\n\nTony Leem spoke first. \"We have presented a serious industrial plan,\" said Mr Lee.\n")
     assert speakers(short) == ["Mr Lee"]
+
+
+def test_a_term_in_marks_inside_a_description_ends_nothing() -> None:
+    """Blind set 2: 'Barbara Follet, one of the so-called "Blair Babes" elected in 1997, told researchers: "..."' had no
+    speaker: the marks of the term ended the subject's phrase."""
+    text = ("Women MPs\n\nThe team looked at Westminster. Barbara Follet, one of the so-called \"Blair Babes\" elected in "
+            "1997, told researchers: \"I remember some Conservatives would wiggle their hands as we spoke.\"\n")
+    assert speakers(text)[-1] == "Barbara Follet"

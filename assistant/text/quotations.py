@@ -381,6 +381,8 @@ _ORG_WORDS = frozenset(
     Football Cricket Tennis Golf Olympic Paralympic Commonwealth Davis Ryder Masters Classic""".split()
 )
 """Words that make a capitalised run an organisation, place or event rather than a person."""
+_SCARE_QUOTE = re.compile(r"(?<=[a-z] )[\"“]([^\"“”\n]{1,40})[\"”](?= [a-z])")
+"""A term in quotation marks between two lower-case words ('the so-called "Blair Babes" elected'), marks and all."""
 _LEAD_NOUNS = frozenset("figure backbencher mp peer campaigner expert veteran".split())
 """Words a story's lead describes one person by ('a leading industry figure', 'a Labour backbencher') besides roles."""
 _ANONYMOUS_NOUNS = frozenset("source sources insider insiders aide aides friend friends ally allies official officials "
@@ -1411,7 +1413,9 @@ class _Article:
         if s_stripped.endswith(","):
             body = s_stripped[:-1]
             comma = body.rfind(",")
-            cut = _last_boundary(body, ".;:!?\"“”\n(")
+            # 'Barbara Follet, one of the so-called "Blair Babes" elected in 1997, told': a term in marks inside the
+            # description ends nothing.
+            cut = _last_boundary(_SCARE_QUOTE.sub(lambda g: " " + g.group(1) + " ", body), ".;:!?\"“”\n(")
             if comma > cut:
                 a_text = body[comma + 1 :]
                 b_text = re.sub(r"\s*\([^()]{1,40}\)", lambda g: " " * len(g.group()), body[:comma])
