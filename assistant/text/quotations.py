@@ -390,10 +390,13 @@ _ANONYMOUS_NOUNS = frozenset("source sources insider insiders aide aides friend 
 """People news keeps unnamed on purpose ('a senior source', 'an official'): the next paragraph's speaker is not them."""
 _AFFILIATION_START = re.compile(r"\s*(?:from|of|at|with)\s")
 """An appositive that gives where someone works: 'X, from Panasonic's laboratories,'."""
-_SURNAME_ORG_WORDS = frozenset("Green Power Hall Lane Church West East North South France England Ireland Scotland Wales Holland French German English Irish Welsh".split())
+_SURNAME_ORG_WORDS = frozenset(
+    "Green Power Hall Lane Church West East North South France England Ireland Scotland Wales Holland French German "
+    "English Irish Welsh".split()
+)
 """Organisation, place or nationality words that are also common surnames: after a first name that is nothing else
-they end a person's name ('Elizabeth France', 'Andrew Green', 'Mike German'). Words naming streets, parks, halls'
-kind of place after a first name ('Victoria Street', 'James Park') are left out."""
+they end a person's name ('Elizabeth France', 'Andrew Green', 'Mike German'). Street, Park, Road, Square and the like,
+which follow first names in places' names ('Victoria Street', 'James Park'), are left out."""
 
 _STOP_ROLE_WORDS = frozenset(
     """the a an this that these those its his her their our my your and but or so yet as at by
@@ -1923,7 +1926,7 @@ class _Article:
                     # a person though the name alone does not show it, and the one a pronoun after it stands for.
                     introduced = subject.role is not None and _looks_personal(tuple(subject.text.split()))
                     if person is None and introduced and subject.text[:1].isupper():
-                        return _Person(subject.text, subject.start, subject.text.split()[-1], "", True, [(-1, subject.role or "")])
+                        return _Person(subject.text, subject.start, subject.text.split()[-1], person=True, roles=[(-1, subject.role or "")])
                     if person is not None and (person.person or (introduced and not person.organisation)) and person.gender in ("", gender):
                         return person
                 if subject.kind == "role" and subject.gender in ("", gender):
