@@ -394,7 +394,9 @@ def test_a_quotations_sentences_are_embedded_after_its_speakers_name(tmp_path: P
     finally:
         db.close()
     write(corpus, "port2.txt", text.replace("Port plan", "Port plan again"))
-    build_index(corpus, plain, embedder=real_embedder)
+    said: list[str] = []
+    build_index(corpus, plain, embedder=real_embedder, on_progress=lambda p: said.append(p.message))
     assert _meta(plain)[embed_pass.SENTENCE_VECTORS_KEY] == embed_pass.CHUNK_MEAN
+    assert [m for m in said if "--rebuild" in m and "speakers' names" in m]  # and says how to get the new way
     again = _sentence_vectors(plain, "port2.txt")
     assert np.allclose(again, real_embedder.encode([passage_for_embedding("Port plan again", None, s) for s in sentences]), atol=3e-3)

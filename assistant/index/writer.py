@@ -149,6 +149,10 @@ class Writer:
             if mode == embed_pass.SEPARATE and embed_pass.sentence_mode(None, False, embedder) != embed_pass.SEPARATE:
                 self.on_progress(Progress("model", 0, 0, "this index embeds every chunk and then every sentence (built before "
                                           "one-pass indexing); `assistant index --rebuild` makes indexing about twice as fast"))
+            elif mode == embed_pass.CHUNK_MEAN and embed_pass.sentence_mode(None, False, embedder) == embed_pass.SPOKEN:
+                self.on_progress(Progress("model", 0, 0, "this index reads quotations without their speakers' names (built "
+                                          "before they were read together); `assistant index --rebuild` finds what "
+                                          "someone said better"))
         share = n_chunks / max(embed_pass.texts_to_embed(pending.new, self._sentence_mode), 1)
         texts_done = 0
 
