@@ -938,7 +938,9 @@ def test_he_after_a_speaker_introduced_by_a_role_is_that_speaker() -> None:
     text = ("Label boss\n\nJay-Z's label has Kanye West on its roster.\n\nAntonio \"LA\" Reid, chairman of the group, "
             "said: \"I can think of no-one more relevant.\" He hoped Jay-Z would \"move the company into its next "
             "groundbreaking era\", he added.\n")
-    assert speakers(text)[-1] == "Reid"
+    assert speakers(text)[-1] == 'Antonio "LA" Reid'
+    bare = text.replace('Antonio "LA" Reid', "Reid")  # a surname alone, introduced by its role
+    assert speakers(bare)[-1] == "Reid"
     # A firm introduced with a word before it stays no person.
     board = ("Wales\n\nDuncan Bell spoke.\n\nBut the International Rugby Board confirmed he was ineligible. \"I thought "
              "I'd burned all my bridges,\" he said.\n")
@@ -991,3 +993,13 @@ def test_a_term_in_marks_inside_a_description_ends_nothing() -> None:
     text = ("Women MPs\n\nThe team looked at Westminster. Barbara Follet, one of the so-called \"Blair Babes\" elected in "
             "1997, told researchers: \"I remember some Conservatives would wiggle their hands as we spoke.\"\n")
     assert speakers(text)[-1] == "Barbara Follet"
+
+
+def test_a_nickname_in_marks_is_part_of_the_name() -> None:
+    """speakers.jsonl: 'Antonio "LA" Reid, chairman of ..., said:' was 'Reid', the nickname's marks splitting the name."""
+    text = ("Label boss\n\nAntonio \"LA\" Reid, chairman of the group, said: \"I can think of no-one more relevant.\" He "
+            "hoped Jay-Z would \"move the company into its next groundbreaking era\", he added.\n")
+    assert speakers(text) == ['Antonio "LA" Reid', 'Antonio "LA" Reid']
+    # A word that is no first name before the marks makes no name ('Americanised "Jimmy" Bond').
+    film = "Bond\n\nThe Americanised \"Jimmy\" Bond was panned. \"It was a travesty of the books,\" one critic said.\n"
+    assert speakers(film) == [None]

@@ -198,7 +198,8 @@ def _migration_14(db: sqlite3.Connection) -> None:
     sentence before introduces with a role is that speaker; a story's lead describing one person ('a leading industry
     figure has said') is the person the next paragraph names speaking; a titled surname one letter from exactly one full
     name of the story is that person ('Mr Barot' for Jacques Barrot); a term in marks inside a description ('one of the
-    so-called "Blair Babes" elected in 1997,') ends no subject: quotations extracted again."""
+    so-called "Blair Babes" elected in 1997,') ends no subject; a nickname in marks is part of the name ('Antonio "LA"
+    Reid'): quotations extracted again."""
     _migration_5(db)
 
 

@@ -381,6 +381,8 @@ _ORG_WORDS = frozenset(
     Football Cricket Tennis Golf Olympic Paralympic Commonwealth Davis Ryder Masters Classic""".split()
 )
 """Words that make a capitalised run an organisation, place or event rather than a person."""
+_NICKNAMED = re.compile(r"\b([A-Z][a-z]+) [\"“][A-Z][\w.\-]*(?: [A-Z][\w.\-]*)?[\"”] ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+"""'Antonio "LA" Reid': a first name, a nickname of one or two capitalised words in marks, a surname."""
 _SCARE_QUOTE = re.compile(r"(?<=[a-z] )[\"“]([^\"“”\n]{1,40})[\"”](?= [a-z])")
 """A term in quotation marks between two lower-case words ('the so-called "Blair Babes" elected'), marks and all."""
 _LEAD_NOUNS = frozenset("figure backbencher mp peer campaigner expert veteran".split())
@@ -931,6 +933,12 @@ class _Article:
         # Nor is a name after a preposition and 'the' ('writing in the Daily Telegraph, the prime minister conceded'),
         # unless it opens with a title or a first name.
         runs = [r for r in runs if r[1] is None or not self._after_the(r[0].start(), r[1])]
+        # A nickname in marks between first name and surname ('Antonio "LA" Reid', 'Marion "Suge" Knight') is one
+        # person, named so; the masked frame breaks it into two runs, so the text is read for it.
+        for nick in _NICKNAMED.finditer(self.text):
+            if nick.group(1) in _FIRST_NAMES:
+                person = self._register(nick.group(), nick.start(), nick.group(2))
+                person.person = True
         # Full names first, so that a surname before its full name ('Howard ... Michael Howard') finds it.
         for m, tokens, offset in runs:
             if tokens is not None:
