@@ -236,10 +236,11 @@ _LEAD_IN_END = re.compile(r"[:\u2014]\s*$")
 def quotation_for_span(db: sqlite3.Connection, article_id: int, start: int, end: int) -> StoredQuotation | None:
     """The quotation a picked passage belongs to: the one a lead-in ('According to him, ...:')
     introduces right after it, else the one overlapping it most, else None."""
-    return _belongs_to(_quoted_article(db, article_id), start, end)
+    return belongs_to(_quoted_article(db, article_id), start, end)
 
 
-def _belongs_to(article: QuotedArticle, start: int, end: int) -> StoredQuotation | None:
+def belongs_to(article: QuotedArticle, start: int, end: int) -> StoredQuotation | None:
+    """quotation_for_span over an article already read (quoted_articles)."""
     text = article.text
     if text is not None and _LEAD_IN_END.search(text[max(end - 3, 0) : end]):
         after = next((q for q in article.quotations if end <= q.start <= end + 4), None)
@@ -294,7 +295,7 @@ def attach_speaker(db: sqlite3.Connection, article_id: int, start: int, end: int
 
 
 def _span_of(article: QuotedArticle, start: int, end: int, max_chars: int) -> QuoteSpan:
-    quotation = _belongs_to(article, start, end)
+    quotation = belongs_to(article, start, end)
     if quotation is None:
         return QuoteSpan(start, end, _paragraph_of(article, start), None)
     lo, hi = _bounds(article, quotation, start, end, max_chars)
@@ -398,7 +399,7 @@ def _reported(facts: dict[int, QuotedArticle], quotes: Sequence[Quote]) -> dict[
     narration: dict[int, list[int]] = {}
     for i, quote in enumerate(quotes):
         article = facts[quote.article_id]
-        if article.text is not None and _belongs_to(article, quote.start, quote.end) is None:
+        if article.text is not None and belongs_to(article, quote.start, quote.end) is None:
             narration.setdefault(quote.article_id, []).append(i)
     found: dict[int, Speaker] = {}
     for article_id, told in narration.items():

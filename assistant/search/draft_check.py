@@ -235,6 +235,7 @@ class _Checker:
         self._tokens: dict[int, list[_Token]] = {}
         self._quotations: dict[int, tuple[Any, ...]] = {}
         self._spans: dict[int, tuple[_Span, ...]] = {}
+        self._stored: dict[int, Any] = {}
         self._draft: tuple[str, tuple[list[int], list[int]]] | None = None
 
     # -- look-ups
@@ -294,13 +295,20 @@ class _Checker:
 
     def _stored_quotations(self, article_id: int) -> tuple[Any, ...] | None:
         """The index's quotations of an article, None when the index has no quotation table."""
-        from assistant.index.quotation_store import quoted_articles
-
-        try:
-            found = quoted_articles(self.engine.db, [article_id]).get(article_id)
-        except self.engine.store.database_errors:
-            return None
+        found = self._stored_article(article_id)
         return None if found is None or found.text is None else tuple(found.quotations)
+
+    def _stored_article(self, article_id: int) -> Any:
+        """The article's stored quotations as quotation_store reads them, read once per article (both the span list
+        and the speaker of a span come from it); None when the index has no quotation table (an older index)."""
+        if article_id not in self._stored:
+            from assistant.index.quotation_store import quoted_articles
+
+            try:
+                self._stored[article_id] = quoted_articles(self.engine.db, [article_id]).get(article_id)
+            except self.engine.store.database_errors:
+                self._stored[article_id] = None
+        return self._stored[article_id]
 
     def is_tag(self, article_id: int, start: int, end: int) -> bool:
         """True when the source words [start, end) are an attribution tag: outside every quotation, the only words
@@ -391,12 +399,12 @@ class _Checker:
 
     def _stored_speaker(self, article_id: int, start: int, end: int) -> Speaker | None | bool:
         """The stored speaker, or False when the index has no quotation table (an older index)."""
-        from assistant.index.quotation_store import quotation_for_span
+        from assistant.index.quotation_store import belongs_to
 
-        try:
-            found = quotation_for_span(self.engine.db, article_id, start, end)
-        except self.engine.store.database_errors:
+        article = self._stored_article(article_id)
+        if article is None:
             return False
+        found = belongs_to(article, start, end)
         return found.speaker if found is not None else None
 
     def claimed_speaker(self, draft: str, start: int, end: int) -> Speaker | None:
