@@ -150,7 +150,7 @@ def index_cmd(
     follow_symlinks: bool,
 ) -> None:
     """Index CORPUS (default ./corpus): only new or changed articles are embedded."""
-    from assistant.errors import IndexLocked, IndexMismatch
+    from assistant.errors import IndexLocked, IndexMismatch, first_line
     from assistant.index.indexer import build_index
 
     settings = _settings(ctx, corpus=corpus, index=index, model=model, backend=backend, follow_symlinks=follow_symlinks)
@@ -184,7 +184,7 @@ def index_cmd(
         raise SystemExit(130) from None  # the shell's code for Ctrl-C, as scripts expect
     except Exception as exc:  # store/vector errors carry their own one-line advice
         progress.done()
-        raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+        raise click.ClickException(first_line(exc)) from exc
     progress.done()
     click.echo(
         f"{report.files:,} file{'s' * (report.files != 1)} ({report.unchanged:,} unchanged): "
@@ -737,7 +737,7 @@ def check_cmd(ctx: click.Context, draft: str, as_json: bool, cite: str | None, i
     Exit status: 0 when every quotation is exact; 1 when any is not (altered, not quoted, wrong speaker or not found),
     so a script can gate publication on it; 2 when the draft or the index cannot be read (and on usage errors).
     """
-    from assistant.errors import StoreError, VectorError
+    from assistant.errors import StoreError, VectorError, first_line
     from assistant.search.draft_check import check_draft, report_to_dicts
     from assistant.search.engine import Engine, EngineError
 
@@ -753,7 +753,7 @@ def check_cmd(ctx: click.Context, draft: str, as_json: bool, cite: str | None, i
     try:
         report = check_draft(engine, text, style=cite or settings.cite_style)
     except (EngineError, StoreError, VectorError) as exc:
-        raise InputError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+        raise InputError(first_line(exc)) from exc
     finally:
         engine.close()
     if as_json:

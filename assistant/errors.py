@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, its type's name when it has none: how a failure is shown in one
+    line wherever it is caught."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 class EngineError(Exception):
     """Something a user must fix (no index, wrong model, corpus gone); str() is one clear line."""
 

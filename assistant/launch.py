@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.errors import EngineError, IndexLocked, IndexMismatch
+from assistant.errors import EngineError, IndexLocked, IndexMismatch, first_line
 from assistant.index import store
 from assistant.index.indexer import build_index
 from assistant.index.progress import Progress
@@ -37,7 +37,7 @@ def open_engine(settings: Settings, *, on_progress: Callable[[Progress], None] |
                 raise EngineError(str(exc)) from exc
             except Exception as exc:
                 if not isinstance(exc, IndexLocked) or not exists:
-                    raise EngineError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+                    raise EngineError(first_line(exc)) from exc
                 report(Progress("scan", 0, 0, str(exc)))
     report(Progress("model", 0, 0, "loading model"))
     engine = Engine(location, model=settings.model)

@@ -15,6 +15,7 @@ from assistant.bench.plan import Plan
 from assistant.bench.report import Report, Row, cpu_snapshot, load_average, others_share
 from assistant.bench.synthetic_index import ask_whole, build_synthetic_index, keyword_only
 from assistant.embedding.registry import load_embedder, reads_model
+from assistant.errors import first_line
 
 
 ASK = "What did the chancellor say about interest rates?"
@@ -87,7 +88,7 @@ class Steps:
                 step()
             except Exception as exc:  # one broken step must not hide the others' results
                 traceback.print_exc(file=sys.stderr)
-                self.add(Row(label, f"failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", "", False))
+                self.add(Row(label, f"failed: {first_line(exc)}", "", False))
             self.report.others[name] = others_share(before, cpu_snapshot(), time.perf_counter() - began)
         self.report.loads.append(load_average())
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.index.indexer import IndexReport, Progress, build_index
 from assistant.corpus import metadata
 from assistant.corpus.formats import SUPPORTED_SUFFIXES
-from assistant.errors import EngineError, IndexMismatch, NotAnIndex, StoreError, UnsafeFileError, VectorError
+from assistant.errors import EngineError, IndexMismatch, NotAnIndex, StoreError, UnsafeFileError, VectorError, first_line
 from assistant.index import store
 from assistant.index.lock import IndexLocked
 from assistant.index.scan import relative
@@ -185,7 +185,7 @@ class Watcher:
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # no model: every later burst would fail the same way
-            raise WatchRefused(_one_line(exc)) from exc
+            raise WatchRefused(first_line(exc)) from exc
         while True:
             try:
                 extra: dict[str, Any] = {}
@@ -209,8 +209,8 @@ class Watcher:
                 self._told |= seen
                 if is_permanent(exc, self.corpus, self.index_dir):
                     self.updates += 1
-                    raise WatchRefused(_one_line(exc)) from exc
-                update = WatchUpdate(changes, None, time.monotonic() - started, _one_line(exc), paths)
+                    raise WatchRefused(first_line(exc)) from exc
+                update = WatchUpdate(changes, None, time.monotonic() - started, first_line(exc), paths)
                 break
         self.updates += 1
         self.on_update(update)
@@ -222,7 +222,7 @@ class Watcher:
         """True for a change that can matter to the index (not the index itself, not hidden files)."""
 
         absolute = os.path.abspath(path)
-        if absolute == str(self.index_dir) or absolute.startswith(str(self.index_dir) + os.sep):
+        if _inside(absolute, self.index_dir):
             return False
         rel = os.path.relpath(absolute, self.corpus)
         if rel.startswith(".."):
@@ -278,11 +278,6 @@ class Watcher:
     def stop(self) -> None:
         """End the watch after the current update (an update in progress commits its batch first)."""
         self.stop_event.set()
-
-
-def _one_line(exc: BaseException) -> str:
-    """The first line of an exception's message (its type's name when it has none)."""
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _inside(name: str, folder: Path) -> bool:

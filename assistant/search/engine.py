@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.index import store
 from assistant.index.stores import EmbeddedStore, Store, is_url, open_store, shown_location
 from assistant.search.answer import AnswerPolicy, article_support, build_quotes, policy_for, sentence_quote, unsupported
-from assistant.errors import EngineError, QuestionError, StoreError, VectorError
+from assistant.errors import EngineError, QuestionError, StoreError, VectorError, first_line
 from assistant.search.keywords import loose_words, phrase, support_stem
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
 from assistant.text.query import FRAGMENT, NAME, QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, is_speech, words, merge_filters, parse_question, query_shape, speech_gist
@@ -117,7 +117,7 @@ class Engine:
         try:
             return load_embedder(path, chosen or None, threads=threads)
         except Exception as exc:  # a broken model folder or ONNX cache must not end as a traceback
-            raise EngineError(f"cannot load model {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+            raise EngineError(f"cannot load model {path}: {first_line(exc)}") from exc
 
     def _snapshot(self) -> contextlib.AbstractContextManager[None]:
         """One read transaction of the store: every row and vector read belongs to one committed state."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from assistant.errors import first_line
 from assistant.settings import Settings
 from assistant.tui.messages import WatchFailed, WatchProgressed, WatchUpdated
 
@@ -163,4 +164,4 @@ class WatchLink:
         except _Stopping:
             return
         except Exception as exc:  # noqa: BLE001 - inotify limits, a vanished folder: said once, the chat goes on
-            self._send(WatchFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__))
+            self._send(WatchFailed(first_line(exc)))
