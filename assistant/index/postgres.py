@@ -212,14 +212,20 @@ _URL_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
 _KEYWORD_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s']*)", re.IGNORECASE)
 
 
+def _url_parts(url: str) -> tuple[str, str, str]:
+    """A postgresql:// URL as (scheme, netloc, the rest from its path, query or fragment on): where safe_url and
+    _passwords look for a password."""
+    scheme, _, rest = url.partition("://")
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    return scheme, rest[:end], rest[end:]
+
+
 def safe_url(url: str) -> str:
     """The URL without its password, for messages: `user:***@`, `?password=***` and `&password=***` in a
     postgresql:// URL; `password=***` in a keyword connection string (`host=... password=...`)."""
     if not url.startswith(("postgresql://", "postgres://")):
         return _KEYWORD_PASSWORD.sub(r"\1***", url)
-    scheme, _, rest = url.partition("://")
-    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    netloc, tail = rest[:end], rest[end:]
+    scheme, netloc, tail = _url_parts(url)
     userinfo, at, host = netloc.rpartition("@")
     if at and ":" in userinfo:
         user, _, password = userinfo.partition(":")
@@ -232,12 +238,11 @@ def _passwords(url: str) -> list[str]:
     """The password values a URL or keyword string holds (as written and decoded)."""
     found: list[str] = []
     if url.startswith(("postgresql://", "postgres://")):
-        rest = url.partition("://")[2]
-        end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-        userinfo = rest[:end].rpartition("@")[0]
+        _, netloc, tail = _url_parts(url)
+        userinfo = netloc.rpartition("@")[0]
         if ":" in userinfo:
             found.append(userinfo.partition(":")[2])
-        found += [m.group(0).split("=", 1)[1] for m in _URL_QUERY_PASSWORD.finditer(rest[end:])]
+        found += [m.group(0).split("=", 1)[1] for m in _URL_QUERY_PASSWORD.finditer(tail)]
     else:
         found += [m.group(2).strip("'") for m in _KEYWORD_PASSWORD.finditer(url)]
     found += [urllib.parse.unquote(p) for p in found]
