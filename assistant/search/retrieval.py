@@ -438,10 +438,7 @@ def retrieve(
     speakers = _speaker_evidence(db, sentence_rows, description or text, cache if description else None, quotations) if speech else {}
     # 'Which Czech qualifier said nerves kept him awake before facing Hewitt?': Hewitt is spoken about, not speaking.
     # 'Who said Jacques Santini resigned ...?' asks for someone else's words about Santini, not Santini's.
-    spoken_of = (
-        _spoken_of(db, sentence_rows, shape.names, description) if description
-        else _spoken_of(db, sentence_rows, shape.names, "") if shape.kind == WHO_SAID and shape.names else set()
-    )
+    spoken_of = _spoken_of(db, sentence_rows, shape.names, description or "") if description or shape.kind == WHO_SAID else set()
     # 'Why did the engineer's son decide to auction ...?': the reason is most often given in that person's own words.
     why = _WHY_PERSON.match(text) if not speech and not lexical_led else None
     reasons = {k for k, v in _speaker_evidence(db, sentence_rows, why.group("who"), cache, quotations).items() if v > 0} if why else set()
@@ -905,7 +902,8 @@ def _spoken_of(db: Store, rows: list[Any], names: tuple[str, ...], description: 
     """Ids of the candidates inside stored quotations whose speaker the question names outside its description of the
     speaker: 'Which Czech qualifier said nerves kept him awake before facing Hewitt?' asks for the qualifier's words,
     and Hewitt's quotations, on topic and in the same story, are the likeliest wrong answer. A name of the description
-    ('What did Kilroy-Silk say ...') is the speaker's own and is not counted."""
+    ('What did Kilroy-Silk say ...') is the speaker's own and is not counted; a 'Who said ...?' question has no
+    description, and every name it holds is someone spoken of."""
     described = {w.lower() for w in _DESCRIPTION_WORD.findall(description)}
     others = {part.lower() for name in names for part in name.split() if part.lower() not in described}
     if not others:
