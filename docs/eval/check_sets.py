@@ -37,7 +37,7 @@ from make_fragments import (  # noqa: E402  (the script's own folder, not a pack
     words,
 )
 
-SETS = ("lookup-fragments.jsonl", "lookup-paraphrases.jsonl", "lookup-paraphrases-heldout.jsonl", "lookup-paraphrases-heldout2.jsonl", "lookup-paraphrases-heldout3.jsonl", "lookup-paraphrases-heldout4.jsonl", "out-of-corpus-bbc.jsonl", "out-of-corpus-bbc-2.jsonl", "speaker-questions-blind.jsonl")
+SETS = ("lookup-fragments.jsonl", "lookup-paraphrases.jsonl", "lookup-paraphrases-heldout.jsonl", "lookup-paraphrases-heldout2.jsonl", "lookup-paraphrases-heldout3.jsonl", "lookup-paraphrases-heldout4.jsonl", "lookup-paraphrases-heldout5.jsonl", "out-of-corpus-bbc.jsonl", "out-of-corpus-bbc-2.jsonl", "speaker-questions-blind.jsonl")
 MAX_SHARED = 2
 """A paraphrase may share at most this many content words with its target sentence."""
 
