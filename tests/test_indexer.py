@@ -832,3 +832,25 @@ def test_a_copy_of_an_index_re_indexed_without_one_section_is_allowed(corpus: Pa
     (smaller / "b.txt").unlink()
     build(smaller, index_dir)
     assert check_index(index_dir)["articles"] == before["articles"] - 1
+
+
+def test_markdown_articles_of_an_older_index_are_read_again_as_plain_text(tmp_path: Path) -> None:
+    """Schema 14 stored a Markdown article's body with its markup ('**dead**', link targets): migration 15 makes the
+    next run read every .md file again, so the stored text becomes plain and quotes match what a reader sees."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    write(corpus, "plain.txt", article(3))
+    write(corpus, "news.md", "# Harbour plan\n\nThe mayor said the plan was **dead** ([report](http://x.org/r)).\n")
+    build(corpus, index_dir)
+    marked = "The mayor said the plan was **dead** ([report](http://x.org/r)).\n"
+    db = sqlite3.connect(index_dir / store.DB_NAME)
+    # What an index of schema 14 held: the body as written, and the hash of that text.
+    db.execute("UPDATE articles SET text = ?, body_start = 0, content_hash = 'schema-14' WHERE path = 'news.md'", (marked,))
+    db.execute("PRAGMA user_version = 14")
+    db.commit()
+    db.close()
+    report = build(corpus, index_dir)
+    assert report.updated == 1 and report.added == 0  # the .md file only; plain.txt is not read again
+    [(text, body_start)] = sql(index_dir, "SELECT text, body_start FROM articles WHERE path = 'news.md'")
+    assert text[body_start:] == "The mayor said the plan was dead (report).\n"
+    assert sql(index_dir, "PRAGMA user_version") == [(len(store.MIGRATIONS),)]
+    check_index(index_dir)

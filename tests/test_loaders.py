@@ -226,7 +226,7 @@ def test_markdown_front_matter_title_keeps_heading_in_body(tmp_path: Path) -> No
     text = "---\ntitle: From YAML\n---\n# A heading\n\nBody.\n"
     article = only_article(load_one(tmp_path, "h.md", text))
     assert article.title == "From YAML"
-    assert article.text[article.body_start :].startswith("# A heading")
+    assert article.text[article.body_start :].startswith("A heading\n\nBody.")  # the heading as text, no markup
 
 
 def test_markdown_title_falls_back_to_stem(tmp_path: Path) -> None:

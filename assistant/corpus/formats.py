@@ -1,5 +1,5 @@
-"""The one registry of article formats (suffix -> Format) and their parsers: .txt, .md with front matter,
-.html through trafilatura, and one .jsonl record."""
+"""The one registry of article formats (suffix -> Format) and their parsers: .txt, .md with front matter (its body as
+plain text), .html through trafilatura, and one .jsonl record."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from assistant.corpus.fields import (
     text_field,
     type_name,
 )
+from assistant.corpus.markdown_text import Heading, plain_markdown
 from assistant.corpus.problems import JsonlLog, Skipped, Warnings, first_line
 from assistant.models import Article
 from assistant.text import decoding
@@ -39,8 +40,6 @@ _CLAUSE_END = re.compile(r"[.,;:]\s*$")
 _NON_SPACE = re.compile(r"\S")
 _FRONT_MATTER_OPEN = re.compile(r"---[ \t]*\r?\n")
 _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
-_ATX_H1 = re.compile(r" {0,3}#[ \t]+(\S.*?)(?:[ \t]+#+)?[ \t]*\r?")
-_FENCE = re.compile(r" {0,3}(?:```|~~~)")
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _JSONL_KEYS = ("text", "title", "date", "source", "outlet", "publisher", "url", "link", "author")
@@ -105,7 +104,9 @@ def _blank_line_follows(text: str, line_end: int) -> bool:
 
 
 def parse_markdown(text: str, stem: str, warnings: Warnings) -> tuple[str, int, str, Meta]:
-    """Optional YAML front matter, an optional leading `# Title`, then the body."""
+    """Optional YAML front matter, an optional leading `# Title`, then the body, as plain text (markdown_text): what
+    quotes are offsets into has no markup, and each line stays on its line of the file. The front matter stays as
+    written, before the body."""
     fields, body_from = _front_matter(text, warnings)
     title = text_field(fields, ("title",), warnings)
     meta = Meta(
@@ -114,20 +115,49 @@ def parse_markdown(text: str, stem: str, warnings: Warnings) -> tuple[str, int, 
         url=text_field(fields, ("url", "link"), warnings),
         author=author_field(fields, warnings),
     )
-    first = _NON_SPACE.search(text, body_from)
-    if first is None:
+    body = plain_markdown(text[body_from:])
+    if body.first_written is None:
         raise Skipped("no body text", "empty")
-    body_start = first.start()
-    line_start = text.rfind("\n", 0, body_start) + 1
-    heading = _ATX_H1.fullmatch(text, line_start, _line_end(text, line_start))
-    if heading is not None and not title:
-        title = heading.group(1)
-        next_text = _NON_SPACE.search(text, heading.end())
-        if next_text is None:
-            raise Skipped("no body text", "empty")
-        body_start = next_text.start()
-    title = title or _first_heading(text, body_from) or stem
-    return text, body_start, capped(decoding.strip_controls(title.strip()), "title", warnings) or "", capped_meta(meta, warnings)
+    lines, top = list(body.lines), body.first_written
+    opening = next((h for h in body.headings if h.first == top and h.level == 1), None)
+    body_line = top
+    if opening is not None and not title and _heading_text(lines, opening):
+        title, body_line = _heading_text(lines, opening), opening.last + 1
+    if not title:
+        title = next((words for h in body.headings if h.level == 1 and (words := _heading_text(lines, h))), stem)
+    _leave_out_glued_headings(lines, body.headings, body_line)
+    plain = text[:body_from] + body.text(lines)
+    line_start = body_from + sum(len(line) + len(brk) for line, brk in zip(lines[:body_line], body.breaks))
+    start = _body_start(plain, line_start, lines[body_line] if body_line < len(lines) else "", after_title=body_line != top)
+    if not plain[start:].strip():
+        raise Skipped("no body text", "empty")
+    return plain, start, capped(decoding.strip_controls(title.strip()), "title", warnings) or "", capped_meta(meta, warnings)
+
+
+def _heading_text(lines: list[str], heading: Heading) -> str:
+    """A heading's words on one line."""
+    return " ".join(" ".join(lines[heading.first : heading.last + 1]).split())
+
+
+def _leave_out_glued_headings(lines: list[str], headings: tuple[Heading, ...], body_line: int) -> None:
+    """Blank the body's headings that touch a line of text above or below: each other heading is a paragraph of its own,
+    but no blank line parts these from the prose, and adding one would move every later line off its line of the file.
+    A heading is no sentence of the article; left in, it would be read as the first words of the next sentence."""
+    for heading in headings:
+        above, below = heading.first - 1, heading.last + 1
+        if heading.first >= body_line and (
+            (above >= body_line and lines[above].strip()) or (below < len(lines) and lines[below].strip())
+        ):
+            lines[heading.first : below] = [""] * (below - heading.first)
+
+
+def _body_start(plain: str, line_start: int, line: str, *, after_title: bool) -> int:
+    """Where the body starts: after a title heading, at its next words; else on the first line with anything written
+    on it, at its first word (at the line's start when the line held only markup, such as a rule or a comment)."""
+    if after_title:
+        found = _NON_SPACE.search(plain, line_start)
+        return found.start() if found is not None else len(plain)
+    return line_start + len(line) - len(line.lstrip())
 
 
 def _front_matter(text: str, warnings: Warnings) -> tuple[Mapping[str, object], int]:
@@ -192,17 +222,6 @@ def _front_matter_loader() -> type:
             return super().compose_node(parent, index)
 
     return FrontMatterLoader
-
-
-def _first_heading(text: str, start: int) -> str | None:
-    """The first `# Heading` outside fenced code blocks, if any."""
-    in_fence = False
-    for line in text[start:].splitlines():
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        elif not in_fence and (heading := _ATX_H1.fullmatch(line)):
-            return heading.group(1)
-    return None
 
 
 # --- .html -------------------------------------------------------------------------------

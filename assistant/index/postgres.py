@@ -366,6 +366,10 @@ MIGRATIONS: tuple[str, ...] = (
         substr(a.text, s.start + 1, s."end" - s.start), '[^[:alnum:]]+', ' ', 'g')), ' '), 1), 0) FROM articles a
         WHERE a.id = s.article_id
     """,
+    # Markdown articles are stored as plain text now (session 12): the next run reads every .md file again.
+    """
+    DELETE FROM files WHERE lower(path) LIKE '%.md' OR lower(path) LIKE '%.markdown'
+    """,
 )
 """Numbered schema changes; the table assistant_schema says how many have run."""
 

@@ -203,9 +203,20 @@ def _migration_14(db: sqlite3.Connection) -> None:
     _migration_5(db)
 
 
+def _migration_15(db: sqlite3.Connection) -> None:
+    """Markdown articles are stored as plain text now (no '**', link targets or '#' marks; session 12): their files'
+    rows go, so the next run reads each .md file again; an article whose text changed is written and embedded again,
+    one without markup keeps its vectors (its content hash is the same)."""
+    db.execute(MARKDOWN_FILES_FORGOTTEN)
+
+
+MARKDOWN_FILES_FORGOTTEN = "DELETE FROM files WHERE lower(path) LIKE '%.md' OR lower(path) LIKE '%.markdown'"
+"""The statement of migration 15 (the PostgreSQL store's fourth migration runs the same)."""
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7, _migration_8,
-    _migration_9, _migration_10, _migration_11, _migration_12, _migration_13, _migration_14,
+    _migration_9, _migration_10, _migration_11, _migration_12, _migration_13, _migration_14, _migration_15,
 )
 """Numbered schema changes; user_version says how many have run."""
 
