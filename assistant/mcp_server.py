@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from mcp.server import MCPServer
     from mcp.server.mcpserver.tools import Tool
 
-    from assistant.models import Article, Quote
+    from assistant.models import Article, Quote, Speaker
     from assistant.search.engine import Engine
 
 __all__ = ["Tools", "build_server", "run"]
@@ -137,14 +137,18 @@ class Tools:
         """An article (or paragraphs first..last of its body, 1-based, inclusive)."""
         from assistant.text.chunking import split_paragraphs
 
+        for name, value in (("first_paragraph", first_paragraph), ("last_paragraph", last_paragraph)):
+            if value is not None and value < 1:
+                raise ValueError(f"{name} is {value}: paragraphs are numbered from 1")
+        if first_paragraph is not None and last_paragraph is not None and first_paragraph > last_paragraph:
+            raise ValueError(f"paragraph range {first_paragraph}..{last_paragraph} is reversed: "
+                             "the first must not be after the last")
         found_id, found = self._find(path, article_id, record)
         spans = split_paragraphs(found.text, found.body_start)
         first = first_paragraph or 1
         last = last_paragraph or len(spans)
         if spans and first > len(spans):
             raise ValueError(f"the article has {len(spans)} paragraphs; {first} is past the end")
-        if first < 1 or last < first:
-            raise ValueError(f"bad paragraph range {first}..{last}: paragraphs are numbered from 1")
         chosen = list(enumerate(spans, 1))[first - 1:last]
         return {
             "article_id": found_id, "path": found.path, "record": found.record, "title": found.title,
@@ -168,7 +172,7 @@ class Tools:
             raise ValueError(f"unknown style {style!r}: use one of {', '.join(CITE_STYLES)}")
         if quote is not None and not quote.strip():
             raise ValueError("quote is empty: give the exact words to cite, or leave quote out to cite the article")
-        found = self._article(path, article_id, record)
+        found_id, found = self._find(path, article_id, record)
         if (start is None) != (end is None):
             raise ValueError("give both start and end, or neither")
         if start is not None and end is not None:
@@ -186,8 +190,14 @@ class Tools:
             end = start + len(quote)
         base = Source.from_article(found)
         paragraph = paragraph_of(found, start) if start is not None else None
+        said = None
+        if speaker is not None and speaker.strip():
+            if quote is None or start is None or end is None:
+                raise ValueError("a speaker is checked against the words they said: give quote (or start and end) "
+                                 "with speaker, or leave speaker out to cite the article")
+            said = self._speaker_of(found_id, found, quote, start, end, paragraph, speaker.strip())
         source = dataclasses.replace(base, paragraph=paragraph)
-        text = format_citation(source, style, quote=quote, speaker=speaker)
+        text = format_citation(source, style, quote=quote, speaker=said)
         out: dict[str, Any] = {"style": style, "citation": text, "path": found.path, "record": found.record}
         if start is not None:
             out.update(start=start, end=end, paragraph=paragraph)
@@ -231,8 +241,36 @@ class Tools:
 
     # ------------------------------------------------------------ helpers
 
-    def _article(self, path: str | None, article_id: int | None, record: int | None) -> Article:
-        return self._find(path, article_id, record)[1]
+    def _speaker_of(
+        self, article_id: int, article: Article, quote: str, start: int, end: int, paragraph: int | None, claimed: str,
+    ) -> str:
+        """The source's name for `claimed` when the source has that person say text[start:end] in their own words, as
+        the CLI's and the TUI's citations name a speaker (text.citations.words_of); ValueError saying whom the source
+        names instead, or that it names nobody."""
+        from assistant.models import Quote
+        from assistant.search.draft_check import same_person
+        from assistant.text.citations import words_of
+
+        said = _source_speaker(self.engine(), article_id, article.text, start, end)
+        if said is None:
+            raise ValueError(f"the source does not name who said this, so it is not attributed to {claimed}: "
+                             "leave speaker out")
+        if said.reported:
+            if not same_person(claimed, said.name):
+                raise ValueError(f"the source says {said.name} said this (in the writer's words), not {claimed}")
+            raise ValueError(f"the source reports {said.name} here in the writer's words; it does not quote "
+                             f"{said.name}: leave speaker out")
+        if not same_person(claimed, said.name):
+            raise ValueError(f"the source says {said.name} said this, not {claimed}")
+        passage = Quote(
+            n=1, text=quote, article_id=article_id, path=article.path, record=article.record, title=article.title,
+            date=article.date, source=article.source, url=article.url, author=article.author,
+            paragraph=paragraph or 1, line=None, start=start, end=end, score=0.0, speaker=said,
+        )
+        if words_of(passage) is None:
+            raise ValueError(f"the passage holds the writer's words beside {said.name}'s: quote only the words inside "
+                             "the quotation marks, or leave speaker out")
+        return said.name
 
     def _find(self, path: str | None, article_id: int | None, record: int | None) -> tuple[int, Article]:
         """The article by id, or by path and record (None: the whole-file article, or a .jsonl file's first record)."""
@@ -242,7 +280,9 @@ class Tools:
             raise ValueError(f"article_id must be a positive 63-bit integer (1 to {MAX_ARTICLE_ID}), as search returns it")
         engine = self.engine()
         if article_id is not None:
-            found = engine.article(article_id)
+            found = engine.store.article(article_id)
+            if found is None:  # an id the caller made up, or one of an article removed since: neither is here now
+                raise ValueError(f"no article with id {article_id} in the index")
             if path and path != found.path:
                 raise ValueError(BOTH_NAMED)
             if record is not None and record != found.record:
@@ -291,6 +331,27 @@ class Tools:
             "end": q.end,
             "weak": q.weak,
         }
+
+
+def _source_speaker(engine: Engine, article_id: int, text: str, start: int, end: int) -> Speaker | None:
+    """Who the source says spoke text[start:end]: the speaker of the quotation it overlaps most (the index's stored
+    quotations; an index without them, the extractor's), else the person a sentence of narration reports speaking
+    (marked `reported`), else None."""
+    from assistant.index.quotation_store import quoted_articles
+    from assistant.text.quotations import extract_quotations, reported_speakers
+
+    quotations: Sequence[Any] | None
+    try:
+        stored = quoted_articles(engine.db, [article_id]).get(article_id)
+        quotations = stored.quotations if stored is not None and stored.text is not None else None
+    except engine.store.database_errors:
+        quotations = None
+    if quotations is None:
+        quotations = extract_quotations(text)
+    shared = [(min(end, q.end) - max(start, q.start), q) for q in quotations if q.start < end and q.end > start]
+    if shared:
+        return max(shared, key=lambda pair: pair[0])[1].speaker  # type: ignore[no-any-return]
+    return reported_speakers(text, [(start, end)])[0]
 
 
 def _plain(row: Any) -> Any:
@@ -464,7 +525,9 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
         quote: Annotated[str | None, Field(max_length=20000, description="The exact words quoted.")] = None,
         start: Annotated[int | None, Field(ge=0, description="Start offset of the quote in the article text.")] = None,
         end: Annotated[int | None, Field(ge=1, description="End offset (exclusive).")] = None,
-        speaker: Annotated[str | None, Field(description="Who said it, for AP lines and signal phrases (only as the source gives it).")] = None,
+        speaker: Annotated[str | None, Field(description=(
+            "Who said it, for AP lines and signal phrases; with quote or start/end only. Checked against the source: "
+            "refused when the source names someone else, nobody, or reports them in the writer's words."))] = None,
     ) -> dict[str, Any]:
         return guarded(lambda: tools.cite(path, article_id, record, style, quote, start, end, speaker))
 
