@@ -16,8 +16,9 @@ class Article:
     record: int
     """0 for a whole-file article; the 1-based line number of the record in a .jsonl file."""
     text: str
-    """The text every offset points into: the whole decoded file for .txt and .md, the
-    extracted text for .html, the `text` field for a .jsonl record."""
+    """The text every offset points into: the whole decoded file for .txt, the file with its Markdown body as plain
+    text for .md (line for line: front matter as written, no '**', link targets or '#' marks), the extracted text for
+    .html, the `text` field for a .jsonl record."""
     body_start: int
     """Offset in `text` where the paragraphs start (after a title line or front matter)."""
     title: str
