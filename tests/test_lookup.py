@@ -124,22 +124,24 @@ def test_a_near_phrase_with_one_word_wrong_still_wins(engine: Engine) -> None:
 
 
 def test_every_mention_across_articles_in_date_order(engine: Engine) -> None:
-    quotes = engine.mentions("golden rule")
-    assert [q.path for q in quotes] == ["business/brown-autumn.md", "business/brown-budget.md", "business/brown-budget.md"]
-    assert all("golden rule" in q.text.lower() for q in quotes)
+    quotes = engine.mentions("the firm")
+    assert [q.path for q in quotes] == ["tech/security.md", "tech/security-copy.md", "tech/security-copy.md"]
+    assert all("the firm" in q.text.lower() for q in quotes)
     assert [q.n for q in quotes] == [1, 2, 3]
     for quote in quotes:
         assert engine.article(quote.article_id).text[quote.start : quote.end] == quote.text
-    assert engine.mentions('"golden rule"') == quotes  # quotes around the phrase change nothing
-    assert engine.mentions("rule golden") == ()  # the words in order, not anywhere
+    assert engine.mentions('"the firm"') == quotes  # quotes around the phrase change nothing
+    assert engine.mentions("firm the") == ()  # the words in order, not anywhere
+    # The phrase itself, not its stemmed relatives: 'golden rules' (brown-autumn) is no mention of 'golden rule'.
+    assert [q.path for q in engine.mentions("golden rule")] == ["business/brown-budget.md"] * 2
     assert engine.mentions("?!") == ()
 
 
 def test_mentions_honour_filters(engine: Engine) -> None:
     from assistant.models import Filters
 
-    quotes = engine.mentions("golden rule", filters=Filters(article="autumn"))
-    assert [q.path for q in quotes] == ["business/brown-autumn.md"]
+    quotes = engine.mentions("the firm", filters=Filters(article="copy"))
+    assert [q.path for q in quotes] == ["tech/security-copy.md"] * 2
 
 
 def test_mentions_take_inline_filters_and_a_speaker(engine: Engine, lookup_index: Path) -> None:
@@ -291,16 +293,16 @@ def test_the_mentions_command_says_when_its_list_stops(lookup_index: Path, monke
 
     import assistant.cli as cli
 
-    monkeypatch.setattr(cli, "MENTIONS_LIMIT", 2)  # 'golden rule' is in 3 sentences
+    monkeypatch.setattr(cli, "MENTIONS_LIMIT", 2)  # 'the firm' is in 3 sentences
     runner = CliRunner()
-    cut = runner.invoke(cli.main, ["mentions", "golden rule", "--index", str(lookup_index)])
+    cut = runner.invoke(cli.main, ["mentions", "the firm", "--index", str(lookup_index)])
     assert cut.exit_code == 0 and cut.output.splitlines()[0].startswith("only the first 2 mentions are listed")
     assert "the first 2 mentions in 2 articles" in cut.output
-    as_json = runner.invoke(cli.main, ["mentions", "golden rule", "--json", "--index", str(lookup_index)])
+    as_json = runner.invoke(cli.main, ["mentions", "the firm", "--json", "--index", str(lookup_index)])
     listed = json.loads(as_json.stdout)
     assert sum(len(a["mentions"]) for a in listed) == 2 and "only the first 2" in as_json.stderr
     monkeypatch.setattr(cli, "MENTIONS_LIMIT", 3)
-    whole = runner.invoke(cli.main, ["mentions", "golden rule", "--index", str(lookup_index)])
+    whole = runner.invoke(cli.main, ["mentions", "the firm", "--index", str(lookup_index)])
     assert "only the first" not in whole.output and whole.output.startswith("3 mentions in 2 articles")
 
 

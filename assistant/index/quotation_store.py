@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.index.sql_lists import ids_in
 from assistant.models import Location, Quote, Speaker
+from assistant.text import names
 
 SCHEMA = """
 CREATE TABLE quotations (
@@ -482,7 +483,9 @@ class PersonMatch:
 def resolve_person(db: sqlite3.Connection, name: str, *, exact: bool = False) -> PersonMatch:
     """The speaker a user means by `name`: 'Michael Howard', 'Mr Howard' and 'Howard' all mean the
     most quoted person of that surname (with articles that only say 'Mr Howard'); 'Alex Ferguson'
-    finds 'Sir Alex Ferguson'. Several full names sharing the surname are listed in `others`.
+    finds 'Sir Alex Ferguson'; 'Sir Digby' (a knight or dame by first name) the most quoted person of that first name,
+    with articles that only say 'Sir Digby'. Case and diacritics aside ('zoe muller' is Zoë Müller): the rule of
+    assistant.text.names. Several full names sharing the surname (or the first name) are listed in `others`.
     With `exact`, `name` is one person's name as listed by people() and means that person only."""
     wanted = name_key(name)
     if not wanted:
@@ -490,23 +493,24 @@ def resolve_person(db: sqlite3.Connection, name: str, *, exact: bool = False) ->
     if exact:
         found = _people_of(db, [wanted])
         return PersonMatch((wanted,), found[0].name) if found else PersonMatch((), "")
-    bare = _drop_honours(wanted)
-    last = bare.split()[-1] if bare.split() else bare
-    like = last.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    # Only keys ending in the surname can match: one pass over the speaker index, not every key in Python.
-    counts = dict(db.execute(
-        "SELECT speaker_key, count(*) FROM quotations WHERE speaker_key = ? OR speaker_key LIKE ? ESCAPE '\\'"
-        " GROUP BY speaker_key",
-        (last, f"% {like}"),
-    ).fetchall())
-
-    def same_name(key: str) -> bool:
-        return key == wanted or _drop_honours(key) == bare
-
-    exact = [k for k in counts if same_name(k)]
+    given = names.first_name(name)
+    if given is not None:
+        return _by_first_name(db, name, given)
+    bare = names.fold(_drop_honours(wanted))
     tokens = bare.split()
     surname = tokens[-1] if tokens else ""
-    namesakes = [k for k in counts if k not in exact and _drop_honours(k).split()[-1:] == [surname]]
+    # The keys whose last word is the surname, but for 'Sir Ian', which names a first name.
+    counts = {
+        k: n for k, n in _keys_like(db, (_loose(surname), "% " + _loose(surname))).items()
+        if _key_fold(k).split()[-1:] == [surname] and names.first_name(k) is None
+    }
+    folded = names.fold(wanted)
+
+    def same_name(key: str) -> bool:
+        return _key_fold(key) == folded or _key_fold(_drop_honours(key)) == bare
+
+    exact = [k for k in counts if same_name(k)]
+    namesakes = [k for k in counts if k not in exact]
     if exact and len(tokens) > 1:
         keys = sorted(exact, key=lambda k: -counts[k])
         others = [k for k in namesakes if len(_drop_honours(k).split()) > 1]
@@ -517,10 +521,51 @@ def resolve_person(db: sqlite3.Connection, name: str, *, exact: bool = False) ->
             return PersonMatch((), "", _people_of(db, full))
         keys = full[:1] + bare_keys
         others = full[1:]
+    return _match(db, name, keys, others)
+
+
+def _by_first_name(db: sqlite3.Connection, name: str, given: str) -> PersonMatch:
+    """resolve_person of 'Sir X' / 'Dame X': the most quoted full name whose first name is X, with the keys of articles
+    that only say 'Sir X' (never a surname X: 'Sir Digby' is not Bob Digby)."""
+    counts = _keys_like(db, (_loose(given) + " %", "% " + _loose(given)))
+    matched = [k for k in counts if given in _key_fold(k).split() and names.same_person(name, k)]
+    full = sorted((k for k in matched if names.first_name(k) is None), key=lambda k: (-counts[k], k))
+    titled = sorted(k for k in matched if names.first_name(k) is not None)
+    return _match(db, name, full[:1] + titled, full[1:])
+
+
+def _match(db: sqlite3.Connection, name: str, keys: list[str], others: list[str]) -> PersonMatch:
     if not keys:
         return PersonMatch((), "")
     found = {p.key: p for p in _people_of(db, keys)}
     return PersonMatch(tuple(keys), found[keys[0]].name if keys[0] in found else name, _people_of(db, others))
+
+
+def _keys_like(db: sqlite3.Connection, patterns: Sequence[str]) -> dict[str, int]:
+    """Speaker key -> its quotations, for the keys matching one of the LIKE `patterns` (one pass over the speaker index)."""
+    where = " OR ".join("speaker_key LIKE ? ESCAPE '\\'" for _ in patterns)
+    return dict(db.execute(f"SELECT speaker_key, count(*) FROM quotations WHERE {where} GROUP BY speaker_key", list(patterns)).fetchall())
+
+
+def _key_fold(key: str) -> str:
+    """names.fold of a speaker key (already case folded, apostrophes straight: an ASCII key is its own fold)."""
+    return key if key.isascii() else names.fold(key)
+
+
+_PLAIN_LETTERS = frozenset("bfhjmpqvwx")
+"""Letters a loose pattern keeps as they are: hardly a name puts a diacritic on them, and each one kept narrows the keys
+read (with every letter a wildcard, 'Howard' read every key whose last word has six letters: 15 times slower over
+300,000 speakers)."""
+
+
+def _loose(word: str) -> str:
+    """A LIKE pattern of a folded word that also matches its spellings with diacritics: a letter that may carry one
+    stands for any one character ('muller' is 'm_____' and finds 'müller'; the caller compares the keys found with
+    names.fold)."""
+    return "".join(
+        ch if ch in _PLAIN_LETTERS else "_" if ch.isalpha() else ch.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        for ch in word
+    )
 
 
 def _drop_honours(key: str) -> str:

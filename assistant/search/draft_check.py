@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import DraftError
 from assistant.text.quotations import SPEECH_VERBS, Speaker, extract_quotations, reported_speakers
 from assistant.text.chunking import split_paragraphs, split_sentences
+from assistant.text.names import name_words, same_person  # the one rule of names, re-exported
 
 if TYPE_CHECKING:
     from assistant.models import Article
@@ -78,7 +79,6 @@ _MARK_RE = re.compile(r"\[\s*(?:\.\.\.|…)\s*\]|\.\s?\.\s?\.|…|\[[^\[\]\n]{1,
 _QUOTE_CHARS = "\"'“”‘’«»„‚‹›"
 _ELLIPSIS = "\x00ellipsis"
 _BRACKET = "\x00bracket"
-_TITLES = frozenset("mr mrs ms miss dr prof professor sir dame lord lady rev".split())
 MAX_TAG_WORDS = 12
 """Words an attribution tag between two parts of one quotation ('he said', 'said Mr Brown, the chairman') has at most."""
 _SPEECH_WORDS = frozenset(SPEECH_VERBS)
@@ -614,22 +614,6 @@ def _describe(kind: str, ops: list[DiffOp]) -> str:
     )
     label = {"changed": "changed", "added": "added", "dropped": "dropped without an ellipsis"}[kind]
     return f"{label}: {shown}"
-
-
-def name_words(name: str) -> list[str]:
-    """A person's name as comparable words, titles left out ('Mr Tony Blair' -> ['tony', 'blair'])."""
-    return [w for w in (normalise(m.group()) for m in _WORD_RE.finditer(name)) if w not in _TITLES]
-
-
-def same_person(a: str, b: str) -> bool:
-    """True when two names can mean the same person ('Zulfugarov' and 'Tofig Zulfugarov'), never on a guess beyond that."""
-    x, y = name_words(a), name_words(b)
-    if not x or not y:
-        return False
-    if x[-1] != y[-1]:
-        return False
-    shorter, longer = (x, y) if len(x) <= len(y) else (y, x)
-    return set(shorter) <= set(longer)
 
 
 _CLAIM_VERBS = r"(?:said|says|added|adds|told|tells|insisted|argued|claimed|warned|wrote|writes|stated|declared)"

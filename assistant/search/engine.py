@@ -19,6 +19,7 @@ from assistant.search.answer import AnswerPolicy, article_support, build_quotes,
 from assistant.errors import EngineError, QuestionError, StoreError, VectorError, first_line
 from assistant.search.keywords import loose_words, phrase, support_stem
 from assistant.models import Answer, Article, Filters, IndexStats, Quote
+from assistant.text.names import fold
 from assistant.text.query import FRAGMENT, NAME, QUESTION, SAID_ABOUT, WHO_SAID, QueryShape, content_words, followup_text, is_speech, words, merge_filters, parse_question, query_shape, speech_gist
 from assistant.search.retrieval import Retrieval, Weights, retrieve, speech_by
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from assistant.embedding.base import Embedder
+    from assistant.index.reads import ArticleRow, SentenceRow
     from assistant.search.people import Person, Timeline
 
 __all__ = ["Engine", "EngineError"]
@@ -484,26 +486,55 @@ class Engine:
         return [n for n in numbers if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", haystack)]
 
     def mentions(self, text: str, *, filters: Filters | None = None, limit: int = 2000) -> tuple[Quote, ...]:
-        """Every sentence of the corpus holding the phrase (stemmed words, in order), article by article
-        in date order (undated last), each as a cited quote with exact offsets; () for a phrase without words.
+        """Every sentence of the corpus holding the phrase itself, at most `limit` of them, article by article in date
+        order (undated last), each as a cited quote with exact offsets; () for a phrase without words. The phrase is
+        matched as written: its words whole and in order, symbols kept ('10%' is not '10' nor '19%' '19-20 March',
+        'Cooper' not 'Cooperation', 'crossings' not 'Cross'); case, diacritics, the spaces and line breaks between
+        words, and straight or typographic apostrophes and quotation marks aside. The index's stemmed phrase query
+        only finds the candidates; each is checked on its own text, and `limit` counts the sentences kept.
         Inline filters in `text` (`since:`, `source:`, `speaker:` ...) count as a question's do, over `filters`
         (QuestionError for one that cannot match); a speaker keeps the sentences inside that person's quotations."""
         parsed = parse_question(text)
         active = merge_filters(filters, parsed.filters)
-        cleaned = " ".join(words(parsed.text.strip().strip("\"'“”‘’")))
-        if not cleaned:
+        wanted = parsed.text.strip().strip("\"'“”‘’")
+        cleaned = " ".join(words(wanted))
+        if not cleaned or limit <= 0:
             return ()
+        pattern = _phrase_pattern(wanted)
         with self._lock, self._snapshot():
             allowed = self.store.allowed_articles(active)
-            rows = self.store.phrase_sentences("body : " + phrase(cleaned), allowed, limit)
-            if active.speaker:
-                inside = self._sentences_quoting(active.speaker) or set()
-                rows = [r for r in rows if r.id in inside]
+            inside = (self._sentences_quoting(active.speaker) or set()) if active.speaker else None
+            if (allowed is not None and not allowed) or inside == set():
+                return ()
+            match, fetch, read = "body : " + phrase(cleaned), limit, 0
+            kept: list[SentenceRow] = []
+            while len(kept) < limit:
+                # The same order each time, so the rows read before are a prefix: only the ones after it are checked.
+                # Filters are applied here, not by the store, which applies them after its LIMIT.
+                rows = self.store.phrase_sentences(match, None, fetch)
+                fresh = [r for r in rows[read:] if (allowed is None or r.article_id in allowed) and (inside is None or r.id in inside)]
+                kept += self._holding_phrase(pattern, fresh, limit - len(kept))
+                if len(rows) < fetch:
+                    break
+                read, fetch = len(rows), fetch * 4  # candidates the text or the filters ruled out: read on
             articles = self.store.articles()
-            articles.load(r.article_id for r in rows)
+            articles.load(r.article_id for r in kept)
             return tuple(
-                sentence_quote(articles, n, r.article_id, r.start, r.end, r.paragraph) for n, r in enumerate(rows, start=1)
+                sentence_quote(articles, n, r.article_id, r.start, r.end, r.paragraph) for n, r in enumerate(kept, start=1)
             )
+
+    def _holding_phrase(self, pattern: re.Pattern[str], rows: list[SentenceRow], limit: int) -> list[SentenceRow]:
+        """The first `limit` of `rows` whose text holds the phrase of `pattern`, their articles read a batch at a
+        time (a stemmed word in every other sentence must not hold the whole corpus in memory)."""
+        found: list[SentenceRow] = []
+        for at in range(0, len(rows), MENTION_BATCH):
+            batch = rows[at : at + MENTION_BATCH]
+            articles = self.store.articles()
+            articles.load(r.article_id for r in batch)
+            found += [r for r in batch if _holds(pattern, articles.get(r.article_id), r.start, r.end)]
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
     def _refusal(self, question: str, filters: Filters, message: str, started: float) -> Answer:
         return Answer(question, question, filters, False, (), message, time.perf_counter() - started)
@@ -560,6 +591,8 @@ QUERY_THREADS = 1
 """ONNX Runtime threads of the engine's own model (see `_load_embedder`)."""
 REPORTED_SENTENCES = 200
 """Sentences naming X's surname and Y's words read to find X's reported speech (a handful in practice)."""
+MENTION_BATCH = 500
+"""Candidate sentences of a mention listing whose articles are read at once to check the phrase on their text."""
 MEMO_ENTRIES = 256
 """Name and phrase searches an engine remembers for the generation in use (all forgotten past this)."""
 LARGE_INDEX_CHUNKS = 5_000
@@ -568,6 +601,25 @@ LEXICAL_WORDS = 3
 """Query words that, found together in one sentence (or it and the one before), make a lookup precise."""
 LEXICAL_COVERAGE = 0.75
 """Share of the query's idf they must carry."""
+
+
+_QUOTE_MARKS = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u201a": "'"})
+"""Typographic double quotation marks as the straight one (names.fold straightens the apostrophes)."""
+
+
+def _phrase_pattern(text: str) -> re.Pattern[str]:
+    """A phrase as a pattern over names.fold-ed text: its words in order with any white space between them, symbols kept,
+    whole at both ends (a word character, or a digit's decimal part, may not continue it: '10' is not in '100' or '10.5')."""
+    tokens = fold(text.translate(_QUOTE_MARKS)).split()
+    body = r"\s+".join(re.escape(t) for t in tokens)
+    head = (r"(?<!\w)" if re.match(r"\w", tokens[0]) else "") + (r"(?<!\d[.,])" if tokens[0][0].isdigit() else "")
+    tail = (r"(?!\w)" if re.search(r"\w$", tokens[-1]) else "") + (r"(?![.,]\d)" if tokens[-1][-1].isdigit() else "")
+    return re.compile(head + body + tail)
+
+
+def _holds(pattern: re.Pattern[str], article: ArticleRow | None, start: int, end: int) -> bool:
+    """True when the article's text[start:end] holds the phrase of `pattern` (False for an article gone)."""
+    return article is not None and pattern.search(fold(article.text[start:end].translate(_QUOTE_MARKS))) is not None
 
 
 def lexical_evidence(found: Retrieval) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.models import Answer, Quote
+from assistant.text.names import same_person
 from assistant.text.query import MAX_QUESTION_CHARS, STOPWORDS, content_words
 
 PRONOUNS = {
@@ -72,13 +73,6 @@ def names_in(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _same_person(name: str, other: str) -> bool:
-    """'Blair' and 'Tony Blair' are the same person; 'Tony Blair' and 'Cherie Blair' are not."""
-    a, b = name.casefold().split(), other.casefold().split()
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return bool(short) and long[-len(short):] == short
-
-
 def shown_speaker(answer: Answer | None, named: list[str] = ()) -> str | None:  # type: ignore[assignment]
     """The speaker of the quotes just shown: a person the question named when the quotes are theirs,
     else the speaker of most quotes (the first quote's on a tie); None when no quote has a known speaker."""
@@ -89,7 +83,7 @@ def shown_speaker(answer: Answer | None, named: list[str] = ()) -> str | None:  
         return None
     for name in named:
         for speaker in speakers:
-            if _same_person(name, speaker):
+            if same_person(name, speaker):
                 return speaker
     counts = Counter(speakers)
     best = max(counts.values())
@@ -141,7 +135,7 @@ def resolve(
     if not (pronoun or more or lead) or (previous is None and before == Context()):
         return Resolution(question, Context(names[0] if names else None, topic))
     earlier = shown_speaker(previous, [before.speaker] if before.speaker else []) or before.speaker
-    if not pronoun and before.speaker and earlier and not _same_person(before.speaker, earlier):
+    if not pronoun and before.speaker and earlier and not same_person(before.speaker, earlier):
         # 'and Europe?' after 'What did Gordon Brown say about the golden rule?': the conversation is still about the
         # person the last question named, whoever most quotes shown are by (his own words were reported speech,
         # unattributed; Ed Balls's quote was shown beside them). A 'he' is the person on screen, as before.
@@ -190,7 +184,7 @@ def more_by(answer: Answer, speaker: str, shown: set[tuple[str, int, int, int]],
              if not any(start < q.end and q.start < end for start, end in spans.get((q.path, q.record), ()))]
     attributed = any(speaker_name(q) for q in answer.quotes)
     if attributed:
-        kept = [q for q in fresh if (name := speaker_name(q)) and _same_person(speaker, name)]
+        kept = [q for q in fresh if (name := speaker_name(q)) and same_person(speaker, name)]
         message = answer.message if kept else f"no further quotations attributed to {speaker} found"
     else:
         kept = fresh
