@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import NotebookError
-from assistant.models import Location, Quote, Speaker
+from assistant.errors import NotebookError, first_line
+from assistant.models import Article, Location, Quote, Speaker
 from assistant.safe_files import PRIVATE, private_folder, replace_atomically, write_new
 from assistant.serialize import quote_to_dict
 from assistant.sessions import index_data_folder
-from assistant.text.citations import markdown_quote
+from assistant.text.citations import markdown_quote, paragraph_label
 from assistant.text.sanitize import markdown_safe
 
 FORMAT = "assistant-notebook"
@@ -223,31 +223,90 @@ def move(pinned: tuple[Pinned, ...], index: int, step: int) -> tuple[Pinned, ...
     return tuple(items)
 
 
-def markdown(pinned: tuple[Pinned, ...], style: str = "chicago") -> str:
-    """The notebook as Markdown: the quotes numbered in order, then a numbered source list in `style`."""
+def pin_problem(quote: Quote, article: Article | None) -> str:
+    """Why a pinned quote no longer stands word for word at its place in its article as indexed now ('' when it does):
+    a citation promises the article's exact words, and the pin keeps the offsets and text it was pinned with."""
+    where = f"{quote.path}:{quote.record}" if quote.record else quote.path
+    if article is None:
+        return (f"{where} is no longer in the index (deleted or moved since this was pinned): "
+                "these words could not be checked.")
+    if article.text[quote.start : quote.end] == quote.text:
+        return ""
+    if quote.text in article.text:
+        return (f"{where} was edited after this was pinned: these words are now at another place in it "
+                "(their paragraph may differ).")
+    return f"{where} was edited after this was pinned: it no longer holds these words."
+
+
+def pin_problems(pinned: tuple[Pinned, ...], index: Path | str) -> tuple[tuple[str, ...], str]:
+    """Each pin's problem (pin_problem, in order) against the index at `index` (a folder or a store URL), and why the
+    pins could not be checked at all ('' when they were: then the problems are all '' or real)."""
+    from assistant.index.stores import open_store
+
+    try:
+        store = open_store(index)
+    except Exception as exc:  # noqa: BLE001 - any index that cannot be read leaves the pins unchecked, not the export
+        return ("",) * len(pinned), first_line(exc)
+    try:
+        paths: dict[int, str] | None = None
+        found: list[str] = []
+        for item in pinned:
+            quote = item.quote
+            article = store.article(quote.article_id)
+            if article is None or (article.path, article.record) != (quote.path, quote.record):
+                # A re-index may give the article another row id: look for it by its file (and record).
+                paths = paths if paths is not None else store.article_paths()  # type: ignore[attr-defined]
+                rows = (store.article(i) for i, p in paths.items() if p == quote.path)
+                article = next((a for a in rows if a is not None and a.record == quote.record), None)
+            found.append(pin_problem(quote, article))
+        return tuple(found), ""
+    except Exception as exc:  # noqa: BLE001 - as above: a read that fails midway checks nothing
+        return ("",) * len(pinned), first_line(exc)
+    finally:
+        store.close()
+
+
+def markdown(pinned: tuple[Pinned, ...], style: str = "chicago", *, index: Path | str | None = None) -> str:
+    """The notebook as Markdown: the quotes in order, each marked with its source's number and its paragraph, then
+    the sources, each listed once, numbered in order of first use, in `style`.
+
+    With `index` (the folder or store URL the quotes were pinned from) each pin is checked against its article as
+    indexed now: a pin whose article was deleted, or edited so that the words are not at their place, gets a one-line
+    warning under it; an index that cannot be read is said once, at the top."""
     from assistant.text.citation_styles import Source, format_citation
 
     if style not in EXPORT_STYLES:
         raise NotebookError(f"unknown citation style {style!r} (use one of {', '.join(EXPORT_STYLES)})")
+    problems, unchecked = pin_problems(pinned, index) if index is not None and pinned else (("",) * len(pinned), "")
     lines = ["# Notebook", ""]
-    for n, item in enumerate(pinned, 1):
-        quote = dataclasses.replace(item.quote, n=n)
+    if unchecked:
+        lines += [f"_These quotes were not checked against the index ({markdown_safe(unchecked, one_line=True)})._", ""]
+    numbers: dict[tuple[str, int], int] = {}
+    sources: list[Quote] = []
+    for item, problem in zip(pinned, problems):
+        # Quotes of one article share its number; the paragraph, the quote's own, stays beside it.
+        number = numbers.setdefault((item.quote.path, item.quote.record), len(numbers) + 1)
+        if number > len(sources):
+            sources.append(item.quote)
+        quote = dataclasses.replace(item.quote, n=number)
         if item.question:
             lines += [f"_{markdown_safe(item.question, one_line=True)}_", ""]
-        lines += [markdown_quote(quote), ""]
-    if pinned:
+        lines += [markdown_quote(quote, locator=paragraph_label(quote) if quote.paragraph > 0 else ""), ""]
+        if problem:
+            lines += [f"**Warning:** {markdown_safe(problem, one_line=True)}", ""]
+    if sources:
         lines += ["## Sources", ""]
-        for n, item in enumerate(pinned, 1):
-            # One entry per quote, numbered like the quotes, so 'para. N' stays with each.
-            entry = format_citation(Source.from_quote(item.quote), style)
-            lines.append(f"{n}. {markdown_safe(' '.join(entry.split()), one_line=True)}")
+        for number, quote in enumerate(sources, 1):
+            whole = dataclasses.replace(Source.from_quote(quote), paragraph=None, last_paragraph=None)
+            entry = format_citation(whole, style)
+            lines.append(f"{number}. {markdown_safe(' '.join(entry.split()), one_line=True)}")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def export(path: Path, pinned: tuple[Pinned, ...], style: str = "chicago") -> Path:
+def export(path: Path, pinned: tuple[Pinned, ...], style: str = "chicago", *, index: Path | str | None = None) -> Path:
     """Write the notebook's Markdown to a new owner-only file at `path` (an existing file or a link
-    planted there is refused, never written through)."""
-    text = markdown(pinned, style)
+    planted there is refused, never written through); with `index`, each pin checked against it (see markdown)."""
+    text = markdown(pinned, style, index=index)
     try:
         write_new(path, text, PRIVATE)
     except FileExistsError as exc:

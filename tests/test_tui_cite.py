@@ -67,7 +67,7 @@ async def test_each_style_copies_what_a_writer_pastes(tmp_path: Path, monkeypatc
             await pilot.press("c")
             texts[style] = copied[-1]
         assert texts["mla"].splitlines()[-1] == "\u201cTrade Talks Collapse in Brussels.\u201d BBC, 8 Aug. 2023, https://example.org/1."
-        assert "(BBC, 2023, para. 30)" in texts["harvard"]
+        assert "(BBC, 2023, para. 30)" in texts["harvard"]  # no author: the outlet (Cite Them Right)
         assert texts["ap"] == (f"\u201c{QUOTAS[:-1]},\u201d according to Trade talks collapse in Brussels, BBC, "
                                "Aug. 8, 2023.")
         assert texts["bibtex"].startswith("@article{") and "journal = {BBC}" in texts["bibtex"]

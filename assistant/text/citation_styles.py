@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
-from assistant.text.citations import carries_marks, last_paragraph
+from assistant.text.citations import carries_marks, last_paragraph, paragraph_span
 
 if TYPE_CHECKING:
     from assistant.models import Article, Quote
@@ -98,6 +99,14 @@ class Source:
             url=article.url,
             path=f"{article.path}:{article.record}" if article.record else article.path,
         )
+
+    @classmethod
+    def from_passage(cls, article: Article, start: int, end: int) -> Source:
+        """The source of the passage text[start:end] of an article, with the paragraphs it runs over (as a quote's)."""
+        span = paragraph_span(article, start, end)
+        first, last = span if span else (None, None)
+        return dataclasses.replace(cls.from_article(article), paragraph=first,
+                                   last_paragraph=last if first and last and last > first else None)
 
     @property
     def name(self) -> str:
@@ -251,10 +260,11 @@ def _ap_attribution(source: Source) -> str:
     if _clean(source.outlet or ""):
         return _ap_reference(source)
     date = ap_date(source.date)
+    name = _nest(source.name, "\u2018", "\u2019")
     if date:
-        return _no_doubled(f"the article \u201c{source.name},\u201d {date}")
-    end = "" if source.name.endswith((".", "?", "!")) else "."
-    return f"the article \u201c{source.name}{end}\u201d"
+        return _no_doubled(f"the article \u201c{name},\u201d {date}")
+    end = "" if name.endswith((".", "?", "!")) else "."
+    return f"the article \u201c{name}{end}\u201d"
 
 
 # ---------------------------------------------------------------- names
@@ -365,7 +375,8 @@ def _render(csl_name: str, sources: list[Source], *, citations: bool) -> list[st
             bibliography.sort()
             out = [str(entry) for entry in bibliography.bibliography()]
         close = _closing_mark(style)
-    return [_tidy(text, close) for text in out]
+        inner = str(style.root.get_single_term("close-inner-quote"))
+    return [_tidy(text, close, inner) for text in out]
 
 
 def _missing(item: Any) -> str:
@@ -380,7 +391,41 @@ def _style(csl_name: str) -> Any:
     _patch_citeproc()
     # Cite Them Right is a British guide: single quotation marks, punctuation outside them.
     locale = "en-GB" if csl_name.startswith("harvard") else None
-    return CitationStylesStyle(get_style_filepath(csl_name), locale=locale, validate=False)
+    style = CitationStylesStyle(get_style_filepath(csl_name), locale=locale, validate=False)
+    if csl_name.startswith("harvard"):
+        _title_for_author(style)
+    return style
+
+
+_CSL_NS = {"cs": "http://purl.org/net/xbiblio/csl"}
+_INNER_CLOSE = "\ue000"
+"""A title's inner closing quotation mark while citeproc renders it (a private-use character no title holds)."""
+
+
+def _title_for_author(style: Any) -> None:
+    """Harvard without an author: the outlet takes the author's place, as Cite Them Right has it ('BBC (2004)
+    'Title''), and without an outlet either, the title ('Title (no date)', '(Title, no date, para. 2)'), as MLA and
+    APA put it. The shipped style stopped at the outlet, and so named nothing at all for an article whose outlet is
+    unknown: '(no date, para. 2)' (QA)."""
+    from copy import deepcopy
+
+    for macro in ("author", "author-short"):
+        for branch in style.root.xpath(f"cs:macro[@name='{macro}']//cs:substitute//cs:if[cs:text[@variable='container-title']]",
+                                       namespaces=_CSL_NS):
+            # Within 'a newspaper article': the outlet when there is one, else the style's own title in the
+            # author's place (a nested choose: citeproc-py reads no type and variable tests on one branch).
+            outlet = branch.find("cs:text[@variable='container-title']", namespaces=_CSL_NS)
+            otherwise = branch.getparent().find("cs:else", namespaces=_CSL_NS)
+            if outlet is None or otherwise is None:
+                continue
+            inner = outlet.makeelement(outlet.tag.replace("text", "choose"), {})
+            has_outlet = inner.makeelement(outlet.tag.replace("text", "if"), {"variable": "container-title"})
+            fallback = inner.makeelement(outlet.tag.replace("text", "else"), {})
+            branch.replace(outlet, inner)
+            has_outlet.append(outlet)
+            for child in otherwise:
+                fallback.append(deepcopy(child))
+            inner.extend([has_outlet, fallback])
 
 
 def _closing_mark(style: Any) -> str | None:
@@ -392,13 +437,14 @@ def _closing_mark(style: Any) -> str | None:
     return str(root.get_single_term("close-quote"))
 
 
-def _tidy(text: str, close: str | None) -> str:
-    """Plain text from citeproc-py, with the locale's punctuation-in-quote rule applied."""
+def _tidy(text: str, close: str | None, inner: str) -> str:
+    """Plain text from citeproc-py, with the locale's punctuation-in-quote rule applied and a title's inner closing
+    marks (_INNER_CLOSE while rendering) written as `inner`."""
     if close:
         # citeproc-py does not implement punctuation-in-quote (its README lists it as missing):
-        # '“Title”, Outlet' becomes '“Title,” Outlet' as en-US wants.
-        text = re.sub(rf"([.?!]?){re.escape(close)}([.,])", lambda m: _moved(m, close), text)
-    return re.sub(r"[ \t]{2,}", " ", _no_doubled(text)).strip()
+        # '“Title”, Outlet' becomes '“Title,” Outlet' as en-US wants, inside an inner mark too ('“Brown Says ‘No,’”').
+        text = re.sub(rf"([.?!]?)({_INNER_CLOSE}?){re.escape(close)}([.,])", lambda m: _moved(m, close), text)
+    return re.sub(r"[ \t]{2,}", " ", _no_doubled(text.replace(_INNER_CLOSE, inner))).strip()
 
 
 def _no_doubled(text: str) -> str:
@@ -407,16 +453,16 @@ def _no_doubled(text: str) -> str:
 
 
 def _moved(match: re.Match[str], close: str) -> str:
-    before, punct = match.group(1), match.group(2)
+    before, inner, punct = match.group(1), match.group(2), match.group(3)
     # a title that ends in its own . ? or ! keeps it, and the moved mark is dropped
-    return f"{before}{close}" if before else f"{punct}{close}"
+    return f"{before or punct}{inner}{close}"
 
 
 _patched = False
 
 
 def _patch_citeproc() -> None:
-    """Fix four citeproc-py 0.11 gaps the shipped styles run into, once per process.
+    """Fix six citeproc-py 0.11 gaps the shipped styles run into, once per process.
 
     - cs:substitute suppresses a variable only when it is a direct child, so a title substituted
       for a missing author through a macro was printed twice ('Title. (2023). Title.').
@@ -424,6 +470,9 @@ def _patch_citeproc() -> None:
     - cs:label printed its term even when its variable is empty ('Edition' in Chicago).
     - a condition on disambiguate="true" always held, so MLA put the title in every in-text
       citation; citeproc-py never disambiguates, so such a branch is never taken.
+    - quotes="true" put a title's own double quotation marks inside the style's double ones ('“Blair Rejects "lies"
+      Claim”'): they become the locale's inner marks ('“Blair Rejects ‘Lies’ Claim”'; in en-GB ‘… “lies” …’).
+    - title case left a word after a quotation mark in lower case ('"lies"'): its first letter is capitalised.
     Also: macros are looked up by name with an XPath query on every use, which was half the
     rendering time; the lookup is memoised on the style's root element.
     """
@@ -491,6 +540,26 @@ def _patch_citeproc() -> None:
             macros[name] = root.xpath_search(f"cs:macro[@name='{name}'][1]")[0]
         return macros[name]
 
+    from citeproc.string import String
+
+    capitalize_first = String.capitalize_first
+
+    def capitalize_after_marks(self: Any) -> Any:
+        found = _MARKS_THEN_LETTER.match(self)
+        if found:
+            return self.__class__(found.group(1) + found.group(2).upper() + self[found.end():])
+        return capitalize_first(self)
+
+    quote = model.Quoted.quote
+
+    def quote_nested(self: Any, string: Any) -> Any:
+        if string is not None and self.get("quotes", "false").lower() == "true":
+            # The inner closing mark stays a placeholder until _tidy, which can then tell it from an apostrophe.
+            nested = _nest(str(string), str(self.get_single_term(name="open-inner-quote")), _INNER_CLOSE)
+            if nested != str(string):
+                string = String(nested)
+        return quote(self, string)
+
     if_render = model.If.render
 
     def condition(self: Any, item: Any, context: Any = None, delimiter: str = "", **kw: Any) -> Any:
@@ -499,6 +568,8 @@ def _patch_citeproc() -> None:
         return if_render(self, item, context=context, delimiter=delimiter, **kw)
 
     model.If.render = condition
+    String.capitalize_first = capitalize_after_marks
+    model.Quoted.quote = quote_nested
     model.CitationStylesElement.get_macro = get_macro
     model.Text._variable = _variable
     model.Substitute.render = substitute_render
@@ -618,6 +689,25 @@ def _clean(text: str) -> str:
 
 
 _OPENING, _CLOSING = "\"\u201c", "\"\u201d"
+_MARKS_THEN_LETTER = re.compile(r"([\"'\u201c\u2018(\[]+)(\w)")
+"""A word's opening quotation marks (or brackets) and the letter after them, which title case capitalises."""
+_OPENS_AFTER = " \t\n([{\u2014\u2013/-"
+"""What a straight double mark follows when it opens a quotation (after anything else it closes one)."""
+
+
+def _nest(text: str, opening: str, closing: str) -> str:
+    """The text's own double quotation marks (straight or typographic) as `opening`/`closing`: what goes inside the
+    double marks a style puts round it ('Blair rejects "lies" claim' -> 'Blair rejects ‘lies’ claim')."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch == '"':
+            ch = opening if i == 0 or text[i - 1] in _OPENS_AFTER else closing
+        elif ch == "\u201c":
+            ch = opening
+        elif ch == "\u201d":
+            ch = closing
+        out.append(ch)
+    return "".join(out)
 
 
 def _split_marks(text: str) -> tuple[str, str, str]:
@@ -633,7 +723,8 @@ def _split_marks(text: str) -> tuple[str, str, str]:
         # holding a short quotation ('… rule "with a margin to spare", according to …') is still the article's
         # words, not the writer's, so it does get the pair (its inner marks stay as written).
         return "", text, ""
-    return "\u201c", text, "\u201d"
+    # In the double marks put round it, a quotation the passage holds takes single ones: 'rule ‘with a margin …’'.
+    return "\u201c", _nest(text, "\u2018", "\u2019"), "\u201d"
 
 
 def _opens_with_mark(text: str) -> bool:
@@ -651,7 +742,7 @@ def _strip_end(text: str, marks: str) -> str:
     """The text without one trailing mark from `marks` (a style puts its own after the quote)."""
     text = text.rstrip()
     opening, inner, closing = _split_marks(text)
-    if inner != text:  # a whole quotation: its own marks stay, the end is inside them
+    if opening and text.startswith(opening):  # a whole quotation: its own marks stay, the end is inside them
         return f"{opening}{_strip_end(inner, marks)}{closing}"
     return text[:-1].rstrip() if text and text[-1] in marks and not text.endswith("...") else text
 

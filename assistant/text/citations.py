@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from assistant.models import Answer, Quote, Speaker
+from assistant.models import Answer, Article, Quote, Speaker
+from assistant.text.chunking import split_paragraphs
 from assistant.text.sanitize import markdown_safe, single_line
 
 
@@ -89,13 +89,27 @@ def quote_lines(text: str, speaker: Speaker | None, *, marks: str = STRAIGHT, in
     return out
 
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+def paragraphs_in(text: str) -> int:
+    """How many paragraphs a passage runs over, split as the index splits an article body (a blank line between two,
+    in any newline convention: a Windows file keeps its CRLF in the index); 1 for a passage within one paragraph."""
+    return max(1, len(split_paragraphs(text)))
 
 
 def last_paragraph(quote: Quote) -> int:
     """The paragraph a quote ends in: a quotation run over several paragraphs ('"No politician should ...' over
     paragraphs 2-4) holds their blank lines."""
-    return quote.paragraph + len(_PARAGRAPH_BREAK.findall(quote.text))
+    return quote.paragraph + paragraphs_in(quote.text) - 1
+
+
+def paragraph_span(article: Article, start: int, end: int) -> tuple[int, int] | None:
+    """(first, last) 1-based paragraphs of the article body that text[start:end] runs over, by the rule every
+    citation uses (the index's paragraph split); None for a passage before the body (the title)."""
+    if start < article.body_start:
+        return None
+    for n, (_, p_end) in enumerate(split_paragraphs(article.text, article.body_start), 1):
+        if start < p_end:
+            return n, n + paragraphs_in(article.text[start:end]) - 1
+    return None
 
 
 def paragraph_label(quote: Quote) -> str:
@@ -151,11 +165,12 @@ def sentences(bits: list[str]) -> str:
     return out
 
 
-def markdown_quote(quote: Quote) -> str:
-    """'> “quote” [1]': the words as inert Markdown, a quote spanning paragraphs kept in one block quote,
-    its speaker on a line of its own under the words ('> — Tofig Zulfugarov, ...') when known."""
+def markdown_quote(quote: Quote, *, locator: str = "") -> str:
+    """'> “quote” [1]' (with a `locator`, '> “quote” [1], para. 4'): the words as inert Markdown, a quote spanning
+    paragraphs kept in one block quote, its speaker on a line of its own under the words ('> — Tofig Zulfugarov,
+    ...') when known."""
     words = quoted(markdown_safe(quote.text)).replace("\n", "\n> ")
-    block = f"> {words} [{quote.n}]"
+    block = f"> {words} [{quote.n}]" + (f", {locator}" if locator else "")
     if quote.speaker is not None:
         block += "\n>\n> " + markdown_safe(attribution(quote.speaker), one_line=True)
     return block

@@ -646,7 +646,8 @@ class AssistantApp(App[None]):
                 return
             target, _, asked = value.partition(" --style ")
             try:
-                path = notebook.export(Path(target.strip()).expanduser(), pinned, asked.strip() or style)
+                path = notebook.export(Path(target.strip()).expanduser(), pinned, asked.strip() or style,
+                                       index=self.settings.location)
             except (notebook.NotebookError, OSError) as exc:
                 self.notify(f"Export failed: {one_line(str(exc))}", severity="error", markup=False)
                 return
