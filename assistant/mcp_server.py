@@ -196,7 +196,8 @@ class Tools:
                 raise ValueError("a speaker is checked against the words they said: give quote (or start and end) "
                                  "with speaker, or leave speaker out to cite the article")
             said = self._speaker_of(found_id, found, quote, start, end, paragraph, speaker.strip())
-        source = dataclasses.replace(base, paragraph=paragraph)
+        # A passage over several paragraphs is cited by their range ('paras. 3-4'), as the CLI and the TUI cite it.
+        source = Source.from_passage(found, start, end) if start is not None and end is not None else base
         text = format_citation(source, style, quote=quote, speaker=said)
         out: dict[str, Any] = {"style": style, "citation": text, "path": found.path, "record": found.record}
         if start is not None:

@@ -136,3 +136,12 @@ def test_read_names_what_is_wrong_with_the_arguments(index: Path, tmp_path: Path
         message = _error(result)
         assert message.endswith("no article with id 987654 in the index"), message
     assert not fine.is_error and [p["n"] for p in fine.structured_content["paragraphs"]] == [1]
+
+
+def test_cite_names_every_paragraph_a_passage_runs_over(index: Path, tmp_path: Path) -> None:
+    """As the CLI and the TUI cite it: a passage over paragraphs 1-2 is 'paras. 1–2', not 'para. 1'."""
+    passage = "quarter point on Thursday.\n\n\"Inflation has stayed"
+    [result] = _cite(index, tmp_path, {"path": "markets.md", "quote": passage, "style": "chicago"})
+    assert not result.is_error, result.content
+    citation = result.structured_content["citation"]
+    assert "paras. 1\u20132" in citation, citation
