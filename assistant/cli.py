@@ -290,12 +290,14 @@ def ask_cmd(
     from assistant.serialize import answer_to_dict
 
     settings = _settings(ctx, index=index, model=model)
+    asked = max_quotes
     max_quotes = max_quotes or settings.max_quotes
     style = settings.cite_style if cite == "config" else cite
     filters = Filters(since=since, until=until, source=source, article=article)
     _check_filter_options(filters)
     if question != "-":  # `-`: a bad line of the batch is that line's message, the others are answered
-        _inline_filters(question, "QUESTION")
+        if not any(ch.isalnum() for ch in _inline_filters(question, "QUESTION").text):
+            raise InputError("Invalid value for 'QUESTION': the question has no words to search for")
     try:
         engine = Engine(settings.location, model=settings.model, backend=backend)
     except EngineError as exc:
@@ -330,6 +332,9 @@ def ask_cmd(
                 click.echo(answer.message or "no quotes to cite", err=True)
         else:
             click.echo(render_answer(answer, style))
+            if asked and answer.answered and 0 < len(answer.quotes) < asked:
+                click.echo(f"note: {len(answer.quotes)} of the {asked} quotes asked for; the other passages match "
+                           "too weakly to show (`assistant mentions PHRASE` lists every occurrence of a phrase)", err=True)
     finally:
         engine.close()
 
@@ -374,7 +379,7 @@ def mentions_cmd(
         raise InputError(f"Invalid value for 'PHRASE': {exc}") from None
     phrase = parsed.text
     if not any(ch.isalnum() for ch in phrase):
-        raise click.ClickException("the phrase has no words to search for")
+        raise InputError("Invalid value for 'PHRASE': the phrase has no words to search for")
     try:
         # Mentions are a word search: no question is embedded, so the model is not loaded.
         engine = Engine(settings.location, embedder=load_embedder(None, "hash"))
@@ -405,7 +410,8 @@ def mentions_cmd(
 
         within = "" if filters.is_empty() else f" ({filters.describe()})"
         reason = why_nothing(filters, _coverage(settings.location))
-        click.echo(single_line(terminal_safe(f"no article mentions {phrase}{within}" + (f": {reason}" if reason else ""))))
+        shown = phrase if len(phrase) <= 80 else phrase[:77].rstrip() + "..."  # a pasted paragraph is not echoed whole
+        click.echo(single_line(terminal_safe(f"no article mentions {shown}{within}" + (f": {reason}" if reason else ""))))
         return
     click.echo(f"{'the first ' if cut else ''}{len(quotes):,} mention{'s' * (len(quotes) != 1)} in "
                f"{len(groups):,} article{'s' * (len(groups) != 1)}")
@@ -648,13 +654,15 @@ def bench_cmd(ctx: click.Context) -> None:
 
 @main.command("config")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--corpus", "corpus", type=click.Path(path_type=Path), help="As the other commands take it: corpus folder.")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="As the other commands take it: index folder.")
 @click.pass_context
-def config_cmd(ctx: click.Context, as_json: bool) -> None:
+def config_cmd(ctx: click.Context, as_json: bool, corpus: Path | None, index: Path | None) -> None:
     """The settings in force, where each came from, and which config files were read or ignored (and why)."""
     from assistant.embedding.base import cache_root
     from assistant.text.sanitize import single_line, terminal_safe
 
-    resolved = _resolve(ctx)
+    resolved = _resolve(ctx, corpus=corpus, index=index)
     settings = resolved.settings
     values: dict[str, Any] = {
         "corpus": str(settings.corpus),
@@ -703,14 +711,20 @@ def _cache_source() -> str:
 
 
 def _read_draft(draft: str) -> str:
-    """The draft's text (`-` for stdin); a folder, device, binary, huge or non-UTF-8 draft is a one-line error."""
+    """The draft's text (`-` for stdin); a folder, device, binary or huge draft is a one-line error; one that is not
+    UTF-8 (UTF-16 with its BOM, cp1252) is read with a note on stderr."""
     from assistant.errors import DraftError
     from assistant.search.draft_check import MAX_DRAFT_BYTES, decode_draft, read_draft
 
+    notes: list[str] = []
     try:
         if draft == "-":
-            return decode_draft(sys.stdin.buffer.read(MAX_DRAFT_BYTES + 1), "the draft on stdin")
-        return read_draft(Path(draft))
+            text = decode_draft(sys.stdin.buffer.read(MAX_DRAFT_BYTES + 1), "the draft on stdin", notes)
+        else:
+            text = read_draft(Path(draft), notes)
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
+        return text
     except DraftError as exc:
         raise InputError(f"draft: {exc}") from None
     except OSError as exc:
@@ -781,9 +795,16 @@ def render_check(report: Any) -> str:
         if match is not None:
             label = "source" if c.source else "closest"
             where = f"{match.path}" + (f":{match.line}" if match.line else "")
-            lines.append(f"    {label}: {one(where)}  {one(match.citation)}")
+            record = match.citation.strip("\n").split("\n")
+            if len(record) == 1:
+                lines.append(f"    {label}: {one(where)}  {one(record[0])}")
+            else:  # a BibTeX entry or CSL-JSON: its own lines under the source, so it can be pasted as it is
+                lines.append(f"    {label}: {one(where)}")
+                lines += [f"        {one(line)}" for line in record]
             if c.status != "exact":
-                lines.append(f"    source text: \"{one(match.text[:300])}\"")
+                text = one(match.text[:300])
+                # A passage that opens with its own quotation mark is shown as it is, not wrapped in a second pair.
+                lines.append(f"    source text: {text}" if text[:1] in "\"'“‘«„" else f"    source text: \"{text}\"")
             if match.speaker is not None:
                 lines.append(f"    source speaker: {one(match.speaker.name)}")
         lines.append("")
@@ -855,11 +876,14 @@ def watch_cmd(ctx: click.Context, corpus: Path | None, index: Path | None, model
         state["read"] = ""
         shown = ", ".join(u.paths[:3]) + (" ..." if len(u.paths) > 3 else "")
         say(u.describe() + (f" [{shown}]" if shown else ""))
+        if not state.get("watching"):  # said once the catch-up is done: an index that refuses is never 'watched'
+            state["watching"] = "yes"
+            say(f"watching {settings.corpus} -> {settings.index} (Ctrl-C to stop)")
 
     watcher = Watcher(settings.corpus, settings.index, model=settings.model, backend=backend,
                       follow_symlinks=settings.follow_symlinks, on_update=update, on_progress=progress,
                       on_problem=problem, debounce_ms=debounce_ms)
-    say(f"watching {settings.corpus} -> {settings.index} (Ctrl-C to stop)")
+    say(f"catching up {settings.corpus} -> {settings.index}")
     try:
         watcher.run()
     except KeyboardInterrupt:
@@ -984,8 +1008,10 @@ def notebook_export(ctx: click.Context, path: Path, style: str, as_json: bool, i
     pinned = _pinned(_notebook_file(ctx, index))
     if not pinned:
         raise click.ClickException("the notebook is empty: nothing to export")
+    # Each pin is checked against the index it was pinned from: a pin whose article changed is marked in the export.
+    location = _settings(ctx, index=index or (ctx.obj or {}).get("notebook_index")).location
     try:
-        written = export(path, pinned, style)
+        written = export(path, pinned, style, index=location)
     except (NotebookError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

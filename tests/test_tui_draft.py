@@ -195,7 +195,6 @@ async def test_r_checks_the_edited_draft_again(tmp_path: Path, corpus_index: tup
     ("missing.md", None, "no such file"),
     ("folder", "dir", "is a folder"),
     ("binary.md", b"\x00\x01PNG", "is a binary file"),
-    ("latin1.md", "caf\u00e9 \u201cquoted\u201d".encode("cp1252"), "is not UTF-8 text"),
 ])
 async def test_a_bad_draft_is_one_clear_line_and_the_chat_goes_on(tmp_path: Path, corpus_index: tuple[Path, Path],
                                                                    name: str, content: bytes | str | None,
@@ -219,6 +218,18 @@ async def test_a_bad_draft_is_one_clear_line_and_the_chat_goes_on(tmp_path: Path
         turn = await app.ask("harbour plan")
         await settle(app, pilot)
         assert turn.answer is not None and turn.answer.quotes  # still answering
+
+
+def test_a_draft_saved_by_a_windows_editor_is_read_with_a_note(tmp_path: Path) -> None:
+    """cp1252 (or UTF-16 with its mark) is no reason to refuse a draft: it is read as the loaders read articles."""
+    latin = tmp_path / "latin1.md"
+    latin.write_bytes("caf\u00e9 \u201cquoted\u201d".encode("cp1252"))
+    notes: list[str] = []
+    assert read_draft(latin, notes) == "caf\u00e9 \u201cquoted\u201d"
+    assert notes == [f"{latin}: not UTF-8; decoded as cp1252"]
+    wide = tmp_path / "utf16.md"
+    wide.write_bytes("\u201cquoted\u201d".encode("utf-16"))
+    assert read_draft(wide) == "\u201cquoted\u201d"
 
 
 async def test_a_draft_without_quotations_and_a_fifo_are_said_plainly(tmp_path: Path,

@@ -395,6 +395,7 @@ def test_cli_watch_exits_with_one_line_on_a_permanent_refusal(tmp_path: Path) ->
     errors = [line for line in err.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1 and f"holds 1 article from {tmp_path / 'other'}" in errors[0], err
     assert "update failed" not in err and "Traceback" not in err
+    assert "watching" not in err  # the refused index was never watched
 
 
 @pytest.mark.parametrize(("exc", "permanent"), [

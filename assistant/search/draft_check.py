@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import difflib
 import os
 import re
@@ -23,27 +24,32 @@ if TYPE_CHECKING:
     from assistant.search.engine import Engine
 
 __all__ = ["DiffOp", "DraftReport", "MAX_DRAFT_BYTES", "QuotationCheck", "SourceMatch", "STATUSES", "check_draft", "decode_draft",
-           "paragraph_of", "read_draft", "report_to_dicts", "same_person"]
+           "mask_markup", "paragraph_of", "read_draft", "report_to_dicts", "same_person"]
 
 
 MAX_DRAFT_BYTES = 5_000_000
 """A draft larger than this is refused (a book, or the wrong file)."""
 
 
-def decode_draft(raw: bytes, name: str) -> str:
-    """A draft's bytes as text: UTF-8 (BOM allowed), not binary, at most MAX_DRAFT_BYTES; else a DraftError line."""
+def decode_draft(raw: bytes, name: str, notes: list[str] | None = None) -> str:
+    """A draft's bytes as text, at most MAX_DRAFT_BYTES and not binary, decoded as the loaders decode articles: a BOM's
+    UTF-8/16/32, else UTF-8, else cp1252 (what Windows editors write) with a note in `notes`; else a DraftError line."""
+    from assistant.text.decoding import decode, looks_binary, text_looks_binary
+
     if len(raw) > MAX_DRAFT_BYTES:
         raise DraftError(f"{name} is too large for a draft (more than {MAX_DRAFT_BYTES:,} bytes)")
-    if b"\x00" in raw:
+    if looks_binary(raw):
         raise DraftError(f"{name} is a binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DraftError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+    decoded = decode(raw)
+    if text_looks_binary(decoded.text):
+        raise DraftError(f"{name} is a binary file, not text")
+    if decoded.warning and notes is not None:
+        notes.append(f"{name}: {decoded.warning}")
+    return decoded.text
 
 
-def read_draft(path: Path) -> str:
-    """The text of a draft file: a regular, UTF-8 (BOM allowed), non-binary file of at most MAX_DRAFT_BYTES.
+def read_draft(path: Path, notes: list[str] | None = None) -> str:
+    """The text of a draft file: a regular, non-binary text file of at most MAX_DRAFT_BYTES (see `decode_draft`).
 
     Checked before it is opened: a FIFO or a device (/dev/zero) would block or never end."""
     try:
@@ -62,7 +68,7 @@ def read_draft(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise DraftError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return decode_draft(raw, str(path))
+    return decode_draft(raw, str(path), notes)
 
 
 STATUSES = ("exact", "altered", "not_quoted", "wrong_speaker", "not_found")
@@ -74,7 +80,7 @@ MIN_COVERAGE = 0.6
 MAX_CANDIDATES = 8
 """Articles aligned word by word per quotation (keyword hits first, then the engine's closest passages)."""
 
-_WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
+_WORD_RE = re.compile(r"\w+(?:[\u2060'’]+\w+)*")
 _MARK_RE = re.compile(r"\[\s*(?:\.\.\.|…)\s*\]|\.\s?\.\s?\.|…|\[[^\[\]\n]{1,80}\]")
 _QUOTE_CHARS = "\"'“”‘’«»„‚‹›"
 _ELLIPSIS = "\x00ellipsis"
@@ -92,7 +98,9 @@ class DiffOp:
 
     kind: str
     """'same', 'changed' (draft words replace source words), 'added' (draft only), 'dropped' (source only,
-    no ellipsis), 'elided' (source words left out at an ellipsis), 'bracketed' (a [marked] edit) or 'tag' (the
+    no ellipsis), 'elided' (source words left out at an ellipsis), 'bracketed' (a [marked] edit that keeps the meaning:
+    a name for a pronoun, an added clarification, a word's form), 'bracket_change' (a [marked] edit that changes what the
+    source says: another number, a negation, other words; not accepted) or 'tag' (the
     source's attribution tag between two parts of one quotation, 'he said', left out: the reporter's words)."""
     draft: str = ""
     """The draft's words of this step."""
@@ -182,7 +190,7 @@ class _Token:
 
 def normalise(word: str) -> str:
     """A word as compared: NFKC, typographic apostrophes straightened, case folded."""
-    return unicodedata.normalize("NFKC", word).replace("’", "'").replace("‘", "'").casefold()
+    return unicodedata.normalize("NFKC", word).replace("’", "'").replace("‘", "'").replace("\u2060", "").casefold()
 
 
 def _words(text: str, offset: int = 0) -> list[_Token]:
@@ -190,7 +198,11 @@ def _words(text: str, offset: int = 0) -> list[_Token]:
 
 
 def _draft_tokens(text: str) -> list[_Token]:
-    """Words of a draft quotation, with an ellipsis or a [bracketed insertion] as one marker token each."""
+    """Words of a draft quotation, with an ellipsis or a [bracketed insertion] as one marker token each.
+
+    A bracket glued to a word ('[T]he', 'him[self]') changes letters of that word, not words: it is read as the word
+    with its brackets taken out, compared like any other word ('[T]he' is the source's 'the'; '[t]wo' for 'one' is not)."""
+    text = _GLUED_BRACKET.sub(lambda m: _unbracket(m.group()), text)
     tokens: list[_Token] = []
     pos = 0
     for m in _MARK_RE.finditer(text):
@@ -201,6 +213,58 @@ def _draft_tokens(text: str) -> list[_Token]:
         pos = m.end()
     tokens += _words(text[pos:], pos)
     return tokens
+
+
+_GLUED_BRACKET = re.compile(r"\w*\[\w{1,20}\]\w+|\w+\[\w{1,20}\]\w*")
+
+
+def _unbracket(word: str) -> str:
+    """'[T]he' with its brackets turned into word joiners (U+2060): same length, so offsets stay put, and one word
+    to the word pattern, which `normalise` reads as 'the'."""
+    return word.replace("[", "\u2060").replace("]", "\u2060")
+
+
+EDGE_WORDS = 4
+"""More source words than the draft has a changed first or last word may face, up to the source quotation's edge."""
+MAX_ELIDED_WORDS = 600
+"""Source words an ellipsis of a draft quotation may leave out between two of its parts (several paragraphs)."""
+
+
+STRAY_WORDS = 3
+"""A match of fewer words than this counts only this many source words further on than the draft has (a stray 'the'
+of the next sentence is no part of the quotation)."""
+
+
+def _coherent(blocks: list[Any]) -> list[Any]:
+    """The matching blocks that belong to one passage: the longest, and outward from it each next block that is long
+    (STRAY_WORDS words or more) or close (its gap in the source at most STRAY_WORDS more than in the draft)."""
+    if not blocks:
+        return blocks
+    top = max(range(len(blocks)), key=lambda k: blocks[k].size)
+    kept = [blocks[top]]
+    for block in blocks[top + 1:]:
+        prev = kept[-1]
+        if block.size < STRAY_WORDS and block.b - (prev.b + prev.size) > block.a - (prev.a + prev.size) + STRAY_WORDS:
+            break
+        kept.append(block)
+    for block in reversed(blocks[:top]):
+        nxt = kept[0]
+        if block.size < STRAY_WORDS and nxt.b - (block.b + block.size) > nxt.a - (block.a + block.size) + STRAY_WORDS:
+            break
+        kept.insert(0, block)
+    return kept
+
+
+def _parts(draft: list[_Token]) -> list[tuple[int, int]]:
+    """Token ranges of a draft quotation between its ellipses (leading and trailing ellipses left out)."""
+    parts: list[tuple[int, int]] = []
+    start = 0
+    for i, token in enumerate([*draft, _Token(_ELLIPSIS, 0, 0)]):
+        if token.norm == _ELLIPSIS:
+            if any(not t.norm.startswith("\x00") for t in draft[start:i]):
+                parts.append((start, i))
+            start = i + 1
+    return parts
 
 
 def _inner(draft: str, start: int, end: int) -> tuple[str, int]:
@@ -233,6 +297,7 @@ class _Checker:
         self.style = style
         self._articles: dict[int, Article] = {}
         self._tokens: dict[int, list[_Token]] = {}
+        self._token_starts: dict[int, list[int]] = {}
         self._quotations: dict[int, tuple[Any, ...]] = {}
         self._spans: dict[int, tuple[_Span, ...]] = {}
         self._stored: dict[int, Any] = {}
@@ -389,7 +454,9 @@ class _Checker:
         text = self.article(article_id).text
         if quoted:
             shown = ", ".join(f"'{text[a:b]}'" for a, b in runs[:3])
-            note = f"the source does not quote {speaker.name} saying all of this: {shown} are the reporter's words"
+            words = "are the reporter's words" if len(runs) > 1 or len(_WORD_RE.findall(text[runs[0][0]:runs[0][1]])) > 1 \
+                else "is the reporter's word"
+            note = f"the source does not quote {speaker.name} saying all of this: {shown} {words}"
         else:
             note = f"the source does not quote {speaker.name} saying this: these are the reporter's words"
         for person in self.reported(article_id, runs):
@@ -432,9 +499,8 @@ class _Checker:
         from assistant.text.citation_styles import Source, format_citation
 
         article = self.article(article_id)
-        paragraph = paragraph_of(article, start)
-        source = Source.from_article(article)
-        source = Source(source.title, source.date, source.outlet, source.author, source.url, source.path, paragraph)
+        # The paragraphs the passage runs over ('paras. 2–3'), by the rule every other citation uses.
+        source = Source.from_passage(article, start, end)
         line = None
         if article.first_line is not None:
             line = article.first_line + article.text.count("\n", 0, start)
@@ -453,32 +519,122 @@ class _Checker:
 
     # -- alignment
 
-    def align(self, draft: list[_Token], article_id: int) -> tuple[float, int, int, list[tuple[str, int, int, int, int]]]:
-        """(coverage, source start token, source end token, opcodes) of the best passage of one article."""
+    def align(self, draft: list[_Token], article_id: int) -> tuple[float, int, int, list[tuple[str, int, int, int, int]],
+                                                                  list[tuple[int, int]]]:
+        """(coverage, source start token, source end token, opcodes, each part's source tokens) of the best passage
+        of one article.
+
+        An ellipsis splits the quotation into parts, each found on its own: the longest part anywhere in the article,
+        the ones before it within MAX_ELIDED_WORDS before, the ones after it within MAX_ELIDED_WORDS after, in order;
+        what lies between two parts is what the ellipsis leaves out (a sentence, or paragraphs, of the same story)."""
         source = self.tokens(article_id)
-        a = [t.norm for t in draft]
         b = [t.norm for t in source]
         n_words = sum(1 for t in draft if not t.norm.startswith("\x00"))
         if not b or not n_words:
-            return 0.0, 0, 0, []
-        anchor = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+            return 0.0, 0, 0, [], []
+        parts = _parts(draft)
+        if not parts:
+            return 0.0, 0, 0, [], []
+        lead = max(range(len(parts)), key=lambda k: sum(1 for t in draft[parts[k][0]:parts[k][1]]
+                                                        if not t.norm.startswith("\x00")))
+        found: dict[int, tuple[int, int, int, list[tuple[str, int, int, int, int]]]] = {}
+        anchor = self._align_part(draft, parts[lead], article_id, 0, len(b))
+        if anchor is None:
+            return 0.0, 0, 0, [], []
+        found[lead] = anchor
+        lo = anchor[1]
+        for k in range(lead - 1, -1, -1):
+            got = self._align_part(draft, parts[k], article_id, max(0, lo - MAX_ELIDED_WORDS), lo)
+            if got is not None:
+                found[k] = got
+                lo = got[1]
+        hi = anchor[2]
+        for k in range(lead + 1, len(parts)):
+            got = self._align_part(draft, parts[k], article_id, hi, min(len(b), hi + MAX_ELIDED_WORDS))
+            if got is not None:
+                found[k] = got
+                hi = got[2]
+        ops: list[tuple[str, int, int, int, int]] = []
+        matched = 0
+        previous: int | None = None  # source token after the last part placed
+        for k, (i1, i2) in enumerate(parts):
+            if k > 0:
+                marks = (parts[k - 1][1], i1)  # the ellipsis (and any marks) between two parts
+                if k in found and previous is not None:
+                    ops.append(("replace", marks[0], marks[1], previous, found[k][1]))
+                elif marks[1] > marks[0]:
+                    at = previous if previous is not None else (found[k][1] if k in found else 0)
+                    ops.append(("delete", marks[0], marks[1], at, at))
+            if k in found:
+                part_matched, first, last, part_ops = found[k]
+                matched += part_matched
+                ops += part_ops
+                previous = last
+            else:
+                at = previous if previous is not None else min(found.get(m, (0, 0, 0, []))[1] for m in found)
+                ops.append(("delete", i1, i2, at, at))
+        placed = [found[k] for k in sorted(found)]
+        return matched / n_words, placed[0][1], placed[-1][2], ops, [(first, last) for _, first, last, _ in placed]
+
+    def _align_part(self, draft: list[_Token], part: tuple[int, int], article_id: int, lo_bound: int,
+                    hi_bound: int) -> tuple[int, int, int, list[tuple[str, int, int, int, int]]] | None:
+        """(matched words, source start token, source end token, opcodes) of draft[part] within source tokens
+        [lo_bound, hi_bound), or None when no word of it is there.
+
+        Draft words before the first or after the last match face the source words in the same places (a
+        misremembered first or last word reads as changed, not as added), but never past the source quotation,
+        or else the paragraph, that holds the matched words."""
+        i_lo, i_hi = part
+        source = self.tokens(article_id)
+        a = [t.norm for t in draft[i_lo:i_hi]]
+        b = [t.norm for t in source]
+        if hi_bound <= lo_bound or not a:
+            return None
+        anchor = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), lo_bound, hi_bound)
         if anchor.size == 0:
-            return 0.0, 0, 0, []
+            return None
         slack = len(a) + 10
-        lo = max(0, anchor.b - anchor.a - slack)
-        hi = min(len(b), anchor.b + (len(a) - anchor.a) + slack)
+        lo = max(lo_bound, anchor.b - anchor.a - slack)
+        hi = min(hi_bound, anchor.b + (len(a) - anchor.a) + slack)
         matcher = difflib.SequenceMatcher(None, a, b[lo:hi], autojunk=False)
-        blocks = [m for m in matcher.get_matching_blocks() if m.size]
+        blocks = _coherent([m for m in matcher.get_matching_blocks() if m.size])
         matched = sum(m.size for m in blocks)
         first, last = lo + blocks[0].b, lo + blocks[-1].b + blocks[-1].size
-        # Draft words before the first or after the last match face the source words in the same places,
-        # so a misremembered first or last word reads as changed, not as added.
-        lead = sum(1 for t in draft[: blocks[0].a] if not t.norm.startswith("\x00"))
-        tail = sum(1 for t in draft[blocks[-1].a + blocks[-1].size :] if not t.norm.startswith("\x00"))
-        first, last = max(0, first - lead), min(len(b), last + tail)
+        lead = sum(1 for t in draft[i_lo:i_lo + blocks[0].a] if not t.norm.startswith("\x00"))
+        tail = sum(1 for t in draft[i_lo + blocks[-1].a + blocks[-1].size:i_hi] if not t.norm.startswith("\x00"))
+        floor, ceiling = self.enclosing(article_id, first, last)
+        # A changed first or last word may be a different number of words ('2001' for 'two thousand and one'):
+        # when the source's quotation (or paragraph) ends a few words further on, it ends there.
+        first = max(floor if lead and first - floor <= lead + EDGE_WORDS else first - lead, floor, lo_bound)
+        last = min(ceiling if tail and ceiling - last <= tail + EDGE_WORDS else last + tail, ceiling, hi_bound)
         window = difflib.SequenceMatcher(None, a, b[first:last], autojunk=False)
-        ops = [(tag, i1, i2, first + j1, first + j2) for tag, i1, i2, j1, j2 in window.get_opcodes()]
-        return matched / n_words, first, last, ops
+        ops = [(tag, i_lo + i1, i_lo + i2, first + j1, first + j2) for tag, i1, i2, j1, j2 in window.get_opcodes()]
+        return matched, first, last, ops
+
+    def enclosing(self, article_id: int, first: int, last: int) -> tuple[int, int]:
+        """Source tokens [floor, ceiling) of the quotation holding tokens first..last-1 (its start and end), else of
+        the paragraph(s) holding them: how far a draft's unmatched first or last words may reach."""
+        source = self.tokens(article_id)
+        start, end = source[first].start, source[last - 1].end
+        article = self.article(article_id)
+        lo_char, hi_char = 0, len(article.text)
+        for p_start, p_end in split_paragraphs(article.text, article.body_start):
+            if p_start <= start <= p_end:
+                lo_char = p_start
+            if p_start <= end <= p_end:
+                hi_char = p_end
+        for q in self.quotations(article_id):
+            if q.start <= start < q.end:
+                lo_char = max(lo_char, q.start)
+            if q.start < end <= q.end:
+                hi_char = min(hi_char, q.end)
+        starts = self._starts(article_id)
+        return bisect.bisect_left(starts, lo_char), bisect.bisect_left(starts, hi_char)
+
+    def _starts(self, article_id: int) -> list[int]:
+        if article_id not in self._token_starts:
+            self._token_starts[article_id] = [t.start for t in self.tokens(article_id)]
+        return self._token_starts[article_id]
 
     def diff(self, draft_text: str, draft: list[_Token], article_id: int, ops: list[tuple[str, int, int, int, int]]) -> tuple[DiffOp, ...]:
         text = self.article(article_id).text
@@ -490,6 +646,12 @@ class _Checker:
         def source_words(j1: int, j2: int) -> str:
             return text[source[j1].start:source[j2 - 1].end] if j2 > j1 else ""
 
+        def has_ellipsis(j: int) -> bool:
+            """True when the source itself has an ellipsis just before source token j (the draft copies it)."""
+            left = source[j - 1].end if 0 < j <= len(source) else 0
+            right = source[j].start if j < len(source) else len(text)
+            return bool(_SOURCE_ELLIPSIS.search(text, left, right))
+
         out: list[DiffOp] = []
         for tag, i1, i2, j1, j2 in ops:
             if tag == "equal":
@@ -500,12 +662,26 @@ class _Checker:
             words = [t for t in part if not t.norm.startswith("\x00")]
             if marks and not words:
                 # Only marked edits on the draft side: an ellipsis stands for the source words left out,
-                # a [bracket] for the words it replaces (or adds), both the writer's declared changes.
-                kind = "bracketed" if any(t.norm == _BRACKET for t in marks) else "elided"
-                out.append(DiffOp(kind, draft_words(i1, i2), source_words(j1, j2)))
+                # a [bracket] for the words it replaces (or adds), both the writer's declared changes --
+                # unless the bracket changes what the source says (a number, a negation, a word no pronoun).
+                replaced = source_words(j1, j2)
+                if any(t.norm == _BRACKET for t in marks):
+                    kind = "bracketed" if _bracket_keeps_meaning(draft_words(i1, i2), replaced) else "bracket_change"
+                elif not replaced and has_ellipsis(j1):
+                    kind = "same"  # the source's own ellipsis, copied
+                else:
+                    kind = "elided"
+                out.append(DiffOp(kind, draft_words(i1, i2), replaced))
             elif tag == "insert":
-                near = [draft[k].norm for k in (i1 - 1, i1) if 0 <= k < len(draft)]
-                kind = "elided" if _ELLIPSIS in near else "bracketed" if _BRACKET in near else "dropped"
+                near = [draft[k] for k in (i1 - 1, i1) if 0 <= k < len(draft)]
+                brackets = [t for t in near if t.norm == _BRACKET]
+                if any(t.norm == _ELLIPSIS for t in near):
+                    kind = "elided"
+                elif brackets:
+                    bracket = draft_text[brackets[0].start:brackets[0].end]
+                    kind = "bracketed" if _bracket_keeps_meaning(bracket, source_words(j1, j2)) else "bracket_change"
+                else:
+                    kind = "dropped"
                 if kind == "dropped" and self.is_tag(article_id, source[j1].start, source[j2 - 1].end):
                     kind = "tag"
                 out.append(DiffOp(kind, "", source_words(j1, j2)))
@@ -517,8 +693,10 @@ class _Checker:
 
     # -- one quotation
 
-    def check(self, draft_text: str, quotation: Any) -> QuotationCheck:
+    def check(self, draft_text: str, quotation: Any, shown: str | None = None) -> QuotationCheck:
+        """One quotation's verdict; `shown` is the draft as written when `draft_text` has its markup blanked out."""
         inner, offset = _inner(draft_text, quotation.start, quotation.end)
+        written = _inner(shown, quotation.start, quotation.end)[0] if shown is not None else inner
         tokens = _draft_tokens(inner)
         line = _line_of(draft_text, quotation.start)
         paragraphs = self.draft_paragraphs(draft_text)
@@ -527,10 +705,10 @@ class _Checker:
             speaker = _own_speaker(draft_text, paragraphs, quotation.start, quotation.end,
                                    self.claimed_speaker(draft_text, quotation.start, quotation.end))
         words = [t.norm for t in tokens if not t.norm.startswith("\x00")]
-        base = dict(text=inner, line=line, start=quotation.start, end=quotation.end, speaker=speaker)
+        base = dict(text=written if len(written) == len(inner) else inner, line=line, start=quotation.start, end=quotation.end, speaker=speaker)
         if not words:
             return QuotationCheck(**base, status="not_found", note="the quotation has no words to look up")
-        best: tuple[float, int, int, int, list[Any]] | None = None
+        best: tuple[float, int, int, int, list[Any], list[tuple[int, int]]] | None = None
         tried: set[int] = set()
         closest = None
 
@@ -541,11 +719,11 @@ class _Checker:
                     continue
                 tried.add(article_id)
                 try:
-                    coverage, first, last, ops = self.align(tokens, article_id)
+                    coverage, first, last, ops, parts = self.align(tokens, article_id)
                 except Exception:  # an article deleted since the search: simply not a candidate
                     continue
                 if best is None or coverage > best[0] + 1e-9:
-                    best = (coverage, article_id, first, last, ops)
+                    best = (coverage, article_id, first, last, ops, parts)
 
         consider(self.keyword_candidates(words))
         if best is None or best[0] < 1.0:
@@ -560,9 +738,21 @@ class _Checker:
                 near = self.match(best[1], src[best[2]].start, src[best[3] - 1].end)
             return QuotationCheck(**base, status="not_found", closest=near,
                                   note="no passage of the corpus holds these words")
-        _, article_id, first, last, ops = best
+        _, article_id, first, last, ops, parts = best
         src = self.tokens(article_id)
         found = self.match(article_id, src[first].start, src[last - 1].end)
+        mixed: list[Speaker] = []
+        if len(parts) > 1:
+            # Joined by an ellipsis, each part is someone's words: the parts' speakers, not the whole span's.
+            for a, b in parts:
+                said = self.source_speaker(article_id, src[a].start, src[b - 1].end)
+                if said is not None and not any(same_person(said.name, p.name) for p in mixed):
+                    mixed.append(said)
+            found = dataclasses.replace(found, speaker=mixed[0] if mixed else None)
+        if len(mixed) > 1:
+            return QuotationCheck(**base, status="wrong_speaker", source=found, diff=self.diff(inner, tokens, article_id, ops),
+                                  note="the parts joined by the ellipsis are different people's words in the source: "
+                                       + ", ".join(p.name for p in mixed))
         diff = self.diff(inner, tokens, article_id, ops)
         problems = [d for d in diff if not d.accepted]
         unquoted = self.not_quoted_note(article_id, ops, speaker)
@@ -576,7 +766,7 @@ class _Checker:
         marked = [d for d in diff if d.kind in ("elided", "bracketed")]
         tags = [d for d in diff if d.kind == "tag"]
         note = "; ".join(filter(None, [
-            f"{len(marked)} marked edit(s) accepted" if marked else "",
+            ("marked edit(s) accepted: " + ", ".join(_marked(d) for d in marked)) if marked else "",
             ("attribution tag left out: " + ", ".join(f"'{d.source}'" for d in tags[:3])) if tags else "",
         ]))
         if speaker is not None and found.speaker is not None and not same_person(speaker.name, found.speaker.name):
@@ -609,11 +799,63 @@ def _own_speaker(draft: str, paragraphs: tuple[list[int], list[int]], start: int
 
 
 def _describe(kind: str, ops: list[DiffOp]) -> str:
+    if kind == "bracket_change":
+        return "bracketed edit changes the source: " + ", ".join(_marked(d) for d in ops[:3])
     shown = ", ".join(
         (f"'{d.source}' -> '{d.draft}'" if kind == "changed" else f"'{d.draft or d.source}'") for d in ops[:3]
     )
     label = {"changed": "changed", "added": "added", "dropped": "dropped without an ellipsis"}[kind]
     return f"{label}: {shown}"
+
+
+def _marked(op: DiffOp) -> str:
+    """One marked edit as the note names it: "'[Blair]' for 'he'", "'[not]' added", "'...' for 12 words"."""
+    if op.kind == "elided":
+        n = len(_WORD_RE.findall(op.source))
+        return f"'{op.draft}' for {n} word{'s' if n != 1 else ''}" if n else f"'{op.draft}'"
+    if not op.draft:  # source words left out next to a bracket
+        return f"'{op.source}' left out"
+    return f"'{op.draft}' for '{op.source}'" if op.source else f"'{op.draft}' added"
+
+
+_SOURCE_ELLIPSIS = re.compile(r"\.\s?\.\s?\.|…")
+_REFERRING = frozenset(
+    "he she it they them him her his hers its their theirs we us our ours you your yours i me my mine this that these "
+    "those here there then who whom which one ones the a an".split())
+"""First words of source text a [bracket] may replace with what it refers to ('he' -> '[Blair]', 'the plan' ->
+'[the harbour plan]')."""
+_NEGATIONS = frozenset("not no never nothing none nobody neither nor cannot without".split())
+_NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion trillion "
+    "half quarter dozen first second third fourth fifth".split())
+
+
+def _bracket_keeps_meaning(bracket: str, replaced: str) -> bool:
+    """True when a [bracketed] edit is one writers may make without changing what the source says: it adds words
+    (a name, a clarification) without a negation, puts what a pronoun or a description refers to in its place, or
+    changes a word's form ('[rises]' for 'rise'); False when it brings or removes a negation, changes a number, or
+    replaces any other words ('[twelve]' for 'nine', '[not]', '[good]' for 'bad')."""
+    inner = [normalise(w) for w in _WORD_RE.findall(bracket)]
+    source = [normalise(w) for w in _WORD_RE.findall(replaced)]
+
+    def negated(ws: list[str]) -> bool:
+        return any(w in _NEGATIONS or w.endswith("n't") for w in ws)
+
+    def numbers(ws: list[str]) -> set[str]:
+        return {w for w in ws if w in _NUMBER_WORDS or any(c.isdigit() for c in w)}
+
+    if negated(inner) != negated(source):
+        return False
+    if not source:
+        return True
+    if numbers(inner) != numbers(source) and (numbers(inner) or numbers(source)):
+        return False
+    if source[0] in _REFERRING:
+        return True
+    from assistant.search.keywords import crude_stem
+
+    return [crude_stem(w) for w in inner] == [crude_stem(w) for w in source]
 
 
 _CLAIM_VERBS = r"(?:said|says|added|adds|told|tells|insisted|argued|claimed|warned|wrote|writes|stated|declared)"
@@ -628,9 +870,49 @@ _NOT_NAMES = frozenset("He She They It We I You The A An This That These Those C
 
 
 def check_draft(engine: Engine, draft: str, *, style: str = "chicago") -> DraftReport:
-    """Every quotation of `draft` (found by the index's own extraction rules) checked against the corpus."""
+    """Every quotation of `draft` (found by the index's own extraction rules) checked against the corpus.
+
+    Markdown that is no prose of the draft (front matter, comments, code, link targets and titles) is blanked out
+    first, offsets kept, so its quotation marks are never taken for quotations."""
     checker = _Checker(engine, style)
-    return DraftReport(tuple(checker.check(draft, q) for q in extract_quotations(draft)))
+    prose = mask_markup(draft)
+    return DraftReport(tuple(checker.check(prose, q, shown=draft) for q in extract_quotations(prose)))
+
+
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_MARKUP = re.compile(
+    r"<!--.*?(?:-->|\Z)"                              # HTML comment (an unclosed one runs to the end)
+    r"|^(?P<fence>[ \t]{0,3}(?:```|~~~)).*?(?:^(?P=fence)[^\n]*$|\Z)"  # fenced code block
+    r"|(?<!`)(?P<ticks>`+)(?!`)[^\n]+?(?<!`)(?P=ticks)(?!`)"  # inline code
+    r"|^[ \t]{0,3}\[[^\]\n]+\]:[^\n]*$"             # link reference definition: [id]: url "title"
+    r"|\]\([^()\n]*(?:\([^()\n]*\)[^()\n]*)*\)"      # a link's or image's target and title: ](url "title")
+    r"|<[A-Za-z/][^<>\n]*>",                         # an HTML tag, its attributes' quotes included
+    re.S | re.M)
+
+
+def mask_markup(draft: str) -> str:
+    """The draft with its Markdown that is no prose replaced by spaces (line breaks kept, so offsets and line
+    numbers stay): YAML front matter, HTML comments and tags, code blocks and spans, link targets and titles (and the
+    '[' that opens a link's text, which is no [bracketed] edit)."""
+    chars = list(draft)
+
+    def blank(start: int, end: int) -> None:
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+
+    front = _FRONT_MATTER.match(draft)
+    if front:
+        blank(0, front.end())
+    for m in _MARKUP.finditer(draft, front.end() if front else 0):
+        blank(m.start(), m.end())
+        if m.group().startswith("]("):
+            opening = draft.rfind("[", 0, m.start())
+            if opening >= 0 and "\n" not in draft[opening:m.start()]:
+                blank(opening, opening + 1)
+                if opening > 0 and draft[opening - 1] == "!":
+                    blank(opening - 1, opening)
+    return "".join(chars)
 
 
 def _speaker_dict(speaker: Speaker | None) -> dict[str, Any] | None:

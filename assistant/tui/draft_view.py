@@ -131,7 +131,8 @@ def clip(text: str, limit: int = PREVIEW_CHARS) -> str:
 
 def diff_content(diff: tuple[DiffOp, ...]) -> Content:
     """The draft's words with the word diff marked: changed words as source \u2192 draft, dropped words struck
-    through, added words underlined, ellipses and [brackets] (accepted edits) and a left-out attribution tag muted."""
+    through, added words underlined, ellipses and [brackets] (accepted edits) and a left-out attribution tag muted, a
+    [bracket] that changes the source marked as an error."""
     parts: list[tuple[str, str] | str] = []
     for op in diff:
         if parts:
@@ -148,6 +149,10 @@ def diff_content(diff: tuple[DiffOp, ...]) -> Content:
             parts.append((f"[tag left out: {one_line(op.source)}]", "$text-muted"))
         elif op.kind == "elided":
             parts.append((one_line(op.draft) or "\u2026", "$text-muted"))
+        elif op.kind == "bracket_change" and op.source:
+            parts += [(one_line(op.source), "strike $text-error"), " \u2192 ", (one_line(op.draft), "bold $text-error")]
+        elif op.kind == "bracket_change":
+            parts.append((f"+{one_line(op.draft)}", "underline bold $text-error"))
         else:  # bracketed
             parts.append((one_line(op.draft), "italic $text-muted"))
     return Content.assemble(*parts)
