@@ -25,7 +25,8 @@ __all__ = ["Tools", "build_server", "run"]
 
 INSTRUCTIONS = (
     "A research assistant over a local folder of news articles. `search` answers a question with verbatim "
-    "quotes (exact substrings of the articles, with character offsets and citations); `read` returns an "
+    "quotes (exact substrings of the articles, with character offsets and citations); `mentions` lists every "
+    "sentence holding a phrase, for fact-checking; `read` returns an "
     "article or some of its paragraphs; `cite` formats a quote or an article in a publication style; `check` "
     "verifies every quotation of a draft against the sources. Quote only the text these tools return: never "
     "change words inside quotation marks, and never name a speaker the tools do not give. A speaker marked "
@@ -102,32 +103,40 @@ class Tools:
         source: str | None = None, speaker: str | None = None, article: str | None = None, style: str | None = None,
     ) -> dict[str, Any]:
         """Verbatim quotes answering `question`, best first (citations in `style` when given)."""
-        from assistant.models import Filters
-        from assistant.text.query import check_filter_text
-
         if not question.strip():
             raise ValueError("question is empty")
         if style is not None and style not in CITE_STYLES:
             raise ValueError(f"unknown style {style!r}: use one of {', '.join(CITE_STYLES)}")
-        values: dict[str, Any] = {
-            "since": _date("since", since),
-            "until": _date("until", until, end=True),
-            "source": source or None,
-            "article": article or None,
-        }
-        if speaker:
-            if "speaker" not in {f.name for f in dataclasses.fields(Filters)}:
-                raise ValueError("this version of the index cannot filter by speaker yet")
-            values["speaker"] = speaker
-        for name in ("source", "article"):
-            check_filter_text(name, values[name])
-        filters = Filters(**values)
+        filters = _filters(since, until, source, speaker, article)
         answer = self.engine().ask(question, filters=filters, max_quotes=k)
         return {
             "answered": answer.answered,
             "message": answer.message,
             "searched": answer.searched,
             "quotes": [self._quote(q, style) for q in answer.quotes],
+        }
+
+    def mentions(
+        self, phrase: str, since: str | None = None, until: str | None = None, source: str | None = None,
+        speaker: str | None = None, article: str | None = None, limit: int = 200,
+    ) -> dict[str, Any]:
+        """Every sentence holding `phrase` (the phrase itself: whole words, symbols kept), article by article in date
+        order, as `assistant mentions` lists them; `more` says the list stopped at `limit`."""
+        from assistant.text.query import parse_question
+
+        if not any(ch.isalnum() for ch in parse_question(phrase).text):
+            raise ValueError("phrase has no words to search for")
+        filters = _filters(since, until, source, speaker, article)
+        quotes = self.engine().mentions(phrase, filters=filters, limit=limit + 1)
+        groups: dict[int, list[dict[str, Any]]] = {}
+        for q in quotes[:limit]:
+            groups.setdefault(q.article_id, []).append(self._quote(q, None))
+        return {
+            "phrase": phrase,
+            "count": min(len(quotes), limit),
+            "more": len(quotes) > limit,
+            "articles": [{"path": qs[0]["path"], "title": qs[0]["title"], "date": qs[0]["date"], "mentions": qs}
+                         for qs in groups.values()],
         }
 
     def read(
@@ -438,6 +447,24 @@ def forbid_unknown_arguments(tool: Tool) -> Tool:
     return tool
 
 
+def _filters(since: str | None, until: str | None, source: str | None, speaker: str | None,
+             article: str | None) -> Any:
+    """The Filters of a tool's arguments; a bad date or a filter text too long to match is a ValueError line."""
+    from assistant.models import Filters
+    from assistant.text.query import check_filter_text
+
+    values: dict[str, Any] = {
+        "since": _date("since", since),
+        "until": _date("until", until, end=True),
+        "source": source or None,
+        "article": article or None,
+        "speaker": speaker or None,
+    }
+    for name in ("source", "article"):
+        check_filter_text(name, values[name])
+    return Filters(**values)
+
+
 def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCPServer, Tools]:
     """The MCP server with its tools registered (people / quotes_by only when the index stores speakers)."""
     from mcp.server import MCPServer
@@ -501,6 +528,22 @@ def build_server(settings: Settings, *, backend: str | None = None) -> tuple[MCP
             "(title, outlet, date, paragraph). Styles take longer; `cite` formats one quote."))] = None,
     ) -> dict[str, Any]:
         return guarded(lambda: tools.search(question, k, since, until, source, speaker, article, style))
+
+    @tool(description=(
+        "Every mention of a phrase in the corpus, for fact-checking: each sentence holding the phrase itself (whole "
+        "words in order, case and spacing aside, symbols kept: '10%' is not '10'), grouped by article in date order, "
+        "each with its citation, path, line and character offsets. Not ranked and not cut to the best few: `more` "
+        "says the list stopped at `limit`."))
+    def mentions(
+        phrase: Annotated[str, Field(min_length=1, max_length=2000, description="The phrase, e.g. golden rule.")],
+        since: Since = None,
+        until: Until = None,
+        source: Annotated[str | None, Field(description="Only articles whose outlet contains this.")] = None,
+        speaker: Annotated[str | None, Field(description="Only sentences inside quotations by this person.")] = None,
+        article: Annotated[str | None, Field(description="Only articles whose path or title contains this.")] = None,
+        limit: Annotated[int, Field(ge=1, le=2000, description="Mentions at most.")] = 200,
+    ) -> dict[str, Any]:
+        return guarded(lambda: tools.mentions(phrase, since, until, source, speaker, article, limit))
 
     @tool(description=(
         "Read an article of the corpus, whole or paragraphs first_paragraph..last_paragraph (1-based, inclusive). "

@@ -145,3 +145,30 @@ def test_cite_names_every_paragraph_a_passage_runs_over(index: Path, tmp_path: P
     assert not result.is_error, result.content
     citation = result.structured_content["citation"]
     assert "paras. 1\u20132" in citation, citation
+
+
+def test_mentions_lists_every_sentence_holding_the_phrase(index: Path, tmp_path: Path) -> None:
+    """The fact-checker's `assistant mentions` from inside the editor: every sentence, grouped by article in date
+    order (undated last), each with exact offsets."""
+    async def body(client: Any) -> list[Any]:
+        return [await client.call_tool("mentions", args) for args in (
+            {"phrase": "bank"},
+            {"phrase": "bank", "limit": 1},
+            {"phrase": "interest rate"},  # 'interest rates' is no mention of the phrase
+            {"phrase": "?!"},
+            {"phrase": "bank", "since": "2005-13-01"},
+            {"phrase": "bank", "speakr": "Reed"},
+        )]
+
+    every, first, none, empty, bad_date, misspelt = _calls(index, tmp_path, body)
+    got = every.structured_content
+    assert not every.is_error and got["count"] == 2 and not got["more"]
+    assert [g["path"] for g in got["articles"]] == ["markets.md", "statement.txt"]
+    statement = got["articles"][1]["mentions"]
+    assert [m["text"] for m in statement] == ["Gordon Brown said the bank had acted too late."]
+    assert STATEMENT[statement[0]["start"]:statement[0]["end"]] == statement[0]["text"]
+    assert first.structured_content["count"] == 1 and first.structured_content["more"]
+    assert not none.is_error and none.structured_content["count"] == 0
+    assert "no words" in _error(empty)
+    assert "2005-13-01" in _error(bad_date)
+    assert "speakr" in _error(misspelt)
