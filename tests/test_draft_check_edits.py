@@ -162,3 +162,18 @@ def test_utf16_and_cp1252_drafts_are_read_with_a_note(engine: Engine, tmp_path: 
         assert out.exit_code == 0, out.output
         assert "EXACT" in out.output
         assert (note in out.output) if note else ("note:" not in out.output)
+
+
+def test_an_inch_sign_does_not_close_an_open_quotation() -> None:
+    """QA: an unclosed quotation of a draft ran to the '5"' of 'a 5" screen' and was checked as the words up to it."""
+    from assistant.text.quotations import extract_quotations
+
+    def quoted(text: str) -> list[str]:
+        return [text[q.start:q.end] for q in extract_quotations(text)]
+
+    draft = 'Wells said "the repairs will take nine months on the 5" screen models, and more besides.'
+    assert quoted(draft) == [draft[draft.index('"'):]]  # unclosed: to the end of its paragraph, not to the inch sign
+    assert quoted('It was about 5\' 10" tall. "We saw him clearly," she said.') == ['"We saw him clearly,"']
+    # After a number and before any other word the mark closes the quotation, as news writes it.
+    assert quoted('Reed said the side was "no better than a team ranked 50" to him.') == [
+        '"no better than a team ranked 50"']

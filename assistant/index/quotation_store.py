@@ -55,7 +55,7 @@ def create_tables(db: sqlite3.Connection) -> None:
 REUSED_QUOTATION_CHARS = 40
 """Characters (marks included) a quotation must span for the same words elsewhere, naming nobody, to count as it reused."""
 
-QUOTATION_RULES = 14
+QUOTATION_RULES = 15
 """The version of the quotation and speaker rules (assistant/text/quotations.py) that stored quotations were extracted
 with. Bump it when those rules change what is extracted: the embedded store then needs a migration calling backfill
 (its migrations 5, 7, 8, 9, 10, 13 and 14 did), and the PostgreSQL indexer re-extracts a store recorded with an older version."""

@@ -210,6 +210,12 @@ def _migration_15(db: sqlite3.Connection) -> None:
     db.execute(MARKDOWN_FILES_FORGOTTEN)
 
 
+def _migration_16(db: sqlite3.Connection) -> None:
+    """Quotation rules changed (QA, session 12): a straight double mark after a number and before a word of size ('a 5"
+    screen', '5' 10" tall') is an inch sign, not the mark closing an open quotation: quotations extracted again."""
+    _migration_5(db)
+
+
 MARKDOWN_FILES_FORGOTTEN = "DELETE FROM files WHERE lower(path) LIKE '%.md' OR lower(path) LIKE '%.markdown'"
 """The statement of migration 15 (the PostgreSQL store's fourth migration runs the same)."""
 
@@ -217,6 +223,7 @@ MARKDOWN_FILES_FORGOTTEN = "DELETE FROM files WHERE lower(path) LIKE '%.md' OR l
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7, _migration_8,
     _migration_9, _migration_10, _migration_11, _migration_12, _migration_13, _migration_14, _migration_15,
+    _migration_16,
 )
 """Numbered schema changes; user_version says how many have run."""
 

@@ -612,11 +612,19 @@ def _flanks(text: str, i: int) -> tuple[bool, bool]:
     return (space_before and not after.isspace(), not before.isspace() and space_after)
 
 
+_INCH = re.compile(r"\d\"(?:-|[ \t]+)(?:tall|wide|long|high|deep|thick|across|diameter|screens?|displays?|monitors?|tvs?|"
+                   r"televisions?|telly|laptops?|pizzas?|inch(?:es)?|x)\b", re.IGNORECASE)
+"""A straight double mark after a digit and before a word of size ('a 5" screen', 'about 5' 10" tall'): an inch sign,
+no quotation mark. After any other word it closes ('no better than "50-50" to face', 'a need for Cox-2" inhibitors')."""
+
+
 def _direction(text: str, i: int, single_open: bool) -> str:
     """'o' opening, 'c' closing, 'a' apostrophe or ignorable, for the mark at i (family aside)."""
     ch = text[i]
     left, right = _flanks(text, i)
     if ch in "\"":
+        if _INCH.match(text, i - 1 if i else 0) and i:
+            return "a"  # '5" screen', 'a 12"-wide dish': an inch sign after a number, no quotation mark
         if left and not right:
             return "o"
         if right and not left:
