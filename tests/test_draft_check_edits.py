@@ -177,3 +177,16 @@ def test_an_inch_sign_does_not_close_an_open_quotation() -> None:
     # After a number and before any other word the mark closes the quotation, as news writes it.
     assert quoted('Reed said the side was "no better than a team ranked 50" to him.') == [
         '"no better than a team ranked 50"']
+
+
+def test_a_bracket_at_the_end_faces_the_words_it_replaces(engine: Engine) -> None:
+    """'... until [the spring]' for '... until the autumn': the bracket replaces the last words, and another season is
+    no clarification of the source's; '[the Wye bridge]' for 'the bridge' and a name for a description are."""
+    season = _one(engine, "\"The repairs will take nine months and the road will stay closed until [the spring],\" "
+                          "Wells said.")
+    assert season.status == "altered"
+    assert _edits(season) == [("bracket_change", "[the spring]", "the autumn")]
+    agreeing = _one(engine, "Wells said: \"[The council is] sorry for the delay, but there is no cheaper way to do it "
+                            "safely.\"")
+    assert agreeing.status == "exact", agreeing.note
+    assert _edits(agreeing) == [("bracketed", "[The council is]", "We are")]

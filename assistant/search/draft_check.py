@@ -600,13 +600,20 @@ class _Checker:
         blocks = _coherent([m for m in matcher.get_matching_blocks() if m.size])
         matched = sum(m.size for m in blocks)
         first, last = lo + blocks[0].b, lo + blocks[-1].b + blocks[-1].size
-        lead = sum(1 for t in draft[i_lo:i_lo + blocks[0].a] if not t.norm.startswith("\x00"))
-        tail = sum(1 for t in draft[i_lo + blocks[-1].a + blocks[-1].size:i_hi] if not t.norm.startswith("\x00"))
+        # A [bracket] at an edge faces source words too ('... than those in [2005]' for '... in 1997 or 2001').
+        lead = sum(1 for t in draft[i_lo:i_lo + blocks[0].a] if t.norm != _ELLIPSIS)
+        tail = sum(1 for t in draft[i_lo + blocks[-1].a + blocks[-1].size:i_hi] if t.norm != _ELLIPSIS)
         floor, ceiling = self.enclosing(article_id, first, last)
         # A changed first or last word may be a different number of words ('2001' for 'two thousand and one'):
         # when the source's quotation (or paragraph) ends a few words further on, it ends there.
         first = max(floor if lead and first - floor <= lead + EDGE_WORDS else first - lead, floor, lo_bound)
         last = min(ceiling if tail and ceiling - last <= tail + EDGE_WORDS else last + tail, ceiling, hi_bound)
+        # A bracket at an edge that faces a determiner's noun faces the whole description ('[The council]' for 'the
+        # town', '[the spring]' for 'the autumn'), not its last or first word alone.
+        if draft[i_lo].norm == _BRACKET and first > max(floor, lo_bound) and b[first - 1] in _DETERMINERS | _PRONOUNS:
+            first -= 1  # '[The council is] sorry' for 'We are sorry' too
+        if draft[i_hi - 1].norm == _BRACKET and b[last - 1] in _DETERMINERS and last < min(ceiling, hi_bound):
+            last += 1
         window = difflib.SequenceMatcher(None, a, b[first:last], autojunk=False)
         ops = [(tag, i_lo + i1, i_lo + i2, first + j1, first + j2) for tag, i1, i2, j1, j2 in window.get_opcodes()]
         return matched, first, last, ops
@@ -819,11 +826,16 @@ def _marked(op: DiffOp) -> str:
 
 
 _SOURCE_ELLIPSIS = re.compile(r"\.\s?\.\s?\.|…")
-_REFERRING = frozenset(
+_PRONOUNS = frozenset(
     "he she it they them him her his hers its their theirs we us our ours you your yours i me my mine this that these "
-    "those here there then who whom which one ones the a an".split())
-"""First words of source text a [bracket] may replace with what it refers to ('he' -> '[Blair]', 'the plan' ->
-'[the harbour plan]')."""
+    "those here there then who whom which".split())
+"""Words a [bracket] may replace with what they refer to ('he' -> '[Blair]', 'it' -> '[the plan]')."""
+_DETERMINERS = frozenset("the a an this that these those his her its their our my your".split())
+"""First words of a description a [bracket] may make precise ('the plan' -> '[the harbour plan]') or name ('the
+chancellor' -> '[Gordon Brown]'), never replace by another ('the autumn' -> '[the spring]')."""
+_AUXILIARIES = frozenset("is are was were has have had will would can could shall should may might must do does did "
+                         "'s 're 've 'll 'd".split())
+_CONNECTORS = frozenset("of the and de la von van du al bin".split())
 _NEGATIONS = frozenset("not no never nothing none nobody neither nor cannot without".split())
 _NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
@@ -833,9 +845,11 @@ _NUMBER_WORDS = frozenset(
 
 def _bracket_keeps_meaning(bracket: str, replaced: str) -> bool:
     """True when a [bracketed] edit is one writers may make without changing what the source says: it adds words
-    (a name, a clarification) without a negation, puts what a pronoun or a description refers to in its place, or
-    changes a word's form ('[rises]' for 'rise'); False when it brings or removes a negation, changes a number, or
-    replaces any other words ('[twelve]' for 'nine', '[not]', '[good]' for 'bad')."""
+    (a name, a clarification) without a negation, puts what a pronoun refers to in its place ('[Blair]' for 'he',
+    '[the council is]' for 'we are'), names a description or makes it precise ('[Gordon Brown]' or '[the Labour
+    chancellor]' for 'the chancellor'), or changes a word's form ('[rises]' for 'rise'); False when it brings or removes
+    a negation, changes a number, or replaces other words ('[twelve]' for 'nine', '[not]', '[the spring]' for 'the
+    autumn', '[good]' for 'bad')."""
     inner = [normalise(w) for w in _WORD_RE.findall(bracket)]
     source = [normalise(w) for w in _WORD_RE.findall(replaced)]
 
@@ -851,10 +865,15 @@ def _bracket_keeps_meaning(bracket: str, replaced: str) -> bool:
         return True
     if numbers(inner) != numbers(source) and (numbers(inner) or numbers(source)):
         return False
-    if source[0] in _REFERRING:
-        return True
+    if any(w in _PRONOUNS for w in source) and all(w in _PRONOUNS or w in _AUXILIARIES for w in source):
+        return True  # '[Blair]' for 'he', '[the council is]' for 'we are'
     from assistant.search.keywords import crude_stem
 
+    stems = {crude_stem(w) for w in inner}
+    if source[0] in _DETERMINERS:
+        written = [w for w in _WORD_RE.findall(bracket) if any(c.isalpha() for c in w)]
+        named = bool(written) and all(w[0].isupper() or w.lower() in _CONNECTORS for w in written)
+        return named or {crude_stem(w) for w in source[1:]} <= stems
     return [crude_stem(w) for w in inner] == [crude_stem(w) for w in source]
 
 
