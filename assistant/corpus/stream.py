@@ -88,10 +88,10 @@ class ArticleStream:
 def _load_document(rel: str, path: Path, fmt: Format, max_bytes: int) -> tuple[Article, list[LoadProblem]]:
     """A whole-file article (.txt, .md, .html) and its warnings."""
     data = _read_bytes(path, max_bytes)
-    if not data.strip() or decoding.looks_binary(data):
-        raise Skipped("empty file", "empty") if not data.strip() else Skipped("binary file, not text", "binary")
-    decoded = decoding.decode(data, decoding.html_charset(data) if fmt.charset_in_markup else None)
-    if decoding.text_looks_binary(decoded.text):
+    if not data.strip():
+        raise Skipped("empty file", "empty")
+    decoded = decoding.decode_text(data, decoding.html_charset(data) if fmt.charset_in_markup else None)
+    if decoded is None:
         raise Skipped("binary file, not text", "binary")
     if not decoded.text.strip():
         raise Skipped("empty file", "empty")

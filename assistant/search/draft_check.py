@@ -34,14 +34,12 @@ MAX_DRAFT_BYTES = 5_000_000
 def decode_draft(raw: bytes, name: str, notes: list[str] | None = None) -> str:
     """A draft's bytes as text, at most MAX_DRAFT_BYTES and not binary, decoded as the loaders decode articles: a BOM's
     UTF-8/16/32, else UTF-8, else cp1252 (what Windows editors write) with a note in `notes`; else a DraftError line."""
-    from assistant.text.decoding import decode, looks_binary, text_looks_binary
+    from assistant.text.decoding import decode_text
 
     if len(raw) > MAX_DRAFT_BYTES:
         raise DraftError(f"{name} is too large for a draft (more than {MAX_DRAFT_BYTES:,} bytes)")
-    if looks_binary(raw):
-        raise DraftError(f"{name} is a binary file, not text")
-    decoded = decode(raw)
-    if text_looks_binary(decoded.text):
+    decoded = decode_text(raw)
+    if decoded is None:
         raise DraftError(f"{name} is a binary file, not text")
     if decoded.warning and notes is not None:
         notes.append(f"{name}: {decoded.warning}")

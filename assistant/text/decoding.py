@@ -104,6 +104,15 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
     return decode_legacy(data)
 
 
+def decode_text(data: bytes, declared: str | None = None) -> Decoded | None:
+    """Bytes as text (see `decode`), or None when they are no text: binary bytes (looks_binary), or a decoding full of
+    control characters (UTF-16 that is not text). The one check of article files and of drafts alike."""
+    if looks_binary(data):
+        return None
+    decoded = decode(data, declared)
+    return None if text_looks_binary(decoded.text) else decoded
+
+
 def decode_legacy(data: bytes) -> Decoded:
     """Decode bytes that are not UTF-8: cp1252 (what Windows editors write), else latin-1."""
     try:
