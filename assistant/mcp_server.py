@@ -173,7 +173,7 @@ class Tools:
         speaker: str | None = None,
     ) -> dict[str, Any]:
         """A citation of an article, or of a quote from it (the quote must be its exact words)."""
-        from assistant.search.draft_check import paragraph_of
+        from assistant.text.citations import paragraph_of
         from assistant.text.citation_styles import Source, format_citation
 
         style = (style or self.settings.cite_style).lower()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import DraftError
 from assistant.text.quotations import SPEECH_VERBS, Speaker, extract_quotations, reported_speakers
 from assistant.text.chunking import split_paragraphs, split_sentences
+from assistant.text.citations import paragraph_of  # re-exported: the citations' own rule
 from assistant.text.names import name_words, same_person  # the one rule of names, re-exported
 
 if TYPE_CHECKING:
@@ -272,15 +273,6 @@ def _inner(draft: str, start: int, end: int) -> tuple[str, int]:
     body = text[lead:].rstrip()
     body = body.rstrip(_QUOTE_CHARS)
     return body, start + lead
-
-
-def paragraph_of(article: Article, offset: int) -> int | None:
-    """1-based paragraph of the article body holding `offset` (the index's own paragraph split), None before the body."""
-
-    for n, (_, end) in enumerate(split_paragraphs(article.text, article.body_start), 1):
-        if offset < end:
-            return n if offset >= article.body_start else None
-    return None
 
 
 def _line_of(text: str, offset: int) -> int:

@@ -101,15 +101,19 @@ def last_paragraph(quote: Quote) -> int:
     return quote.paragraph + paragraphs_in(quote.text) - 1
 
 
+def paragraph_of(article: Article, offset: int) -> int | None:
+    """1-based paragraph of the article body holding `offset` (the index's own paragraph split), None before the body."""
+    for n, (_, end) in enumerate(split_paragraphs(article.text, article.body_start), 1):
+        if offset < end:
+            return n if offset >= article.body_start else None
+    return None
+
+
 def paragraph_span(article: Article, start: int, end: int) -> tuple[int, int] | None:
     """(first, last) 1-based paragraphs of the article body that text[start:end] runs over, by the rule every
     citation uses (the index's paragraph split); None for a passage before the body (the title)."""
-    if start < article.body_start:
-        return None
-    for n, (_, p_end) in enumerate(split_paragraphs(article.text, article.body_start), 1):
-        if start < p_end:
-            return n, n + paragraphs_in(article.text[start:end]) - 1
-    return None
+    first = paragraph_of(article, start)
+    return None if first is None else (first, first + paragraphs_in(article.text[start:end]) - 1)
 
 
 def paragraph_label(quote: Quote) -> str:

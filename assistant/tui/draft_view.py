@@ -91,7 +91,7 @@ class DraftResult:
 
 def passage_quote(n: int, match: SourceMatch, article: Article, *, weak: bool) -> Quote:
     """A SourceMatch as a Quote (offsets unchanged: `article.text[start:end] == match.text`)."""
-    from assistant.search.draft_check import paragraph_of
+    from assistant.text.citations import paragraph_of
 
     return Quote(
         n=n, text=match.text, article_id=match.article_id, path=match.path, record=match.record, title=match.title,
