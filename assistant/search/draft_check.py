@@ -181,6 +181,18 @@ class _Span:
 
 
 @dataclass(frozen=True)
+class _Layout:
+    """An article as the alignment reads it, worked out once per check."""
+
+    norms: list[str]
+    """Each word as compared (normalise)."""
+    starts: list[int]
+    """Where each word starts in the text."""
+    paragraphs: list[tuple[int, int]]
+    """(start, end) of each paragraph of the body (the index's split)."""
+
+
+@dataclass(frozen=True)
 class _Token:
     norm: str
     start: int
@@ -287,7 +299,7 @@ class _Checker:
         self.style = style
         self._articles: dict[int, Article] = {}
         self._tokens: dict[int, list[_Token]] = {}
-        self._token_starts: dict[int, list[int]] = {}
+        self._layouts: dict[int, _Layout] = {}
         self._quotations: dict[int, tuple[Any, ...]] = {}
         self._spans: dict[int, tuple[_Span, ...]] = {}
         self._stored: dict[int, Any] = {}
@@ -416,11 +428,10 @@ class _Checker:
     def reported(self, article_id: int, runs: list[tuple[int, int]]) -> list[Speaker]:
         """The people the source sentences holding `runs` report speaking in the reporter's words (a sentence that
         holds a quotation is left out: its verb of speaking attributes the quotation, '"...," Ms Olsen said.')."""
-        article = self.article(article_id)
-        text = article.text
+        text = self.article(article_id).text
         spans = self.quotations(article_id)
         sentences: list[tuple[int, int]] = []
-        for p_start, p_end in split_paragraphs(text, article.body_start):
+        for p_start, p_end in self.layout(article_id).paragraphs:
             if any(start < p_end and p_start < end for start, end in runs):
                 sentences += [(a, b) for a, b in split_sentences(text, p_start, p_end)
                               if any(start < b and a < end for start, end in runs)
@@ -517,8 +528,7 @@ class _Checker:
         An ellipsis splits the quotation into parts, each found on its own: the longest part anywhere in the article,
         the ones before it within MAX_ELIDED_WORDS before, the ones after it within MAX_ELIDED_WORDS after, in order;
         what lies between two parts is what the ellipsis leaves out (a sentence, or paragraphs, of the same story)."""
-        source = self.tokens(article_id)
-        b = [t.norm for t in source]
+        b = self.layout(article_id).norms
         n_words = sum(1 for t in draft if not t.norm.startswith("\x00"))
         if not b or not n_words:
             return 0.0, 0, 0, [], []
@@ -561,7 +571,7 @@ class _Checker:
                 ops += part_ops
                 previous = last
             else:
-                at = previous if previous is not None else min(found.get(m, (0, 0, 0, []))[1] for m in found)
+                at = previous if previous is not None else min(got[1] for got in found.values())
                 ops.append(("delete", i1, i2, at, at))
         placed = [found[k] for k in sorted(found)]
         return matched / n_words, placed[0][1], placed[-1][2], ops, [(first, last) for _, first, last, _ in placed]
@@ -575,9 +585,8 @@ class _Checker:
         misremembered first or last word reads as changed, not as added), but never past the source quotation,
         or else the paragraph, that holds the matched words."""
         i_lo, i_hi = part
-        source = self.tokens(article_id)
         a = [t.norm for t in draft[i_lo:i_hi]]
-        b = [t.norm for t in source]
+        b = self.layout(article_id).norms
         if hi_bound <= lo_bound or not a:
             return None
         anchor = difflib.SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), lo_bound, hi_bound)
@@ -611,11 +620,10 @@ class _Checker:
     def enclosing(self, article_id: int, first: int, last: int) -> tuple[int, int]:
         """Source tokens [floor, ceiling) of the quotation holding tokens first..last-1 (its start and end), else of
         the paragraph(s) holding them: how far a draft's unmatched first or last words may reach."""
-        source = self.tokens(article_id)
+        source, layout = self.tokens(article_id), self.layout(article_id)
         start, end = source[first].start, source[last - 1].end
-        article = self.article(article_id)
-        lo_char, hi_char = 0, len(article.text)
-        for p_start, p_end in split_paragraphs(article.text, article.body_start):
+        lo_char, hi_char = 0, len(self.article(article_id).text)
+        for p_start, p_end in layout.paragraphs:
             if p_start <= start <= p_end:
                 lo_char = p_start
             if p_start <= end <= p_end:
@@ -625,13 +633,15 @@ class _Checker:
                 lo_char = max(lo_char, q.start)
             if q.start < end <= q.end:
                 hi_char = min(hi_char, q.end)
-        starts = self._starts(article_id)
-        return bisect.bisect_left(starts, lo_char), bisect.bisect_left(starts, hi_char)
+        return bisect.bisect_left(layout.starts, lo_char), bisect.bisect_left(layout.starts, hi_char)
 
-    def _starts(self, article_id: int) -> list[int]:
-        if article_id not in self._token_starts:
-            self._token_starts[article_id] = [t.start for t in self.tokens(article_id)]
-        return self._token_starts[article_id]
+    def layout(self, article_id: int) -> _Layout:
+        """The article's words as compared, where each starts, and its paragraphs: worked out once per article."""
+        if article_id not in self._layouts:
+            article, tokens = self.article(article_id), self.tokens(article_id)
+            self._layouts[article_id] = _Layout([t.norm for t in tokens], [t.start for t in tokens],
+                                                split_paragraphs(article.text, article.body_start))
+        return self._layouts[article_id]
 
     def diff(self, draft_text: str, draft: list[_Token], article_id: int, ops: list[tuple[str, int, int, int, int]]) -> tuple[DiffOp, ...]:
         text = self.article(article_id).text
@@ -663,7 +673,7 @@ class _Checker:
                 # unless the bracket changes what the source says (a number, a negation, a word no pronoun).
                 replaced = source_words(j1, j2)
                 if any(t.norm == _BRACKET for t in marks):
-                    kind = "bracketed" if _bracket_keeps_meaning(draft_words(i1, i2), replaced) else "bracket_change"
+                    kind = _bracket_kind(draft_words(i1, i2), replaced)
                 elif not replaced and has_ellipsis(j1):
                     kind = "same"  # the source's own ellipsis, copied
                 else:
@@ -676,7 +686,7 @@ class _Checker:
                     kind = "elided"
                 elif brackets:
                     bracket = draft_text[brackets[0].start:brackets[0].end]
-                    kind = "bracketed" if _bracket_keeps_meaning(bracket, source_words(j1, j2)) else "bracket_change"
+                    kind = _bracket_kind(bracket, source_words(j1, j2))
                 else:
                     kind = "dropped"
                 if kind == "dropped" and self.is_tag(article_id, source[j1].start, source[j2 - 1].end):
@@ -831,6 +841,11 @@ _NUMBER_WORDS = frozenset(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion trillion "
     "half quarter dozen first second third fourth fifth".split())
+
+
+def _bracket_kind(bracket: str, replaced: str) -> str:
+    """The DiffOp kind of a [bracket] standing for the source words `replaced`: 'bracketed' or 'bracket_change'."""
+    return "bracketed" if _bracket_keeps_meaning(bracket, replaced) else "bracket_change"
 
 
 def _bracket_keeps_meaning(bracket: str, replaced: str) -> bool:
